@@ -1,0 +1,26 @@
+//===- m3sat-opt.cpp - m3sat optimizer driver -----------------------------===//
+//
+// mlir-opt with the m3sat dialect and passes registered next to every
+// upstream dialect, extension and pass.
+//
+//===----------------------------------------------------------------------===//
+
+#include "M3SAT/M3SATDialect.h"
+#include "m3sat/Transforms/Passes.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Tools/mlir-opt/MlirOptMain.h"
+
+int main(int argc, char **argv) {
+  mlir::DialectRegistry registry;
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+  mlir::registerAllPasses();
+  registry.insert<m3sat::M3SATDialect>();
+  m3sat::registerM3SATTransformsPasses();
+  return mlir::asMainReturnCode(
+      mlir::MlirOptMain(argc, argv, "m3sat optimizer driver\n", registry));
+}
