@@ -71,7 +71,7 @@ def M3SAT_MoEFFNOp : M3SAT_Op<"moe_ffn", [AttrSizedOperandSegments]> {
     $input (`routed` `by` $router_logits^)? (`static` $static_experts^)?
     `fc1` `(` $fc1_weights (`,` $fc1_bias^)? `)`
     `fc2` `(` $fc2_weights (`,` $fc2_bias^)? `)`
-    (`k` `=` $k^)? (`activation` `=` $activation^)? (`normalize` $normalize^)?
+    (`k` `=` $k^)? (`activation` `=` `` $activation^)? (`normalize` $normalize^)?
     attr-dict `:` functional-type(operands, results)
   }];
   let hasCanonicalizer = 1;
