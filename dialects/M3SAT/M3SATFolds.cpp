@@ -9,6 +9,7 @@
 #include "M3SAT/M3SATOps.h"
 #include "M3SAT/M3SATRouting.h"
 
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 
@@ -75,6 +76,20 @@ LogicalResult RouteOp::fold(FoldAdaptor adaptor,
 // MoE layers: constant routing becomes a static expert set
 //===----------------------------------------------------------------------===//
 
+/// Returns the value whose rows are the router logits of every token: the
+/// input of a `linalg.broadcast` that only adds token dimensions (the shape
+/// task-level routing has once the task is bound), else `logits` itself.
+static Value lookThroughTokenBroadcast(Value logits) {
+  auto broadcast = logits.getDefiningOp<linalg::BroadcastOp>();
+  if (!broadcast)
+    return logits;
+  int64_t expertDim =
+      cast<RankedTensorType>(logits.getType()).getRank() - 1;
+  if (llvm::is_contained(broadcast.getDimensions(), expertDim))
+    return logits;
+  return broadcast.getInput();
+}
+
 namespace {
 /// Rewrites an MoE layer with constant router logits that are equal for every
 /// token into the same layer with a `#m3sat.expert_set`: routing no longer
@@ -86,7 +101,8 @@ struct StaticRoutingFromConstantLogits : OpRewritePattern<MoEOp> {
   LogicalResult matchAndRewrite(MoEOp op,
                                 PatternRewriter &rewriter) const override {
     Value logits = op.getRouterLogits();
-    FailureOr<SmallVector<float>> values = getConstantFloats(logits);
+    FailureOr<SmallVector<float>> values =
+        getConstantFloats(lookThroughTokenBroadcast(logits));
     if (failed(values) || values->empty())
       return rewriter.notifyMatchFailure(op, "router logits not constant");
     int64_t numExperts =

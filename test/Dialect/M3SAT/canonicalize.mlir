@@ -90,3 +90,34 @@ func.func @moe_attention_static_routing(%x: tensor<1x5x8xf32>, %wq: tensor<3x4x8
           tensor<4x8xf32>, tensor<3x8x4xf32>) -> tensor<1x5x8xf32>
   return %y : tensor<1x5x8xf32>
 }
+
+// -----
+
+// Task-level routing after the task is bound: constant logits of the task,
+// broadcast over the tokens.
+// CHECK-LABEL: func @moe_ffn_broadcast_task_logits
+// CHECK: m3sat.moe_ffn %{{.*}} static <experts = [1], weights = [0.643914{{[0-9]*}}]> fc1(
+func.func @moe_ffn_broadcast_task_logits(%x: tensor<2x3x8xf32>, %w1: tensor<4x16x8xf32>,
+    %w2: tensor<4x8x16xf32>) -> tensor<2x3x8xf32> {
+  %task = arith.constant dense<[1.0, 3.0, 2.0, 0.0]> : tensor<4xf32>
+  %init = tensor.empty() : tensor<2x3x4xf32>
+  %logits = linalg.broadcast ins(%task : tensor<4xf32>) outs(%init : tensor<2x3x4xf32>) dimensions = [0, 1]
+  %y = m3sat.moe_ffn %x routed by %logits fc1(%w1) fc2(%w2)
+       : (tensor<2x3x8xf32>, tensor<2x3x4xf32>, tensor<4x16x8xf32>, tensor<4x8x16xf32>) -> tensor<2x3x8xf32>
+  return %y : tensor<2x3x8xf32>
+}
+
+// -----
+
+// A broadcast along the expert dimension is not task-level routing.
+// CHECK-LABEL: func @moe_ffn_broadcast_over_experts
+// CHECK: m3sat.moe_ffn %{{.*}} routed by
+func.func @moe_ffn_broadcast_over_experts(%x: tensor<3x8xf32>, %w1: tensor<4x16x8xf32>,
+    %w2: tensor<4x8x16xf32>) -> tensor<3x8xf32> {
+  %tok = arith.constant dense<[1.0, 3.0, 2.0]> : tensor<3xf32>
+  %init = tensor.empty() : tensor<3x4xf32>
+  %logits = linalg.broadcast ins(%tok : tensor<3xf32>) outs(%init : tensor<3x4xf32>) dimensions = [1]
+  %y = m3sat.moe_ffn %x routed by %logits fc1(%w1) fc2(%w2)
+       : (tensor<3x8xf32>, tensor<3x4xf32>, tensor<4x16x8xf32>, tensor<4x8x16xf32>) -> tensor<3x8xf32>
+  return %y : tensor<3x8xf32>
+}

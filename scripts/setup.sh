@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian packages m3sat needs (when missing), then configures and
+# builds it with CMake + Ninja (+ ccache) in ${M3SAT_BUILD_DIR:-build}.
+# Run as root on a fresh Debian machine; later runs only rebuild.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${M3SAT_BUILD_DIR:-$root/build}"
+
+packages=(
+  cmake ninja-build ccache g++
+  llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
+  libgtest-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+    || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "m3sat: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [[ ! -f "$build/build.ninja" ]]; then
+  cmake -G Ninja -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release
+fi
+cmake --build "$build"
