@@ -11,6 +11,9 @@ packages=(
   cmake ninja-build ccache g++
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   libgtest-dev
+  libonnx-dev libprotobuf-dev protobuf-compiler
+  flatbuffers-compiler libflatbuffers-dev
+  python3-onnx python3-numpy python3-torch libonnx-testdata
 )
 
 missing=()
