@@ -15,3 +15,14 @@ path = os.pathsep.join([config.m3sat_tools_dir, config.llvm_tools_dir,
                         config.environment.get("PATH", os.environ["PATH"])])
 config.environment["PATH"] = path
 config.substitutions.append(("%m3sat_src_root", config.m3sat_src_root))
+
+# Debian's Python with onnx, numpy and torch (the first python3 on PATH may
+# be another interpreter without them).
+config.substitutions.append(("%python", "/usr/bin/python3"))
+
+# Runtime libraries for executing lowered programs with mlir-runner.
+llvm_lib_dir = os.path.join(os.path.dirname(config.llvm_tools_dir), "lib")
+config.substitutions.append(
+    ("%mlir_runner_libs",
+     ",".join(os.path.join(llvm_lib_dir, lib) for lib in
+              ("libmlir_c_runner_utils.so", "libmlir_runner_utils.so"))))

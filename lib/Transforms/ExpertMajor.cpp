@@ -8,6 +8,7 @@
 
 #include "m3sat/Transforms/ExpertMath.h"
 #include "m3sat/Transforms/Passes.h"
+#include "m3sat/Transforms/Patterns.h"
 
 #include "M3SAT/M3SATOps.h"
 
@@ -35,10 +36,8 @@ Value flattenTokens(OpBuilder &builder, Location loc, Value value) {
 }
 
 struct MoEFFNToExpertMajor : OpRewritePattern<MoEFFNOp> {
-  MoEFFNToExpertMajor(MLIRContext *context, int64_t minTokens,
-                      llvm::Statistic &numRewritten)
-      : OpRewritePattern(context), minTokens(minTokens),
-        numRewritten(numRewritten) {}
+  MoEFFNToExpertMajor(MLIRContext *context, int64_t minTokens)
+      : OpRewritePattern(context), minTokens(minTokens) {}
 
   LogicalResult matchAndRewrite(MoEFFNOp op,
                                 PatternRewriter &rewriter) const override {
@@ -89,23 +88,33 @@ struct MoEFFNToExpertMajor : OpRewritePattern<MoEFFNOp> {
           rewriter, loc, inputType, combined,
           SmallVector<ReassociationIndices>{{0, 1}, {2}});
     rewriter.replaceOp(op, combined);
-    ++numRewritten;
     return success();
   }
 
   int64_t minTokens;
-  llvm::Statistic &numRewritten;
 };
 
 struct ExpertMajorPass : m3sat::impl::ExpertMajorBase<ExpertMajorPass> {
   using Base::Base;
 
   void runOnOperation() override {
+    auto countLayers = [&] {
+      int64_t count = 0;
+      getOperation().walk([&](MoEFFNOp) { ++count; });
+      return count;
+    };
+    int64_t before = countLayers();
     RewritePatternSet patterns(&getContext());
-    patterns.add<MoEFFNToExpertMajor>(&getContext(), minTokens, numRewritten);
+    populateExpertMajorPatterns(patterns, minTokens);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
+    numRewritten += before - countLayers();
   }
 };
 
 } // namespace
+
+void m3sat::populateExpertMajorPatterns(RewritePatternSet &patterns,
+                                        int64_t minTokens) {
+  patterns.add<MoEFFNToExpertMajor>(patterns.getContext(), minTokens);
+}

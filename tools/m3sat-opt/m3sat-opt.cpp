@@ -6,6 +6,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "M3SAT/M3SATDialect.h"
+#include "m3sat/Conversion/Passes.h"
+#include "m3sat/Pipelines/Pipelines.h"
 #include "m3sat/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -20,7 +22,9 @@ int main(int argc, char **argv) {
   mlir::registerAllExtensions(registry);
   mlir::registerAllPasses();
   registry.insert<m3sat::M3SATDialect>();
+  m3sat::registerM3SATConversionPasses();
   m3sat::registerM3SATTransformsPasses();
+  m3sat::registerPipelines();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "m3sat optimizer driver\n", registry));
 }

@@ -1,0 +1,71 @@
+//===- CPUPipeline.cpp - m3sat-cpu-pipeline -------------------------------===//
+//
+// The CPU pipeline, built from upstream passes and m3sat's lowering.
+//
+//===----------------------------------------------------------------------===//
+
+#include "m3sat/Pipelines/Pipelines.h"
+
+#include "m3sat/Conversion/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Conversion/TosaToLinalg/TosaToLinalg.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void m3sat::buildCPUPipeline(OpPassManager &pm,
+                             const CPUPipelineOptions &options) {
+  // Static routing first: constant router logits become expert sets, so the
+  // lowering below needs no routing for them.
+  if (options.foldRouting)
+    pm.addPass(createCanonicalizerPass());
+
+  // Standard ONNX ops arrive as TOSA: upstream lowers them to linalg.
+  tosa::addTosaToLinalgPasses(pm, TosaToLinalgOptions());
+  pm.addNestedPass<func::FuncOp>(createTosaToArithPass());
+  pm.addNestedPass<func::FuncOp>(createTosaToTensorPass());
+
+  // m3sat ops to linalg/scf on tensors, then clean up and fuse.
+  pm.addNestedPass<func::FuncOp>(createConvertM3SATToLinalg());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
+
+  // Tensors to buffers across function boundaries, with deallocation.
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  bufferization::buildBufferDeallocationPipeline(pm);
+
+  // Loops, then everything to the LLVM dialect (erf and friends via libm).
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertVectorToLLVMPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
+void m3sat::registerPipelines() {
+  PassPipelineRegistration<CPUPipelineOptions>(
+      "m3sat-cpu-pipeline",
+      "Lower tosa + m3sat programs on tensors to the LLVM dialect for CPU",
+      buildCPUPipeline);
+}
