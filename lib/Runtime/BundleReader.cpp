@@ -1,0 +1,167 @@
+//===- BundleReader.cpp - mapped, verified task bundles -------------------===//
+//
+// mmap + FlatBuffers verification + semantic checks of bundle.m3b.
+//
+//===----------------------------------------------------------------------===//
+
+#include "m3sat/Runtime/BundleReader.h"
+
+#include "m3sat/Runtime/Bundle_generated.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <set>
+
+using namespace m3sat;
+
+size_t m3sat::bundleDTypeSize(int dtype) {
+  switch (static_cast<bundle::DType>(dtype)) {
+  case bundle::DType::f32:
+  case bundle::DType::i32:
+    return 4;
+  case bundle::DType::i64:
+    return 8;
+  case bundle::DType::f16:
+    return 2;
+  }
+  return 0;
+}
+
+namespace {
+
+/// Element count of `shape` if every dim is positive and the product fits;
+/// -1 otherwise.
+int64_t elementCount(const flatbuffers::Vector<int64_t> *shape) {
+  int64_t count = 1;
+  for (int64_t d : *shape) {
+    if (d <= 0 || count > (int64_t(1) << 40) / d)
+      return -1;
+    count *= d;
+  }
+  return count;
+}
+
+std::string checkSpecs(const flatbuffers::Vector<
+                           flatbuffers::Offset<bundle::TensorSpec>> *specs,
+                       const std::string &where) {
+  std::set<std::string> names;
+  for (const bundle::TensorSpec *spec : *specs) {
+    std::string name = spec->name()->str();
+    if (!names.insert(name).second)
+      return where + " '" + name + "' appears twice";
+    if (bundleDTypeSize(static_cast<int>(spec->dtype())) == 0)
+      return where + " '" + name + "' has unknown dtype";
+    if (elementCount(spec->shape()) < 0)
+      return where + " '" + name + "' has an invalid shape";
+  }
+  return "";
+}
+
+} // namespace
+
+std::string MappedBundle::verify(const void *data, size_t size,
+                                 const std::string &name) {
+  auto *bytes = static_cast<const uint8_t *>(data);
+  if (size < 8 || !bundle::BundleBufferHasIdentifier(bytes))
+    return name + ": not an m3sat bundle (missing 'M3SB' identifier)";
+  flatbuffers::Verifier verifier(bytes, size);
+  if (!bundle::VerifyBundleBuffer(verifier))
+    return name + ": corrupt bundle (FlatBuffers verification failed)";
+  const bundle::Bundle *root = bundle::GetBundle(bytes);
+  if (root->format_version() != kBundleFormatVersion)
+    return name + ": field 'format_version' is " +
+           std::to_string(root->format_version()) + ", this m3sat reads " +
+           std::to_string(kBundleFormatVersion);
+
+  const flatbuffers::Vector<uint8_t> *weights = root->weights();
+  uint64_t blobSize = weights ? weights->size() : 0;
+  if (weights && reinterpret_cast<uintptr_t>(weights->data()) % 64 != 0)
+    return name + ": field 'weights' is not 64-byte aligned";
+  const auto *buffers = root->buffers();
+  for (flatbuffers::uoffset_t i = 0; i < buffers->size(); ++i) {
+    const bundle::Buffer *buffer = buffers->Get(i);
+    std::string where =
+        name + ": buffer " + std::to_string(i) + " ('" +
+        buffer->name()->str() + "')";
+    size_t elementSize = bundleDTypeSize(static_cast<int>(buffer->dtype()));
+    int64_t count = elementCount(buffer->shape());
+    if (elementSize == 0 || count < 0)
+      return where + ": invalid dtype or shape";
+    if (buffer->size() != uint64_t(count) * elementSize)
+      return where + ": field 'size' " + std::to_string(buffer->size()) +
+             " does not match its shape";
+    if (buffer->offset() % 64 != 0)
+      return where + ": field 'offset' is not 64-byte aligned";
+    if (buffer->offset() > blobSize || buffer->size() > blobSize - buffer->offset())
+      return where + ": lies outside the weight blob";
+  }
+  if (root->tasks()->size() == 0)
+    return name + ": field 'tasks' is empty";
+  std::set<std::string> taskNames;
+  for (const bundle::Task *task : *root->tasks()) {
+    std::string where = name + ": task '" + task->name()->str() + "'";
+    if (!taskNames.insert(task->name()->str()).second)
+      return where + " appears twice";
+    for (uint32_t index : *task->weights())
+      if (index >= buffers->size())
+        return where + ": field 'weights' names buffer " +
+               std::to_string(index) + " of " +
+               std::to_string(buffers->size());
+    std::string error = checkSpecs(task->inputs(), where + ": input");
+    if (error.empty())
+      error = checkSpecs(task->outputs(), where + ": output");
+    if (!error.empty())
+      return error;
+  }
+  return "";
+}
+
+std::shared_ptr<MappedBundle> MappedBundle::open(const std::string &path,
+                                                 std::string &error) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    error = path + ": cannot open bundle: " + std::strerror(errno);
+    return nullptr;
+  }
+  struct stat info;
+  if (fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    ::close(fd);
+    error = path + ": not a regular file";
+    return nullptr;
+  }
+  size_t size = static_cast<size_t>(info.st_size);
+  if (size == 0) {
+    ::close(fd);
+    error = path + ": not an m3sat bundle (empty file)";
+    return nullptr;
+  }
+  void *mapping = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  ::close(fd);
+  if (mapping == MAP_FAILED) {
+    error = path + ": cannot map bundle: " + std::strerror(errno);
+    return nullptr;
+  }
+  std::shared_ptr<MappedBundle> result(new MappedBundle());
+  result->filePath = path;
+  result->mapping = mapping;
+  result->mappingSize = size;
+  error = verify(mapping, size, path);
+  if (!error.empty())
+    return nullptr;
+  result->rootTable = bundle::GetBundle(mapping);
+  return result;
+}
+
+MappedBundle::~MappedBundle() {
+  if (mapping)
+    munmap(mapping, mappingSize);
+}
+
+const uint8_t *MappedBundle::weights() const {
+  return rootTable->weights() ? rootTable->weights()->data() : nullptr;
+}
