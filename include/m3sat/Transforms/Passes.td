@@ -40,4 +40,47 @@ def ExpertMajor : Pass<"m3sat-expert-major", "::mlir::func::FuncOp"> {
   ];
 }
 
+def Specialize : Pass<"m3sat-specialize", "::mlir::ModuleOp"> {
+  let summary = "Build one function per task from the imported model";
+  let description = [{
+    The importer leaves the whole model in `func.func @main`, its inputs
+    and outputs named by `m3sat.name` argument and result attributes, and
+    the `m3sat` metadata JSON (DESIGN.md) in the module attribute
+    `m3sat.metadata`. For every task named in `tasks` this pass clones
+    `@main` into a public function `@task_<name>` (attribute `m3sat.task`)
+    that returns only that task's outputs, binds the task selector input to
+    the task's index, and drops every op and input the kept outputs no
+    longer reach; `@main` is then erased. Without metadata every graph
+    output is a task of its own name. With `modalities`, a task that still
+    needs an input of an unselected modality is an error. Unknown task or
+    modality names are errors that list the valid ones.
+  }];
+  let options = [
+    ListOption<"tasks", "tasks", "std::string",
+               "Tasks to keep (default: all)">,
+    ListOption<"modalities", "modalities", "std::string",
+               "Modalities available on the device (default: all)">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
+def OutlineWeights : Pass<"m3sat-outline-weights", "::mlir::ModuleOp"> {
+  let summary = "Turn large constants of task functions into weight arguments";
+  let description = [{
+    Every `arith.constant` with at least `min-elements` elements inside a
+    task function (`m3sat.task`) becomes a function argument appended after
+    the inputs, with the constant kept as the argument attribute
+    `m3sat.weight` and a stable name in `m3sat.name`. Identical constants
+    share one argument. The task bundle stores these weights; the code
+    receives pointers to them, so no weight is compiled into the code.
+  }];
+  let options = [
+    Option<"minElements", "min-elements", "int64_t", /*default=*/"64",
+           "Constants with fewer elements stay in the code">
+  ];
+  let statistics = [
+    Statistic<"numWeights", "num-weights", "Constants outlined as weights">
+  ];
+}
+
 #endif // M3SAT_TRANSFORMS_PASSES_TD
