@@ -12,7 +12,7 @@
 // CHECK-NOT: func @main
 // The bound selector folds the per-task parameter to task 1's.
 // FOLD-LABEL: func @task_depth
-// FOLD: arith.constant dense<3.000000e+00> : tensor<2x4xf32>
+// FOLD: arith.constant 3.000000e+00 : f32
 // CHECK-NOT: func @task_semseg
 // ALL: func @task_depth
 // ALL: func @task_semseg
