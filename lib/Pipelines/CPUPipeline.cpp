@@ -32,6 +32,8 @@ void m3sat::buildCPUPipeline(OpPassManager &pm,
   tosa::addTosaToLinalgPasses(pm, TosaToLinalgOptions());
   pm.addNestedPass<func::FuncOp>(createTosaToArithPass());
   pm.addNestedPass<func::FuncOp>(createTosaToTensorPass());
+  // Elementwise arith/math on whole tensors becomes linalg.generic.
+  pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
 
   // m3sat ops to linalg/scf on tensors, then clean up and fuse.
   pm.addNestedPass<func::FuncOp>(createConvertM3SATToLinalg());
@@ -45,6 +47,12 @@ void m3sat::buildCPUPipeline(OpPassManager &pm,
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  // Results become caller-provided out-params (the task ABI: inputs,
+  // weights, then outputs).
+  bufferization::BufferResultsToOutParamsPassOptions outParams;
+  outParams.hoistStaticAllocs = true;
+  outParams.modifyPublicFunctions = true;
+  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   bufferization::buildBufferDeallocationPipeline(pm);
 
   // Loops, then everything to the LLVM dialect (erf and friends via libm).
@@ -58,7 +66,11 @@ void m3sat::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
-  pm.addPass(createConvertFuncToLLVMPass());
+  // Static shapes: every memref crosses function boundaries as a bare
+  // pointer, which is what the task runtime passes.
+  ConvertFuncToLLVMPassOptions funcToLLVM;
+  funcToLLVM.useBarePtrCallConv = true;
+  pm.addPass(createConvertFuncToLLVMPass(funcToLLVM));
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
 }

@@ -258,12 +258,12 @@ int main(int argc, char **argv) {
     for (double l : latencies)
       mean += l / latencies.size();
     llvm::outs() << llvm::format(
-        "latency over %u runs (ms): min %.3f median %.3f mean %.3f p90 %.3f "
-        "max %.3f\n",
+        "latency over %u runs (ms): min %.4f median %.4f mean %.4f p90 %.4f "
+        "max %.4f\n",
         unsigned(repeat), sorted.front(), percentile(sorted, 0.5), mean,
         percentile(sorted, 0.9), sorted.back());
   } else {
-    llvm::outs() << llvm::format("latency (ms): %.3f\n", latencies.front());
+    llvm::outs() << llvm::format("latency (ms): %.4f\n", latencies.front());
   }
   lib.destroy(model);
   return 0;

@@ -18,6 +18,9 @@
 extern "C" {
 #endif
 
+/** Marks the exported C ABI (the rest of the library stays hidden). */
+#define M3SAT_API __attribute__((visibility("default")))
+
 /** An opened task of an OUT_DIR. */
 typedef struct m3sat_model m3sat_model;
 
@@ -26,34 +29,34 @@ enum m3sat_dtype { M3SAT_F32 = 0, M3SAT_I64 = 1, M3SAT_I32 = 2, M3SAT_F16 = 3 };
 
 /** Opens `task` of the OUT_DIR `out_dir` (NULL: its first task). On
  *  failure returns NULL and writes a one-line reason into `error`. */
-m3sat_model *m3sat_create(const char *out_dir, const char *task, char *error,
-                          size_t error_size);
+M3SAT_API m3sat_model *m3sat_create(const char *out_dir, const char *task,
+                                    char *error, size_t error_size);
 
 /** Number of inputs / outputs of the task. */
-int m3sat_num_inputs(const m3sat_model *model);
-int m3sat_num_outputs(const m3sat_model *model);
+M3SAT_API int m3sat_num_inputs(const m3sat_model *model);
+M3SAT_API int m3sat_num_outputs(const m3sat_model *model);
 
 /** Name, element type, rank and dimensions of input / output `i`. */
-const char *m3sat_input_name(const m3sat_model *model, int i);
-int m3sat_input_dtype(const m3sat_model *model, int i);
-int m3sat_input_rank(const m3sat_model *model, int i);
-const int64_t *m3sat_input_shape(const m3sat_model *model, int i);
-const char *m3sat_output_name(const m3sat_model *model, int i);
-int m3sat_output_dtype(const m3sat_model *model, int i);
-int m3sat_output_rank(const m3sat_model *model, int i);
-const int64_t *m3sat_output_shape(const m3sat_model *model, int i);
+M3SAT_API const char *m3sat_input_name(const m3sat_model *model, int i);
+M3SAT_API int m3sat_input_dtype(const m3sat_model *model, int i);
+M3SAT_API int m3sat_input_rank(const m3sat_model *model, int i);
+M3SAT_API const int64_t *m3sat_input_shape(const m3sat_model *model, int i);
+M3SAT_API const char *m3sat_output_name(const m3sat_model *model, int i);
+M3SAT_API int m3sat_output_dtype(const m3sat_model *model, int i);
+M3SAT_API int m3sat_output_rank(const m3sat_model *model, int i);
+M3SAT_API const int64_t *m3sat_output_shape(const m3sat_model *model, int i);
 
 /** Names of the tasks in the OUT_DIR (for listings and diagnostics). */
-int m3sat_num_tasks(const m3sat_model *model);
-const char *m3sat_task_name(const m3sat_model *model, int i);
+M3SAT_API int m3sat_num_tasks(const m3sat_model *model);
+M3SAT_API const char *m3sat_task_name(const m3sat_model *model, int i);
 
 /** Runs the task. `inputs[i]` points to input i, dense in C order with the
  *  declared shape and type; `outputs[i]` to room for output i. Returns 0. */
-int m3sat_run(m3sat_model *model, const void *const *inputs,
-              void *const *outputs);
+M3SAT_API int m3sat_run(m3sat_model *model, const void *const *inputs,
+                        void *const *outputs);
 
 /** Closes the task; the bundle is unmapped with its last task. */
-void m3sat_destroy(m3sat_model *model);
+M3SAT_API void m3sat_destroy(m3sat_model *model);
 
 #ifdef __cplusplus
 } /* extern "C" */

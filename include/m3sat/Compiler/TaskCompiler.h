@@ -1,0 +1,51 @@
+//===- TaskCompiler.h - model to OUT_DIR ------------------------*- C++ -*-===//
+//
+// The m3sat-compile driver as a library: load a model (ONNX or MLIR), make
+// one function per task, outline the weights, lower for the target, and
+// write OUT_DIR (code library + bundle).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef M3SAT_COMPILER_TASKCOMPILER_H
+#define M3SAT_COMPILER_TASKCOMPILER_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OwningOpRef.h"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace m3sat {
+
+struct CompileOptions {
+  std::string modelPath;
+  std::vector<std::string> tasks;
+  std::vector<std::string> modalities;
+  std::string target = "cpu";
+  std::string outDir;
+  /// Also write OUT_DIR/program.mlir (the specialized tensor program).
+  bool emitMLIR = false;
+  /// Print phase timings to stderr.
+  bool verbose = false;
+  /// CPU to compile for ("native": the host).
+  std::string cpu = "native";
+  /// libm3sat_task_runtime.a to link into the task library.
+  std::string runtimeArchive;
+};
+
+/// Loads a model file into a module; returns null after reporting a
+/// diagnostic. m3sat-compile passes the ONNX importer for .onnx files.
+using ModelLoader = std::function<mlir::OwningOpRef<mlir::ModuleOp>(
+    const std::string &path, mlir::MLIRContext &context)>;
+
+/// Compiles `options.modelPath` into `options.outDir`. Diagnostics are
+/// reported through `context`'s handlers.
+mlir::LogicalResult compileModel(mlir::MLIRContext &context,
+                                 const CompileOptions &options,
+                                 const ModelLoader &loadONNX);
+
+} // namespace m3sat
+
+#endif // M3SAT_COMPILER_TASKCOMPILER_H

@@ -1,0 +1,36 @@
+//===- Diagnostics.h - one-line diagnostics for the tools -------*- C++ -*-===//
+//
+// The m3sat tools report every error on one line, naming the file and the
+// ONNX node (from the importer's NameLoc locations) or the field.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef M3SAT_SUPPORT_DIAGNOSTICS_H
+#define M3SAT_SUPPORT_DIAGNOSTICS_H
+
+#include "mlir/IR/Diagnostics.h"
+
+#include <string>
+
+namespace m3sat {
+
+/// "model.onnx: node 'Gemm_3'", "prog.mlir:12:5", or "" for unknown.
+std::string formatLocation(mlir::Location loc);
+
+/// Prints errors (and warnings) as `<location>: error: <message>` on one
+/// line each to stderr, notes folded into the line; counts errors.
+class OneLineDiagnostics {
+public:
+  explicit OneLineDiagnostics(mlir::MLIRContext &context);
+  ~OneLineDiagnostics();
+  unsigned numErrors() const { return errors; }
+
+private:
+  mlir::MLIRContext &context;
+  mlir::DiagnosticEngine::HandlerID id;
+  unsigned errors = 0;
+};
+
+} // namespace m3sat
+
+#endif // M3SAT_SUPPORT_DIAGNOSTICS_H

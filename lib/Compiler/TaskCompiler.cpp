@@ -1,0 +1,312 @@
+//===- TaskCompiler.cpp - model to OUT_DIR --------------------------------===//
+//
+// Drives the whole compilation: load, specialize per task, outline weights,
+// lower with the target pipeline, emit the code library and the bundle.
+//
+//===----------------------------------------------------------------------===//
+
+#include "m3sat/Compiler/TaskCompiler.h"
+
+#include "M3SAT/M3SATOps.h"
+#include "m3sat/Pipelines/Pipelines.h"
+#include "m3sat/Runtime/BundleWriter.h"
+#include "m3sat/Target/CPU/TaskLibrary.h"
+#include "m3sat/Transforms/Passes.h"
+
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "mlir/Transforms/Passes.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SHA256.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+
+using namespace mlir;
+using namespace m3sat;
+
+namespace {
+
+/// Prints phase timings with -v.
+class PhaseTimer {
+public:
+  explicit PhaseTimer(bool enabled) : enabled(enabled) {}
+  void done(StringRef phase) {
+    auto now = std::chrono::steady_clock::now();
+    if (enabled)
+      llvm::errs() << llvm::format("m3sat-compile: %-24s %8.3f s\n",
+                                   (phase + ":").str().c_str(),
+                                   std::chrono::duration<double>(now - last)
+                                       .count());
+    last = now;
+  }
+
+private:
+  bool enabled;
+  std::chrono::steady_clock::time_point last =
+      std::chrono::steady_clock::now();
+};
+
+/// Bundle dtype of a tensor element type; -1 if the bundle cannot hold it.
+int bundleDType(Type type) {
+  if (type.isF32())
+    return 0;
+  if (type.isInteger(64))
+    return 1;
+  if (type.isInteger(32))
+    return 2;
+  if (type.isF16())
+    return 3;
+  return -1;
+}
+
+std::string nameOf(DictionaryAttr attrs, StringRef fallback) {
+  if (attrs)
+    if (auto name = attrs.getAs<StringAttr>("m3sat.name"))
+      return name.str();
+  return fallback.str();
+}
+
+/// The ONNX node name of an op, when the importer recorded one.
+std::string locationName(Location loc) {
+  if (auto named = dyn_cast<NameLoc>(loc))
+    return named.getName().str();
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    for (Location inner : fused.getLocations())
+      if (std::string name = locationName(inner); !name.empty())
+        return name;
+  return "";
+}
+
+/// The raw little-endian bytes of a weight, splats expanded.
+FailureOr<std::vector<uint8_t>> weightBytes(ElementsAttr value) {
+  auto type = cast<ShapedType>(value.getType());
+  size_t elementBytes = type.getElementTypeBitWidth() / 8;
+  size_t total = elementBytes * type.getNumElements();
+  std::vector<uint8_t> bytes(total);
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob || blob->getData().size() != total)
+      return failure();
+    std::memcpy(bytes.data(), blob->getData().data(), total);
+    return bytes;
+  }
+  auto dense = dyn_cast<DenseElementsAttr>(value);
+  if (!dense || type.getElementTypeBitWidth() % 8 != 0)
+    return failure();
+  ArrayRef<char> raw = dense.getRawData();
+  if (dense.isSplat()) {
+    for (size_t i = 0; i < total; i += elementBytes)
+      std::memcpy(bytes.data() + i, raw.data(), elementBytes);
+  } else {
+    if (raw.size() != total)
+      return failure();
+    std::memcpy(bytes.data(), raw.data(), total);
+  }
+  return bytes;
+}
+
+std::string sha256Hex(StringRef data) {
+  llvm::SHA256 hash;
+  hash.update(data);
+  std::array<uint8_t, 32> digest = hash.final();
+  return llvm::toHex(digest, /*LowerCase=*/true);
+}
+
+/// Describes the task functions for the bundle, moves the weights into the
+/// writer and strips them from the IR.
+LogicalResult collectTasks(ModuleOp module, BundleWriter &writer,
+                           SmallVectorImpl<TaskEntry> &entries) {
+  for (auto func : module.getOps<func::FuncOp>()) {
+    auto taskName = func->getAttrOfType<StringAttr>("m3sat.task");
+    if (!taskName)
+      continue;
+    TaskDesc task;
+    task.name = taskName.str();
+    task.entry = entries.size();
+    for (unsigned i = 0; i < func.getNumArguments(); ++i) {
+      DictionaryAttr attrs = func.getArgAttrDict(i);
+      auto type = dyn_cast<RankedTensorType>(func.getArgumentTypes()[i]);
+      std::string name = nameOf(attrs, "input" + std::to_string(i));
+      int dtype = type ? bundleDType(type.getElementType()) : -1;
+      if (!type || !type.hasStaticShape() || dtype < 0)
+        return func.emitError() << "task '" << task.name << "': input '"
+                                << name << "' has type "
+                                << func.getArgumentTypes()[i]
+                                << "; tasks take static tensors of f32, "
+                                   "f16, i64 or i32";
+      auto weight = attrs ? attrs.getAs<ElementsAttr>("m3sat.weight")
+                          : ElementsAttr();
+      if (!weight) {
+        task.inputs.push_back({name, dtype, std::vector<int64_t>(type.getShape().begin(), type.getShape().end())});
+        continue;
+      }
+      FailureOr<std::vector<uint8_t>> bytes = weightBytes(weight);
+      if (failed(bytes))
+        return func.emitError() << "weight '" << name
+                                << "' has no readable data";
+      std::string key = std::to_string(
+          reinterpret_cast<uintptr_t>(weight.getAsOpaquePointer()));
+      task.weights.push_back(writer.addBuffer(
+          key, name, dtype, std::vector<int64_t>(type.getShape().begin(), type.getShape().end()), bytes->data(),
+          bytes->size()));
+      func.removeArgAttr(i, StringAttr::get(func.getContext(),
+                                            "m3sat.weight"));
+    }
+    for (unsigned i = 0; i < func.getNumResults(); ++i) {
+      auto type = dyn_cast<RankedTensorType>(func.getResultTypes()[i]);
+      std::string name =
+          nameOf(func.getResultAttrDict(i), "output" + std::to_string(i));
+      int dtype = type ? bundleDType(type.getElementType()) : -1;
+      if (!type || !type.hasStaticShape() || dtype < 0)
+        return func.emitError() << "task '" << task.name << "': output '"
+                                << name << "' has type "
+                                << func.getResultTypes()[i]
+                                << "; tasks return static tensors of f32, "
+                                   "f16, i64 or i32";
+      task.outputs.push_back({name, dtype, std::vector<int64_t>(type.getShape().begin(), type.getShape().end())});
+    }
+    func.walk([&](Operation *op) {
+      MoELayerDesc layer;
+      ExpertSetAttr set;
+      if (auto ffn = dyn_cast<MoEFFNOp>(op)) {
+        layer.numExperts = ffn.getNumExperts();
+        set = ffn.getStaticExpertsAttr();
+      } else if (auto attention = dyn_cast<MoEAttentionOp>(op)) {
+        layer.numExperts = attention.getNumExperts();
+        set = attention.getStaticExpertsAttr();
+      } else {
+        return;
+      }
+      layer.name = locationName(op->getLoc());
+      layer.staticRouting = static_cast<bool>(set);
+      if (set)
+        layer.keptExperts.assign(set.getExperts().begin(),
+                                 set.getExperts().end());
+      else
+        for (int64_t e = 0; e < layer.numExperts; ++e)
+          layer.keptExperts.push_back(e);
+      task.moeLayers.push_back(std::move(layer));
+    });
+    entries.push_back({func.getSymName().str(),
+                       static_cast<unsigned>(task.inputs.size() +
+                                             task.weights.size() +
+                                             task.outputs.size())});
+    writer.addTask(std::move(task));
+  }
+  if (entries.empty())
+    return module.emitError("no task to compile");
+  return success();
+}
+
+} // namespace
+
+LogicalResult m3sat::compileModel(MLIRContext &context,
+                                  const CompileOptions &options,
+                                  const ModelLoader &loadONNX) {
+  PhaseTimer timer(options.verbose);
+  Location fileLoc = FileLineColLoc::get(&context, options.modelPath, 0, 0);
+  if (options.target != "cpu")
+    return emitError(fileLoc) << "--target=" << options.target
+                              << " is not available yet: this build "
+                                 "compiles for --target=cpu";
+
+  auto file = llvm::MemoryBuffer::getFile(options.modelPath);
+  if (!file)
+    return emitError(fileLoc) << "cannot read model: "
+                              << file.getError().message();
+  std::string modelHash = sha256Hex((*file)->getBuffer());
+
+  OwningOpRef<ModuleOp> module;
+  if (StringRef(options.modelPath).ends_with(".onnx")) {
+    if (!loadONNX)
+      return emitError(fileLoc) << "this build has no ONNX importer";
+    module = loadONNX(options.modelPath, context);
+  } else {
+    module = parseSourceFile<ModuleOp>(options.modelPath, &context);
+  }
+  if (!module)
+    return failure();
+  timer.done("import");
+
+  // One function per task, routing folded, weights outlined.
+  PassManager specialize(&context);
+  SpecializeOptions specializeOptions;
+  specializeOptions.tasks.assign(options.tasks.begin(), options.tasks.end());
+  specializeOptions.modalities.assign(options.modalities.begin(),
+                                      options.modalities.end());
+  specialize.addPass(createSpecialize(specializeOptions));
+  specialize.addPass(createCanonicalizerPass());
+  specialize.addPass(createCSEPass());
+  specialize.addPass(createOutlineWeights());
+  if (failed(specialize.run(*module)))
+    return failure();
+  timer.done("specialize");
+
+  if (std::error_code ec = llvm::sys::fs::create_directories(options.outDir))
+    return emitError(fileLoc) << options.outDir
+                              << ": cannot create output directory: "
+                              << ec.message();
+
+  BundleWriter writer;
+  SmallVector<TaskEntry> entries;
+  if (failed(collectTasks(*module, writer, entries)))
+    return failure();
+
+  std::string program;
+  {
+    llvm::raw_string_ostream os(program);
+    module->print(os, OpPrintingFlags().elideLargeResourceString(64));
+  }
+  std::string codeId =
+      sha256Hex(modelHash + options.cpu + options.target + program);
+  // Names and weights now live in the bundle; the code needs neither.
+  for (auto func : module->getOps<func::FuncOp>()) {
+    func.setAllArgAttrs(ArrayRef<DictionaryAttr>{});
+    func.setAllResultAttrs(ArrayRef<DictionaryAttr>{});
+  }
+  timer.done("collect weights");
+
+  PassManager lower(&context);
+  buildCPUPipeline(lower, CPUPipelineOptions());
+  if (failed(lower.run(*module)))
+    return failure();
+  if (failed(addTaskEntries(*module, entries, codeId)))
+    return failure();
+  timer.done("lower to LLVM dialect");
+
+  CPUTargetOptions target;
+  target.cpu = options.cpu;
+  target.runtimeArchive = options.runtimeArchive;
+  std::string library = "libm3sat_task.so";
+  if (failed(emitTaskLibrary(*module, options.outDir + "/" + library, target)))
+    return failure();
+  timer.done("codegen and link");
+
+  std::string error =
+      writer.write(options.outDir + "/bundle.m3b", modelHash, codeId, library,
+                   options.target, options.modalities);
+  if (!error.empty()) {
+    // No half-written OUT_DIR: the library goes with the failed bundle.
+    llvm::sys::fs::remove(options.outDir + "/" + library);
+    return emitError(fileLoc) << error;
+  }
+  timer.done("write bundle");
+
+  // The specialized tensor program, for inspection; written last so that a
+  // failed compilation leaves no file behind.
+  if (options.emitMLIR) {
+    auto out = openOutputFile(options.outDir + "/program.mlir", &error);
+    if (!out)
+      return emitError(fileLoc) << error;
+    out->os() << program;
+    out->keep();
+  }
+  return success();
+}

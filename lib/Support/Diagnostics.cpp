@@ -1,0 +1,60 @@
+//===- Diagnostics.cpp - one-line diagnostics for the tools ---------------===//
+
+#include "m3sat/Support/Diagnostics.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Location.h"
+#include "mlir/IR/MLIRContext.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using namespace m3sat;
+
+std::string m3sat::formatLocation(Location loc) {
+  if (auto named = dyn_cast<NameLoc>(loc)) {
+    std::string inner = formatLocation(named.getChildLoc());
+    std::string node = "node '" + named.getName().str() + "'";
+    return inner.empty() ? node : inner + ": " + node;
+  }
+  if (auto file = dyn_cast<FileLineColLoc>(loc)) {
+    std::string text = file.getFilename().str();
+    if (file.getLine() > 0)
+      text += ":" + std::to_string(file.getLine()) + ":" +
+              std::to_string(file.getColumn());
+    return text;
+  }
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    for (Location inner : fused.getLocations())
+      if (std::string text = formatLocation(inner); !text.empty())
+        return text;
+  if (auto callSite = dyn_cast<CallSiteLoc>(loc))
+    return formatLocation(callSite.getCallee());
+  return "";
+}
+
+OneLineDiagnostics::OneLineDiagnostics(MLIRContext &context)
+    : context(context) {
+  id = context.getDiagEngine().registerHandler([this](Diagnostic &diag) {
+    if (diag.getSeverity() == DiagnosticSeverity::Note ||
+        diag.getSeverity() == DiagnosticSeverity::Remark)
+      return success();
+    bool isError = diag.getSeverity() == DiagnosticSeverity::Error;
+    errors += isError;
+    std::string location = formatLocation(diag.getLocation());
+    std::string message = diag.str();
+    for (const Diagnostic &note : diag.getNotes())
+      if (!StringRef(note.str()).starts_with("see current operation"))
+        message += " (" + note.str() + ")";
+    // Keep it one line whatever the message holds.
+    for (char &c : message)
+      if (c == '\n')
+        c = ' ';
+    llvm::errs() << (location.empty() ? "" : location + ": ")
+                 << (isError ? "error: " : "warning: ") << message << "\n";
+    return success();
+  });
+}
+
+OneLineDiagnostics::~OneLineDiagnostics() {
+  context.getDiagEngine().eraseHandler(id);
+}
