@@ -298,6 +298,10 @@ LogicalResult m3sat::compileModel(MLIRContext &context,
     return emitError(fileLoc) << error;
   }
   timer.done("write bundle");
+  if (options.verbose)
+    llvm::errs() << "m3sat-compile: bundle: " << entries.size() << " tasks, "
+                 << writer.numBuffers() << " weights, "
+                 << writer.weightBytes() << " bytes of weights\n";
 
   // The specialized tensor program, for inspection; written last so that a
   // failed compilation leaves no file behind.

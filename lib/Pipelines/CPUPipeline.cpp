@@ -7,6 +7,7 @@
 #include "m3sat/Pipelines/Pipelines.h"
 
 #include "m3sat/Conversion/Passes.h"
+#include "m3sat/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Conversion/TosaToLinalg/TosaToLinalg.h"
@@ -56,6 +57,7 @@ void m3sat::buildCPUPipeline(OpPassManager &pm,
   bufferization::buildBufferDeallocationPipeline(pm);
 
   // Loops, then everything to the LLVM dialect (erf and friends via libm).
+  pm.addNestedPass<func::FuncOp>(createCopyToLinalg());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());

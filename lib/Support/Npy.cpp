@@ -25,12 +25,13 @@ int64_t NpyArray::numElements() const {
 }
 
 size_t m3sat::npyElementSize(const std::string &descr) {
-  if (descr == "<f4" || descr == "<i4")
-    return 4;
-  if (descr == "<i8")
-    return 8;
-  if (descr == "<f2")
-    return 2;
+  static const std::pair<const char *, size_t> sizes[] = {
+      {"<f4", 4}, {"<i4", 4}, {"<u4", 4}, {"<f8", 8}, {"<i8", 8},
+      {"<u8", 8}, {"<f2", 2}, {"<i2", 2}, {"<u2", 2}, {"|u1", 1},
+      {"|i1", 1}, {"|b1", 1}};
+  for (const auto &[name, size] : sizes)
+    if (descr == name)
+      return size;
   return 0;
 }
 
@@ -109,7 +110,7 @@ bool m3sat::parseNpy(const uint8_t *bytes, size_t size,
   array.descr = header.substr(at + 1, end - at - 1);
   if (npyElementSize(array.descr) == 0) {
     error = name + ": dtype '" + array.descr +
-            "' is not supported (use float32 '<f4' or int64 '<i8')";
+            "' is not supported (big-endian or non-numeric)";
     return false;
   }
 

@@ -58,6 +58,7 @@ public:
 
   /// Total bytes of weights (with alignment padding).
   uint64_t weightBytes() const { return blob.size(); }
+  size_t numBuffers() const { return buffers.size(); }
 
 private:
   struct BufferDesc {

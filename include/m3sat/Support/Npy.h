@@ -25,8 +25,8 @@ struct NpyArray {
   int64_t numElements() const;
 };
 
-/// Bytes per element of a descriptor m3sat handles ("<f4", "<i8", "<i4",
-/// "<f2"), or 0.
+/// Bytes per element of a little-endian numeric descriptor ("<f4", "<i8",
+/// ...), or 0. Callers check which dtypes they accept.
 size_t npyElementSize(const std::string &descr);
 
 /// Reads `path`; on failure returns false with a one-line `error`.

@@ -83,4 +83,16 @@ def OutlineWeights : Pass<"m3sat-outline-weights", "::mlir::ModuleOp"> {
   ];
 }
 
+def CopyToLinalg : Pass<"m3sat-copy-to-linalg", "::mlir::func::FuncOp"> {
+  let summary = "Rewrite strided memref.copy as linalg.copy";
+  let description = [{
+    After bufferization, a `memref.copy` between non-contiguous views (rows
+    of a tensor.insert_slice, say) lowers to a call to the `memrefCopy`
+    runtime function of MLIR's C runner utilities, which a task library
+    does not link. This pass turns such copies into `linalg.copy`, which
+    becomes plain loops; contiguous copies stay `memref.copy` (memcpy).
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 #endif // M3SAT_TRANSFORMS_PASSES_TD
