@@ -1,7 +1,7 @@
 // Runs m3sat.moe_ffn (dynamic routing) through the CPU pipeline on
 // seeded random data and compares every element with the NumPy reference of
 // DESIGN.md's semantics (rtol 1e-4, atol 1e-5).
-// RUN: %python %S/Inputs/moe_reference.py ffn-dynamic %t.mlir
+// RUN: %python %m3sat_src_root/examples/mlir/moe_reference.py ffn-dynamic %t.mlir
 // RUN: m3sat-opt %t.mlir -m3sat-cpu-pipeline \
 // RUN:   | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs \
 // RUN:   | FileCheck %s

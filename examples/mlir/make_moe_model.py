@@ -13,8 +13,7 @@ import json
 import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..",
-                                "Conversion", "M3SATToLinalg", "Inputs"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np  # noqa: E402
 from moe_reference import dense, moe_ffn, route, ttype  # noqa: E402
 
