@@ -20,7 +20,9 @@
 #include "M3SAT/M3SATDialect.h"
 
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
 
 using namespace m3sat;
@@ -92,10 +94,21 @@ int main(int argc, char **argv) {
   options.emitMLIR = emit == "mlir";
   options.verbose = verbose;
   options.cpu = cpu;
-  options.runtimeArchive = M3SAT_TASK_RUNTIME_ARCHIVE;
+  // The task runtime: $M3SAT_TASK_RUNTIME, else next to this tool
+  // (<prefix>/lib, in the build tree and when installed), else where the
+  // build put it.
+  std::string self = llvm::sys::fs::getMainExecutable(argv[0], (void *)&main);
+  llvm::SmallString<256> sibling(llvm::sys::path::parent_path(self));
+  llvm::sys::path::append(sibling, "..", "lib", "libm3sat_task_runtime.a");
+  options.runtimeArchive = llvm::sys::fs::exists(sibling)
+                               ? std::string(sibling)
+                               : std::string(M3SAT_TASK_RUNTIME_ARCHIVE);
   if (std::optional<std::string> fromEnv =
           llvm::sys::Process::GetEnv("M3SAT_TASK_RUNTIME"))
     options.runtimeArchive = *fromEnv;
+  if (!llvm::sys::fs::exists(options.runtimeArchive))
+    return fail("the task runtime '" + options.runtimeArchive +
+                "' does not exist (set M3SAT_TASK_RUNTIME)");
 
   if (mlir::failed(compileModel(context, options, /*loadONNX=*/nullptr)))
     return 1;
