@@ -1,0 +1,142 @@
+"""MoE layers with DESIGN.md's semantics in eager PyTorch and an ONNX export
+to the m3sat domain."""
+import math
+
+import torch
+from torch import nn
+from torch.onnx import symbolic_helper
+
+ACTIVATIONS = ("relu", "gelu", "silu", "identity")
+
+
+def route(logits, k, normalize):
+    """Softmax over all experts, the k largest (ties: lower index first),
+    weights renormalized over the k if `normalize`. Returns (indices,
+    weights), each [..., k]."""
+    probs = torch.softmax(logits, dim=-1)
+    # A stable descending sort keeps the lower index first among equals.
+    order = torch.sort(probs, dim=-1, descending=True, stable=True).indices
+    indices = order[..., :k]
+    weights = torch.gather(probs, -1, indices)
+    if normalize:
+        weights = weights / weights.sum(dim=-1, keepdim=True)
+    return indices, weights
+
+
+def _activation(x, kind):
+    if kind == "relu":
+        return torch.relu(x)
+    if kind == "gelu":
+        return 0.5 * x * (1.0 + torch.erf(x / math.sqrt(2.0)))
+    if kind == "silu":
+        return x * torch.sigmoid(x)
+    return x
+
+
+def _optional(g, value):
+    """An ONNX input that may be absent (exported as an empty name)."""
+    if value is None or symbolic_helper._is_none(value):
+        return symbolic_helper._optional_input_placeholder_tensor(g)
+    return value
+
+
+class _MoEFunction(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, logits, w1, b1, w2, b2, k, activation, normalize):
+        indices, weights = route(logits, k, normalize)
+        out = torch.zeros_like(x)
+        for e in range(w1.shape[0]):
+            # Tokens that selected e, and their weight for it.
+            gate = (weights * (indices == e)).sum(dim=-1, keepdim=True)
+            h = x @ w1[e].t()
+            if b1 is not None:
+                h = h + b1[e]
+            y = _activation(h, activation) @ w2[e].t()
+            if b2 is not None:
+                y = y + b2[e]
+            out = out + gate * y
+        return out
+
+    @staticmethod
+    def symbolic(g, x, logits, w1, b1, w2, b2, k, activation, normalize):
+        out = g.op("m3sat::MoE", x, logits, w1, _optional(g, b1), w2,
+                   _optional(g, b2), k_i=k, activation_type_s=activation,
+                   normalize_routing_weights_i=int(normalize))
+        out.setType(x.type())
+        return out
+
+
+class MoE(nn.Module):
+    """A mixture of E two-layer FFN experts (ONNX m3sat::MoE).
+
+    forward(x, router_logits): x is [T, D] or [B, S, D], router_logits
+    [..., E] (pre-softmax). Weights are (out, in) as nn.Linear stores them:
+    fc1_weight [E, H, D], fc2_weight [E, D, H]."""
+
+    def __init__(self, dim, hidden, num_experts, k=1, activation="relu",
+                 normalize=False, bias=True):
+        super().__init__()
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {ACTIVATIONS}")
+        if not 1 <= k <= num_experts:
+            raise ValueError("k must be in [1, num_experts]")
+        self.k, self.activation, self.normalize = k, activation, normalize
+        self.fc1_weight = nn.Parameter(torch.empty(num_experts, hidden, dim))
+        self.fc2_weight = nn.Parameter(torch.empty(num_experts, dim, hidden))
+        self.fc1_bias = nn.Parameter(torch.zeros(num_experts, hidden)) if bias else None
+        self.fc2_bias = nn.Parameter(torch.zeros(num_experts, dim)) if bias else None
+        nn.init.normal_(self.fc1_weight, std=dim ** -0.5)
+        nn.init.normal_(self.fc2_weight, std=hidden ** -0.5)
+
+    def forward(self, x, router_logits):
+        return _MoEFunction.apply(x, router_logits, self.fc1_weight,
+                                  self.fc1_bias, self.fc2_weight,
+                                  self.fc2_bias, self.k, self.activation,
+                                  self.normalize)
+
+
+class _MoAttentionFunction(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, logits, wq, wk, wv, wo, bo, k, normalize, scale):
+        indices, weights = route(logits, k, normalize)
+        keys, values = x @ wk.t(), x @ wv.t()
+        out = torch.zeros_like(x)
+        for e in range(wq.shape[0]):
+            gate = (weights * (indices == e)).sum(dim=-1, keepdim=True)
+            q = x @ wq[e].t()
+            attn = torch.softmax(scale * q @ keys.transpose(-1, -2), dim=-1)
+            out = out + gate * ((attn @ values) @ wo[e].t())
+        if bo is not None:
+            out = out + bo
+        return out
+
+    @staticmethod
+    def symbolic(g, x, logits, wq, wk, wv, wo, bo, k, normalize, scale):
+        out = g.op("m3sat::MoAttention", x, logits, wq, wk, wv, wo,
+                   _optional(g, bo), k_i=k,
+                   normalize_routing_weights_i=int(normalize),
+                   scale_f=scale)
+        out.setType(x.type())
+        return out
+
+
+class MoAttention(nn.Module):
+    """A mixture of attention-head experts with shared keys and values
+    (ONNX m3sat::MoAttention). forward(x [B, S, D], router_logits
+    [B, S, E])."""
+
+    def __init__(self, dim, head_dim, num_experts, k=1, normalize=False,
+                 scale=None, bias=True):
+        super().__init__()
+        self.k, self.normalize = k, normalize
+        self.scale = float(scale if scale is not None else head_dim ** -0.5)
+        self.wq = nn.Parameter(torch.randn(num_experts, head_dim, dim) * dim ** -0.5)
+        self.wk = nn.Parameter(torch.randn(head_dim, dim) * dim ** -0.5)
+        self.wv = nn.Parameter(torch.randn(head_dim, dim) * dim ** -0.5)
+        self.wo = nn.Parameter(torch.randn(num_experts, dim, head_dim) * head_dim ** -0.5)
+        self.bo = nn.Parameter(torch.zeros(dim)) if bias else None
+
+    def forward(self, x, router_logits):
+        return _MoAttentionFunction.apply(x, router_logits, self.wq, self.wk,
+                                          self.wv, self.wo, self.bo, self.k,
+                                          self.normalize, self.scale)
