@@ -7,7 +7,9 @@ m3sat-run end-to-end tests.
 Task 'routed': token-routed MoE FFN (logits = x . Wg), top-2, GELU.
 Task 'static': task-level routing (one constant logit row for every token),
 top-2, renormalized, SiLU. Both layers share their expert weights.
-Usage: make_moe_model.py OUT_DIR
+Usage: make_moe_model.py OUT_DIR [TOKENS DIM HIDDEN EXPERTS]
+(default 6 16 32 4; weights are stored inline, so keep benchmark sizes
+moderate)
 """
 import json
 import os
@@ -20,13 +22,20 @@ from moe_reference import dense, moe_ffn, route, ttype  # noqa: E402
 
 def main():
     out = sys.argv[1]
+    S, D, H, E = (int(v) for v in sys.argv[2:6]) if len(sys.argv) > 2 else (
+        6, 16, 32, 4)
     rng = np.random.default_rng(7)
-    f32 = lambda *s: (rng.standard_normal(s) * 0.5).astype(np.float32)
-    B, S, D, E, H, k = 1, 6, 16, 4, 32, 2
-    x = f32(B, S, D)
-    wg = f32(D, E) * 4
-    task_logits = f32(E) * 4
-    w1, b1, w2, b2 = f32(E, H, D), f32(E, H), f32(E, D, H), f32(E, D)
+
+    def f32(*shape, std=0.5):
+        return (rng.standard_normal(shape) * std).astype(np.float32)
+
+    B, k = 1, 2
+    x = f32(B, S, D, std=1.0)
+    wg = f32(D, E, std=2 * D ** -0.5)
+    task_logits = f32(E, std=2.0)
+    # Weights scaled by fan-in, as trained layers are: outputs stay O(1).
+    w1, b1 = f32(E, H, D, std=D ** -0.5), f32(E, H, std=0.1)
+    w2, b2 = f32(E, D, H, std=H ** -0.5), f32(E, D, std=0.1)
 
     logits = x @ wg
     idx, w = route(logits.astype(np.float64), k, False)
