@@ -40,7 +40,7 @@ void m3sat::buildCPUPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createConvertM3SATToLinalg());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
+  pm.addNestedPass<func::FuncOp>(createFuseElementwise());
 
   // Tensors to buffers across function boundaries, with deallocation.
   bufferization::OneShotBufferizePassOptions bufferize;

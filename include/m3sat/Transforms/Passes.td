@@ -95,4 +95,16 @@ def CopyToLinalg : Pass<"m3sat-copy-to-linalg", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def FuseElementwise : Pass<"m3sat-fuse-elementwise", "::mlir::func::FuncOp"> {
+  let summary = "Fuse elementwise linalg ops, never into contractions";
+  let description = [{
+    Upstream elementwise fusion, controlled so that a producer is fused only
+    into consumers without reduction loops. Fusing an activation into the
+    matmul that consumes it would recompute the activation once per output
+    column (H times for an FFN's second layer); chains of elementwise ops
+    (bias, activation, routing-weight scaling, residual adds) still fuse.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 #endif // M3SAT_TRANSFORMS_PASSES_TD
