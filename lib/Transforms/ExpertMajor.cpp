@@ -25,16 +25,6 @@ using namespace m3sat;
 
 namespace {
 
-/// Collapses a [B, S, X] tensor to [B*S, X]; returns [T, X] tensors as they
-/// are.
-Value flattenTokens(OpBuilder &builder, Location loc, Value value) {
-  auto type = cast<RankedTensorType>(value.getType());
-  if (type.getRank() == 2)
-    return value;
-  SmallVector<ReassociationIndices> groups = {{0, 1}, {2}};
-  return tensor::CollapseShapeOp::create(builder, loc, value, groups);
-}
-
 struct MoEFFNToExpertMajor : OpRewritePattern<MoEFFNOp> {
   MoEFFNToExpertMajor(MLIRContext *context, int64_t minTokens)
       : OpRewritePattern(context), minTokens(minTokens) {}
@@ -60,8 +50,8 @@ struct MoEFFNToExpertMajor : OpRewritePattern<MoEFFNOp> {
     int64_t model = inputType.getShape().back();
     int64_t rows = numTokens * k;
 
-    Value tokens = flattenTokens(rewriter, loc, op.getInput());
-    Value tokenLogits = flattenTokens(rewriter, loc, logits);
+    Value tokens = collapseToRows(rewriter, loc, op.getInput());
+    Value tokenLogits = collapseToRows(rewriter, loc, logits);
     auto route = RouteOp::create(
         rewriter, loc, RankedTensorType::get({numTokens, k}, rewriter.getI64Type()),
         RankedTensorType::get({numTokens, k}, elementType), tokenLogits,
@@ -83,11 +73,7 @@ struct MoEFFNToExpertMajor : OpRewritePattern<MoEFFNOp> {
     Value combined = CombineOp::create(
         rewriter, loc, RankedTensorType::get({numTokens, model}, elementType),
         down, dispatch.getPermutation(), route.getWeights());
-    if (inputType.getRank() == 3)
-      combined = tensor::ExpandShapeOp::create(
-          rewriter, loc, inputType, combined,
-          SmallVector<ReassociationIndices>{{0, 1}, {2}});
-    rewriter.replaceOp(op, combined);
+    rewriter.replaceOp(op, expandFromRows(rewriter, loc, combined, inputType));
     return success();
   }
 

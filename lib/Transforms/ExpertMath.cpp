@@ -1,6 +1,7 @@
 //===- ExpertMath.cpp - scalar math of MoE experts ------------------------===//
 //
-// Builds the expert activations from arith and math ops.
+// Builds the expert activations from arith and math ops, and the token-row
+// reshapes.
 //
 //===----------------------------------------------------------------------===//
 
@@ -63,4 +64,36 @@ Value m3sat::buildElementwiseActivation(OpBuilder &builder, Location loc,
         linalg::YieldOp::create(b, l, result);
       });
   return generic.getResult(0);
+}
+
+Value m3sat::collapseToRows(OpBuilder &builder, Location loc, Value value) {
+  auto type = cast<RankedTensorType>(value.getType());
+  if (type.getRank() == 2)
+    return value;
+  if (type.getRank() == 1)
+    return tensor::ExpandShapeOp::create(
+        builder, loc,
+        RankedTensorType::get({1, type.getDimSize(0)}, type.getElementType()),
+        value, SmallVector<ReassociationIndices>{{0, 1}});
+  ReassociationIndices lead;
+  for (int64_t d = 0; d + 1 < type.getRank(); ++d)
+    lead.push_back(d);
+  return tensor::CollapseShapeOp::create(
+      builder, loc, value,
+      SmallVector<ReassociationIndices>{lead, {type.getRank() - 1}});
+}
+
+Value m3sat::expandFromRows(OpBuilder &builder, Location loc, Value value,
+                            RankedTensorType type) {
+  if (type.getRank() == 2)
+    return value;
+  if (type.getRank() == 1)
+    return tensor::CollapseShapeOp::create(
+        builder, loc, type, value, SmallVector<ReassociationIndices>{{0, 1}});
+  ReassociationIndices lead;
+  for (int64_t d = 0; d + 1 < type.getRank(); ++d)
+    lead.push_back(d);
+  return tensor::ExpandShapeOp::create(
+      builder, loc, type, value,
+      SmallVector<ReassociationIndices>{lead, {type.getRank() - 1}});
 }

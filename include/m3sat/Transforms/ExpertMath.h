@@ -1,7 +1,8 @@
 //===- ExpertMath.h - scalar math of MoE experts ----------------*- C++ -*-===//
 //
-// Builders for the elementwise math inside MoE experts (the activations),
-// shared by the m3sat passes and the lowerings.
+// Builders shared by the m3sat passes and the lowerings: the elementwise math
+// inside MoE experts (the activations) and the token-row reshapes around
+// routed layers.
 //
 //===----------------------------------------------------------------------===//
 
@@ -11,6 +12,7 @@
 #include "M3SAT/M3SATAttrs.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
 
 namespace m3sat {
 
@@ -25,6 +27,15 @@ mlir::Value buildActivation(mlir::OpBuilder &builder, mlir::Location loc,
 mlir::Value buildElementwiseActivation(mlir::OpBuilder &builder,
                                        mlir::Location loc, mlir::Value input,
                                        Activation activation);
+
+/// Reshapes a [..., X] tensor to [rows, X]: leading dimensions collapse into
+/// one (a rank-1 tensor becomes [1, X]; rank 2 is returned as is).
+mlir::Value collapseToRows(mlir::OpBuilder &builder, mlir::Location loc,
+                           mlir::Value value);
+
+/// The inverse of collapseToRows: reshapes [rows, X] back to `type`.
+mlir::Value expandFromRows(mlir::OpBuilder &builder, mlir::Location loc,
+                           mlir::Value value, mlir::RankedTensorType type);
 
 } // namespace m3sat
 

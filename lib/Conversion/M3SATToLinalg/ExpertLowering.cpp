@@ -21,15 +21,6 @@ using namespace m3sat;
 
 namespace {
 
-/// Flattens [B, S, X] to [B*S, X]; leaves [T, X] alone.
-Value flatten(ImplicitLocOpBuilder &b, Value value) {
-  auto type = cast<RankedTensorType>(value.getType());
-  if (type.getRank() == 2)
-    return value;
-  return tensor::CollapseShapeOp::create(
-      b, value, SmallVector<ReassociationIndices>{{0, 1}, {2}});
-}
-
 /// acc += weight * value, elementwise (weight a scalar), in place.
 Value addScaled(TensorBuilder &tb, Value acc, Value value, Value weight) {
   return tb.mapInto(acc, {value}, {},
@@ -108,7 +99,7 @@ struct LowerStaticMoEFFN : OpRewritePattern<MoEFFNOp> {
     TensorBuilder tb(rewriter, op.getLoc());
     ImplicitLocOpBuilder &b = tb.builder();
     Type elementType = inputType.getElementType();
-    Value tokens = flatten(b, op.getInput());
+    Value tokens = collapseToRows(b, b.getLoc(), op.getInput());
     auto tokensType = cast<RankedTensorType>(tokens.getType());
     Value acc = tb.zeros(tokensType.getShape(), elementType);
     for (auto [expert, weight] :
@@ -122,10 +113,7 @@ struct LowerStaticMoEFFN : OpRewritePattern<MoEFFNOp> {
                             expertSlice(tb, op.getFc2Bias(), e));
       acc = addScaled(tb, acc, out, tb.floatConst(elementType, weight));
     }
-    if (inputType.getRank() == 3)
-      acc = tensor::ExpandShapeOp::create(
-          b, inputType, acc, SmallVector<ReassociationIndices>{{0, 1}, {2}});
-    rewriter.replaceOp(op, acc);
+    rewriter.replaceOp(op, expandFromRows(b, b.getLoc(), acc, inputType));
     return success();
   }
 };

@@ -12,6 +12,7 @@
 #include "TensorBuilder.h"
 
 #include "M3SAT/M3SATOps.h"
+#include "m3sat/Transforms/ExpertMath.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -22,39 +23,6 @@ using namespace mlir;
 using namespace m3sat;
 
 namespace {
-
-/// Reshapes a [..., X] tensor to [rows, X] (a rank-1 tensor to [1, X]).
-Value toRows(ImplicitLocOpBuilder &b, Value value) {
-  auto type = cast<RankedTensorType>(value.getType());
-  if (type.getRank() == 2)
-    return value;
-  if (type.getRank() == 1)
-    return tensor::ExpandShapeOp::create(
-        b, RankedTensorType::get({1, type.getDimSize(0)},
-                                 type.getElementType()),
-        value, SmallVector<ReassociationIndices>{{0, 1}});
-  ReassociationIndices lead;
-  for (int64_t d = 0; d + 1 < type.getRank(); ++d)
-    lead.push_back(d);
-  return tensor::CollapseShapeOp::create(
-      b, value,
-      SmallVector<ReassociationIndices>{lead, {type.getRank() - 1}});
-}
-
-/// Inverse of toRows: reshapes [rows, X] back to `type`.
-Value fromRows(ImplicitLocOpBuilder &b, Value value, RankedTensorType type) {
-  if (type.getRank() == 2)
-    return value;
-  if (type.getRank() == 1)
-    return tensor::CollapseShapeOp::create(
-        b, type, value, SmallVector<ReassociationIndices>{{0, 1}});
-  ReassociationIndices lead;
-  for (int64_t d = 0; d + 1 < type.getRank(); ++d)
-    lead.push_back(d);
-  return tensor::ExpandShapeOp::create(
-      b, type, value,
-      SmallVector<ReassociationIndices>{lead, {type.getRank() - 1}});
-}
 
 /// Clamps an i64 expert index into [0, numExperts) and casts it to index.
 Value clampToIndex(ImplicitLocOpBuilder &b, Value i64Value, int64_t limit) {
@@ -100,7 +68,7 @@ struct LowerRoute : OpRewritePattern<RouteOp> {
     int64_t k = op.getK();
     bool normalize = op.getNormalize();
 
-    Value logits = toRows(b, op.getLogits());
+    Value logits = collapseToRows(b, b.getLoc(), op.getLogits());
     Value indicesInit = tb.zeros({numTokens, k}, b.getI64Type());
     Value weightsInit = tb.zeros({numTokens, k}, elementType);
     double inf = std::numeric_limits<double>::infinity();
@@ -203,10 +171,10 @@ struct LowerRoute : OpRewritePattern<RouteOp> {
         });
 
     rewriter.replaceOp(
-        op, {fromRows(b, tokens.getResult(0),
-                      cast<RankedTensorType>(op.getIndices().getType())),
-             fromRows(b, tokens.getResult(1),
-                      cast<RankedTensorType>(op.getWeights().getType()))});
+        op, {expandFromRows(b, b.getLoc(), tokens.getResult(0),
+                            cast<RankedTensorType>(op.getIndices().getType())),
+             expandFromRows(b, b.getLoc(), tokens.getResult(1),
+                            cast<RankedTensorType>(op.getWeights().getType()))});
     return success();
   }
 };
