@@ -175,6 +175,7 @@ LogicalResult collectTasks(ModuleOp module, BundleWriter &writer,
     func.walk([&](Operation *op) {
       MoELayerDesc layer;
       ExpertSetAttr set;
+      // The model's expert count (before pruning, when it happened).
       if (auto ffn = dyn_cast<MoEFFNOp>(op)) {
         layer.numExperts = ffn.getNumExperts();
         set = ffn.getStaticExpertsAttr();
@@ -186,9 +187,17 @@ LogicalResult collectTasks(ModuleOp module, BundleWriter &writer,
       }
       layer.name = locationName(op->getLoc());
       layer.staticRouting = static_cast<bool>(set);
-      if (set)
+      // Pruned layers know which of the model's experts they kept.
+      if (auto source =
+              op->getAttrOfType<DenseI64ArrayAttr>("m3sat.source_experts"))
+        layer.keptExperts.assign(source.asArrayRef().begin(),
+                                 source.asArrayRef().end());
+      else if (set)
         layer.keptExperts.assign(set.getExperts().begin(),
                                  set.getExperts().end());
+      if (auto source =
+              op->getAttrOfType<IntegerAttr>("m3sat.source_num_experts"))
+        layer.numExperts = source.getInt();
       else
         for (int64_t e = 0; e < layer.numExperts; ++e)
           layer.keptExperts.push_back(e);
@@ -242,6 +251,8 @@ LogicalResult m3sat::compileModel(MLIRContext &context,
   specializeOptions.modalities.assign(options.modalities.begin(),
                                       options.modalities.end());
   specialize.addPass(createSpecialize(specializeOptions));
+  specialize.addPass(createCanonicalizerPass());
+  specialize.addNestedPass<func::FuncOp>(createPruneExperts());
   specialize.addPass(createCanonicalizerPass());
   specialize.addPass(createCSEPass());
   specialize.addPass(createOutlineWeights());

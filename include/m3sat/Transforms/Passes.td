@@ -64,6 +64,27 @@ def Specialize : Pass<"m3sat-specialize", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
+def PruneExperts : Pass<"m3sat-prune-experts", "::mlir::func::FuncOp"> {
+  let summary = "Drop the weights of experts outside static expert sets";
+  let description = [{
+    For every MoE layer with a static expert set, keeps only the kept
+    experts' slices of its per-expert weights (`fc1_weights`, `fc1_bias`,
+    `fc2_weights`, `fc2_bias` of `m3sat.moe_ffn`; `wq` and `wo` of
+    `m3sat.moe_attention`) and renumbers the set 0..n-1, in the set's order.
+    Constant weights are sliced at compile time (resource blobs stay
+    resource blobs); other weights go through `tensor.extract_slice` and
+    `tensor.concat`. The original expert ids are kept in the discardable
+    attributes `m3sat.source_experts` (ids) and
+    `m3sat.source_num_experts` (E) for reports and the bundle. Unused
+    experts thus vanish exactly, with their weights.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::tensor::TensorDialect"];
+  let statistics = [
+    Statistic<"numPruned", "num-pruned", "Experts removed">
+  ];
+}
+
 def OutlineWeights : Pass<"m3sat-outline-weights", "::mlir::ModuleOp"> {
   let summary = "Turn large constants of task functions into weight arguments";
   let description = [{
