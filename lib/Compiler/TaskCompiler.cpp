@@ -8,6 +8,7 @@
 #include "m3sat/Compiler/TaskCompiler.h"
 
 #include "M3SAT/M3SATOps.h"
+#include "m3sat/Analysis/CostModel.h"
 #include "m3sat/Pipelines/Pipelines.h"
 #include "m3sat/Runtime/BundleWriter.h"
 #include "m3sat/Target/CPU/TaskLibrary.h"
@@ -244,6 +245,12 @@ LogicalResult m3sat::compileModel(MLIRContext &context,
     return failure();
   timer.done("import");
 
+  // The whole model's cost, before anything is specialized away.
+  FunctionCost fullCost;
+  if (options.report)
+    if (auto main = module->lookupSymbol<func::FuncOp>("main"))
+      fullCost = functionCost(main);
+
   // One function per task, routing folded, weights outlined.
   PassManager specialize(&context);
   SpecializeOptions specializeOptions;
@@ -264,6 +271,34 @@ LogicalResult m3sat::compileModel(MLIRContext &context,
     return emitError(fileLoc) << options.outDir
                               << ": cannot create output directory: "
                               << ec.message();
+
+  llvm::json::Object report;
+  if (options.report) {
+    llvm::json::Object tasks;
+    llvm::outs() << llvm::format("%-28s %16s %16s %16s\n", "cost report",
+                                 "FLOPs", "param bytes", "act bytes");
+    auto row = [](StringRef name, const Cost &cost, const Cost &full) {
+      auto pct = [](int64_t part, int64_t whole) {
+        return whole ? 100.0 * part / whole : 0.0;
+      };
+      llvm::outs() << llvm::format(
+          "%-28s %16lld %16lld %16lld  (%.1f%% FLOPs, %.1f%% params)\n",
+          name.str().c_str(), (long long)cost.flops,
+          (long long)cost.paramBytes, (long long)cost.activationBytes,
+          pct(cost.flops, full.flops), pct(cost.paramBytes, full.paramBytes));
+    };
+    row("full model", fullCost.total, fullCost.total);
+    for (auto func : module->getOps<func::FuncOp>()) {
+      auto task = func->getAttrOfType<StringAttr>("m3sat.task");
+      if (!task)
+        continue;
+      FunctionCost cost = functionCost(func);
+      row(("task " + task.getValue()).str(), cost.total, fullCost.total);
+      tasks[task.getValue()] = costToJSON(cost);
+    }
+    report["model"] = costToJSON(fullCost);
+    report["tasks"] = std::move(tasks);
+  }
 
   BundleWriter writer;
   SmallVector<TaskEntry> entries;
@@ -321,6 +356,14 @@ LogicalResult m3sat::compileModel(MLIRContext &context,
     if (!out)
       return emitError(fileLoc) << error;
     out->os() << program;
+    out->keep();
+  }
+  if (options.report) {
+    auto out = openOutputFile(options.outDir + "/report.json", &error);
+    if (!out)
+      return emitError(fileLoc) << error;
+    out->os() << llvm::formatv("{0:2}", llvm::json::Value(std::move(report)))
+              << "\n";
     out->keep();
   }
   return success();

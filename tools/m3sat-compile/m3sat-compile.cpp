@@ -47,6 +47,10 @@ static cl::opt<std::string> emit("emit",
                                           "program.mlir)"),
                                  cl::value_desc("mlir"));
 static cl::opt<bool> verbose("v", cl::desc("Print phase timings"));
+static cl::opt<bool> report("report",
+                            cl::desc("Print FLOPs, parameter and activation "
+                                     "bytes of the full model and of each "
+                                     "task; write OUT_DIR/report.json"));
 static cl::opt<std::string> cpu("cpu",
                                 cl::desc("CPU to compile for (LLVM name, or "
                                          "native)"),
@@ -93,6 +97,7 @@ int main(int argc, char **argv) {
   options.outDir = outDir;
   options.emitMLIR = emit == "mlir";
   options.verbose = verbose;
+  options.report = report;
   options.cpu = cpu;
   // The task runtime: $M3SAT_TASK_RUNTIME, else next to this tool
   // (<prefix>/lib, in the build tree and when installed), else where the

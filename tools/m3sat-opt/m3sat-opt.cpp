@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "M3SAT/M3SATDialect.h"
+#include "m3sat/Analysis/Passes.h"
 #include "m3sat/Conversion/Passes.h"
 #include "m3sat/Pipelines/Pipelines.h"
 #include "m3sat/Transforms/Passes.h"
@@ -22,6 +23,7 @@ int main(int argc, char **argv) {
   mlir::registerAllExtensions(registry);
   mlir::registerAllPasses();
   registry.insert<m3sat::M3SATDialect>();
+  m3sat::registerM3SATAnalysisPasses();
   m3sat::registerM3SATConversionPasses();
   m3sat::registerM3SATTransformsPasses();
   m3sat::registerPipelines();

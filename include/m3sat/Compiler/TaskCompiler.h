@@ -29,6 +29,9 @@ struct CompileOptions {
   bool emitMLIR = false;
   /// Print phase timings to stderr.
   bool verbose = false;
+  /// Print the cost report (full model vs each task) and write
+  /// OUT_DIR/report.json.
+  bool report = false;
   /// CPU to compile for ("native": the host).
   std::string cpu = "native";
   /// libm3sat_task_runtime.a to link into the task library.

@@ -1,0 +1,66 @@
+//===- CostModel.h - FLOPs and bytes of tensor programs ---------*- C++ -*-===//
+//
+// A static cost model of tensor-level m3sat programs (m3sat, linalg, tosa,
+// arith ops on tensors): floating-point operations, parameter bytes
+// (constant tensors: the weights) and activation bytes (results written),
+// per op and per function. MoE layers count the compute their routing
+// actually does: k experts per token (or the static set), not all E.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef M3SAT_ANALYSIS_COSTMODEL_H
+#define M3SAT_ANALYSIS_COSTMODEL_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <string>
+#include <vector>
+
+namespace m3sat {
+
+struct Cost {
+  int64_t flops = 0;
+  int64_t paramBytes = 0;
+  int64_t activationBytes = 0;
+
+  Cost &operator+=(const Cost &other) {
+    flops += other.flops;
+    paramBytes += other.paramBytes;
+    activationBytes += other.activationBytes;
+    return *this;
+  }
+};
+
+/// The cost of one layer (an op with compute or parameters).
+struct LayerCost {
+  std::string name; ///< ONNX node name, else the op name.
+  std::string op;
+  Cost cost;
+};
+
+/// Costs of a function: per layer in program order, and the total.
+struct FunctionCost {
+  std::vector<LayerCost> layers;
+  Cost total;
+};
+
+/// Compute and activations of `op` (parameters are counted per constant).
+Cost opCost(mlir::Operation *op);
+
+/// Costs of `func`. Parameters are the constant tensors and the weight
+/// arguments (`m3sat.weight`) it uses, each counted once.
+FunctionCost functionCost(mlir::func::FuncOp func);
+
+/// Writes `cost` as a table: one row per layer, then the total.
+void printCostTable(llvm::raw_ostream &os, llvm::StringRef title,
+                    const FunctionCost &cost);
+
+/// `cost` as JSON: {"flops", "param_bytes", "activation_bytes",
+/// "layers": [{"name", "op", "flops", ...}]}.
+llvm::json::Value costToJSON(const FunctionCost &cost);
+
+} // namespace m3sat
+
+#endif // M3SAT_ANALYSIS_COSTMODEL_H

@@ -1,0 +1,210 @@
+//===- CostModel.cpp - FLOPs and bytes of tensor programs -----------------===//
+
+#include "m3sat/Analysis/CostModel.h"
+
+#include "M3SAT/M3SATOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tosa/IR/TosaOps.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/Format.h"
+
+using namespace mlir;
+using namespace m3sat;
+
+namespace {
+
+int64_t bytesOf(Type type) {
+  auto shaped = dyn_cast<ShapedType>(type);
+  if (!shaped || !shaped.hasStaticShape())
+    return 0;
+  return shaped.getNumElements() *
+         ((shaped.getElementTypeBitWidth() + 7) / 8);
+}
+
+int64_t elementsOf(Type type) {
+  auto shaped = dyn_cast<ShapedType>(type);
+  return shaped && shaped.hasStaticShape() ? shaped.getNumElements() : 0;
+}
+
+int64_t dim(Value value, int64_t i) {
+  int64_t size = cast<ShapedType>(value.getType()).getDimSize(i);
+  return ShapedType::isDynamic(size) ? 0 : size;
+}
+
+/// Tokens of an MoE layer input: all dims but the last.
+int64_t tokensOf(Value input) {
+  auto type = cast<ShapedType>(input.getType());
+  return type.hasStaticShape() ? type.getNumElements() / type.getShape().back()
+                               : 0;
+}
+
+/// Experts each token visits: the static set, else k.
+template <typename MoEOp> int64_t expertsPerToken(MoEOp op) {
+  if (ExpertSetAttr set = op.getStaticExpertsAttr())
+    return set.getExperts().size();
+  return op.getK();
+}
+
+/// Routing: softmax over E and the top-k selection, per token.
+template <typename MoEOp> int64_t routingFlops(MoEOp op, int64_t tokens) {
+  if (op.getStaticExpertsAttr())
+    return 0;
+  return tokens * op.getNumExperts() * (3 + op.getK());
+}
+
+int64_t linalgFlops(linalg::LinalgOp op) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  int64_t iterations = 1;
+  for (int64_t r : ranges)
+    iterations *= ShapedType::isDynamic(r) ? 0 : r;
+  // Scalar float ops in the body, per iteration (a contraction has 2).
+  int64_t perIteration = 0;
+  for (Operation &inner : op->getRegion(0).front())
+    if (llvm::any_of(inner.getResultTypes(),
+                     [](Type t) { return isa<FloatType>(t); }))
+      ++perIteration;
+  // Fills, copies, broadcasts and transposes compute nothing.
+  return iterations * perIteration;
+}
+
+} // namespace
+
+Cost m3sat::opCost(Operation *op) {
+  Cost cost;
+  for (Type type : op->getResultTypes())
+    cost.activationBytes += bytesOf(type);
+  cost.flops =
+      llvm::TypeSwitch<Operation *, int64_t>(op)
+          .Case<MoEFFNOp>([](MoEFFNOp ffn) {
+            int64_t tokens = tokensOf(ffn.getInput());
+            int64_t d = dim(ffn.getInput(),
+                            cast<ShapedType>(ffn.getInput().getType())
+                                    .getRank() -
+                                1);
+            int64_t h = dim(ffn.getFc1Weights(), 1);
+            // Two matmuls, biases, the activation and the weighted sum.
+            int64_t perExpert = 4 * d * h + h + d + h + 2 * d;
+            return tokens * expertsPerToken(ffn) * perExpert +
+                   routingFlops(ffn, tokens);
+          })
+          .Case<MoEAttentionOp>([](MoEAttentionOp attention) {
+            Value input = attention.getInput();
+            int64_t b = dim(input, 0), s = dim(input, 1), d = dim(input, 2);
+            int64_t dh = dim(attention.getWq(), 1);
+            int64_t tokens = b * s;
+            // Shared K and V, then per token and head expert: q, scores,
+            // softmax, context, output projection, weighted sum.
+            int64_t shared = 2 * 2 * tokens * d * dh;
+            int64_t perExpert = 2 * d * dh + 2 * s * dh + 3 * s +
+                                2 * s * dh + 2 * dh * d + 2 * d;
+            return shared + tokens * expertsPerToken(attention) * perExpert +
+                   routingFlops(attention, tokens);
+          })
+          .Case<tosa::MatMulOp>([](tosa::MatMulOp matmul) {
+            Value a = matmul.getA();
+            return 2 * dim(a, 0) * dim(a, 1) * dim(a, 2) *
+                   dim(matmul.getB(), 2);
+          })
+          .Case<tosa::Conv2DOp>([](tosa::Conv2DOp conv) {
+            Value w = conv.getWeight();
+            return 2 * elementsOf(conv.getType()) * dim(w, 1) * dim(w, 2) *
+                   dim(w, 3);
+          })
+          .Case<linalg::LinalgOp>(
+              [](linalg::LinalgOp linalgOp) { return linalgFlops(linalgOp); })
+          .Default([](Operation *other) -> int64_t {
+            // Elementwise and reductions: about one op per element, for
+            // float results of compute dialects; data movement is free.
+            StringRef dialect = other->getDialect()
+                                    ? other->getDialect()->getNamespace()
+                                    : "";
+            if (dialect != "tosa" && dialect != "arith" && dialect != "math")
+              return 0;
+            if (isa<arith::ConstantOp, tosa::ConstOp, tosa::ReshapeOp,
+                    tosa::TransposeOp, tosa::SliceOp, tosa::ConcatOp,
+                    tosa::GatherOp, tosa::ConstShapeOp, tosa::TileOp,
+                    tosa::CastOp>(other))
+              return 0;
+            int64_t elements = 0;
+            for (Value operand : other->getOperands())
+              elements = std::max(elements, elementsOf(operand.getType()));
+            return elements;
+          });
+  return cost;
+}
+
+FunctionCost m3sat::functionCost(func::FuncOp func) {
+  FunctionCost result;
+  llvm::DenseSet<Attribute> seenParams;
+  auto paramBytes = [&](Attribute value, Type type) -> int64_t {
+    return seenParams.insert(value).second ? bytesOf(type) : 0;
+  };
+  for (unsigned i = 0; i < func.getNumArguments(); ++i)
+    if (auto attrs = func.getArgAttrDict(i))
+      if (auto weight = attrs.getAs<ElementsAttr>("m3sat.weight"))
+        result.total.paramBytes +=
+            paramBytes(weight, func.getArgumentTypes()[i]);
+
+  func.walk([&](Operation *op) {
+    if (op == func || op->getParentOfType<linalg::LinalgOp>())
+      return;
+    Cost cost = opCost(op);
+    // The constants an op reads directly count as its parameters.
+    for (Value operand : op->getOperands())
+      if (auto constant = operand.getDefiningOp<arith::ConstantOp>())
+        if (isa<ShapedType>(constant.getType()))
+          cost.paramBytes +=
+              paramBytes(constant.getValue(), constant.getType());
+    // Constants are parameters; tensor.empty writes nothing.
+    if (isa<arith::ConstantOp, tensor::EmptyOp>(op))
+      cost.activationBytes = 0;
+    result.total.flops += cost.flops;
+    result.total.paramBytes += cost.paramBytes;
+    result.total.activationBytes += cost.activationBytes;
+    if (cost.flops == 0 && cost.paramBytes == 0)
+      return;
+    std::string name = op->getName().getStringRef().str();
+    if (auto named = dyn_cast<NameLoc>(op->getLoc()))
+      name = named.getName().str();
+    result.layers.push_back(
+        {name, op->getName().getStringRef().str(), cost});
+  });
+  return result;
+}
+
+void m3sat::printCostTable(llvm::raw_ostream &os, StringRef title,
+                           const FunctionCost &cost) {
+  os << title << "\n";
+  os << llvm::format("  %-40s %-22s %14s %14s %14s\n", "layer", "op",
+                     "FLOPs", "param bytes", "act bytes");
+  for (const LayerCost &layer : cost.layers)
+    os << llvm::format("  %-40s %-22s %14lld %14lld %14lld\n",
+                       layer.name.substr(0, 40).c_str(),
+                       layer.op.substr(0, 22).c_str(),
+                       (long long)layer.cost.flops,
+                       (long long)layer.cost.paramBytes,
+                       (long long)layer.cost.activationBytes);
+  os << llvm::format("  %-40s %-22s %14lld %14lld %14lld\n", "total", "",
+                     (long long)cost.total.flops,
+                     (long long)cost.total.paramBytes,
+                     (long long)cost.total.activationBytes);
+}
+
+llvm::json::Value m3sat::costToJSON(const FunctionCost &cost) {
+  llvm::json::Array layers;
+  for (const LayerCost &layer : cost.layers)
+    layers.push_back(llvm::json::Object{
+        {"name", layer.name},
+        {"op", layer.op},
+        {"flops", layer.cost.flops},
+        {"param_bytes", layer.cost.paramBytes},
+        {"activation_bytes", layer.cost.activationBytes}});
+  return llvm::json::Object{{"flops", cost.total.flops},
+                            {"param_bytes", cost.total.paramBytes},
+                            {"activation_bytes", cost.total.activationBytes},
+                            {"layers", std::move(layers)}};
+}
