@@ -46,14 +46,25 @@ int64_t elementCount(const flatbuffers::Vector<int64_t> *shape) {
   return count;
 }
 
+/// The FlatBuffers Verifier checks a vector's length word (4-byte aligned)
+/// but not that 8-byte elements are 8-byte aligned: check it, since the
+/// runtime hands these arrays out as int64_t pointers.
+bool aligned(const flatbuffers::Vector<int64_t> *vector, const uint8_t *base) {
+  return (reinterpret_cast<const uint8_t *>(vector->data()) - base) %
+             alignof(int64_t) ==
+         0;
+}
+
 std::string checkSpecs(const flatbuffers::Vector<
                            flatbuffers::Offset<bundle::TensorSpec>> *specs,
-                       const std::string &where) {
+                       const std::string &where, const uint8_t *base) {
   std::set<std::string> names;
   for (const bundle::TensorSpec *spec : *specs) {
     std::string name = spec->name()->str();
     if (!names.insert(name).second)
       return where + " '" + name + "' appears twice";
+    if (!aligned(spec->shape(), base))
+      return where + " '" + name + "': field 'shape' is misaligned";
     if (bundleDTypeSize(static_cast<int>(spec->dtype())) == 0)
       return where + " '" + name + "' has unknown dtype";
     if (elementCount(spec->shape()) < 0)
@@ -89,6 +100,8 @@ std::string MappedBundle::verify(const void *data, size_t size,
     std::string where =
         name + ": buffer " + std::to_string(i) + " ('" +
         buffer->name()->str() + "')";
+    if (!aligned(buffer->shape(), bytes))
+      return where + ": field 'shape' is misaligned";
     size_t elementSize = bundleDTypeSize(static_cast<int>(buffer->dtype()));
     int64_t count = elementCount(buffer->shape());
     if (elementSize == 0 || count < 0)
@@ -113,11 +126,16 @@ std::string MappedBundle::verify(const void *data, size_t size,
         return where + ": field 'weights' names buffer " +
                std::to_string(index) + " of " +
                std::to_string(buffers->size());
-    std::string error = checkSpecs(task->inputs(), where + ": input");
+    std::string error = checkSpecs(task->inputs(), where + ": input", bytes);
     if (error.empty())
-      error = checkSpecs(task->outputs(), where + ": output");
+      error = checkSpecs(task->outputs(), where + ": output", bytes);
     if (!error.empty())
       return error;
+    if (task->moe_layers())
+      for (const bundle::MoELayer *layer : *task->moe_layers())
+        if (!aligned(layer->kept_experts(), bytes))
+          return where + ": layer '" + layer->name()->str() +
+                 "': field 'kept_experts' is misaligned";
   }
   return "";
 }
