@@ -9,7 +9,7 @@ build="${M3SAT_BUILD_DIR:-$root/build}"
 
 packages=(
   cmake ninja-build ccache g++
-  llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
+  llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools libomp-22-dev
   libgtest-dev
   libonnx-dev libprotobuf-dev protobuf-compiler
   flatbuffers-compiler libflatbuffers-dev

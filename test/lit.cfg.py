@@ -25,4 +25,5 @@ llvm_lib_dir = os.path.join(os.path.dirname(config.llvm_tools_dir), "lib")
 config.substitutions.append(
     ("%mlir_runner_libs",
      ",".join(os.path.join(llvm_lib_dir, lib) for lib in
-              ("libmlir_c_runner_utils.so", "libmlir_runner_utils.so"))))
+              ("libmlir_c_runner_utils.so", "libmlir_runner_utils.so",
+               "libomp.so"))))

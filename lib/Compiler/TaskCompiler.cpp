@@ -320,7 +320,9 @@ LogicalResult m3sat::compileModel(MLIRContext &context,
   timer.done("collect weights");
 
   PassManager lower(&context);
-  buildCPUPipeline(lower, CPUPipelineOptions());
+  CPUPipelineOptions pipeline;
+  pipeline.parallel = !options.openmpLibraryDir.empty();
+  buildCPUPipeline(lower, pipeline);
   if (failed(lower.run(*module)))
     return failure();
   if (failed(addTaskEntries(*module, entries, codeId)))
@@ -330,6 +332,7 @@ LogicalResult m3sat::compileModel(MLIRContext &context,
   CPUTargetOptions target;
   target.cpu = options.cpu;
   target.runtimeArchive = options.runtimeArchive;
+  target.openmpLibraryDir = options.openmpLibraryDir;
   std::string library = "libm3sat_task.so";
   if (failed(emitTaskLibrary(*module, options.outDir + "/" + library, target)))
     return failure();

@@ -58,9 +58,24 @@ void m3sat::buildCPUPipeline(OpPassManager &pm,
 
   // Loops, then everything to the LLVM dialect (erf and friends via libm).
   pm.addNestedPass<func::FuncOp>(createCopyToLinalg());
-  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  if (options.parallel) {
+    // Large outermost parallel loops become OpenMP worksharing loops; the
+    // rest run sequentially on the calling thread.
+    pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+    SelectParallelLoopsOptions select;
+    select.minIterations = options.minParallelIterations;
+    pm.addNestedPass<func::FuncOp>(createSelectParallelLoops(select));
+  } else {
+    pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  }
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
+  if (options.parallel) {
+    pm.addPass(createConvertSCFToOpenMPPass());
+    // Inlines the memref.alloca_scope wrappers that have no allocas, which
+    // scf-to-cf could not lower otherwise.
+    pm.addPass(createCanonicalizerPass());
+  }
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createConvertMathToLLVMPass());
@@ -74,6 +89,8 @@ void m3sat::buildCPUPipeline(OpPassManager &pm,
   funcToLLVM.useBarePtrCallConv = true;
   pm.addPass(createConvertFuncToLLVMPass(funcToLLVM));
   pm.addPass(createConvertControlFlowToLLVMPass());
+  if (options.parallel)
+    pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
 

@@ -58,10 +58,18 @@ static cl::opt<std::string> cpu("cpu",
 static cl::opt<std::string> profile("profile",
                                     cl::desc("Expert usage profile (JSON)"),
                                     cl::value_desc("usage.json"));
+static cl::opt<bool> threads("parallel",
+                             cl::desc("Run large loops on all cores with "
+                                      "OpenMP (needs libomp)"),
+                             cl::init(true));
 static cl::opt<double> coverage("coverage",
                                 cl::desc("Routing mass to keep with "
                                          "--profile"),
                                 cl::init(0.999));
+
+#ifndef M3SAT_OPENMP_LIBRARY_DIR
+#define M3SAT_OPENMP_LIBRARY_DIR ""
+#endif
 
 #ifndef M3SAT_TASK_RUNTIME_ARCHIVE
 #define M3SAT_TASK_RUNTIME_ARCHIVE ""
@@ -98,6 +106,8 @@ int main(int argc, char **argv) {
   options.emitMLIR = emit == "mlir";
   options.verbose = verbose;
   options.report = report;
+  if (threads)
+    options.openmpLibraryDir = M3SAT_OPENMP_LIBRARY_DIR;
   options.cpu = cpu;
   // The task runtime: $M3SAT_TASK_RUNTIME, else next to this tool
   // (<prefix>/lib, in the build tree and when installed), else where the

@@ -36,6 +36,8 @@ struct CompileOptions {
   std::string cpu = "native";
   /// libm3sat_task_runtime.a to link into the task library.
   std::string runtimeArchive;
+  /// Directory of libomp.so; empty: the code runs on one thread.
+  std::string openmpLibraryDir;
 };
 
 /// Loads a model file into a module; returns null after reporting a

@@ -24,6 +24,14 @@ struct CPUPipelineOptions
       llvm::cl::desc("Canonicalize first, so that routing with constant "
                      "logits becomes a static expert set"),
       llvm::cl::init(true)};
+  Option<bool> parallel{
+      *this, "parallel",
+      llvm::cl::desc("Run large parallel loops on all cores (OpenMP)"),
+      llvm::cl::init(true)};
+  Option<int64_t> minParallelIterations{
+      *this, "min-parallel-iterations",
+      llvm::cl::desc("Smallest loop nest worth a parallel region"),
+      llvm::cl::init(4096)};
 };
 
 /// Builds the CPU pipeline: tosa and m3sat on tensors -> linalg -> one-shot

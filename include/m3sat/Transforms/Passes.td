@@ -128,4 +128,28 @@ def FuseElementwise : Pass<"m3sat-fuse-elementwise", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def SelectParallelLoops : Pass<"m3sat-select-parallel-loops",
+                                "::mlir::func::FuncOp"> {
+  let summary = "Keep scf.parallel only where threads pay off";
+  let description = [{
+    Linalg lowers every parallel dimension to `scf.parallel`; turned into
+    OpenMP, each would fork and join threads. This pass keeps a parallel
+    loop only when it does at least `min-iterations` iterations (dynamic
+    trip counts count as large) and no enclosing loop is kept parallel;
+    every other `scf.parallel` without reductions becomes a nest of
+    `scf.for`. A row update inside a per-token loop thus runs on the
+    calling thread, while a matmul's rows and columns are shared.
+  }];
+  let options = [
+    Option<"minIterations", "min-iterations", "int64_t", /*default=*/"4096",
+           "Smallest iteration count worth a parallel region">
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect"];
+  let statistics = [
+    Statistic<"numKept", "num-kept", "Parallel loops kept">,
+    Statistic<"numSequential", "num-sequential",
+              "Parallel loops made sequential">
+  ];
+}
+
 #endif // M3SAT_TRANSFORMS_PASSES_TD

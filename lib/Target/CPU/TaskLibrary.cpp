@@ -11,6 +11,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 
 #include "llvm/IR/LegacyPassManager.h"
@@ -128,6 +129,7 @@ LogicalResult m3sat::emitTaskLibrary(ModuleOp module, StringRef libraryPath,
                                      const CPUTargetOptions &options) {
   registerBuiltinDialectTranslation(*module.getContext());
   registerLLVMDialectTranslation(*module.getContext());
+  registerOpenMPDialectTranslation(*module.getContext());
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
       translateModuleToLLVMIR(module, llvmContext, "m3sat_task");
@@ -213,6 +215,14 @@ LogicalResult m3sat::emitTaskLibrary(ModuleOp module, StringRef libraryPath,
                                  options.runtimeArchive,
                                  "-Wl,--no-whole-archive",
                                  "-lm"};
+  // Parallel loops call the LLVM OpenMP runtime.
+  std::string ompDir = options.openmpLibraryDir;
+  std::string ompSearch = "-L" + ompDir, ompRPath = "-Wl,-rpath," + ompDir;
+  if (!ompDir.empty()) {
+    argv.push_back(ompSearch);
+    argv.push_back(ompRPath);
+    argv.push_back("-lomp");
+  }
   LogicalResult linked = runTool(module, argv);
   if (succeeded(linked) &&
       llvm::sys::fs::rename(temporaryLibrary, libraryPath)) {

@@ -36,6 +36,9 @@ struct CPUTargetOptions {
   std::string cpu = "native";
   /// Path of libm3sat_task_runtime.a.
   std::string runtimeArchive;
+  /// Directory of the LLVM OpenMP runtime (libomp.so) to link, for parallel
+  /// code; empty for sequential code.
+  std::string openmpLibraryDir;
   /// Keep the object file next to the library (for inspection).
   bool keepObject = false;
 };
