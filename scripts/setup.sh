@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages m3sat needs (when missing), then configures and
-# builds it with CMake + Ninja (+ ccache) in ${M3SAT_BUILD_DIR:-build}.
+# builds it with CMake + Ninja (+ ccache) in ${M3SAT_BUILD_DIR:-build}
+# (with --packages-only: installs packages and stops).
 # Run as root on a fresh Debian machine; later runs only rebuild.
 set -euo pipefail
 
@@ -27,6 +28,9 @@ if ((${#missing[@]})); then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# --packages-only: install packages and stop; the caller configures.
+[[ "${1:-}" == "--packages-only" ]] && exit 0
 
 if [[ ! -f "$build/build.ninja" ]]; then
   cmake -G Ninja -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release
