@@ -167,16 +167,24 @@ def main():
     f32 = lambda *s: rng.standard_normal(s).astype(np.float32) * 0.5
     if case.startswith("ffn"):
         # ffn-dynamic: token routing; ffn-static: one constant logit row for
-        # every token (canonicalized to a static expert set first).
+        # every token (canonicalized to a static expert set first);
+        # ffn-ties: tied logits (ties go to the lower index), renormalized;
+        # ffn-all: k = E, every expert for every token.
         B, S, D, E, H, k = 2, 5, 8, 4, 16, 2
-        kind = "gelu" if case == "ffn-dynamic" else "silu"
+        kind = {"ffn-dynamic": "gelu", "ffn-static": "silu",
+                "ffn-ties": "relu", "ffn-all": "identity"}[case]
         x = f32(B, S, D)
-        if case == "ffn-dynamic":
-            logits = f32(B, S, E) * 4
-            normalize = False
-        else:
+        normalize = case in ("ffn-static", "ffn-ties")
+        if case == "ffn-static":
             logits = np.broadcast_to(f32(E) * 4, (B, S, E)).copy()
-            normalize = True
+        else:
+            logits = f32(B, S, E) * 4
+        if case == "ffn-ties":
+            logits[0, 0] = [0.0, 0.0, 0.0, 0.0]
+            logits[0, 1] = [1.0, 2.0, 2.0, 2.0]
+            logits[1, 2] = [3.0, -1.0, 3.0, 3.0]
+        if case == "ffn-all":
+            k = E
         w1, b1, w2, b2 = f32(E, H, D), f32(E, H), f32(E, D, H), f32(E, D)
         idx, w = route(logits.astype(np.float64), k, normalize)
         ref = moe_ffn(x.astype(np.float64), idx, w, w1, b1, w2, b2, kind)
