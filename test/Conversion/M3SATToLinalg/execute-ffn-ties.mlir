@@ -1,6 +1,7 @@
 // Runs m3sat.moe_ffn with tied router logits (ties go to the lower index,
 // weights renormalized) through the CPU pipeline on seeded random data and compares
-// DESIGN.md's semantics (rtol 1e-4, atol 1e-5).
+// every element with the NumPy reference of DESIGN.md's semantics (rtol 1e-4,
+// atol 1e-5).
 // RUN: %python %m3sat_src_root/examples/mlir/moe_reference.py ffn-ties %t.mlir
 // RUN: m3sat-opt %t.mlir -m3sat-cpu-pipeline \
 // RUN:   | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs \
