@@ -9,6 +9,7 @@
 
 #include "M3SAT/M3SATOps.h"
 #include "m3sat/Analysis/CostModel.h"
+#include "m3sat/ConstEval/Passes.h"
 #include "m3sat/Pipelines/Pipelines.h"
 #include "m3sat/Runtime/BundleWriter.h"
 #include "m3sat/Target/CPU/TaskLibrary.h"
@@ -258,6 +259,10 @@ LogicalResult m3sat::compileModel(MLIRContext &context,
   specializeOptions.modalities.assign(options.modalities.begin(),
                                       options.modalities.end());
   specialize.addPass(createSpecialize(specializeOptions));
+  specialize.addPass(createCanonicalizerPass());
+  // Gate computations of the bound task (and other constant subgraphs)
+  // evaluate now; constant routing then folds to static expert sets.
+  specialize.addPass(createJitEvalConstants());
   specialize.addPass(createCanonicalizerPass());
   specialize.addNestedPass<func::FuncOp>(createPruneExperts());
   specialize.addPass(createCanonicalizerPass());

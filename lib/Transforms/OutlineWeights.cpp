@@ -10,6 +10,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Matchers.h"
 #include "llvm/ADT/MapVector.h"
 
 namespace m3sat {
@@ -23,11 +24,10 @@ using namespace m3sat;
 namespace {
 
 /// A name for the weight: its resource key or its ONNX location name.
-std::string weightName(arith::ConstantOp op, ElementsAttr value,
-                       unsigned ordinal) {
+std::string weightName(Operation *op, ElementsAttr value, unsigned ordinal) {
   if (auto resource = dyn_cast<DenseResourceElementsAttr>(value))
     return resource.getRawHandle().getKey().str();
-  if (auto named = dyn_cast<NameLoc>(op.getLoc()))
+  if (auto named = dyn_cast<NameLoc>(op->getLoc()))
     return named.getName().str();
   return "weight" + std::to_string(ordinal);
 }
@@ -43,12 +43,15 @@ struct OutlineWeightsPass
   }
 
   void outline(func::FuncOp func) {
-    // Group the constants by value: identical weights share an argument.
-    llvm::MapVector<Attribute, SmallVector<arith::ConstantOp>> weights;
-    func.walk([&](arith::ConstantOp op) {
-      auto value = dyn_cast<ElementsAttr>(op.getValue());
-      if (value && value.getNumElements() >= minElements &&
-          isa<RankedTensorType>(op.getType()))
+    // Group the constants (arith, tosa, ...) by value: identical weights
+    // share an argument.
+    llvm::MapVector<Attribute, SmallVector<Operation *>> weights;
+    func.walk([&](Operation *op) {
+      ElementsAttr value;
+      if (op->hasTrait<OpTrait::ConstantLike>() &&
+          matchPattern(op->getResult(0), m_Constant(&value)) &&
+          value.getNumElements() >= minElements &&
+          isa<RankedTensorType>(op->getResult(0).getType()))
         weights[value].push_back(op);
     });
     Block &entry = func.getBody().front();
@@ -62,13 +65,14 @@ struct OutlineWeightsPass
                          StringAttr::get(context, name)),
           NamedAttribute(StringAttr::get(context, "m3sat.weight"), value)};
       unsigned index = func.getNumArguments();
-      if (failed(func.insertArgument(index, ops.front().getType(),
+      Type type = ops.front()->getResult(0).getType();
+      if (failed(func.insertArgument(index, type,
                                      DictionaryAttr::get(context, attrs),
-                                     ops.front().getLoc())))
+                                     ops.front()->getLoc())))
         return signalPassFailure();
-      for (arith::ConstantOp op : ops) {
-        op.getResult().replaceAllUsesWith(entry.getArgument(index));
-        op.erase();
+      for (Operation *op : ops) {
+        op->getResult(0).replaceAllUsesWith(entry.getArgument(index));
+        op->erase();
       }
       ++numWeights;
     }

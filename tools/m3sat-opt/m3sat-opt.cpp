@@ -7,6 +7,7 @@
 
 #include "M3SAT/M3SATDialect.h"
 #include "m3sat/Analysis/Passes.h"
+#include "m3sat/ConstEval/Passes.h"
 #include "m3sat/Conversion/Passes.h"
 #include "m3sat/Pipelines/Pipelines.h"
 #include "m3sat/Transforms/Passes.h"
@@ -24,6 +25,7 @@ int main(int argc, char **argv) {
   mlir::registerAllPasses();
   registry.insert<m3sat::M3SATDialect>();
   m3sat::registerM3SATAnalysisPasses();
+  m3sat::registerM3SATConstEvalPasses();
   m3sat::registerM3SATConversionPasses();
   m3sat::registerM3SATTransformsPasses();
   m3sat::registerPipelines();
