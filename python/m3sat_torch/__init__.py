@@ -5,6 +5,7 @@ the m3sat metadata JSON."""
 
 from .layers import MoAttention, MoE, route
 from .export import CUSTOM_OPSETS, export, set_metadata
+from .vit import Attention, DenseHead, PatchEmbed
 
 __all__ = ["MoE", "MoAttention", "route", "export", "set_metadata",
-           "CUSTOM_OPSETS"]
+           "CUSTOM_OPSETS", "Attention", "DenseHead", "PatchEmbed"]
