@@ -5,7 +5,7 @@ import warnings
 import onnx
 import torch
 
-CUSTOM_OPSETS = {"m3sat": 1}
+CUSTOM_OPSETS = {"m3sat": 1, "com.microsoft": 1}
 
 
 def set_metadata(model, tasks, modalities=None, task_selector=None):

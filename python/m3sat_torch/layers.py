@@ -41,8 +41,12 @@ def _optional(g, value):
 
 
 class _MoEFunction(torch.autograd.Function):
+    """Exports as `domain`::MoE; `legacy_layout` stores fc1 as [E, D, H] and
+    fc2 as [E, H, D], as older ONNX Runtime releases did."""
+
     @staticmethod
-    def forward(ctx, x, logits, w1, b1, w2, b2, k, activation, normalize):
+    def forward(ctx, x, logits, w1, b1, w2, b2, k, activation, normalize,
+                domain="m3sat", legacy_layout=False):
         indices, weights = route(logits, k, normalize)
         out = torch.zeros_like(x)
         for e in range(w1.shape[0]):
@@ -58,8 +62,12 @@ class _MoEFunction(torch.autograd.Function):
         return out
 
     @staticmethod
-    def symbolic(g, x, logits, w1, b1, w2, b2, k, activation, normalize):
-        out = g.op("m3sat::MoE", x, logits, w1, _optional(g, b1), w2,
+    def symbolic(g, x, logits, w1, b1, w2, b2, k, activation, normalize,
+                 domain="m3sat", legacy_layout=False):
+        if legacy_layout:
+            w1 = g.op("Transpose", w1, perm_i=[0, 2, 1])
+            w2 = g.op("Transpose", w2, perm_i=[0, 2, 1])
+        out = g.op(f"{domain}::MoE", x, logits, w1, _optional(g, b1), w2,
                    _optional(g, b2), k_i=k, activation_type_s=activation,
                    normalize_routing_weights_i=int(normalize))
         out.setType(x.type())
@@ -74,8 +82,11 @@ class MoE(nn.Module):
     fc1_weight [E, H, D], fc2_weight [E, D, H]."""
 
     def __init__(self, dim, hidden, num_experts, k=1, activation="relu",
-                 normalize=False, bias=True):
+                 normalize=False, bias=True, domain="m3sat",
+                 legacy_layout=False):
         super().__init__()
+        # domain "com.microsoft" exports ONNX Runtime's contrib MoE op.
+        self.domain, self.legacy_layout = domain, legacy_layout
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {ACTIVATIONS}")
         if not 1 <= k <= num_experts:
@@ -92,7 +103,8 @@ class MoE(nn.Module):
         return _MoEFunction.apply(x, router_logits, self.fc1_weight,
                                   self.fc1_bias, self.fc2_weight,
                                   self.fc2_bias, self.k, self.activation,
-                                  self.normalize)
+                                  self.normalize, self.domain,
+                                  self.legacy_layout)
 
 
 class _MoAttentionFunction(torch.autograd.Function):
