@@ -7,6 +7,7 @@ m3sat-run end-to-end tests.
 Task 'routed': token-routed MoE FFN (logits = x . Wg), top-2, GELU.
 Task 'static': task-level routing (one constant logit row for every token),
 top-2, renormalized, SiLU. Both layers share their expert weights.
+Also writes the weights as weights.npz (for the benchmarks).
 Usage: make_moe_model.py OUT_DIR [TOKENS DIM HIDDEN EXPERTS]
 (default 6 16 32 4; weights are stored inline, so keep benchmark sizes
 moderate)
@@ -22,6 +23,7 @@ from moe_reference import dense, moe_ffn, route, ttype  # noqa: E402
 
 def main():
     out = sys.argv[1]
+    os.makedirs(out, exist_ok=True)
     S, D, H, E = (int(v) for v in sys.argv[2:6]) if len(sys.argv) > 2 else (
         6, 16, 32, 4)
     rng = np.random.default_rng(7)
@@ -85,6 +87,8 @@ def main():
     with open(os.path.join(out, "model.mlir"), "w") as f:
         f.write(program)
     np.save(os.path.join(out, "x.npy"), x)
+    np.savez(os.path.join(out, "weights.npz"), wg=wg, task_logits=task_logits,
+             w1=w1, b1=b1, w2=w2, b2=b2)
     np.save(os.path.join(out, "ref_routed.npy"), routed.astype(np.float32))
     np.save(os.path.join(out, "ref_static.npy"), static.astype(np.float32))
     # Bad inputs for the error tests.

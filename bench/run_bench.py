@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""m3sat CPU benchmarks, measured side by side in one run on this machine.
+
+Prints (and writes as JSON to BUILD/bench/results.json):
+* the machine's fp32 FMA peak and memory bandwidth (bench/peak.cpp, all
+  cores);
+* for MoE FFN layers of the example families' sizes, at batch 1 and 8, for
+  a token-routed layer and a task-routed one (static expert set after
+  specialization): the m3sat task library's latency (median of 20 runs),
+  PyTorch 1.13 eager on the unspecialized layer (m3sat_torch.MoE, what the
+  multi-task model runs), PyTorch on the same work m3sat does (only the
+  selected experts, each over its own tokens), both with the same thread
+  count, the ratios, achieved GFLOP/s and % of peak, and bundle bytes
+  against the full layer's weights.
+
+Usage: run_bench.py BUILD_DIR [--quick]
+"""
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+import torch
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "python"))
+from m3sat_torch import MoE, route  # noqa: E402
+
+THREADS = os.cpu_count()
+# (name, tokens per image, dim, hidden, experts)
+LAYERS = [("edgemoe-ffn", 128, 192, 384, 16), ("m3vit-ffn", 196, 384, 768, 16)]
+
+
+def median_ms(fn, runs=20, warmup=3):
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1e3)
+    return float(np.median(times))
+
+
+def m3sat_ms(build, out, task, x_path):
+    result = subprocess.run(
+        [os.path.join(build, "bin", "m3sat-run"), out, f"--task={task}",
+         "--input", f"x={x_path}", "--output-dir", os.path.join(out, "res"),
+         "--repeat", "20"], capture_output=True, text=True, check=True)
+    line = [l for l in result.stdout.splitlines() if l.startswith("latency")]
+    return float(line[0].split("median ")[1].split()[0])
+
+
+def torch_layers(weights, k, activation, normalize):
+    """The unspecialized layer (all experts, m3sat_torch eager) and a
+    function doing only the routed work (per expert over its tokens)."""
+    w1, b1 = torch.from_numpy(weights["w1"]), torch.from_numpy(weights["b1"])
+    w2, b2 = torch.from_numpy(weights["w2"]), torch.from_numpy(weights["b2"])
+    e, h, d = w1.shape
+    full = MoE(d, h, e, k=k, activation=activation, normalize=normalize)
+    with torch.no_grad():
+        full.fc1_weight.copy_(w1), full.fc1_bias.copy_(b1)
+        full.fc2_weight.copy_(w2), full.fc2_bias.copy_(b2)
+    act = {"gelu": torch.nn.functional.gelu, "silu": torch.nn.functional.silu}[activation]
+
+    def sparse(x, logits):
+        flat = x.reshape(-1, d)
+        idx, w = route(logits.reshape(-1, e), k, normalize)
+        out = torch.zeros_like(flat)
+        for expert in idx.unique().tolist():
+            tok, slot = (idx == expert).nonzero(as_tuple=True)
+            y = act(flat[tok] @ w1[expert].t() + b1[expert]) @ w2[expert].t() + b2[expert]
+            out.index_add_(0, tok, y * w[tok, slot].unsqueeze(1))
+        return out.reshape(x.shape)
+    return full, sparse
+
+
+def main():
+    build = os.path.abspath(sys.argv[1])
+    quick = "--quick" in sys.argv
+    work = os.path.join(build, "bench")
+    os.makedirs(work, exist_ok=True)
+    torch.set_num_threads(THREADS)
+
+    peak_bin = os.path.join(work, "peak")
+    subprocess.run(["g++", "-O3", "-march=native", "-fopenmp", "-o", peak_bin,
+                    os.path.join(ROOT, "bench", "peak.cpp")], check=True)
+    machine = json.loads(subprocess.run([peak_bin], capture_output=True,
+                                        text=True, check=True).stdout)
+    print(f"machine: {machine['threads']} threads, fp32 FMA peak "
+          f"{machine['fp32_peak_gflops']:.1f} GFLOP/s, triad bandwidth "
+          f"{machine['triad_bandwidth_gbs']:.1f} GB/s")
+
+    rows = []
+    header = (f"{'layer':<14}{'batch':>6}{'task':>8}{'m3sat ms':>10}"
+              f"{'torch full':>11}{'torch same':>11}{'x full':>8}"
+              f"{'x same':>8}{'GFLOP/s':>9}{'% peak':>8}{'bundle/full':>12}")
+    print(header)
+    for name, tokens, d, h, e in LAYERS[:1] if quick else LAYERS:
+        for batch in (1, 8):
+            t = tokens * batch
+            case = os.path.join(work, f"{name}-b{batch}")
+            subprocess.run([sys.executable,
+                            os.path.join(ROOT, "examples", "mlir",
+                                         "make_moe_model.py"),
+                            case, str(t), str(d), str(h), str(e)], check=True)
+            out = os.path.join(case, "out")
+            subprocess.run([os.path.join(build, "bin", "m3sat-compile"),
+                            os.path.join(case, "model.mlir"), "-o", out,
+                            "--report"], capture_output=True, check=True)
+            report = json.load(open(os.path.join(out, "report.json")))
+            weights = np.load(os.path.join(case, "weights.npz"))
+            x = torch.from_numpy(np.load(os.path.join(case, "x.npy")))
+            full_bytes = sum(weights[n].nbytes for n in ("w1", "b1", "w2", "b2"))
+            for task, activation, normalize in (("routed", "gelu", False),
+                                                ("static", "silu", True)):
+                full, sparse = torch_layers(weights, 2, activation, normalize)
+                if task == "routed":
+                    logits = x @ torch.from_numpy(weights["wg"])
+                else:
+                    logits = torch.from_numpy(weights["task_logits"]).expand(
+                        x.shape[0], x.shape[1], -1)
+                with torch.no_grad():
+                    ref = np.load(os.path.join(case, f"ref_{task}.npy"))
+                    got = sparse(x, logits).numpy()
+                    assert np.allclose(got, ref, rtol=1e-3, atol=1e-4), task
+                    t_full = median_ms(lambda: full(x, logits))
+                    t_same = median_ms(lambda: sparse(x, logits))
+                ms = m3sat_ms(build, out, task, os.path.join(case, "x.npy"))
+                flops = report["tasks"][task]["flops"]
+                gflops = flops / ms / 1e6
+                params = report["tasks"][task]["param_bytes"]
+                row = dict(layer=name, batch=batch, task=task, m3sat_ms=ms,
+                           torch_full_ms=t_full, torch_same_work_ms=t_same,
+                           speedup_vs_full=t_full / ms,
+                           speedup_vs_same_work=t_same / ms, gflops=gflops,
+                           percent_of_peak=100 * gflops /
+                           machine["fp32_peak_gflops"],
+                           param_bytes=params, full_layer_bytes=full_bytes)
+                rows.append(row)
+                print(f"{name:<14}{batch:>6}{task:>8}{ms:>10.3f}{t_full:>11.3f}"
+                      f"{t_same:>11.3f}{t_full / ms:>8.2f}{t_same / ms:>8.2f}"
+                      f"{gflops:>9.1f}{row['percent_of_peak']:>7.1f}%"
+                      f"{params / full_bytes:>12.2f}")
+    results = {"machine": machine, "torch_threads": THREADS, "layers": rows}
+    path = os.path.join(work, "results.json")
+    with open(path, "w") as f:
+        json.dump(results, f, indent=2)
+    print(f"results: {path}")
+
+
+if __name__ == "__main__":
+    main()
