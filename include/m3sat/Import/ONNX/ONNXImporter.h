@@ -1,0 +1,57 @@
+//===- ONNXImporter.h - ONNX model to MLIR ----------------------*- C++ -*-===//
+//
+// The public entry point of the ONNX importer: reads an ONNX ModelProto
+// (with its external data files) and converts its graph into a module
+// holding `func.func @main` on tensors, with standard ops lowered to TOSA
+// (linalg/tensor/arith/math where TOSA has no fitting op) and the MoE
+// custom ops of DESIGN.md lowered to the m3sat dialect.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef M3SAT_IMPORT_ONNX_ONNXIMPORTER_H
+#define M3SAT_IMPORT_ONNX_ONNXIMPORTER_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <string>
+#include <vector>
+
+namespace mlir {
+class DialectRegistry;
+class MLIRContext;
+} // namespace mlir
+
+namespace m3sat {
+
+/// Options of one import.
+struct ImportOptions {
+  /// Static shapes for graph inputs, by input name. They replace the shape
+  /// the model declares (needed for inputs with symbolic dimensions).
+  llvm::StringMap<llvm::SmallVector<int64_t>> inputShapes;
+};
+
+/// Registers every dialect the importer's output uses.
+void registerONNXImportDialects(mlir::DialectRegistry &registry);
+
+/// Imports the ONNX model at `path`. Returns null after reporting every
+/// problem as an error diagnostic located at the file or at the ONNX node
+/// (a NameLoc of the node name over the file's location).
+mlir::OwningOpRef<mlir::ModuleOp>
+importONNXModel(llvm::StringRef path, mlir::MLIRContext &context,
+                const ImportOptions &options = {});
+
+/// The op types the importer converts: "Add", "MatMul", ... for the default
+/// ONNX domain, "domain::OpType" for the others, sorted.
+std::vector<std::string> getSupportedONNXOps();
+
+/// Parses "NAME=1x3x224x224" into `options`; returns an error message, or
+/// an empty string on success.
+std::string parseInputShapeOption(llvm::StringRef text, ImportOptions &options);
+
+} // namespace m3sat
+
+#endif // M3SAT_IMPORT_ONNX_ONNXIMPORTER_H

@@ -1,0 +1,643 @@
+//===- Importer.cpp - ONNX graph to func.func -----------------------------===//
+//
+// Drives the import: checks that every node has a converter, turns graph
+// inputs into arguments of `func.func @main`, initializers and Constant
+// tensors into constants (resource blobs for weights), runs the converter
+// of each node in order, and returns the graph outputs.
+//
+//===----------------------------------------------------------------------===//
+
+#include "m3sat/Import/ONNX/ONNXImporter.h"
+
+#include "ImportContext.h"
+#include "ModelReader.h"
+
+#include "M3SAT/M3SATDialect.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tosa/IR/TosaOps.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Verifier.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/Path.h"
+
+using namespace mlir;
+using namespace m3sat;
+using namespace m3sat::onnx_import;
+
+namespace m3sat {
+namespace onnx_import {
+
+/// A value of the ONNX graph: its type, and its op once materialized, the
+/// tensor it comes from while not, and its contents when small and known.
+struct ValueEntry {
+  RankedTensorType type;
+  Value value;
+  const onnx::TensorProto *tensor = nullptr;
+  std::optional<ConstData> known;
+  LocationAttr loc;
+  /// Set for initializers: errors name them at the file, not at a node.
+  bool isInitializer = false;
+};
+
+/// Imports one model; holds the value table the converters read and write.
+class GraphImporter {
+public:
+  GraphImporter(MLIRContext &context, StringRef path,
+                const ImportOptions &options)
+      : context(context), path(path.str()), options(options),
+        fileLoc(FileLineColLoc::get(&context, path, 0, 0)), builder(&context) {
+    modelDir = llvm::sys::path::parent_path(path).str();
+    if (modelDir.empty())
+      modelDir = ".";
+  }
+
+  OwningOpRef<ModuleOp> run();
+
+  ValueEntry *lookup(StringRef name) {
+    auto it = values.find(name);
+    return it == values.end() ? nullptr : &it->second;
+  }
+  FailureOr<Value> materialize(ValueEntry &entry, StringRef name);
+  LogicalResult define(StringRef name, ValueEntry entry, Location loc);
+  FailureOr<std::pair<RankedTensorType, std::optional<ConstData>>>
+  describeTensor(const onnx::TensorProto &tensor, Location loc, StringRef what);
+
+private:
+  LogicalResult checkSupported(const onnx::GraphProto &graph);
+  FailureOr<RankedTensorType> inputType(const onnx::ValueInfoProto &info);
+  LogicalResult importNode(const onnx::NodeProto &node, unsigned index);
+
+  MLIRContext &context;
+  std::string path;
+  std::string modelDir;
+  const ImportOptions &options;
+  Location fileLoc;
+  OpBuilder builder;
+  std::unique_ptr<onnx::ModelProto> model;
+  llvm::StringMap<int64_t> opsets;
+  llvm::StringMap<ValueEntry> values;
+};
+
+} // namespace onnx_import
+} // namespace m3sat
+
+//===----------------------------------------------------------------------===//
+// Tensors and the value table
+//===----------------------------------------------------------------------===//
+
+/// Decodes little-endian raw bytes of `type` into ConstData.
+static ConstData decodeConstData(RankedTensorType type, ArrayRef<char> bytes) {
+  ConstData data;
+  Type elementType = type.getElementType();
+  int64_t count = type.getNumElements();
+  int64_t width = elementByteWidth(elementType);
+  for (int64_t i = 0; i < count; ++i) {
+    uint64_t bits = 0;
+    std::memcpy(&bits, bytes.data() + i * width, width);
+    if (auto floatType = dyn_cast<FloatType>(elementType)) {
+      APFloat value(floatType.getFloatSemantics(),
+                    APInt(floatType.getWidth(), bits));
+      data.floats.push_back(value.convertToDouble());
+      continue;
+    }
+    unsigned bitWidth = elementType.getIntOrFloatBitWidth();
+    APInt value(bitWidth == 1 ? 8 : bitWidth, bits);
+    data.ints.push_back(bitWidth == 1 ? value != 0 : value.getSExtValue());
+  }
+  return data;
+}
+
+static std::string sanitizeBlobName(StringRef name) {
+  std::string result;
+  for (char c : name)
+    result += llvm::isAlnum(c) || c == '_' || c == '.' ? c : '_';
+  return result.empty() ? "tensor" : result;
+}
+
+FailureOr<std::pair<RankedTensorType, std::optional<ConstData>>>
+GraphImporter::describeTensor(const onnx::TensorProto &tensor, Location loc,
+                              StringRef what) {
+  Type elementType = convertElementType(tensor.data_type(), &context);
+  if (!elementType)
+    return emitError(loc) << what << ": unsupported data type "
+                          << dataTypeName(tensor.data_type());
+  SmallVector<int64_t> shape;
+  for (int64_t dim : tensor.dims()) {
+    if (dim < 0)
+      return emitError(loc) << what << ": negative dimension " << dim;
+    shape.push_back(dim);
+  }
+  auto type = RankedTensorType::get(shape, elementType);
+  std::optional<ConstData> known;
+  if (type.getNumElements() <= kMaxKnownElements) {
+    std::vector<char> bytes(type.getNumElements() *
+                            elementByteWidth(elementType));
+    if (failed(readTensorData(tensor, elementType, type.getNumElements(),
+                              modelDir, loc, what, bytes)))
+      return failure();
+    known = decodeConstData(type, bytes);
+  }
+  return std::make_pair(type, known);
+}
+
+FailureOr<Value> GraphImporter::materialize(ValueEntry &entry, StringRef name) {
+  if (entry.value)
+    return entry.value;
+  Location loc = cast<Location>(entry.loc);
+  RankedTensorType type = entry.type;
+  if (entry.known && (type.getNumElements() <= 16 ||
+                      type.getElementType().isInteger(1) || !entry.tensor)) {
+    entry.value = materializeConstData(builder, loc, type, *entry.known);
+    return entry.value;
+  }
+  if (!entry.tensor)
+    return emitError(loc) << "internal: value '" << name << "' has no data";
+  Type elementType = type.getElementType();
+  int64_t size = type.getNumElements() * elementByteWidth(elementType);
+  std::string what =
+      ((entry.isInitializer ? "initializer '" : "tensor '") + name + "'").str();
+  Location errorLoc = entry.isInitializer ? fileLoc : loc;
+  if (elementType.isInteger(1)) {
+    // Resource blobs do not hold i1: booleans stay dense.
+    std::vector<char> bytes(size);
+    if (failed(readTensorData(*entry.tensor, elementType, type.getNumElements(),
+                              modelDir, errorLoc, what, bytes)))
+      return failure();
+    SmallVector<bool> bools(bytes.begin(), bytes.end());
+    entry.value = arith::ConstantOp::create(
+        builder, loc, DenseElementsAttr::get(type, ArrayRef<bool>(bools)));
+    return entry.value;
+  }
+  AsmResourceBlob blob =
+      HeapAsmResourceBlob::allocate(size, /*align=*/64, /*dataIsMutable=*/true);
+  if (failed(readTensorData(*entry.tensor, elementType, type.getNumElements(),
+                            modelDir, errorLoc, what, blob.getMutableData())))
+    return failure();
+  auto attr = DenseResourceElementsAttr::get(type, sanitizeBlobName(name),
+                                             std::move(blob));
+  entry.value = arith::ConstantOp::create(builder, loc, attr);
+  return entry.value;
+}
+
+LogicalResult GraphImporter::define(StringRef name, ValueEntry entry,
+                                    Location loc) {
+  if (values.count(name))
+    return emitError(loc) << "value '" << name << "' is defined twice";
+  values[name] = std::move(entry);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// NodeContext
+//===----------------------------------------------------------------------===//
+
+InFlightDiagnostic NodeContext::emitError() {
+  InFlightDiagnostic diag = mlir::emitError(location);
+  diag << opType() << ": ";
+  return diag;
+}
+
+InFlightDiagnostic NodeContext::emitRemark() {
+  InFlightDiagnostic diag = mlir::emitRemark(location);
+  diag << opType() << ": ";
+  return diag;
+}
+
+RankedTensorType NodeContext::inputType(unsigned i) {
+  if (!hasInput(i))
+    return {};
+  ValueEntry *entry = importer.lookup(nodeProto.input(i));
+  return entry ? entry->type : RankedTensorType();
+}
+
+FailureOr<Value> NodeContext::input(unsigned i, StringRef what) {
+  if (!hasInput(i))
+    return emitError() << "missing required input '" << what << "' (#" << i
+                       << ")";
+  ValueEntry *entry = importer.lookup(nodeProto.input(i));
+  if (!entry)
+    return emitError() << "input '" << nodeProto.input(i)
+                       << "' is not defined before this node";
+  return importer.materialize(*entry, nodeProto.input(i));
+}
+
+const ConstData *NodeContext::constInput(unsigned i) {
+  if (!hasInput(i))
+    return nullptr;
+  ValueEntry *entry = importer.lookup(nodeProto.input(i));
+  return entry && entry->known ? &*entry->known : nullptr;
+}
+
+FailureOr<SmallVector<int64_t>> NodeContext::constInts(unsigned i,
+                                                       StringRef what) {
+  if (!hasInput(i))
+    return emitError() << "missing required input '" << what << "' (#" << i
+                       << ")";
+  RankedTensorType type = inputType(i);
+  const ConstData *data = constInput(i);
+  if (!type || !isa<IntegerType>(type.getElementType()) || !data)
+    return emitError() << "input '" << what << "' ('" << nodeProto.input(i)
+                       << "') must be an integer tensor known at import time";
+  return data->ints;
+}
+
+void NodeContext::setResult(unsigned i, Value value) {
+  if (!hasOutput(i))
+    return;
+  ValueEntry entry;
+  entry.type = cast<RankedTensorType>(value.getType());
+  entry.value = value;
+  entry.loc = location;
+  if (failed(importer.define(nodeProto.output(i), std::move(entry), location)))
+    attrError = true;
+}
+
+void NodeContext::setKnownResult(unsigned i, RankedTensorType type,
+                                 ConstData data) {
+  if (!hasOutput(i))
+    return;
+  ValueEntry entry;
+  entry.type = type;
+  entry.known = std::move(data);
+  entry.loc = location;
+  if (failed(importer.define(nodeProto.output(i), std::move(entry), location)))
+    attrError = true;
+}
+
+FailureOr<std::pair<RankedTensorType, std::optional<ConstData>>>
+NodeContext::describeTensor(const onnx::TensorProto &tensor) {
+  return importer.describeTensor(tensor, location, "tensor attribute");
+}
+
+LogicalResult NodeContext::setTensorResult(unsigned i,
+                                           const onnx::TensorProto &tensor) {
+  auto described = describeTensor(tensor);
+  if (failed(described))
+    return failure();
+  if (!hasOutput(i))
+    return success();
+  ValueEntry entry;
+  entry.type = described->first;
+  entry.known = described->second;
+  entry.tensor = &tensor;
+  entry.loc = location;
+  return importer.define(nodeProto.output(i), std::move(entry), location);
+}
+
+const onnx::AttributeProto *NodeContext::findAttr(StringRef name) const {
+  for (const onnx::AttributeProto &attr : nodeProto.attribute())
+    if (attr.name() == name)
+      return &attr;
+  return nullptr;
+}
+
+const onnx::AttributeProto *
+NodeContext::findTyped(StringRef name, onnx::AttributeProto::AttributeType type,
+                       StringRef typeName) {
+  const onnx::AttributeProto *attr = findAttr(name);
+  if (!attr)
+    return nullptr;
+  // Old exporters leave `type` unset; trust the field that is filled then.
+  if (attr->type() != type && attr->type() != onnx::AttributeProto::UNDEFINED) {
+    emitError() << "attribute '" << name << "' must be " << typeName
+                << " but is "
+                << onnx::AttributeProto::AttributeType_Name(attr->type());
+    attrError = true;
+    return nullptr;
+  }
+  return attr;
+}
+
+int64_t NodeContext::intAttr(StringRef name, int64_t defaultValue) {
+  const onnx::AttributeProto *attr =
+      findTyped(name, onnx::AttributeProto::INT, "an int");
+  return attr ? attr->i() : defaultValue;
+}
+
+float NodeContext::floatAttr(StringRef name, float defaultValue) {
+  const onnx::AttributeProto *attr =
+      findTyped(name, onnx::AttributeProto::FLOAT, "a float");
+  return attr ? attr->f() : defaultValue;
+}
+
+std::string NodeContext::stringAttr(StringRef name, StringRef defaultValue) {
+  const onnx::AttributeProto *attr =
+      findTyped(name, onnx::AttributeProto::STRING, "a string");
+  return attr ? attr->s() : defaultValue.str();
+}
+
+SmallVector<int64_t> NodeContext::intsAttr(StringRef name,
+                                           ArrayRef<int64_t> defaultValue) {
+  const onnx::AttributeProto *attr =
+      findTyped(name, onnx::AttributeProto::INTS, "a list of ints");
+  if (!attr)
+    return SmallVector<int64_t>(defaultValue);
+  return SmallVector<int64_t>(attr->ints().begin(), attr->ints().end());
+}
+
+const onnx::TensorProto *NodeContext::tensorAttr(StringRef name) {
+  const onnx::AttributeProto *attr =
+      findTyped(name, onnx::AttributeProto::TENSOR, "a tensor");
+  return attr ? &attr->t() : nullptr;
+}
+
+//===----------------------------------------------------------------------===//
+// Registry
+//===----------------------------------------------------------------------===//
+
+static StringRef canonicalDomain(StringRef domain) {
+  return domain == "ai.onnx" ? StringRef() : domain;
+}
+
+void ConverterRegistry::add(StringRef domain, StringRef opType, ConvertFn fn) {
+  converters[(canonicalDomain(domain) + "::" + opType).str()] = fn;
+}
+
+ConvertFn ConverterRegistry::lookup(StringRef domain, StringRef opType) const {
+  auto it = converters.find((canonicalDomain(domain) + "::" + opType).str());
+  return it == converters.end() ? nullptr : it->second;
+}
+
+std::vector<std::string> ConverterRegistry::names() const {
+  std::vector<std::string> result;
+  for (const auto &entry : converters) {
+    StringRef key = entry.getKey();
+    result.push_back(key.starts_with("::") ? key.drop_front(2).str()
+                                           : key.str());
+  }
+  llvm::sort(result);
+  return result;
+}
+
+const ConverterRegistry &ConverterRegistry::get() {
+  static const ConverterRegistry registry = [] {
+    ConverterRegistry r;
+    registerElementwiseConverters(r);
+    registerShapeConverters(r);
+    registerIndexingConverters(r);
+    registerNNConverters(r);
+    registerConvConverters(r);
+    registerMoEConverters(r);
+    return r;
+  }();
+  return registry;
+}
+
+//===----------------------------------------------------------------------===//
+// The graph
+//===----------------------------------------------------------------------===//
+
+static std::string displayName(StringRef domain, StringRef opType) {
+  domain = canonicalDomain(domain);
+  return domain.empty() ? opType.str() : (domain + "::" + opType).str();
+}
+
+LogicalResult GraphImporter::checkSupported(const onnx::GraphProto &graph) {
+  const ConverterRegistry &registry = ConverterRegistry::get();
+  llvm::StringMap<std::string> firstNode;
+  SmallVector<std::string> order;
+  for (const auto &[index, node] : llvm::enumerate(graph.node())) {
+    if (registry.lookup(node.domain(), node.op_type()))
+      continue;
+    std::string op = displayName(node.domain(), node.op_type());
+    if (firstNode.count(op))
+      continue;
+    firstNode[op] = node.name().empty()
+                        ? node.op_type() + "_" + std::to_string(index)
+                        : node.name();
+    order.push_back(op);
+  }
+  if (order.empty())
+    return success();
+  InFlightDiagnostic diag = emitError(fileLoc);
+  diag << "unsupported ONNX op" << (order.size() > 1 ? "s" : "") << ": ";
+  llvm::interleaveComma(order, diag, [&](const std::string &op) {
+    diag << op << " (node '" << firstNode[op] << "')";
+  });
+  return failure();
+}
+
+FailureOr<RankedTensorType>
+GraphImporter::inputType(const onnx::ValueInfoProto &info) {
+  StringRef name = info.name();
+  if (!info.type().has_tensor_type())
+    return emitError(fileLoc) << "graph input '" << name << "' is not a tensor";
+  const onnx::TypeProto::Tensor &tensorType = info.type().tensor_type();
+  Type elementType = convertElementType(tensorType.elem_type(), &context);
+  if (!elementType)
+    return emitError(fileLoc)
+           << "graph input '" << name << "': unsupported data type "
+           << dataTypeName(tensorType.elem_type());
+  auto override = options.inputShapes.find(name);
+  if (override != options.inputShapes.end())
+    return RankedTensorType::get(override->second, elementType);
+  if (!tensorType.has_shape())
+    return emitError(fileLoc)
+           << "graph input '" << name
+           << "' has no shape: give one with --input-shape=" << name
+           << "=D0xD1x...";
+  SmallVector<int64_t> shape;
+  for (const auto &[i, dim] : llvm::enumerate(tensorType.shape().dim())) {
+    if (dim.has_dim_value() && dim.dim_value() >= 0) {
+      shape.push_back(dim.dim_value());
+      continue;
+    }
+    InFlightDiagnostic diag = emitError(fileLoc);
+    diag << "graph input '" << name << "' dimension " << i;
+    if (dim.has_dim_param())
+      diag << " is symbolic ('" << dim.dim_param() << "')";
+    else
+      diag << " is unknown";
+    diag << ": give a static shape with --input-shape=" << name << "=D0xD1x...";
+    return failure();
+  }
+  return RankedTensorType::get(shape, elementType);
+}
+
+LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
+                                        unsigned index) {
+  std::string name = node.name().empty()
+                         ? node.op_type() + "_" + std::to_string(index)
+                         : node.name();
+  Location loc = NameLoc::get(StringAttr::get(&context, name), fileLoc);
+  ConvertFn convert =
+      ConverterRegistry::get().lookup(node.domain(), node.op_type());
+  StringRef domain = canonicalDomain(node.domain());
+  auto opset = opsets.find(domain);
+  int64_t version = opset == opsets.end() ? 1 : opset->second;
+  for (const std::string &input : node.input())
+    if (!input.empty() && !lookup(input))
+      return emitError(loc) << node.op_type() << ": input '" << input
+                            << "' is not defined before this node";
+  NodeContext ctx(*this, node, version, loc, builder);
+  if (failed(convert(ctx)) || ctx.attrFailed())
+    return failure();
+  for (const auto &[i, output] : llvm::enumerate(node.output()))
+    if (!output.empty() && !lookup(output))
+      return emitError(loc) << node.op_type() << ": output #" << i << " ('"
+                            << output << "') is not supported";
+  return success();
+}
+
+OwningOpRef<ModuleOp> GraphImporter::run() {
+  auto parsed = readModelProto(path, fileLoc);
+  if (failed(parsed))
+    return {};
+  model = std::move(*parsed);
+  const onnx::GraphProto &graph = model->graph();
+
+  for (const onnx::OperatorSetIdProto &opset : model->opset_import())
+    opsets[canonicalDomain(opset.domain())] = opset.version();
+  if (!opsets.count(""))
+    return emitError(fileLoc) << "model imports no opset of the default "
+                                 "ONNX domain (opset_import)",
+           nullptr;
+  if (failed(checkSupported(graph)))
+    return {};
+  for (const auto &entry : options.inputShapes)
+    if (llvm::none_of(graph.input(), [&](const onnx::ValueInfoProto &info) {
+          return info.name() == entry.getKey();
+        }))
+      return emitError(fileLoc) << "--input-shape: '" << entry.getKey()
+                                << "' is not a graph input",
+             nullptr;
+
+  OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
+  builder.setInsertionPointToEnd(module->getBody());
+  for (const onnx::StringStringEntryProto &prop : model->metadata_props())
+    if (prop.key() == "m3sat")
+      (*module)->setAttr("m3sat.metadata", builder.getStringAttr(prop.value()));
+  (*module)->setAttr("m3sat.opset", builder.getI64IntegerAttr(opsets[""]));
+
+  // Initializers: constants materialized on first use.
+  for (const onnx::TensorProto &tensor : graph.initializer()) {
+    Location loc = NameLoc::get(builder.getStringAttr(tensor.name()), fileLoc);
+    auto described = describeTensor(
+        tensor, fileLoc, ("initializer '" + tensor.name() + "'").c_str());
+    if (failed(described))
+      return {};
+    ValueEntry entry;
+    entry.type = described->first;
+    entry.known = described->second;
+    entry.tensor = &tensor;
+    entry.loc = loc;
+    entry.isInitializer = true;
+    if (failed(define(tensor.name(), std::move(entry), fileLoc)))
+      return {};
+  }
+
+  // Graph inputs that are not initializers become arguments.
+  SmallVector<Type> argTypes;
+  SmallVector<const onnx::ValueInfoProto *> args;
+  for (const onnx::ValueInfoProto &info : graph.input()) {
+    if (lookup(info.name()))
+      continue;
+    auto type = inputType(info);
+    if (failed(type))
+      return {};
+    argTypes.push_back(*type);
+    args.push_back(&info);
+  }
+  auto func = func::FuncOp::create(builder, fileLoc, "main",
+                                   builder.getFunctionType(argTypes, {}));
+  Block *body = func.addEntryBlock();
+  for (auto [i, info] : llvm::enumerate(args)) {
+    func.setArgAttr(i, "m3sat.name", builder.getStringAttr(info->name()));
+    ValueEntry entry;
+    entry.type = cast<RankedTensorType>(argTypes[i]);
+    entry.value = body->getArgument(i);
+    entry.loc = fileLoc;
+    if (failed(define(info->name(), std::move(entry), fileLoc)))
+      return {};
+  }
+
+  builder.setInsertionPointToEnd(body);
+  for (const auto &[index, node] : llvm::enumerate(graph.node()))
+    if (failed(importNode(node, index)))
+      return {};
+
+  SmallVector<Value> results;
+  for (const onnx::ValueInfoProto &info : graph.output()) {
+    ValueEntry *entry = lookup(info.name());
+    if (!entry)
+      return emitError(fileLoc) << "graph output '" << info.name()
+                                << "' is not computed by any node",
+             nullptr;
+    auto value = materialize(*entry, info.name());
+    if (failed(value))
+      return {};
+    // A fully static declared shape must agree with the computed one.
+    if (info.type().has_tensor_type() &&
+        info.type().tensor_type().has_shape()) {
+      SmallVector<int64_t> declared;
+      for (const auto &dim : info.type().tensor_type().shape().dim())
+        declared.push_back(dim.has_dim_value() ? dim.dim_value() : -1);
+      if (!llvm::is_contained(declared, -1) &&
+          ArrayRef<int64_t>(declared) != entry->type.getShape())
+        return emitError(fileLoc)
+                   << "graph output '" << info.name()
+                   << "' is declared with shape " << formatShape(declared)
+                   << " but computes " << formatShape(entry->type.getShape()),
+               nullptr;
+    }
+    results.push_back(*value);
+  }
+  func::ReturnOp::create(builder, fileLoc, results);
+  func.setFunctionType(
+      builder.getFunctionType(argTypes, ValueRange(results).getTypes()));
+  for (auto [i, info] : llvm::enumerate(graph.output()))
+    func.setResultAttr(i, "m3sat.name", builder.getStringAttr(info.name()));
+
+  if (failed(verify(*module)))
+    return {};
+  return module;
+}
+
+//===----------------------------------------------------------------------===//
+// Public API
+//===----------------------------------------------------------------------===//
+
+void m3sat::registerONNXImportDialects(DialectRegistry &registry) {
+  registry.insert<arith::ArithDialect, func::FuncDialect, linalg::LinalgDialect,
+                  math::MathDialect, tensor::TensorDialect, tosa::TosaDialect,
+                  M3SATDialect>();
+}
+
+OwningOpRef<ModuleOp> m3sat::importONNXModel(StringRef path,
+                                             MLIRContext &context,
+                                             const ImportOptions &options) {
+  DialectRegistry registry;
+  registerONNXImportDialects(registry);
+  context.appendDialectRegistry(registry);
+  context.loadAllAvailableDialects();
+  return GraphImporter(context, path, options).run();
+}
+
+std::vector<std::string> m3sat::getSupportedONNXOps() {
+  return ConverterRegistry::get().names();
+}
+
+std::string m3sat::parseInputShapeOption(StringRef text,
+                                         ImportOptions &options) {
+  auto [name, dims] = text.rsplit('=');
+  if (name.empty() || dims.empty() || !text.contains('='))
+    return ("--input-shape: expected NAME=D0xD1x..., got '" + text + "'").str();
+  SmallVector<int64_t> shape;
+  SmallVector<StringRef> parts;
+  if (dims != "scalar")
+    dims.split(parts, 'x');
+  for (StringRef part : parts) {
+    int64_t dim;
+    if (part.getAsInteger(10, dim) || dim < 0)
+      return ("--input-shape: bad dimension '" + part + "' in '" + text + "'")
+          .str();
+    shape.push_back(dim);
+  }
+  options.inputShapes[name] = shape;
+  return "";
+}

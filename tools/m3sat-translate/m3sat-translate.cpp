@@ -1,0 +1,107 @@
+//===- m3sat-translate.cpp - translations into and out of MLIR ------------===//
+//
+// m3sat-translate --import-onnx MODEL.onnx [--input-shape=NAME=1x3x224x224]
+//   prints the imported module (the usual MLIR printing flags apply, e.g.
+//   --mlir-elide-resource-strings-if-larger=N).
+// m3sat-translate --supported-ops
+//   lists the ONNX op types the importer converts, one per line.
+//
+// Errors are one line each on stderr; on any error nothing is printed to
+// the output and the exit code is 1.
+//
+//===----------------------------------------------------------------------===//
+
+#include "m3sat/Import/ONNX/ONNXImporter.h"
+#include "m3sat/Support/Diagnostics.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OperationSupport.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include "mlir/Support/FileUtilities.h"
+
+using namespace m3sat;
+namespace cl = llvm::cl;
+
+static cl::opt<std::string> input(cl::Positional, cl::desc("<input file>"),
+                                  cl::init(""));
+static cl::opt<bool> importONNX("import-onnx",
+                                cl::desc("Import an ONNX model (MODEL.onnx) "
+                                         "into MLIR"));
+static cl::opt<bool> supportedOps("supported-ops",
+                                  cl::desc("List the ONNX op types the "
+                                           "importer converts"));
+static cl::list<std::string>
+    inputShapes("input-shape",
+                cl::desc("Static shape of a graph input (repeatable)"),
+                cl::value_desc("NAME=D0xD1x..."));
+static cl::opt<std::string> outputFile("o", cl::desc("Output file"),
+                                       cl::value_desc("filename"),
+                                       cl::init("-"));
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  mlir::registerAsmPrinterCLOptions();
+  mlir::registerMLIRContextCLOptions();
+  cl::ParseCommandLineOptions(argc, argv, "m3sat translation tool\n");
+
+  if (supportedOps) {
+    for (const std::string &op : getSupportedONNXOps())
+      llvm::outs() << op << "\n";
+    return 0;
+  }
+  if (!importONNX) {
+    llvm::errs() << "m3sat-translate: error: choose a translation "
+                    "(--import-onnx MODEL.onnx or --supported-ops)\n";
+    return 1;
+  }
+  if (input.empty()) {
+    llvm::errs() << "m3sat-translate: error: --import-onnx needs a model "
+                    "file\n";
+    return 1;
+  }
+
+  ImportOptions options;
+  for (const std::string &shape : inputShapes)
+    if (std::string error = parseInputShapeOption(shape, options);
+        !error.empty()) {
+      llvm::errs() << "m3sat-translate: error: " << error << "\n";
+      return 1;
+    }
+
+  mlir::MLIRContext context;
+  OneLineDiagnostics diagnostics(context);
+  // Remarks (e.g. the MoE weight layout found) go to stderr as well.
+  mlir::DiagnosticEngine::HandlerID remarks =
+      context.getDiagEngine().registerHandler(
+          [](mlir::Diagnostic &diag) -> mlir::LogicalResult {
+            if (diag.getSeverity() != mlir::DiagnosticSeverity::Remark)
+              return mlir::failure();
+            std::string location = formatLocation(diag.getLocation());
+            llvm::errs() << (location.empty() ? "" : location + ": ")
+                         << "remark: " << diag.str() << "\n";
+            return mlir::success();
+          });
+
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      importONNXModel(input, context, options);
+  context.getDiagEngine().eraseHandler(remarks);
+  if (!module || diagnostics.numErrors())
+    return 1;
+
+  std::string errorMessage;
+  auto output = mlir::openOutputFile(outputFile, &errorMessage);
+  if (!output) {
+    llvm::errs() << "m3sat-translate: error: " << errorMessage << "\n";
+    return 1;
+  }
+  module->print(output->os(), mlir::OpPrintingFlags());
+  output->os() << "\n";
+  output->keep();
+  return 0;
+}
