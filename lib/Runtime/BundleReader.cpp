@@ -92,7 +92,7 @@ std::string MappedBundle::verify(const void *data, size_t size,
   const flatbuffers::Vector<uint8_t> *weights = root->weights();
   uint64_t blobSize = weights ? weights->size() : 0;
   // Relative to the start of the buffer: mapped files start page aligned.
-  if (weights && (weights->data() - bytes) % 64 != 0)
+  if (weights && weights->size() && (weights->data() - bytes) % 64 != 0)
     return name + ": field 'weights' is not 64-byte aligned";
   const auto *buffers = root->buffers();
   for (flatbuffers::uoffset_t i = 0; i < buffers->size(); ++i) {

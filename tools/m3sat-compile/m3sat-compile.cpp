@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "m3sat/Compiler/TaskCompiler.h"
+#include "m3sat/Import/ONNX/ONNXImporter.h"
 #include "m3sat/Support/Diagnostics.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -46,6 +47,11 @@ static cl::opt<std::string> emit("emit",
                                  cl::desc("Also emit: mlir (OUT_DIR/"
                                           "program.mlir)"),
                                  cl::value_desc("mlir"));
+static cl::list<std::string>
+    inputShapes("input-shape",
+                cl::desc("Static shape of a graph input with symbolic "
+                         "dimensions, NAME=1x3x224x224 (repeatable)"),
+                cl::value_desc("NAME=DIMS"));
 static cl::opt<bool> verbose("v", cl::desc("Print phase timings"));
 static cl::opt<bool> report("report",
                             cl::desc("Print FLOPs, parameter and activation "
@@ -83,6 +89,7 @@ int main(int argc, char **argv) {
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
   registry.insert<M3SATDialect>();
+  registerONNXImportDialects(registry);
   mlir::MLIRContext context(registry);
   context.loadAllAvailableDialects();
   OneLineDiagnostics diagnostics(context);
@@ -125,7 +132,16 @@ int main(int argc, char **argv) {
     return fail("the task runtime '" + options.runtimeArchive +
                 "' does not exist (set M3SAT_TASK_RUNTIME)");
 
-  if (mlir::failed(compileModel(context, options, /*loadONNX=*/nullptr)))
+  ImportOptions importOptions;
+  for (const std::string &shape : inputShapes) {
+    std::string error = parseInputShapeOption(shape, importOptions);
+    if (!error.empty())
+      return fail(error);
+  }
+  auto loadONNX = [&](const std::string &path, mlir::MLIRContext &ctx) {
+    return importONNXModel(path, ctx, importOptions);
+  };
+  if (mlir::failed(compileModel(context, options, loadONNX)))
     return 1;
   return 0;
 }
