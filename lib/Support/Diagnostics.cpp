@@ -35,10 +35,13 @@ std::string m3sat::formatLocation(Location loc) {
 OneLineDiagnostics::OneLineDiagnostics(MLIRContext &context)
     : context(context) {
   id = context.getDiagEngine().registerHandler([this](Diagnostic &diag) {
-    if (diag.getSeverity() == DiagnosticSeverity::Note ||
-        diag.getSeverity() == DiagnosticSeverity::Remark)
+    if (diag.getSeverity() == DiagnosticSeverity::Note)
       return success();
     bool isError = diag.getSeverity() == DiagnosticSeverity::Error;
+    const char *kind = isError ? "error: "
+                       : diag.getSeverity() == DiagnosticSeverity::Warning
+                           ? "warning: "
+                           : "remark: ";
     errors += isError;
     std::string location = formatLocation(diag.getLocation());
     std::string message = diag.str();
@@ -49,8 +52,8 @@ OneLineDiagnostics::OneLineDiagnostics(MLIRContext &context)
     for (char &c : message)
       if (c == '\n')
         c = ' ';
-    llvm::errs() << (location.empty() ? "" : location + ": ")
-                 << (isError ? "error: " : "warning: ") << message << "\n";
+    llvm::errs() << (location.empty() ? "" : location + ": ") << kind
+                 << message << "\n";
     return success();
   });
 }

@@ -17,8 +17,8 @@ namespace m3sat {
 /// "model.onnx: node 'Gemm_3'", "prog.mlir:12:5", or "" for unknown.
 std::string formatLocation(mlir::Location loc);
 
-/// Prints errors (and warnings) as `<location>: error: <message>` on one
-/// line each to stderr, notes folded into the line; counts errors.
+/// Prints errors, warnings and remarks as `<location>: error: <message>` on
+/// one line each to stderr, notes folded into the line; counts errors.
 class OneLineDiagnostics {
 public:
   explicit OneLineDiagnostics(mlir::MLIRContext &context);
