@@ -41,7 +41,12 @@ void m3sat::buildCPUPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createConvertM3SATToLinalg());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  // Named ops (from TOSA) become generics; every reduction may then be
+  // vectorized by LLVM.
+  pm.addNestedPass<func::FuncOp>(createLinalgGeneralizeNamedOpsPass());
+  pm.addNestedPass<func::FuncOp>(createReassociateReductions());
   pm.addNestedPass<func::FuncOp>(createFuseElementwise());
+  pm.addNestedPass<func::FuncOp>(createInterchangeForLocality());
 
   // Tensors to buffers across function boundaries, with deallocation.
   bufferization::OneShotBufferizePassOptions bufferize;

@@ -152,4 +152,30 @@ def SelectParallelLoops : Pass<"m3sat-select-parallel-loops",
   ];
 }
 
+def ReassociateReductions : Pass<"m3sat-reassociate-reductions",
+                                  "::mlir::func::FuncOp"> {
+  let summary = "Allow reassociation and FMA contraction in linalg reductions";
+  let description = [{
+    Sets the `reassoc` and `contract` fast-math flags on the floating-point
+    arithmetic in the bodies of `linalg.generic` ops that have reduction
+    loops (generalize named ops first). LLVM can then vectorize the
+    reductions (dot products of matmuls, convolutions, softmax and
+    layer-norm sums) and use FMA; only rounding changes.
+  }];
+}
+
+def InterchangeForLocality : Pass<"m3sat-interchange-for-locality",
+                                   "::mlir::func::FuncOp"> {
+  let summary = "Make the innermost loop of linalg ops the contiguous one";
+  let description = [{
+    Reorders the loops of every `linalg.generic` so that the innermost loop
+    is the one that indexes the last (contiguous) dimension of the most
+    operands. A matmul against (in, out) weights, as `torch.onnx.export`
+    writes `x @ W.T`, then runs with the output column innermost: both the
+    weights and the output are read contiguously and LLVM vectorizes it
+    without gathers. A dot-product form (weights (out, in)) keeps its
+    reduction innermost.
+  }];
+}
+
 #endif // M3SAT_TRANSFORMS_PASSES_TD

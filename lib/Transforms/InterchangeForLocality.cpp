@@ -1,0 +1,61 @@
+//===- InterchangeForLocality.cpp - contiguous innermost loops ------------===//
+//
+// Implements m3sat-interchange-for-locality.
+//
+//===----------------------------------------------------------------------===//
+
+#include "m3sat/Transforms/Passes.h"
+
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace m3sat {
+#define GEN_PASS_DEF_INTERCHANGEFORLOCALITY
+#include "m3sat/Transforms/Passes.h.inc"
+} // namespace m3sat
+
+using namespace mlir;
+
+namespace {
+
+/// The loop that is the last index of the most operands, or -1.
+int64_t bestInnermost(linalg::GenericOp op) {
+  unsigned numLoops = op.getNumLoops();
+  SmallVector<int64_t> votes(numLoops, 0);
+  for (AffineMap map : op.getIndexingMapsArray()) {
+    if (map.getNumResults() == 0)
+      continue;
+    if (auto dim = dyn_cast<AffineDimExpr>(map.getResults().back()))
+      ++votes[dim.getPosition()];
+  }
+  int64_t best = numLoops - 1;
+  for (unsigned d = 0; d < numLoops; ++d)
+    if (votes[d] > votes[best])
+      best = d;
+  return best;
+}
+
+struct InterchangeForLocalityPass
+    : m3sat::impl::InterchangeForLocalityBase<InterchangeForLocalityPass> {
+  void runOnOperation() override {
+    IRRewriter rewriter(&getContext());
+    SmallVector<linalg::GenericOp> ops;
+    getOperation().walk([&](linalg::GenericOp op) { ops.push_back(op); });
+    for (linalg::GenericOp op : ops) {
+      unsigned numLoops = op.getNumLoops();
+      int64_t inner = bestInnermost(op);
+      if (numLoops < 2 || inner == static_cast<int64_t>(numLoops) - 1)
+        continue;
+      SmallVector<unsigned> permutation;
+      for (unsigned d = 0; d < numLoops; ++d)
+        if (d != inner)
+          permutation.push_back(d);
+      permutation.push_back(inner);
+      rewriter.setInsertionPoint(op);
+      if (failed(linalg::interchangeGenericOp(rewriter, op, permutation)))
+        continue;
+    }
+  }
+};
+
+} // namespace
