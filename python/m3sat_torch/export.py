@@ -32,6 +32,8 @@ def export(module, args, path, input_names, output_names, tasks=None,
     included) and writes the metadata. Without `tasks`, every output is a
     task of its own name."""
     module.eval()
+    domains = {getattr(m, "domain", None) for m in module.modules()}
+    opsets = {d: v for d, v in CUSTOM_OPSETS.items() if d in domains}
     # torch 1.13 warns that g.op will move and that custom ops have no shape
     # inference; both are expected here.
     with torch.no_grad(), warnings.catch_warnings():
@@ -39,7 +41,7 @@ def export(module, args, path, input_names, output_names, tasks=None,
         warnings.simplefilter("ignore", UserWarning)
         torch.onnx.export(module, args, path, input_names=input_names,
                           output_names=output_names, opset_version=opset,
-                          custom_opsets=CUSTOM_OPSETS,
+                          custom_opsets=opsets,
                           do_constant_folding=True)
     model = onnx.load(path)
     if tasks is None:
