@@ -140,6 +140,7 @@ class MoAttention(nn.Module):
     def __init__(self, dim, head_dim, num_experts, k=1, normalize=False,
                  scale=None, bias=True):
         super().__init__()
+        self.domain = "m3sat"
         self.k, self.normalize = k, normalize
         self.scale = float(scale if scale is not None else head_dim ** -0.5)
         self.wq = nn.Parameter(torch.randn(num_experts, head_dim, dim) * dim ** -0.5)
