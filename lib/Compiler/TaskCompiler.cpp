@@ -59,12 +59,24 @@ private:
 int bundleDType(Type type) {
   if (type.isF32())
     return 0;
-  if (type.isInteger(64))
-    return 1;
-  if (type.isInteger(32))
-    return 2;
   if (type.isF16())
     return 3;
+  if (type.isF64())
+    return 7;
+  if (auto integer = dyn_cast<IntegerType>(type)) {
+    switch (integer.getWidth()) {
+    case 64:
+      return 1;
+    case 32:
+      return 2;
+    case 1:
+      return 4;
+    case 8:
+      return 5;
+    case 16:
+      return 6;
+    }
+  }
   return -1;
 }
 
@@ -141,8 +153,8 @@ LogicalResult collectTasks(ModuleOp module, BundleWriter &writer,
         return func.emitError() << "task '" << task.name << "': input '"
                                 << name << "' has type "
                                 << func.getArgumentTypes()[i]
-                                << "; tasks take static tensors of f32, "
-                                   "f16, i64 or i32";
+                                << "; tasks take static tensors of f16, "
+                                   "f32, f64, i1, i8, i16, i32 or i64";
       auto weight = attrs ? attrs.getAs<ElementsAttr>("m3sat.weight")
                           : ElementsAttr();
       if (!weight) {
@@ -170,8 +182,8 @@ LogicalResult collectTasks(ModuleOp module, BundleWriter &writer,
         return func.emitError() << "task '" << task.name << "': output '"
                                 << name << "' has type "
                                 << func.getResultTypes()[i]
-                                << "; tasks return static tensors of f32, "
-                                   "f16, i64 or i32";
+                                << "; tasks return static tensors of "
+                                   "f16, f32, f64, i1, i8, i16, i32 or i64";
       task.outputs.push_back({name, dtype, std::vector<int64_t>(type.getShape().begin(), type.getShape().end())});
     }
     func.walk([&](Operation *op) {

@@ -31,7 +31,10 @@ void m3sat::buildCPUPipeline(OpPassManager &pm,
     pm.addPass(createCanonicalizerPass());
 
   // Standard ONNX ops arrive as TOSA: upstream lowers them to linalg.
-  tosa::addTosaToLinalgPasses(pm, TosaToLinalgOptions());
+  // The importer emits what m3sat's CPU path supports, beyond the TOSA
+  // profiles (i64 indices, i1 masks): no profile validation.
+  tosa::addTosaToLinalgPasses(pm, TosaToLinalgOptions(),
+                              TosaToLinalgNamedOptions(), std::nullopt);
   pm.addNestedPass<func::FuncOp>(createTosaToArithPass());
   pm.addNestedPass<func::FuncOp>(createTosaToTensorPass());
   // Elementwise arith/math on whole tensors becomes linalg.generic.

@@ -25,21 +25,26 @@ size_t m3sat::bundleDTypeSize(int dtype) {
   case bundle::DType::i32:
     return 4;
   case bundle::DType::i64:
+  case bundle::DType::f64:
     return 8;
   case bundle::DType::f16:
+  case bundle::DType::i16:
     return 2;
+  case bundle::DType::i1:
+  case bundle::DType::i8:
+    return 1;
   }
   return 0;
 }
 
 namespace {
 
-/// Element count of `shape` if every dim is positive and the product fits;
-/// -1 otherwise.
+/// Element count of `shape` if no dim is negative and the product fits;
+/// -1 otherwise. Zero-size tensors are valid.
 int64_t elementCount(const flatbuffers::Vector<int64_t> *shape) {
   int64_t count = 1;
   for (int64_t d : *shape) {
-    if (d <= 0 || count > (int64_t(1) << 40) / d)
+    if (d < 0 || (d > 0 && count > (int64_t(1) << 40) / d))
       return -1;
     count *= d;
   }
@@ -50,6 +55,8 @@ int64_t elementCount(const flatbuffers::Vector<int64_t> *shape) {
 /// but not that 8-byte elements are 8-byte aligned: check it, since the
 /// runtime hands these arrays out as int64_t pointers.
 bool aligned(const flatbuffers::Vector<int64_t> *vector, const uint8_t *base) {
+  if (vector->size() == 0) // nothing is read through an empty vector
+    return true;
   return (reinterpret_cast<const uint8_t *>(vector->data()) - base) %
              alignof(int64_t) ==
          0;

@@ -165,10 +165,13 @@ extern "C" const char *m3sat_task_name(const m3sat_model *model, int i) {
 
 extern "C" int m3sat_run(m3sat_model *model, const void *const *inputs,
                          void *const *outputs) {
-  if (!model || !inputs || !outputs)
+  if (!model)
     return 1;
   size_t numInputs = model->task->inputs()->size();
   size_t numOutputs = model->task->outputs()->size();
+  // A task whose outputs are all constant takes no input.
+  if ((numInputs && !inputs) || (numOutputs && !outputs))
+    return 1;
   size_t firstOutput = model->arguments.size() - numOutputs;
   for (size_t i = 0; i < numInputs; ++i) {
     if (!inputs[i])

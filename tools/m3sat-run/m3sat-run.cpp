@@ -15,6 +15,7 @@
 #include "m3sat/Runtime/m3sat_runtime.h"
 #include "m3sat/Support/Npy.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -53,33 +54,31 @@ namespace {
   std::exit(1);
 }
 
-const char *dtypeDescr(int dtype) {
-  switch (dtype) {
-  case M3SAT_F32:
-    return "<f4";
-  case M3SAT_I64:
-    return "<i8";
-  case M3SAT_I32:
-    return "<i4";
-  case M3SAT_F16:
-    return "<f2";
-  }
-  return "?";
+/// How each bundle dtype is written to .npy, its name, and the .npy
+/// descriptors accepted for it (integers are signless: either signedness).
+struct DTypeInfo {
+  const char *descr;
+  const char *name;
+  std::vector<std::string> accepted;
+};
+
+const DTypeInfo &dtypeInfo(int dtype) {
+  static const std::map<int, DTypeInfo> infos = {
+      {M3SAT_F32, {"<f4", "float32", {"<f4"}}},
+      {M3SAT_I64, {"<i8", "int64", {"<i8", "<u8"}}},
+      {M3SAT_I32, {"<i4", "int32", {"<i4", "<u4"}}},
+      {M3SAT_F16, {"<f2", "float16", {"<f2"}}},
+      {M3SAT_I1, {"|b1", "bool", {"|b1"}}},
+      {M3SAT_I8, {"|i1", "int8", {"|i1", "|u1"}}},
+      {M3SAT_I16, {"<i2", "int16", {"<i2", "<u2"}}},
+      {M3SAT_F64, {"<f8", "float64", {"<f8"}}}};
+  static const DTypeInfo unknown = {"?", "?", {}};
+  auto it = infos.find(dtype);
+  return it == infos.end() ? unknown : it->second;
 }
 
-const char *dtypeName(int dtype) {
-  switch (dtype) {
-  case M3SAT_F32:
-    return "float32";
-  case M3SAT_I64:
-    return "int64";
-  case M3SAT_I32:
-    return "int32";
-  case M3SAT_F16:
-    return "float16";
-  }
-  return "?";
-}
+const char *dtypeDescr(int dtype) { return dtypeInfo(dtype).descr; }
+const char *dtypeName(int dtype) { return dtypeInfo(dtype).name; }
 
 /// The C ABI, resolved from the task library.
 struct TaskLibrary {
@@ -184,14 +183,18 @@ int main(int argc, char **argv) {
       fail("missing --input " + name + "=FILE.npy (" + want + ")");
     if (!readNpy(it->second, arrays[i], error))
       fail(error);
-    if (arrays[i].descr != dtypeDescr(dtype))
+    if (!llvm::is_contained(dtypeInfo(dtype).accepted, arrays[i].descr))
       fail(it->second + ": dtype '" + arrays[i].descr + "' but input '" +
            name + "' needs " + dtypeName(dtype) + " ('" + dtypeDescr(dtype) +
            "')");
     if (arrays[i].shape != shape)
       fail(it->second + ": shape " + formatShape(arrays[i].shape) +
            " but input '" + name + "' needs " + formatShape(shape));
-    inputPointers[i] = arrays[i].data.data();
+    // Zero-size tensors still get a valid (never read) address.
+    static uint64_t empty = 0;
+    inputPointers[i] = arrays[i].data.empty()
+                           ? static_cast<const void *>(&empty)
+                           : arrays[i].data.data();
     given.erase(it);
   }
   if (!given.empty())
@@ -210,7 +213,10 @@ int main(int argc, char **argv) {
     outputs[i].data.assign(outputs[i].numElements() *
                                npyElementSize(outputs[i].descr),
                            0);
-    outputPointers[i] = outputs[i].data.data();
+    static uint64_t emptyOutput = 0;
+    outputPointers[i] = outputs[i].data.empty()
+                            ? static_cast<void *>(&emptyOutput)
+                            : outputs[i].data.data();
   }
   if (std::error_code ec = llvm::sys::fs::create_directories(outputDir))
     fail(outputDir + ": cannot create output directory: " + ec.message());

@@ -24,8 +24,18 @@ extern "C" {
 /** An opened task of an OUT_DIR. */
 typedef struct m3sat_model m3sat_model;
 
-/** Element types of inputs and outputs (values of the bundle's DType). */
-enum m3sat_dtype { M3SAT_F32 = 0, M3SAT_I64 = 1, M3SAT_I32 = 2, M3SAT_F16 = 3 };
+/** Element types of inputs and outputs (values of the bundle's DType);
+ *  integers are signless: I8 data may be int8 or uint8. */
+enum m3sat_dtype {
+  M3SAT_F32 = 0,
+  M3SAT_I64 = 1,
+  M3SAT_I32 = 2,
+  M3SAT_F16 = 3,
+  M3SAT_I1 = 4, /* bool, one byte per element */
+  M3SAT_I8 = 5,
+  M3SAT_I16 = 6,
+  M3SAT_F64 = 7
+};
 
 /** Opens `task` of the OUT_DIR `out_dir` (NULL: its first task). On
  *  failure returns NULL and writes a one-line reason into `error`. */
@@ -51,7 +61,8 @@ M3SAT_API int m3sat_num_tasks(const m3sat_model *model);
 M3SAT_API const char *m3sat_task_name(const m3sat_model *model, int i);
 
 /** Runs the task. `inputs[i]` points to input i, dense in C order with the
- *  declared shape and type; `outputs[i]` to room for output i. Returns 0. */
+ *  declared shape and type; `outputs[i]` to room for output i (either
+ *  array may be NULL when the task has none). Returns 0 on success. */
 M3SAT_API int m3sat_run(m3sat_model *model, const void *const *inputs,
                         void *const *outputs);
 
