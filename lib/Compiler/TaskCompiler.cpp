@@ -277,6 +277,9 @@ LogicalResult m3sat::compileModel(MLIRContext &context,
   specialize.addPass(createJitEvalConstants());
   specialize.addPass(createCanonicalizerPass());
   specialize.addNestedPass<func::FuncOp>(createPruneExperts());
+  // A static set of experts becomes one dense FFN; its weights fold.
+  specialize.addNestedPass<func::FuncOp>(createFuseStaticExperts());
+  specialize.addPass(createJitEvalConstants());
   specialize.addPass(createCanonicalizerPass());
   specialize.addPass(createCSEPass());
   specialize.addPass(createOutlineWeights());

@@ -85,6 +85,29 @@ def PruneExperts : Pass<"m3sat-prune-experts", "::mlir::func::FuncOp"> {
   ];
 }
 
+def FuseStaticExperts : Pass<"m3sat-fuse-static-experts",
+                              "::mlir::func::FuncOp"> {
+  let summary = "Fuse the experts of a static set into one dense FFN";
+  let description = [{
+    An `m3sat.moe_ffn` with a static set of n experts (run after
+    `m3sat-prune-experts`, so the set is experts 0..n-1) computes
+    sum_e w_e (fc2[e] act(fc1[e] x + b1[e]) + b2[e]). Its experts' hidden
+    units are independent, so it equals one FFN of hidden n*H: fc1 is the
+    experts' fc1 stacked ([n*H, D]), fc2 the experts' fc2 side by side with
+    each expert's columns scaled by its routing weight ([D, n*H]), b2 the
+    weighted sum of the experts' b2. The result is an `m3sat.moe_ffn` with
+    one expert of weight 1: one pair of matmuls instead of n. The new
+    weights are tensor ops on the old ones, which compile-time evaluation
+    folds when they are constants.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+  let statistics = [
+    Statistic<"numFused", "num-fused", "Static expert sets fused">
+  ];
+}
+
 def OutlineWeights : Pass<"m3sat-outline-weights", "::mlir::ModuleOp"> {
   let summary = "Turn large constants of task functions into weight arguments";
   let description = [{
