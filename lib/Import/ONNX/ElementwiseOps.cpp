@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ImportContext.h"
+#include "ModelReader.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -127,21 +128,21 @@ LogicalResult convertArithmetic(NodeContext &ctx) {
   }
   if (foldBinary(ctx, *shape, elementType, intFn, floatFn))
     return success();
-  auto lhs = ctx.input(0, "A");
-  auto rhs = ctx.input(1, "B");
-  if (failed(lhs) || failed(rhs))
+  auto inputs = ctx.binaryInputs();
+  if (failed(inputs))
     return failure();
+  Value lhs = inputs->first, rhs = inputs->second;
   OpBuilder &b = ctx.builder();
   Location loc = ctx.loc();
   Value result;
   if (op == "Add")
-    result = createBinary<tosa::AddOp>(b, loc, elementType, *lhs, *rhs);
+    result = createBinary<tosa::AddOp>(b, loc, elementType, lhs, rhs);
   else if (op == "Sub")
-    result = createBinary<tosa::SubOp>(b, loc, elementType, *lhs, *rhs);
+    result = createBinary<tosa::SubOp>(b, loc, elementType, lhs, rhs);
   else if (op == "Mul")
-    result = createMul(b, loc, *lhs, *rhs);
+    result = createMul(b, loc, lhs, rhs);
   else
-    result = createDiv(b, loc, *lhs, *rhs);
+    result = createDiv(b, loc, lhs, rhs);
   ctx.setResult(0, result);
   return success();
 }
@@ -290,31 +291,13 @@ LogicalResult convertCast(NodeContext &ctx) {
   if (!ctx.hasAttr("to"))
     return ctx.emitError() << "missing required attribute 'to'";
   int64_t to = ctx.intAttr("to", 0);
-  Type elementType = [&]() -> Type {
-    Builder b(ctx.getContext());
-    switch (to) {
-    case onnx::TensorProto::FLOAT:
-      return b.getF32Type();
-    case onnx::TensorProto::DOUBLE:
-      return b.getF64Type();
-    case onnx::TensorProto::FLOAT16:
-      return b.getF16Type();
-    case onnx::TensorProto::BFLOAT16:
-      return b.getBF16Type();
-    case onnx::TensorProto::BOOL:
-      return b.getI1Type();
-    case onnx::TensorProto::INT8:
-      return b.getIntegerType(8);
-    case onnx::TensorProto::INT16:
-      return b.getIntegerType(16);
-    case onnx::TensorProto::INT32:
-      return b.getIntegerType(32);
-    case onnx::TensorProto::INT64:
-      return b.getIntegerType(64);
-    default:
-      return {};
-    }
-  }();
+  // Unsigned targets are not cast targets: m3sat's integers are signless,
+  // and a float-to-uint conversion would need unsigned semantics.
+  bool isUnsigned =
+      to == onnx::TensorProto::UINT8 || to == onnx::TensorProto::UINT16 ||
+      to == onnx::TensorProto::UINT32 || to == onnx::TensorProto::UINT64;
+  Type elementType =
+      isUnsigned ? Type() : convertElementType(to, ctx.getContext());
   if (!elementType)
     return ctx.emitError() << "attribute 'to' = " << to
                            << " is not a supported cast target";
@@ -368,23 +351,23 @@ LogicalResult convertCompare(NodeContext &ctx) {
           [&](int64_t a, int64_t b) -> int64_t { return cmp(a, b); },
           [&](double a, double b) -> double { return cmp(a, b); }))
     return success();
-  auto lhs = ctx.input(0, "A");
-  auto rhs = ctx.input(1, "B");
-  if (failed(lhs) || failed(rhs))
+  auto inputs = ctx.binaryInputs();
+  if (failed(inputs))
     return failure();
+  Value lhs = inputs->first, rhs = inputs->second;
   OpBuilder &b = ctx.builder();
   Location loc = ctx.loc();
   Value result;
   if (op == "Equal")
-    result = createBinary<tosa::EqualOp>(b, loc, i1, *lhs, *rhs);
+    result = createBinary<tosa::EqualOp>(b, loc, i1, lhs, rhs);
   else if (op == "Greater")
-    result = createBinary<tosa::GreaterOp>(b, loc, i1, *lhs, *rhs);
+    result = createBinary<tosa::GreaterOp>(b, loc, i1, lhs, rhs);
   else if (op == "Less")
-    result = createBinary<tosa::GreaterOp>(b, loc, i1, *rhs, *lhs);
+    result = createBinary<tosa::GreaterOp>(b, loc, i1, rhs, lhs);
   else if (op == "GreaterOrEqual")
-    result = createBinary<tosa::GreaterEqualOp>(b, loc, i1, *lhs, *rhs);
+    result = createBinary<tosa::GreaterEqualOp>(b, loc, i1, lhs, rhs);
   else
-    result = createBinary<tosa::GreaterEqualOp>(b, loc, i1, *rhs, *lhs);
+    result = createBinary<tosa::GreaterEqualOp>(b, loc, i1, rhs, lhs);
   ctx.setResult(0, result);
   return success();
 }
@@ -406,14 +389,14 @@ LogicalResult convertLogic(NodeContext &ctx) {
   auto shape = checkBinaryInputs(ctx);
   if (failed(shape))
     return failure();
-  auto lhs = ctx.input(0, "A");
-  auto rhs = ctx.input(1, "B");
-  if (failed(lhs) || failed(rhs))
+  auto inputs = ctx.binaryInputs();
+  if (failed(inputs))
     return failure();
+  Value lhs = inputs->first, rhs = inputs->second;
   Type i1 = type.getElementType();
-  ctx.setResult(
-      0, op == "And" ? createBinary<tosa::LogicalAndOp>(b, loc, i1, *lhs, *rhs)
-                     : createBinary<tosa::LogicalOrOp>(b, loc, i1, *lhs, *rhs));
+  ctx.setResult(0, op == "And"
+                       ? createBinary<tosa::LogicalAndOp>(b, loc, i1, lhs, rhs)
+                       : createBinary<tosa::LogicalOrOp>(b, loc, i1, lhs, rhs));
   return success();
 }
 

@@ -76,6 +76,8 @@ public:
   /// Input `i` as a value (materializing constants); an error naming
   /// `what` if it is absent.
   mlir::FailureOr<mlir::Value> input(unsigned i, llvm::StringRef what);
+  /// Inputs 0 and 1 ('A' and 'B' of binary ops) as values.
+  mlir::FailureOr<std::pair<mlir::Value, mlir::Value>> binaryInputs();
   /// The known contents of input `i`, or null.
   const ConstData *constInput(unsigned i);
   /// The known integer contents of input `i`; an error naming `what` if the

@@ -215,6 +215,14 @@ RankedTensorType NodeContext::inputType(unsigned i) {
   return entry ? entry->type : RankedTensorType();
 }
 
+FailureOr<std::pair<Value, Value>> NodeContext::binaryInputs() {
+  FailureOr<Value> lhs = input(0, "A");
+  FailureOr<Value> rhs = input(1, "B");
+  if (failed(lhs) || failed(rhs))
+    return failure();
+  return std::make_pair(*lhs, *rhs);
+}
+
 FailureOr<Value> NodeContext::input(unsigned i, StringRef what) {
   if (!hasInput(i))
     return emitError() << "missing required input '" << what << "' (#" << i

@@ -73,10 +73,10 @@ LogicalResult convertMatMul(NodeContext &ctx) {
                            << rhsType.getElementType();
   if (lhsType.getRank() == 0 || rhsType.getRank() == 0)
     return ctx.emitError() << "inputs must have rank >= 1";
-  auto lhs = ctx.input(0, "A");
-  auto rhs = ctx.input(1, "B");
-  if (failed(lhs) || failed(rhs))
+  auto inputs = ctx.binaryInputs();
+  if (failed(inputs))
     return failure();
+  Value lhs = inputs->first, rhs = inputs->second;
   OpBuilder &b = ctx.builder();
   Location loc = ctx.loc();
   // 1-D operands get a unit dimension, removed from the result.
@@ -101,8 +101,8 @@ LogicalResult convertMatMul(NodeContext &ctx) {
                            << formatShape(lhsType.getShape()) << " and "
                            << formatShape(rhsType.getShape())
                            << " do not broadcast";
-  Value a = createReshape(b, loc, *lhs, lhsShape);
-  Value w = createReshape(b, loc, *rhs, rhsShape);
+  Value a = createReshape(b, loc, lhs, lhsShape);
+  Value w = createReshape(b, loc, rhs, rhsShape);
   Value result = createBatchedMatmul(b, loc, a, w, *batch);
   SmallVector<int64_t> shape(*batch);
   if (lhsType.getRank() > 1)
