@@ -160,11 +160,54 @@ Value onnx_import::createSqrt(OpBuilder &b, Location loc, Value value) {
 
 namespace {
 
-LogicalResult convertPow(NodeContext &ctx) {
-  auto shape = checkBinaryInputs(ctx, /*sameElementType=*/false);
-  if (failed(shape) || failed(requireFloat(ctx, ctx.inputType(0))))
+/// Pow of an integer base: `math.ipowi` for an integer exponent (exact in
+/// the base's width; a negative exponent gives 0 unless the base is +-1),
+/// else the f64 power truncated toward zero, as NumPy computes it.
+LogicalResult convertIntegerPow(NodeContext &ctx) {
+  auto inputs = ctx.binaryInputs();
+  if (failed(inputs))
     return failure();
   Type elementType = ctx.inputType(0).getElementType();
+  Type exponentType = ctx.inputType(1).getElementType();
+  OpBuilder &b = ctx.builder();
+  Location loc = ctx.loc();
+  Value exponent = inputs->second;
+  if (isa<IntegerType>(exponentType) && exponentType != elementType)
+    exponent = createCast(b, loc, exponent, elementType);
+  bool integerExponent = isa<IntegerType>(exponentType);
+  ctx.setResult(
+      0,
+      createElementwiseGeneric(
+          b, loc, {inputs->first, exponent}, elementType,
+          [&](OpBuilder &nested, Location nestedLoc, ValueRange args) -> Value {
+            if (integerExponent)
+              return math::IPowIOp::create(nested, nestedLoc, args[0], args[1]);
+            Type f64 = nested.getF64Type();
+            Value base =
+                arith::SIToFPOp::create(nested, nestedLoc, f64, args[0]);
+            Value exp =
+                args[1].getType() == f64
+                    ? args[1]
+                    : arith::ExtFOp::create(nested, nestedLoc, f64, args[1]);
+            Value power = math::PowFOp::create(nested, nestedLoc, base, exp);
+            return arith::FPToSIOp::create(nested, nestedLoc, elementType,
+                                           power);
+          }));
+  return success();
+}
+
+LogicalResult convertPow(NodeContext &ctx) {
+  auto shape = checkBinaryInputs(ctx, /*sameElementType=*/false);
+  if (failed(shape))
+    return failure();
+  Type elementType = ctx.inputType(0).getElementType();
+  Type exponentType = ctx.inputType(1).getElementType();
+  if (isa<IntegerType>(elementType) && !elementType.isInteger(1) &&
+      (isa<IntegerType>(exponentType) ? !exponentType.isInteger(1)
+                                      : isa<FloatType>(exponentType)))
+    return convertIntegerPow(ctx);
+  if (failed(requireFloat(ctx, ctx.inputType(0))))
+    return failure();
   if (foldBinary(ctx, *shape, elementType, nullptr,
                  [](double a, double b) { return std::pow(a, b); }))
     return success();

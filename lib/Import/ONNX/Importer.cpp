@@ -13,6 +13,7 @@
 #include "ModelReader.h"
 
 #include "M3SAT/M3SATDialect.h"
+#include "m3sat/Support/Npy.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -22,7 +23,9 @@
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Verifier.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/Path.h"
 
 using namespace mlir;
@@ -47,9 +50,12 @@ struct ValueEntry {
 /// Imports one model; holds the value table the converters read and write.
 class GraphImporter {
 public:
+  /// Imports the model at `path`, or held in `bytes` when given (external
+  /// data is then looked up next to `path`).
   GraphImporter(MLIRContext &context, StringRef path,
-                const ImportOptions &options)
-      : context(context), path(path.str()), options(options),
+                const ImportOptions &options,
+                std::optional<StringRef> bytes = std::nullopt)
+      : context(context), path(path.str()), bytes(bytes), options(options),
         fileLoc(FileLineColLoc::get(&context, path, 0, 0)), builder(&context) {
     modelDir = llvm::sys::path::parent_path(path).str();
     if (modelDir.empty())
@@ -69,11 +75,13 @@ public:
 
 private:
   LogicalResult checkSupported(const onnx::GraphProto &graph);
+  LogicalResult bindInputs(onnx::GraphProto &graph);
   FailureOr<RankedTensorType> inputType(const onnx::ValueInfoProto &info);
   LogicalResult importNode(const onnx::NodeProto &node, unsigned index);
 
   MLIRContext &context;
   std::string path;
+  std::optional<StringRef> bytes;
   std::string modelDir;
   const ImportOptions &options;
   Location fileLoc;
@@ -257,6 +265,19 @@ FailureOr<SmallVector<int64_t>> NodeContext::constInts(unsigned i,
 void NodeContext::setResult(unsigned i, Value value) {
   if (!hasOutput(i))
     return;
+  // A tensor with no elements has no contents to compute: any value of its
+  // type is it. tensor.empty keeps zero-size shapes away from ops (TOSA's)
+  // that reject them, and from the lowering.
+  auto type = cast<RankedTensorType>(value.getType());
+  if (type.hasStaticShape() && type.getNumElements() == 0 &&
+      !value.getDefiningOp<tensor::EmptyOp>()) {
+    Operation *producer = value.getDefiningOp();
+    value = tensor::EmptyOp::create(builder(), location, type.getShape(),
+                                    type.getElementType());
+    // Only the op just built: earlier values may still be in the table.
+    if (producer && isOpTriviallyDead(producer))
+      producer->erase();
+  }
   ValueEntry entry;
   entry.type = cast<RankedTensorType>(value.getType());
   entry.value = value;
@@ -492,8 +513,85 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
   return success();
 }
 
+/// The ONNX TensorProto.DataType of a .npy dtype descriptor, or 0.
+static int32_t npyDataType(StringRef descr) {
+  return llvm::StringSwitch<int32_t>(descr)
+      .Case("<f4", onnx::TensorProto::FLOAT)
+      .Case("<f8", onnx::TensorProto::DOUBLE)
+      .Case("<f2", onnx::TensorProto::FLOAT16)
+      .Case("<i8", onnx::TensorProto::INT64)
+      .Case("<i4", onnx::TensorProto::INT32)
+      .Case("<i2", onnx::TensorProto::INT16)
+      .Case("|i1", onnx::TensorProto::INT8)
+      .Case("|u1", onnx::TensorProto::UINT8)
+      .Case("|b1", onnx::TensorProto::BOOL)
+      .Default(0);
+}
+
+/// Turns every input named by --bind into an initializer holding the .npy
+/// file's value, after checking it against the input's declared type.
+LogicalResult GraphImporter::bindInputs(onnx::GraphProto &graph) {
+  for (const auto &entry : options.boundInputs) {
+    StringRef name = entry.getKey();
+    const std::string &file = entry.getValue();
+    auto info = llvm::find_if(
+        graph.input(), [&](const auto &input) { return input.name() == name; });
+    if (info == graph.input().end())
+      return emitError(fileLoc)
+             << "--bind: '" << name << "' is not a graph input";
+    if (llvm::any_of(graph.initializer(),
+                     [&](const auto &tensor) { return tensor.name() == name; }))
+      return emitError(fileLoc)
+             << "--bind: '" << name << "' already has an initializer";
+    NpyArray array;
+    std::string error;
+    if (!readNpy(file, array, error))
+      return emitError(fileLoc) << "--bind " << name << ": " << error;
+    int32_t dataType = npyDataType(array.descr);
+    if (!dataType)
+      return emitError(fileLoc)
+             << "--bind " << name << ": " << file << ": dtype '" << array.descr
+             << "' cannot be bound";
+    const onnx::TypeProto &type = info->type();
+    if (!type.has_tensor_type())
+      return emitError(fileLoc)
+             << "--bind: '" << name << "' is not a tensor input";
+    const onnx::TypeProto::Tensor &tensorType = type.tensor_type();
+    if (tensorType.elem_type() != dataType)
+      return emitError(fileLoc)
+             << "--bind " << name << ": " << file << " holds "
+             << dataTypeName(dataType) << " but the input is declared "
+             << dataTypeName(tensorType.elem_type());
+    if (tensorType.has_shape()) {
+      const auto &dims = tensorType.shape().dim();
+      bool matches = dims.size() == static_cast<int>(array.shape.size());
+      for (int i = 0; matches && i < dims.size(); ++i)
+        matches =
+            !dims[i].has_dim_value() || dims[i].dim_value() == array.shape[i];
+      if (!matches) {
+        SmallVector<int64_t> declared;
+        for (const auto &dim : dims)
+          declared.push_back(dim.has_dim_value() ? dim.dim_value() : -1);
+        return emitError(fileLoc)
+               << "--bind " << name << ": " << file << " has shape "
+               << onnx_import::formatShape(array.shape)
+               << " but the input is declared "
+               << onnx_import::formatShape(declared);
+      }
+    }
+    onnx::TensorProto *tensor = graph.add_initializer();
+    tensor->set_name(name.str());
+    tensor->set_data_type(dataType);
+    for (int64_t dim : array.shape)
+      tensor->add_dims(dim);
+    tensor->set_raw_data(array.data.data(), array.data.size());
+  }
+  return success();
+}
+
 OwningOpRef<ModuleOp> GraphImporter::run() {
-  auto parsed = readModelProto(path, fileLoc);
+  auto parsed =
+      bytes ? parseModelProto(*bytes, fileLoc) : readModelProto(path, fileLoc);
   if (failed(parsed))
     return {};
   model = std::move(*parsed);
@@ -514,6 +612,8 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
       return emitError(fileLoc) << "--input-shape: '" << entry.getKey()
                                 << "' is not a graph input",
              nullptr;
+  if (failed(bindInputs(*model->mutable_graph())))
+    return {};
 
   OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
   builder.setInsertionPointToEnd(module->getBody());
@@ -626,8 +726,29 @@ OwningOpRef<ModuleOp> m3sat::importONNXModel(StringRef path,
   return GraphImporter(context, path, options).run();
 }
 
+OwningOpRef<ModuleOp>
+m3sat::importONNXModelFromBuffer(StringRef bytes, StringRef path,
+                                 MLIRContext &context,
+                                 const ImportOptions &options) {
+  DialectRegistry registry;
+  registerONNXImportDialects(registry);
+  context.appendDialectRegistry(registry);
+  context.loadAllAvailableDialects();
+  return GraphImporter(context, path, options, bytes).run();
+}
+
 std::vector<std::string> m3sat::getSupportedONNXOps() {
   return ConverterRegistry::get().names();
+}
+
+std::string m3sat::parseBindOption(StringRef text, ImportOptions &options) {
+  auto [name, file] = text.split('=');
+  if (name.empty() || file.empty())
+    return ("--bind: expected NAME=FILE.npy, got '" + text + "'").str();
+  if (options.boundInputs.count(name))
+    return ("--bind: '" + name + "' is bound twice").str();
+  options.boundInputs[name] = file.str();
+  return "";
 }
 
 std::string m3sat::parseInputShapeOption(StringRef text,

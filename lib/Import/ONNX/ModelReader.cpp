@@ -31,7 +31,11 @@ onnx_import::readModelProto(StringRef path, Location fileLoc) {
   if (!file)
     return emitError(fileLoc)
            << "cannot read model: " << file.getError().message();
-  StringRef bytes = (*file)->getBuffer();
+  return parseModelProto((*file)->getBuffer(), fileLoc);
+}
+
+FailureOr<std::unique_ptr<onnx::ModelProto>>
+onnx_import::parseModelProto(StringRef bytes, Location fileLoc) {
   if (bytes.size() > static_cast<size_t>(INT_MAX))
     return emitError(fileLoc) << "model is larger than 2 GiB: store its "
                                  "weights as ONNX external data";
@@ -120,9 +124,15 @@ LogicalResult readExternalData(const onnx::TensorProto &tensor,
   }
   if (location.empty())
     return emitError(loc) << what << ": external data has no 'location'";
-  if (llvm::sys::path::is_absolute(location))
+  // As the ONNX checker requires: the file lies inside the model's
+  // directory (no absolute path, no '..').
+  if (llvm::sys::path::is_absolute(location) ||
+      llvm::is_contained(llvm::make_range(llvm::sys::path::begin(location),
+                                          llvm::sys::path::end(location)),
+                         ".."))
     return emitError(loc) << what << ": external data location '" << location
-                          << "' must be relative to the model's directory";
+                          << "' must be relative to the model's directory "
+                             "and stay inside it";
   SmallString<256> file(modelDir);
   llvm::sys::path::append(file, location);
   uint64_t fileSize;

@@ -26,6 +26,11 @@ namespace onnx_import {
 mlir::FailureOr<std::unique_ptr<onnx::ModelProto>>
 readModelProto(llvm::StringRef path, mlir::Location fileLoc);
 
+/// Parses a ModelProto held in memory; reports malformed bytes at
+/// `fileLoc`.
+mlir::FailureOr<std::unique_ptr<onnx::ModelProto>>
+parseModelProto(llvm::StringRef bytes, mlir::Location fileLoc);
+
 /// The MLIR element type of an ONNX TensorProto.DataType, or null for the
 /// types the importer does not handle (strings, complex, 8-bit floats).
 mlir::Type convertElementType(int32_t dataType, mlir::MLIRContext *context);

@@ -32,6 +32,11 @@ struct ImportOptions {
   /// Static shapes for graph inputs, by input name. They replace the shape
   /// the model declares (needed for inputs with symbolic dimensions).
   llvm::StringMap<llvm::SmallVector<int64_t>> inputShapes;
+  /// Graph inputs bound to compile-time constants, by input name: the path
+  /// of a .npy file holding the value. A bound input becomes an initializer
+  /// (a shape, axes or count operand then folds like one) and is no longer
+  /// an input of the program.
+  llvm::StringMap<std::string> boundInputs;
 };
 
 /// Registers every dialect the importer's output uses.
@@ -44,6 +49,13 @@ mlir::OwningOpRef<mlir::ModuleOp>
 importONNXModel(llvm::StringRef path, mlir::MLIRContext &context,
                 const ImportOptions &options = {});
 
+/// Imports a model held in memory (`bytes`, a serialized ModelProto);
+/// `path` names it in diagnostics and locates its external data files.
+mlir::OwningOpRef<mlir::ModuleOp>
+importONNXModelFromBuffer(llvm::StringRef bytes, llvm::StringRef path,
+                          mlir::MLIRContext &context,
+                          const ImportOptions &options = {});
+
 /// The op types the importer converts: "Add", "MatMul", ... for the default
 /// ONNX domain, "domain::OpType" for the others, sorted.
 std::vector<std::string> getSupportedONNXOps();
@@ -51,6 +63,10 @@ std::vector<std::string> getSupportedONNXOps();
 /// Parses "NAME=1x3x224x224" into `options`; returns an error message, or
 /// an empty string on success.
 std::string parseInputShapeOption(llvm::StringRef text, ImportOptions &options);
+
+/// Parses "NAME=FILE.npy" (a graph input bound to a constant) into
+/// `options`; returns an error message, or an empty string on success.
+std::string parseBindOption(llvm::StringRef text, ImportOptions &options);
 
 } // namespace m3sat
 
