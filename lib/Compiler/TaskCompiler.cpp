@@ -13,6 +13,8 @@
 #include "m3sat/Pipelines/Pipelines.h"
 #include "m3sat/Runtime/BundleWriter.h"
 #include "m3sat/Target/CPU/TaskLibrary.h"
+#include "m3sat/Target/HLS/EmitHLSCpp.h"
+#include "m3sat/Target/HLS/HLSProject.h"
 #include "m3sat/Transforms/Passes.h"
 
 #include "mlir/IR/DialectResourceBlobManager.h"
@@ -22,6 +24,7 @@
 #include "mlir/Transforms/Passes.h"
 
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SHA256.h"
@@ -228,6 +231,49 @@ LogicalResult collectTasks(ModuleOp module, BundleWriter &writer,
   return success();
 }
 
+/// --target=hls: lowers `module` with the HLS pipeline and writes the HLS
+/// project (sources, testbenches, weights.bin, script, estimate) to `dir`.
+LogicalResult compileForHLS(ModuleOp module, const BundleWriter &writer,
+                            ArrayRef<TaskEntry> entries,
+                            const std::string &dir, std::string &estimate) {
+  PassManager lower(module.getContext());
+  HLSPipelineOptions pipeline;
+  buildHLSPipeline(lower, pipeline);
+  if (failed(lower.run(module)))
+    return failure();
+
+  std::vector<HLSTopDesc> tops;
+  llvm::StringSet<> stems;
+  for (const TaskDesc &task : writer.getTasks()) {
+    HLSTopDesc top;
+    top.task = task.name;
+    top.symbol = entries[task.entry].function;
+    auto func = module.lookupSymbol<func::FuncOp>(top.symbol);
+    if (!func)
+      return module.emitError() << "task '" << task.name
+                                << "': no function '" << top.symbol << "'";
+    top.function = hlsFunctionName(func);
+    top.stem = hlsFileStem(task.name);
+    if (!stems.insert(top.stem).second)
+      return module.emitError() << "task '" << task.name
+                                << "': another task's HLS files are named '"
+                                << top.stem << "' too";
+    for (const TensorSpecDesc &input : task.inputs)
+      top.inputs.push_back({input.name, input.dtype, input.shape, 0});
+    for (uint32_t index : task.weights) {
+      const BundleWriter::BufferDesc &buffer = writer.getBuffer(index);
+      top.weights.push_back(
+          {buffer.name, buffer.dtype, buffer.shape, buffer.offset});
+    }
+    for (const TensorSpecDesc &output : task.outputs)
+      top.outputs.push_back({output.name, output.dtype, output.shape, 0});
+    if (failed(setHLSPortAttributes(module, top)))
+      return failure();
+    tops.push_back(std::move(top));
+  }
+  return writeHLSProject(module, tops, writer.getWeightBlob(), dir, estimate);
+}
+
 } // namespace
 
 LogicalResult m3sat::compileModel(MLIRContext &context,
@@ -235,10 +281,11 @@ LogicalResult m3sat::compileModel(MLIRContext &context,
                                   const ModelLoader &loadONNX) {
   PhaseTimer timer(options.verbose);
   Location fileLoc = FileLineColLoc::get(&context, options.modelPath, 0, 0);
-  if (options.target != "cpu")
+  if (options.target != "cpu" && options.target != "hls")
     return emitError(fileLoc) << "--target=" << options.target
                               << " is not available yet: this build "
-                                 "compiles for --target=cpu";
+                                 "compiles for --target=cpu and "
+                                 "--target=hls";
 
   auto file = llvm::MemoryBuffer::getFile(options.modelPath);
   if (!file)
@@ -339,31 +386,47 @@ LogicalResult m3sat::compileModel(MLIRContext &context,
   }
   timer.done("collect weights");
 
-  PassManager lower(&context);
-  CPUPipelineOptions pipeline;
-  pipeline.parallel = !options.openmpLibraryDir.empty();
-  buildCPUPipeline(lower, pipeline);
-  if (failed(lower.run(*module)))
-    return failure();
-  if (failed(addTaskEntries(*module, entries, codeId)))
-    return failure();
-  timer.done("lower to LLVM dialect");
+  // The code: a task library for CPU; for HLS, the directory OUT_DIR/hls
+  // of C++ sources, testbenches and weights.bin (the bundle names it).
+  std::string library;
+  std::string hlsEstimate;
+  if (options.target == "hls") {
+    library = "hls";
+    if (failed(compileForHLS(*module, writer, entries,
+                             options.outDir + "/" + library, hlsEstimate)))
+      return failure();
+    timer.done("HLS C++ and testbenches");
+  } else {
+    PassManager lower(&context);
+    CPUPipelineOptions pipeline;
+    pipeline.parallel = !options.openmpLibraryDir.empty();
+    buildCPUPipeline(lower, pipeline);
+    if (failed(lower.run(*module)))
+      return failure();
+    if (failed(addTaskEntries(*module, entries, codeId)))
+      return failure();
+    timer.done("lower to LLVM dialect");
 
-  CPUTargetOptions target;
-  target.cpu = options.cpu;
-  target.runtimeArchive = options.runtimeArchive;
-  target.openmpLibraryDir = options.openmpLibraryDir;
-  std::string library = "libm3sat_task.so";
-  if (failed(emitTaskLibrary(*module, options.outDir + "/" + library, target)))
-    return failure();
-  timer.done("codegen and link");
+    CPUTargetOptions target;
+    target.cpu = options.cpu;
+    target.runtimeArchive = options.runtimeArchive;
+    target.openmpLibraryDir = options.openmpLibraryDir;
+    library = "libm3sat_task.so";
+    if (failed(
+            emitTaskLibrary(*module, options.outDir + "/" + library, target)))
+      return failure();
+    timer.done("codegen and link");
+  }
 
   std::string error =
       writer.write(options.outDir + "/bundle.m3b", modelHash, codeId, library,
                    options.target, options.modalities);
   if (!error.empty()) {
-    // No half-written OUT_DIR: the library goes with the failed bundle.
-    llvm::sys::fs::remove(options.outDir + "/" + library);
+    // No half-written OUT_DIR: the code goes with the failed bundle.
+    if (options.target == "hls")
+      llvm::sys::fs::remove_directories(options.outDir + "/" + library);
+    else
+      llvm::sys::fs::remove(options.outDir + "/" + library);
     return emitError(fileLoc) << error;
   }
   timer.done("write bundle");
@@ -381,6 +444,8 @@ LogicalResult m3sat::compileModel(MLIRContext &context,
     out->os() << program;
     out->keep();
   }
+  if (options.report && !hlsEstimate.empty())
+    llvm::outs() << hlsEstimate;
   if (options.report) {
     auto out = openOutputFile(options.outDir + "/report.json", &error);
     if (!out)

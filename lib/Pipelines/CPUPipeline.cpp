@@ -1,6 +1,7 @@
 //===- CPUPipeline.cpp - m3sat-cpu-pipeline -------------------------------===//
 //
-// The CPU pipeline, built from upstream passes and m3sat's lowering.
+// The CPU pipeline, built from upstream passes and m3sat's lowering, and the
+// front half it shares with the HLS pipeline; registration of both.
 //
 //===----------------------------------------------------------------------===//
 
@@ -23,11 +24,11 @@
 
 using namespace mlir;
 
-void m3sat::buildCPUPipeline(OpPassManager &pm,
-                             const CPUPipelineOptions &options) {
+void m3sat::buildBufferizedLinalgPipeline(OpPassManager &pm,
+                                          bool foldRouting) {
   // Static routing first: constant router logits become expert sets, so the
   // lowering below needs no routing for them.
-  if (options.foldRouting)
+  if (foldRouting)
     pm.addPass(createCanonicalizerPass());
 
   // Standard ONNX ops arrive as TOSA: upstream lowers them to linalg.
@@ -51,7 +52,7 @@ void m3sat::buildCPUPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createFuseElementwise());
   pm.addNestedPass<func::FuncOp>(createInterchangeForLocality());
 
-  // Tensors to buffers across function boundaries, with deallocation.
+  // Tensors to buffers across function boundaries.
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =
@@ -63,6 +64,12 @@ void m3sat::buildCPUPipeline(OpPassManager &pm,
   outParams.hoistStaticAllocs = true;
   outParams.modifyPublicFunctions = true;
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+}
+
+void m3sat::buildCPUPipeline(OpPassManager &pm,
+                             const CPUPipelineOptions &options) {
+  buildBufferizedLinalgPipeline(pm, options.foldRouting);
+  // The remaining temporary buffers are freed where they die.
   bufferization::buildBufferDeallocationPipeline(pm);
 
   // Loops, then everything to the LLVM dialect (erf and friends via libm).
@@ -112,4 +119,9 @@ void m3sat::registerPipelines() {
       "m3sat-cpu-pipeline",
       "Lower tosa + m3sat programs on tensors to the LLVM dialect for CPU",
       buildCPUPipeline);
+  PassPipelineRegistration<HLSPipelineOptions>(
+      "m3sat-hls-pipeline",
+      "Lower tosa + m3sat programs on tensors to loops over static buffers "
+      "(func, scf, memref, arith, math) for the HLS C++ emitter",
+      buildHLSPipeline);
 }

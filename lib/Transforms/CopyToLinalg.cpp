@@ -27,9 +27,12 @@ bool isContiguous(Value value) {
 
 struct CopyToLinalgPass
     : m3sat::impl::CopyToLinalgBase<CopyToLinalgPass> {
+  using Base::Base;
+
   void runOnOperation() override {
-    getOperation().walk([](memref::CopyOp copy) {
-      if (isContiguous(copy.getSource()) && isContiguous(copy.getTarget()))
+    getOperation().walk([&](memref::CopyOp copy) {
+      if (!all && isContiguous(copy.getSource()) &&
+          isContiguous(copy.getTarget()))
         return;
       OpBuilder builder(copy);
       linalg::CopyOp::create(builder, copy.getLoc(), copy.getSource(),

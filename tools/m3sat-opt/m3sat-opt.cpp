@@ -10,6 +10,7 @@
 #include "m3sat/ConstEval/Passes.h"
 #include "m3sat/Conversion/Passes.h"
 #include "m3sat/Pipelines/Pipelines.h"
+#include "m3sat/Target/HLS/Passes.h"
 #include "m3sat/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -28,6 +29,7 @@ int main(int argc, char **argv) {
   m3sat::registerM3SATConstEvalPasses();
   m3sat::registerM3SATConversionPasses();
   m3sat::registerM3SATTransformsPasses();
+  m3sat::registerM3SATHLSPasses();
   m3sat::registerPipelines();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "m3sat optimizer driver\n", registry));

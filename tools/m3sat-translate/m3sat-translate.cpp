@@ -5,6 +5,9 @@
 //   --mlir-elide-resource-strings-if-larger=N).
 // m3sat-translate --supported-ops
 //   lists the ONNX op types the importer converts, one per line.
+// m3sat-translate --emit-hls-cpp FILE.mlir
+//   prints loop-level IR (as m3sat-hls-pipeline produces it) as Vitis-style
+//   HLS C++.
 //
 // Errors are one line each on stderr; on any error nothing is printed to
 // the output and the exit code is 1.
@@ -13,6 +16,14 @@
 
 #include "m3sat/Import/ONNX/ONNXImporter.h"
 #include "m3sat/Support/Diagnostics.h"
+#include "m3sat/Target/HLS/EmitHLSCpp.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Parser/Parser.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
@@ -33,6 +44,10 @@ static cl::opt<std::string> input(cl::Positional, cl::desc("<input file>"),
 static cl::opt<bool> importONNX("import-onnx",
                                 cl::desc("Import an ONNX model (MODEL.onnx) "
                                          "into MLIR"));
+static cl::opt<bool> emitHLSCpp("emit-hls-cpp",
+                                cl::desc("Emit loop-level IR (FILE.mlir, as "
+                                         "m3sat-hls-pipeline produces it) as "
+                                         "Vitis-style HLS C++"));
 static cl::opt<bool> supportedOps("supported-ops",
                                   cl::desc("List the ONNX op types the "
                                            "importer converts"));
@@ -43,6 +58,34 @@ static cl::list<std::string>
 static cl::opt<std::string> outputFile("o", cl::desc("Output file"),
                                        cl::value_desc("filename"),
                                        cl::init("-"));
+
+/// --emit-hls-cpp: parses `input` and prints its HLS C++, or nothing when
+/// any op cannot be emitted.
+static int emitHLSCppMain() {
+  mlir::DialectRegistry registry;
+  registry.insert<mlir::arith::ArithDialect, mlir::func::FuncDialect,
+                  mlir::math::MathDialect, mlir::memref::MemRefDialect,
+                  mlir::scf::SCFDialect>();
+  mlir::MLIRContext context(registry);
+  OneLineDiagnostics diagnostics(context);
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceFile<mlir::ModuleOp>(input, &context);
+  if (!module)
+    return 1;
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  if (failed(translateToHLSCpp(*module, os)) || diagnostics.numErrors())
+    return 1;
+  std::string errorMessage;
+  auto output = mlir::openOutputFile(outputFile, &errorMessage);
+  if (!output) {
+    llvm::errs() << "m3sat-translate: error: " << errorMessage << "\n";
+    return 1;
+  }
+  output->os() << text;
+  output->keep();
+  return 0;
+}
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
@@ -55,16 +98,21 @@ int main(int argc, char **argv) {
       llvm::outs() << op << "\n";
     return 0;
   }
-  if (!importONNX) {
+  if (importONNX == emitHLSCpp) {
     llvm::errs() << "m3sat-translate: error: choose a translation "
-                    "(--import-onnx MODEL.onnx or --supported-ops)\n";
+                    "(--import-onnx MODEL.onnx, --emit-hls-cpp FILE.mlir "
+                    "or --supported-ops)\n";
     return 1;
   }
   if (input.empty()) {
-    llvm::errs() << "m3sat-translate: error: --import-onnx needs a model "
-                    "file\n";
+    llvm::errs() << "m3sat-translate: error: "
+                 << (importONNX ? "--import-onnx needs a model file"
+                                : "--emit-hls-cpp needs an MLIR file")
+                 << "\n";
     return 1;
   }
+  if (emitHLSCpp)
+    return emitHLSCppMain();
 
   ImportOptions options;
   for (const std::string &shape : inputShapes)

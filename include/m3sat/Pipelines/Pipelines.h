@@ -1,7 +1,8 @@
 //===- Pipelines.h - m3sat named pass pipelines -----------------*- C++ -*-===//
 //
 // The named pipelines that take imported (and specialized) m3sat programs to
-// a target: `m3sat-cpu-pipeline` today.
+// a target: `m3sat-cpu-pipeline` and `m3sat-hls-pipeline`, which share
+// their front half (tensors to bufferized linalg with out-params).
 //
 //===----------------------------------------------------------------------===//
 
@@ -34,11 +35,40 @@ struct CPUPipelineOptions
       llvm::cl::init(4096)};
 };
 
+/// Builds the front half that every target shares: tosa and m3sat on
+/// tensors -> linalg (generalized, fused, interchanged) -> one-shot
+/// bufferization across function boundaries -> results as caller-provided
+/// out-params (statically shaped result allocations hoisted into them). No
+/// deallocation is inserted: targets add what they need.
+void buildBufferizedLinalgPipeline(mlir::OpPassManager &pm, bool foldRouting);
+
 /// Builds the CPU pipeline: tosa and m3sat on tensors -> linalg -> one-shot
 /// bufferization -> loops -> the LLVM dialect, ready for translation to LLVM
 /// IR.
 void buildCPUPipeline(mlir::OpPassManager &pm,
                       const CPUPipelineOptions &options);
+
+/// Options of the HLS pipeline.
+struct HLSPipelineOptions
+    : public mlir::PassPipelineOptions<HLSPipelineOptions> {
+  Option<bool> foldRouting{
+      *this, "fold-routing",
+      llvm::cl::desc("Canonicalize first, so that routing with constant "
+                     "logits becomes a static expert set"),
+      llvm::cl::init(true)};
+  Option<int64_t> initiationInterval{
+      *this, "ii",
+      llvm::cl::desc("Initiation interval requested for innermost loops"),
+      llvm::cl::init(1)};
+};
+
+/// Builds the HLS pipeline: the shared front half, then memref copies and
+/// linalg to scf loops over static buffers, view ops folded into the
+/// indices of loads and stores, affine lowered to arith, and innermost loops
+/// marked for pipelining. The result uses only func, scf, memref, arith and
+/// math: the input of the HLS C++ emitter (`--emit-hls-cpp`).
+void buildHLSPipeline(mlir::OpPassManager &pm,
+                      const HLSPipelineOptions &options);
 
 /// Registers the m3sat pipelines with the global pass registry.
 void registerPipelines();

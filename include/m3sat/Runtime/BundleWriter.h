@@ -60,13 +60,20 @@ public:
   uint64_t weightBytes() const { return blob.size(); }
   size_t numBuffers() const { return buffers.size(); }
 
-private:
+  /// A weight: `size` bytes at `offset` into the blob.
   struct BufferDesc {
     std::string name;
     int dtype;
     std::vector<int64_t> shape;
     uint64_t offset, size;
   };
+  /// What was added so far, for targets that lay weights out in files of
+  /// their own (the HLS testbench reads the blob as weights.bin).
+  const std::vector<TaskDesc> &getTasks() const { return tasks; }
+  const BufferDesc &getBuffer(uint32_t index) const { return buffers[index]; }
+  const std::vector<uint8_t> &getWeightBlob() const { return blob; }
+
+private:
   std::map<std::string, uint32_t> bufferByKey;
   std::vector<BufferDesc> buffers;
   std::vector<uint8_t> blob;

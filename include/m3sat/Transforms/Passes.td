@@ -134,9 +134,14 @@ def CopyToLinalg : Pass<"m3sat-copy-to-linalg", "::mlir::func::FuncOp"> {
     of a tensor.insert_slice, say) lowers to a call to the `memrefCopy`
     runtime function of MLIR's C runner utilities, which a task library
     does not link. This pass turns such copies into `linalg.copy`, which
-    becomes plain loops; contiguous copies stay `memref.copy` (memcpy).
+    becomes plain loops; contiguous copies stay `memref.copy` (memcpy)
+    unless `all` is set (targets without memcpy, such as HLS C++).
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+  let options = [
+    Option<"all", "all", "bool", /*default=*/"false",
+           "Rewrite contiguous copies as well">
+  ];
 }
 
 def FuseElementwise : Pass<"m3sat-fuse-elementwise", "::mlir::func::FuncOp"> {

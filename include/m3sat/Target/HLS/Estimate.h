@@ -1,0 +1,63 @@
+//===- Estimate.h - sizing HLS top functions --------------------*- C++ -*-===//
+//
+// A first-order estimate of an HLS top function from its loop-level IR, for
+// sizing a design before synthesis: cycles with every pipelined loop at its
+// requested initiation interval, on-chip buffer bytes and multiplier count,
+// per loop nest (an ONNX node, when the importer named it) and in total, at
+// a choice of parallelism (innermost pipelined loops unrolled P times).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef M3SAT_TARGET_HLS_ESTIMATE_H
+#define M3SAT_TARGET_HLS_ESTIMATE_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/Support/JSON.h"
+
+#include <string>
+#include <vector>
+
+namespace m3sat {
+
+/// Cost of one loop nest (or of the straight-line code between them).
+struct HLSStageEstimate {
+  std::string name;
+  /// Cycles at parallelism 1, and multipliers instantiated.
+  int64_t cycles = 0;
+  int64_t multipliers = 0;
+};
+
+/// Cost of a top function.
+struct HLSEstimate {
+  std::string function;
+  /// Cycles at parallelism 1: pipelined loops take trip count x II, loops
+  /// around them multiply, each straight-line run of ops takes one cycle;
+  /// pipeline fill and memory latency are ignored. Loops with bounds known
+  /// only at run time count at the upper bound the integer range analysis
+  /// proves.
+  int64_t cycles = 0;
+  /// Bytes of on-chip arrays: local buffers and constant tables.
+  int64_t bufferBytes = 0;
+  /// Multipliers (f32 multiplies and fmas, integer multiplies of two
+  /// variables) and dividers instantiated at parallelism 1.
+  int64_t multipliers = 0;
+  int64_t dividers = 0;
+  /// Loops counted at an upper bound rather than an exact trip count.
+  int64_t boundedLoops = 0;
+  /// Cycles and multipliers at parallelism 1, 2, 4, 8, 16.
+  std::vector<std::pair<int64_t, std::pair<int64_t, int64_t>>> byParallelism;
+  std::vector<HLSStageEstimate> stages;
+};
+
+/// Estimates `top`; fails (after a diagnostic) when a loop has no bound.
+mlir::FailureOr<HLSEstimate> estimateHLS(mlir::func::FuncOp top);
+
+/// The estimates as a text table.
+std::string formatHLSEstimates(llvm::ArrayRef<HLSEstimate> estimates);
+
+/// The estimates as JSON.
+llvm::json::Value hlsEstimatesToJSON(llvm::ArrayRef<HLSEstimate> estimates);
+
+} // namespace m3sat
+
+#endif // M3SAT_TARGET_HLS_ESTIMATE_H

@@ -1,0 +1,41 @@
+//===- Passes.h - HLS preparation passes ------------------------*- C++ -*-===//
+//
+// Declarations and registration of the passes that prepare loop-level IR for
+// the HLS C++ emitter (generated from Passes.td).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef M3SAT_TARGET_HLS_PASSES_H
+#define M3SAT_TARGET_HLS_PASSES_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Pass/Pass.h"
+
+namespace m3sat {
+
+/// The attribute on `scf.for` that requests `#pragma HLS PIPELINE II=N`.
+inline constexpr llvm::StringLiteral kHLSPipelineIIAttr =
+    "m3sat.hls.pipeline_ii";
+/// The attribute on `scf.for` with run-time bounds: its largest trip count.
+inline constexpr llvm::StringLiteral kHLSMaxTripCountAttr =
+    "m3sat.hls.max_trip_count";
+/// The function argument attribute naming the top function's port.
+inline constexpr llvm::StringLiteral kHLSPortAttr = "m3sat.hls.port";
+/// The function argument attribute naming the port's m_axi bundle.
+inline constexpr llvm::StringLiteral kHLSBundleAttr = "m3sat.hls.bundle";
+/// The unit function argument attribute of weight ports: their elements
+/// have the weight element type (`m3sat_weight_t`).
+inline constexpr llvm::StringLiteral kHLSWeightAttr = "m3sat.hls.weight";
+
+#define GEN_PASS_DECL
+#include "m3sat/Target/HLS/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "m3sat/Target/HLS/Passes.h.inc"
+
+} // namespace m3sat
+
+#endif // M3SAT_TARGET_HLS_PASSES_H

@@ -1,0 +1,77 @@
+//===- Passes.td - HLS preparation passes ------------------*- tablegen -*-===//
+//
+// Passes that prepare loop-level IR for the HLS C++ emitter: they set the
+// attributes from which the emitter prints pragmas.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef M3SAT_TARGET_HLS_PASSES_TD
+#define M3SAT_TARGET_HLS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def HLSAnnotateLoops : Pass<"m3sat-hls-annotate-loops", "::mlir::func::FuncOp"> {
+  let summary = "Mark innermost scf.for loops for pipelining";
+  let description = [{
+    Sets `m3sat.hls.pipeline_ii = <ii> : i64` on every `scf.for` that has
+    no loop nested inside it; the HLS C++ emitter prints it as
+    `#pragma HLS PIPELINE II=<ii>`. Loops that already carry the attribute
+    keep it.
+
+    ```mlir
+    scf.for %j = %c0 to %c16 step %c1 {
+      ...
+    } {m3sat.hls.pipeline_ii = 1 : i64}
+    ```
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect"];
+  let options = [
+    Option<"initiationInterval", "ii", "int64_t", /*default=*/"1",
+           "Initiation interval to request">
+  ];
+  let statistics = [
+    Statistic<"numPipelined", "num-pipelined", "Loops marked for pipelining">
+  ];
+}
+
+def HLSBoundAllocs : Pass<"m3sat-hls-bound-allocs", "::mlir::func::FuncOp"> {
+  let summary = "Give dynamically sized buffers the static size of their "
+                "upper bound";
+  let description = [{
+    HLS C++ arrays have a size fixed at compile time. In loop-level IR
+    (after linalg-to-loops and memref alias folding) a `memref.alloc` or
+    `memref.alloca` with dynamic sizes, such as an expert's group of tokens
+    in the expert-major MoE form, becomes an allocation of the largest size
+    its dynamic sizes can take, as the integer range analysis proves it.
+    Loads and stores keep their indices (they stay below the actual size,
+    so inside the larger buffer) and `memref.dim` of the buffer becomes the
+    size it was allocated with. A dynamic size without a proven bound, or a
+    user other than load, store, dim and dealloc, is an error.
+
+    ```mlir
+    %buf = memref.alloc(%n) : memref<?x32xf32>   // %n in [0, 12]
+    // becomes
+    %buf = memref.alloc() : memref<12x32xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
+  let statistics = [
+    Statistic<"numBounded", "num-bounded", "Buffers given a static size">
+  ];
+}
+
+def HLSTripCounts : Pass<"m3sat-hls-trip-counts", "::mlir::func::FuncOp"> {
+  let summary = "Record the largest trip count of loops with run-time bounds";
+  let description = [{
+    Sets `m3sat.hls.max_trip_count = <n> : i64` on every `scf.for` whose
+    bounds are not constants (an expert's token group, say), n being the
+    largest trip count the integer range analysis proves. The HLS C++
+    emitter prints it as `#pragma HLS LOOP_TRIPCOUNT max=<n>` (so that
+    Vitis HLS can report latency) and the estimate report counts the loop
+    at n. A loop without a proven bound is an error.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect"];
+}
+
+#endif // M3SAT_TARGET_HLS_PASSES_TD

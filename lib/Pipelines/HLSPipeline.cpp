@@ -1,0 +1,59 @@
+//===- HLSPipeline.cpp - m3sat-hls-pipeline -------------------------------===//
+//
+// The HLS pipeline: the front half shared with the CPU pipeline, then loops
+// over static buffers in func/scf/memref/arith/math, annotated for the HLS
+// C++ emitter.
+//
+//===----------------------------------------------------------------------===//
+
+#include "m3sat/Pipelines/Pipelines.h"
+
+#include "m3sat/Target/HLS/Passes.h"
+#include "m3sat/Transforms/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void m3sat::buildHLSPipeline(OpPassManager &pm,
+                             const HLSPipelineOptions &options) {
+  buildBufferizedLinalgPipeline(pm, options.foldRouting);
+  // No deallocation: every temporary buffer of a top function becomes an
+  // on-chip array with static storage. Allocations in loop bodies move out
+  // of the loops where they can, so each is one array.
+  pm.addNestedPass<func::FuncOp>(bufferization::createBufferLoopHoistingPass());
+
+  // Copies (all of them: there is no memcpy) and linalg ops become scf
+  // loops of scalar loads and stores.
+  CopyToLinalgOptions copies;
+  copies.all = true;
+  pm.addNestedPass<func::FuncOp>(createCopyToLinalg(copies));
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  // Views (subview, expand/collapse_shape) fold into the indices of the
+  // loads and stores that use them, so every access names a whole array.
+  pm.addPass(memref::createFoldMemRefAliasOpsPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  // Buffers sized by routing (an expert's token group) get the static size
+  // of their bound (before min/max become compare and select, which the
+  // range analysis cannot see through).
+  pm.addNestedPass<func::FuncOp>(createHLSBoundAllocs());
+  // Loops over those groups get their largest trip count.
+  pm.addNestedPass<func::FuncOp>(createHLSTripCounts());
+  // Floor and ceiling divisions (from affine maps) become plain C++ ones.
+  pm.addPass(arith::createArithExpandOpsPass());
+  pm.addPass(createCanonicalizerPass());
+
+  // Pragmas for the emitter.
+  HLSAnnotateLoopsOptions annotate;
+  annotate.initiationInterval = options.initiationInterval;
+  pm.addNestedPass<func::FuncOp>(createHLSAnnotateLoops(annotate));
+}

@@ -1,0 +1,299 @@
+//===- Estimate.cpp - sizing HLS top functions ----------------------------===//
+//
+// Walks the loop-level IR of a top function and adds up cycles (pipelined
+// loops at their initiation interval), on-chip buffer bytes and arithmetic
+// units, per top-level loop nest.
+//
+//===----------------------------------------------------------------------===//
+
+#include "m3sat/Target/HLS/Estimate.h"
+
+#include "m3sat/Target/HLS/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/SymbolTable.h"
+
+#include "llvm/Support/Format.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using namespace m3sat;
+
+namespace {
+
+/// Parallelisms the report lists.
+constexpr int64_t kParallelisms[] = {1, 2, 4, 8, 16};
+
+/// The ONNX node name (or file:line) of a location, or "".
+std::string locationName(Location loc) {
+  if (auto named = dyn_cast<NameLoc>(loc))
+    return named.getName().str();
+  if (auto fused = dyn_cast<FusedLoc>(loc)) {
+    for (Location inner : fused.getLocations())
+      if (std::string name = locationName(inner); !name.empty())
+        return name;
+    return "";
+  }
+  if (auto file = dyn_cast<FileLineColLoc>(loc))
+    return (llvm::sys::path::filename(file.getFilename().getValue()) + ":" +
+            Twine(file.getLine()))
+        .str();
+  if (auto callSite = dyn_cast<CallSiteLoc>(loc))
+    return locationName(callSite.getCallee());
+  return "";
+}
+
+bool isConstant(Value value) { return matchPattern(value, m_Constant()); }
+
+/// Cycles and units of one region under a parallelism.
+struct Cost {
+  int64_t cycles = 0;
+  int64_t multipliers = 0;
+  int64_t dividers = 0;
+};
+
+class Estimator {
+public:
+  explicit Estimator(int64_t parallelism) : parallelism(parallelism) {}
+
+  /// Cost of running `block` once; `unroll` is how many copies of each
+  /// arithmetic unit the enclosing (pipelined, unrolled) loop makes.
+  FailureOr<Cost> block(Block &block, int64_t unroll) {
+    Cost cost;
+    bool straightLine = false;
+    for (Operation &op : block) {
+      bool isStraight = false;
+      FailureOr<Cost> opCost = this->op(op, unroll, isStraight);
+      if (failed(opCost))
+        return failure();
+      add(cost, *opCost);
+      straightLine |= isStraight;
+    }
+    // Ops outside pipelined loops: one state of the FSM.
+    if (straightLine && unroll == 1)
+      cost.cycles += 1;
+    return cost;
+  }
+
+  /// Cost of `op` (a loop nest, a branch, a call or a scalar op); sets
+  /// `straightLine` for ops that take part in a straight-line state.
+  FailureOr<Cost> op(Operation &op, int64_t unroll, bool &straightLine) {
+    Cost cost;
+    if (auto loop = dyn_cast<scf::ForOp>(op))
+      return forLoop(loop, unroll);
+    if (auto ifOp = dyn_cast<scf::IfOp>(op)) {
+      // The longer branch; both branches' units exist.
+      for (Region *region : {&ifOp.getThenRegion(), &ifOp.getElseRegion()}) {
+        if (region->empty())
+          continue;
+        FailureOr<Cost> branch = block(region->front(), unroll);
+        if (failed(branch))
+          return failure();
+        cost.cycles = std::max(cost.cycles, branch->cycles);
+        cost.multipliers += branch->multipliers;
+        cost.dividers += branch->dividers;
+      }
+      return cost;
+    }
+    if (auto call = dyn_cast<func::CallOp>(op)) {
+      auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
+          call, call.getCalleeAttr());
+      if (!callee || callee.isExternal() || !callee.getBody().hasOneBlock())
+        return call.emitOpError("calls a function without a single-block "
+                                "body; the HLS estimate needs one");
+      return block(callee.getBody().front(), unroll);
+    }
+    if (isa<arith::MulFOp, math::FmaOp>(op) ||
+        (isa<arith::MulIOp>(op) && !isConstant(op.getOperand(0)) &&
+         !isConstant(op.getOperand(1))))
+      cost.multipliers += unroll;
+    if (isa<arith::DivFOp, arith::RemFOp>(op) ||
+        (isa<arith::DivSIOp, arith::DivUIOp, arith::RemSIOp, arith::RemUIOp,
+             arith::FloorDivSIOp, arith::CeilDivSIOp>(op) &&
+         !isConstant(op.getOperand(1))))
+      cost.dividers += unroll;
+    straightLine =
+        !isa<arith::ConstantOp, scf::YieldOp, func::ReturnOp, memref::AllocOp,
+             memref::AllocaOp, memref::GetGlobalOp, memref::DeallocOp>(op);
+    return cost;
+  }
+
+  /// Loops with bounds only known at run time, counted at an upper bound.
+  int64_t boundedLoops = 0;
+
+private:
+  static void add(Cost &into, const Cost &cost) {
+    into.cycles += cost.cycles;
+    into.multipliers += cost.multipliers;
+    into.dividers += cost.dividers;
+  }
+
+  FailureOr<Cost> forLoop(scf::ForOp loop, int64_t unroll) {
+    // Constant bounds, or the largest trip count m3sat-hls-trip-counts
+    // recorded.
+    int64_t trip;
+    APInt lower, upper, step;
+    if (matchPattern(loop.getLowerBound(), m_ConstantInt(&lower)) &&
+        matchPattern(loop.getUpperBound(), m_ConstantInt(&upper)) &&
+        matchPattern(loop.getStep(), m_ConstantInt(&step)) &&
+        step.getSExtValue() > 0) {
+      int64_t span =
+          std::max<int64_t>(upper.getSExtValue() - lower.getSExtValue(), 0);
+      trip = (span + step.getSExtValue() - 1) / step.getSExtValue();
+    } else if (auto max =
+                   loop->getAttrOfType<IntegerAttr>(kHLSMaxTripCountAttr)) {
+      trip = max.getInt();
+      ++boundedLoops;
+    } else {
+      return loop.emitOpError("has no known trip count; the HLS estimate "
+                              "needs constant bounds or "
+                              "m3sat-hls-trip-counts");
+    }
+
+    if (auto ii = loop->getAttrOfType<IntegerAttr>(kHLSPipelineIIAttr)) {
+      // Pipelined (and, at parallelism P, unrolled P times): a new
+      // iteration group every II cycles.
+      FailureOr<Cost> body = block(*loop.getBody(), unroll * parallelism);
+      if (failed(body))
+        return failure();
+      int64_t groups = (trip + parallelism - 1) / parallelism;
+      return Cost{groups * ii.getInt(), body->multipliers, body->dividers};
+    }
+    FailureOr<Cost> body = block(*loop.getBody(), unroll);
+    if (failed(body))
+      return failure();
+    return Cost{trip * body->cycles, body->multipliers, body->dividers};
+  }
+
+  int64_t parallelism;
+};
+
+int64_t bufferBytes(MemRefType type) {
+  if (!type.hasStaticShape())
+    return 0;
+  return type.getNumElements() * ((type.getElementTypeBitWidth() + 7) / 8);
+}
+
+} // namespace
+
+FailureOr<HLSEstimate> m3sat::estimateHLS(func::FuncOp top) {
+  HLSEstimate estimate;
+  estimate.function = top.getSymName().str();
+  if (!top.getBody().hasOneBlock())
+    return top.emitOpError("has several blocks; the HLS estimate needs "
+                           "structured control flow");
+
+  // On-chip arrays: local buffers and the constant tables used.
+  llvm::SmallPtrSet<Operation *, 8> globals;
+  top.walk([&](Operation *op) {
+    if (isa<memref::AllocOp, memref::AllocaOp>(op))
+      estimate.bufferBytes +=
+          bufferBytes(cast<MemRefType>(op->getResult(0).getType()));
+    if (auto get = dyn_cast<memref::GetGlobalOp>(op))
+      if (auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
+              op, get.getNameAttr());
+          global && globals.insert(global).second)
+        estimate.bufferBytes += bufferBytes(global.getType());
+  });
+
+  // Stages: each top-level loop nest (branch, call), then the
+  // straight-line code between them as one more.
+  Block &body = top.getBody().front();
+  for (int64_t parallelism : kParallelisms) {
+    Estimator estimator(parallelism);
+    Cost total;
+    bool straightLine = false;
+    unsigned nest = 0;
+    for (Operation &op : body) {
+      bool isStraight = false;
+      FailureOr<Cost> cost = estimator.op(op, 1, isStraight);
+      if (failed(cost))
+        return failure();
+      straightLine |= isStraight;
+      total.cycles += cost->cycles;
+      total.multipliers += cost->multipliers;
+      total.dividers += cost->dividers;
+      if (parallelism != 1 || !isa<scf::ForOp, scf::IfOp, func::CallOp>(op))
+        continue;
+      std::string name = locationName(op.getLoc());
+      ++nest;
+      estimate.stages.push_back(
+          {"#" + std::to_string(nest) + (name.empty() ? "" : " " + name),
+           cost->cycles, cost->multipliers});
+    }
+    if (straightLine) {
+      total.cycles += 1;
+      if (parallelism == 1)
+        estimate.stages.push_back({"straight-line code", 1, 0});
+    }
+    if (parallelism == 1) {
+      estimate.cycles = total.cycles;
+      estimate.multipliers = total.multipliers;
+      estimate.dividers = total.dividers;
+      estimate.boundedLoops = estimator.boundedLoops;
+    }
+    estimate.byParallelism.push_back(
+        {parallelism, {total.cycles, total.multipliers}});
+  }
+  return estimate;
+}
+
+std::string m3sat::formatHLSEstimates(ArrayRef<HLSEstimate> estimates) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << "HLS estimate: cycles with pipelined loops at their II (fill and "
+        "memory latency ignored),\non-chip buffer bytes, multipliers "
+        "(f32 mul/fma, variable integer mul) at parallelism 1.\n";
+  for (const HLSEstimate &estimate : estimates) {
+    os << "\n"
+       << llvm::format("%-40s %14s %12s\n", estimate.function.c_str(), "cycles",
+                       "multipliers");
+    for (const HLSStageEstimate &stage : estimate.stages)
+      os << llvm::format("  %-38s %14lld %12lld\n", stage.name.c_str(),
+                         (long long)stage.cycles, (long long)stage.multipliers);
+    os << llvm::format("  %-38s %14lld %12lld\n", "total",
+                       (long long)estimate.cycles,
+                       (long long)estimate.multipliers);
+    os << "  on-chip buffers: " << estimate.bufferBytes << " bytes; "
+       << "dividers: " << estimate.dividers;
+    if (estimate.boundedLoops)
+      os << "; " << estimate.boundedLoops
+         << " loops with run-time bounds counted at their upper bound";
+    os << "\n  by parallelism (P: cycles, multipliers):";
+    for (const auto &[parallelism, cost] : estimate.byParallelism)
+      os << "  " << parallelism << ": " << cost.first << ", " << cost.second;
+    os << "\n";
+  }
+  return text;
+}
+
+llvm::json::Value m3sat::hlsEstimatesToJSON(ArrayRef<HLSEstimate> estimates) {
+  llvm::json::Array functions;
+  for (const HLSEstimate &estimate : estimates) {
+    llvm::json::Array stages, byParallelism;
+    for (const HLSStageEstimate &stage : estimate.stages)
+      stages.push_back(llvm::json::Object{{"name", stage.name},
+                                          {"cycles", stage.cycles},
+                                          {"multipliers", stage.multipliers}});
+    for (const auto &[parallelism, cost] : estimate.byParallelism)
+      byParallelism.push_back(llvm::json::Object{{"parallelism", parallelism},
+                                                 {"cycles", cost.first},
+                                                 {"multipliers", cost.second}});
+    functions.push_back(
+        llvm::json::Object{{"function", estimate.function},
+                           {"cycles", estimate.cycles},
+                           {"buffer_bytes", estimate.bufferBytes},
+                           {"multipliers", estimate.multipliers},
+                           {"dividers", estimate.dividers},
+                           {"bounded_loops", estimate.boundedLoops},
+                           {"by_parallelism", std::move(byParallelism)},
+                           {"stages", std::move(stages)}});
+  }
+  return llvm::json::Object{{"version", 1},
+                            {"functions", std::move(functions)}};
+}

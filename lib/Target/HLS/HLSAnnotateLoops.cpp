@@ -1,0 +1,49 @@
+//===- HLSAnnotateLoops.cpp - m3sat-hls-annotate-loops --------------------===//
+//
+// Marks innermost scf.for loops with the initiation interval the HLS C++
+// emitter requests for them (`#pragma HLS PIPELINE II=N`).
+//
+//===----------------------------------------------------------------------===//
+
+#include "m3sat/Target/HLS/Passes.h"
+
+#include "mlir/IR/Builders.h"
+
+namespace m3sat {
+#define GEN_PASS_DEF_HLSANNOTATELOOPS
+#include "m3sat/Target/HLS/Passes.h.inc"
+} // namespace m3sat
+
+using namespace mlir;
+
+namespace {
+
+struct HLSAnnotateLoops
+    : public m3sat::impl::HLSAnnotateLoopsBase<HLSAnnotateLoops> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    if (initiationInterval < 1) {
+      getOperation().emitError("m3sat-hls-annotate-loops: ii must be at "
+                               "least 1");
+      return signalPassFailure();
+    }
+    Builder builder(&getContext());
+    getOperation().walk([&](scf::ForOp loop) {
+      if (loop->hasAttr(m3sat::kHLSPipelineIIAttr))
+        return;
+      bool innermost = true;
+      loop.getBody()->walk([&](scf::ForOp) {
+        innermost = false;
+        return WalkResult::interrupt();
+      });
+      if (!innermost)
+        return;
+      loop->setAttr(m3sat::kHLSPipelineIIAttr,
+                    builder.getI64IntegerAttr(initiationInterval));
+      ++numPipelined;
+    });
+  }
+};
+
+} // namespace

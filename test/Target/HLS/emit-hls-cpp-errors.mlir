@@ -1,0 +1,48 @@
+// Every op the emitter cannot print is one diagnostic naming it, exit code
+// 1, and no output file.
+// RUN: rm -rf %t && split-file %s %t
+// RUN: not m3sat-translate --emit-hls-cpp %t/vector.mlir -o %t/vector.cpp 2>&1 | FileCheck %s --check-prefix=VECTOR
+// RUN: not test -e %t/vector.cpp
+// VECTOR: vector.mlir:2:8: error: 'arith.constant' op cannot be emitted as HLS C++
+// RUN: not m3sat-translate --emit-hls-cpp %t/dynamic.mlir 2>&1 | FileCheck %s --check-prefix=DYNAMIC
+// DYNAMIC: dynamic.mlir:2:8: error: 'memref.alloc' op uses 'memref<?xf32>'; HLS C++ arrays need a static shape
+// RUN: not m3sat-translate --emit-hls-cpp %t/copy.mlir 2>&1 | FileCheck %s --check-prefix=COPY
+// COPY: copy.mlir:2:3: error: 'memref.copy' op cannot be emitted as HLS C++
+// RUN: not m3sat-translate --emit-hls-cpp %t/while.mlir 2>&1 | FileCheck %s --check-prefix=WHILE
+// WHILE: while.mlir:3:3: error: 'scf.while' op cannot be emitted as HLS C++
+// RUN: not m3sat-translate --emit-hls-cpp %t/f16.mlir 2>&1 | FileCheck %s --check-prefix=F16
+// F16: f16.mlir:1:1: error: 'func.func' op has type 'f16' that HLS C++ cannot represent
+
+//--- vector.mlir
+func.func @f(%out: memref<4xf32>) {
+  %v = arith.constant dense<1.0> : vector<4xf32>
+  %s = arith.addf %v, %v : vector<4xf32>
+  return
+}
+//--- dynamic.mlir
+func.func @f(%n: index) {
+  %b = memref.alloc(%n) : memref<?xf32>
+  return
+}
+//--- copy.mlir
+func.func @f(%a: memref<4xf32>, %b: memref<4xf32>) {
+  memref.copy %a, %b : memref<4xf32> to memref<4xf32>
+  return
+}
+//--- while.mlir
+func.func @f(%a: memref<4xi1>) {
+  %c0 = arith.constant 0 : index
+  scf.while : () -> () {
+    %x = memref.load %a[%c0] : memref<4xi1>
+    scf.condition(%x)
+  } do {
+    scf.yield
+  }
+  return
+}
+//--- f16.mlir
+func.func @f(%a: memref<4xf16>) {
+  %c0 = arith.constant 0 : index
+  %x = memref.load %a[%c0] : memref<4xf16>
+  return
+}
