@@ -21,6 +21,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Transforms/Passes.h"
 #include "llvm/ADT/SetVector.h"
 #include "llvm/Support/TargetSelect.h"
 
@@ -112,15 +113,13 @@ struct JitEvalConstantsPass
           op.getNumResults() == 0 ||
           !llvm::all_of(op.getOperands(),
                         [&](Value v) { return known.contains(v); }) ||
-          !llvm::all_of(op.getResultTypes(),
-                        [&](Type t) {
-                          return isEvaluableType(t, maxElements);
-                        }) ||
+          !llvm::all_of(
+              op.getResultTypes(),
+              [&](Type t) { return isEvaluableType(t, maxElements); }) ||
           !regionsClosed(&op, known))
         continue;
-      bool fromData = llvm::any_of(op.getOperands(), [&](Value v) {
-        return dataDependent.contains(v);
-      });
+      bool fromData = llvm::any_of(
+          op.getOperands(), [&](Value v) { return dataDependent.contains(v); });
       op.walk([&](Operation *inner) {
         for (Value operand : inner->getOperands())
           fromData |= dataDependent.contains(operand);
@@ -173,7 +172,28 @@ struct JitEvalConstantsPass
     SmallVector<Value> results;
     for (Value value : frontier)
       results.push_back(mapping.lookup(value));
-    func::ReturnOp::create(builder, loc, results);
+    auto returnOp = func::ReturnOp::create(builder, loc, results);
+
+    // Identical computations (e.g. the same weight transpose in two tasks'
+    // code) become one, and each distinct value is returned once: a buffer
+    // returned twice is more than buffer-results-to-out-params handles.
+    // slot[i] is the result that frontier[i] reads.
+    PassManager cse(context);
+    cse.addPass(createCSEPass());
+    if (failed(cse.run(*evalModule)))
+      return func.emitError("compile-time evaluation of constants failed "
+                            "to simplify");
+    SmallVector<Value> unique;
+    SmallVector<unsigned> slot;
+    for (Value result : returnOp.getOperands()) {
+      auto *it = llvm::find(unique, result);
+      slot.push_back(it - unique.begin());
+      if (it == unique.end())
+        unique.push_back(result);
+    }
+    returnOp->setOperands(unique);
+    SmallVector<Type> uniqueTypes(ValueRange(unique).getTypes());
+    evalFunc.setType(FunctionType::get(context, {}, uniqueTypes));
 
     PassManager lower(context);
     CPUPipelineOptions pipeline;
@@ -194,8 +214,9 @@ struct JitEvalConstantsPass
 
     std::vector<std::vector<char>> buffers;
     SmallVector<void *> pointers, arguments;
-    for (Value value : frontier) {
-      auto type = cast<RankedTensorType>(value.getType());
+    // (The values themselves are gone with the lowering.)
+    for (Type resultType : uniqueTypes) {
+      auto type = cast<RankedTensorType>(resultType);
       buffers.emplace_back(type.getNumElements() *
                            storageBytes(type.getElementType()));
     }
@@ -210,10 +231,15 @@ struct JitEvalConstantsPass
 
     // The results replace the frontier; what only fed it goes away.
     builder.setInsertionPointToStart(&body);
-    for (auto [value, bytes] : llvm::zip(frontier, buffers)) {
+    // One constant per distinct value, so that equal computations end as
+    // one constant (and the ops reading it can be CSE'd).
+    SmallVector<Value> constants(buffers.size());
+    for (auto [value, index] : llvm::zip(frontier, slot)) {
       auto type = cast<RankedTensorType>(value.getType());
-      Value constant = arith::ConstantOp::create(
-          builder, value.getLoc(), makeConstant(type, bytes));
+      Value &constant = constants[index];
+      if (!constant)
+        constant = arith::ConstantOp::create(
+            builder, value.getLoc(), makeConstant(type, buffers[index]));
       value.replaceUsesWithIf(constant, [&](OpOperand &use) {
         return !foldableSet.contains(use.getOwner());
       });

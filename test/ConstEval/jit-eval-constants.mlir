@@ -46,3 +46,25 @@ func.func @mixed(%x: tensor<2xf32>) -> (tensor<2xf32>, tensor<2x2xf32>) {
   %f = linalg.fill ins(%zero : f32) outs(%e : tensor<2x2xf32>) -> tensor<2x2xf32>
   return %s, %f : tensor<2xf32>, tensor<2x2xf32>
 }
+
+// -----
+
+// The same constant computation twice (as in a task group, where each
+// task's copy of a weight transpose meets the other's): both uses get the
+// evaluated value, which the JIT computes once.
+// CHECK-LABEL: func @twice
+// CHECK-DAG: %[[T:.*]] = arith.constant dense<{{\[}}[1.000000e+00, 3.000000e+00], [2.000000e+00, 4.000000e+00]]> : tensor<2x2xf32>
+// CHECK-NOT: linalg.transpose
+// CHECK: %[[A:.*]] = arith.addf %arg0, %[[T]]
+// CHECK: %[[B:.*]] = arith.mulf %arg0, %[[T]]
+// CHECK: return %[[A]], %[[B]]
+func.func @twice(%x: tensor<2x2xf32>) -> (tensor<2x2xf32>, tensor<2x2xf32>) {
+  %w = arith.constant dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32>
+  %e1 = tensor.empty() : tensor<2x2xf32>
+  %t1 = linalg.transpose ins(%w : tensor<2x2xf32>) outs(%e1 : tensor<2x2xf32>) permutation = [1, 0]
+  %e2 = tensor.empty() : tensor<2x2xf32>
+  %t2 = linalg.transpose ins(%w : tensor<2x2xf32>) outs(%e2 : tensor<2x2xf32>) permutation = [1, 0]
+  %a = arith.addf %x, %t1 : tensor<2x2xf32>
+  %b = arith.mulf %x, %t2 : tensor<2x2xf32>
+  return %a, %b : tensor<2x2xf32>, tensor<2x2xf32>
+}
