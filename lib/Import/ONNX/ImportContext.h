@@ -42,6 +42,13 @@ struct ConstData {
 /// Tensors up to this many elements have their contents tracked as
 /// ConstData when known.
 constexpr int64_t kMaxKnownElements = 4096;
+/// The most elements a tensor may have (2^40: far beyond any model, and
+/// small enough that byte sizes cannot overflow int64_t).
+constexpr int64_t kMaxTensorElements = int64_t(1) << 40;
+
+/// Whether a static shape has at most kMaxTensorElements elements (computed
+/// without overflow; negative dimensions do not fit).
+bool shapeFits(llvm::ArrayRef<int64_t> shape);
 
 /// One ONNX node as a converter sees it. Attribute getters report a wrong
 /// attribute type as an error and return the default; the driver fails the

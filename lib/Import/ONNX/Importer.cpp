@@ -127,6 +127,20 @@ static std::string sanitizeBlobName(StringRef name) {
   return result.empty() ? "tensor" : result;
 }
 
+bool onnx_import::shapeFits(ArrayRef<int64_t> shape) {
+  int64_t count = 1;
+  for (int64_t dim : shape) {
+    if (dim < 0)
+      return false;
+    if (dim == 0)
+      return true;
+    if (count > kMaxTensorElements / dim)
+      return false;
+    count *= dim;
+  }
+  return true;
+}
+
 FailureOr<std::pair<RankedTensorType, std::optional<ConstData>>>
 GraphImporter::describeTensor(const onnx::TensorProto &tensor, Location loc,
                               StringRef what) {
@@ -140,6 +154,9 @@ GraphImporter::describeTensor(const onnx::TensorProto &tensor, Location loc,
       return emitError(loc) << what << ": negative dimension " << dim;
     shape.push_back(dim);
   }
+  if (!shapeFits(shape))
+    return emitError(loc) << what << ": shape " << formatShape(shape)
+                          << " has more than 2^40 elements";
   auto type = RankedTensorType::get(shape, elementType);
   std::optional<ConstData> known;
   if (type.getNumElements() <= kMaxKnownElements) {
@@ -462,9 +479,16 @@ GraphImporter::inputType(const onnx::ValueInfoProto &info) {
     return emitError(fileLoc)
            << "graph input '" << name << "': unsupported data type "
            << dataTypeName(tensorType.elem_type());
+  auto fits = [&](ArrayRef<int64_t> shape) -> FailureOr<RankedTensorType> {
+    if (!shapeFits(shape))
+      return emitError(fileLoc)
+             << "graph input '" << name << "': shape " << formatShape(shape)
+             << " has more than 2^40 elements";
+    return RankedTensorType::get(shape, elementType);
+  };
   auto override = options.inputShapes.find(name);
   if (override != options.inputShapes.end())
-    return RankedTensorType::get(override->second, elementType);
+    return fits(override->second);
   if (!tensorType.has_shape())
     return emitError(fileLoc)
            << "graph input '" << name
@@ -485,7 +509,7 @@ GraphImporter::inputType(const onnx::ValueInfoProto &info) {
     diag << ": give a static shape with --input-shape=" << name << "=D0xD1x...";
     return failure();
   }
-  return RankedTensorType::get(shape, elementType);
+  return fits(shape);
 }
 
 LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
