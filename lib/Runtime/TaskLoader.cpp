@@ -1,0 +1,238 @@
+//===- TaskLoader.cpp - open and run a task of an OUT_DIR -----------------===//
+
+#include "m3sat/Runtime/TaskLoader.h"
+
+#include "m3sat/Runtime/BundleReader.h"
+#include "m3sat/Runtime/Bundle_generated.h"
+#include "m3sat/Runtime/m3sat_runtime.h"
+
+#include <dlfcn.h>
+
+#include <algorithm>
+
+using namespace m3sat;
+
+namespace {
+
+/// How each bundle dtype is written to .npy, its name, and the .npy
+/// descriptors accepted for it (integers are signless: either signedness).
+struct DTypeInfo {
+  const char *descr;
+  const char *name;
+  std::vector<std::string> accepted;
+};
+
+const DTypeInfo &dtypeInfo(int dtype) {
+  static const std::map<int, DTypeInfo> infos = {
+      {M3SAT_F32, {"<f4", "float32", {"<f4"}}},
+      {M3SAT_I64, {"<i8", "int64", {"<i8", "<u8"}}},
+      {M3SAT_I32, {"<i4", "int32", {"<i4", "<u4"}}},
+      {M3SAT_F16, {"<f2", "float16", {"<f2"}}},
+      {M3SAT_I1, {"|b1", "bool", {"|b1"}}},
+      {M3SAT_I8, {"|i1", "int8", {"|i1", "|u1"}}},
+      {M3SAT_I16, {"<i2", "int16", {"<i2", "<u2"}}},
+      {M3SAT_F64, {"<f8", "float64", {"<f8"}}}};
+  static const DTypeInfo unknown = {"?", "?", {}};
+  auto it = infos.find(dtype);
+  return it == infos.end() ? unknown : it->second;
+}
+
+} // namespace
+
+const char *m3sat::dtypeDescr(int dtype) { return dtypeInfo(dtype).descr; }
+const char *m3sat::dtypeName(int dtype) { return dtypeInfo(dtype).name; }
+
+/// The C ABI, resolved from the task library.
+struct m3sat::TaskLibraryABI {
+  void *handle = nullptr;
+  std::shared_ptr<MappedBundle> bundle;
+  decltype(&m3sat_create) create;
+  decltype(&m3sat_num_inputs) numInputs;
+  decltype(&m3sat_num_outputs) numOutputs;
+  decltype(&m3sat_input_name) inputName;
+  decltype(&m3sat_input_dtype) inputDtype;
+  decltype(&m3sat_input_rank) inputRank;
+  decltype(&m3sat_input_shape) inputShape;
+  decltype(&m3sat_output_name) outputName;
+  decltype(&m3sat_output_dtype) outputDtype;
+  decltype(&m3sat_output_rank) outputRank;
+  decltype(&m3sat_output_shape) outputShape;
+  decltype(&m3sat_num_tasks) numTasks;
+  decltype(&m3sat_task_name) taskName;
+  decltype(&m3sat_run) run;
+  decltype(&m3sat_destroy) destroy;
+
+  /// Resolves every symbol; returns the first one missing, or null.
+  const char *resolve() {
+    const char *missing = nullptr;
+    auto get = [&](const char *name, auto &fn) {
+      fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(
+          dlsym(handle, name));
+      if (!fn && !missing)
+        missing = name;
+    };
+    get("m3sat_create", create);
+    get("m3sat_num_inputs", numInputs);
+    get("m3sat_num_outputs", numOutputs);
+    get("m3sat_input_name", inputName);
+    get("m3sat_input_dtype", inputDtype);
+    get("m3sat_input_rank", inputRank);
+    get("m3sat_input_shape", inputShape);
+    get("m3sat_output_name", outputName);
+    get("m3sat_output_dtype", outputDtype);
+    get("m3sat_output_rank", outputRank);
+    get("m3sat_output_shape", outputShape);
+    get("m3sat_num_tasks", numTasks);
+    get("m3sat_task_name", taskName);
+    get("m3sat_run", run);
+    get("m3sat_destroy", destroy);
+    return missing;
+  }
+};
+
+std::unique_ptr<LoadedTask> LoadedTask::open(const std::string &outDir,
+                                             const std::string &task,
+                                             std::string &error) {
+  // The bundle is verified first, so a corrupt OUT_DIR is reported before
+  // any of its code is loaded.
+  std::string bundlePath = outDir + "/bundle.m3b";
+  auto abi = std::make_unique<TaskLibraryABI>();
+  abi->bundle = MappedBundle::open(bundlePath, error);
+  if (!abi->bundle)
+    return nullptr;
+  const bundle::Bundle &root = abi->bundle->root();
+  std::string library = root.library()->str();
+  if (library.empty() || library.find('/') != std::string::npos) {
+    error = bundlePath + ": field 'library' is not a file name in OUT_DIR";
+    return nullptr;
+  }
+  if (root.target()->str() != "cpu") {
+    error = bundlePath +
+            ": this OUT_DIR was compiled for --target=" + root.target()->str() +
+            "; only --target=cpu runs here";
+    return nullptr;
+  }
+  std::string path = outDir + "/" + library;
+  abi->handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!abi->handle) {
+    error = path + ": cannot load task library: " + dlerror();
+    return nullptr;
+  }
+  if (const char *missing = abi->resolve()) {
+    error = path + ": task library lacks the C ABI symbol '" + missing + "'";
+    return nullptr;
+  }
+
+  std::unique_ptr<LoadedTask> loaded(new LoadedTask());
+  char message[1024] = {0};
+  loaded->model =
+      abi->create(outDir.c_str(), task.empty() ? nullptr : task.c_str(),
+                  message, sizeof(message));
+  if (!loaded->model) {
+    error = message;
+    return nullptr;
+  }
+  loaded->abi = std::move(abi);
+  TaskLibraryABI &lib = *loaded->abi;
+  for (int i = 0, e = lib.numInputs(loaded->model); i < e; ++i) {
+    const int64_t *shape = lib.inputShape(loaded->model, i);
+    loaded->inputInfos.push_back(
+        {lib.inputName(loaded->model, i), lib.inputDtype(loaded->model, i),
+         std::vector<int64_t>(shape, shape + lib.inputRank(loaded->model, i))});
+  }
+  for (int i = 0, e = lib.numOutputs(loaded->model); i < e; ++i) {
+    const int64_t *shape = lib.outputShape(loaded->model, i);
+    loaded->outputInfos.push_back(
+        {lib.outputName(loaded->model, i), lib.outputDtype(loaded->model, i),
+         std::vector<int64_t>(shape,
+                              shape + lib.outputRank(loaded->model, i))});
+  }
+  loaded->outputData.resize(loaded->outputInfos.size());
+  for (size_t i = 0; i < loaded->outputInfos.size(); ++i) {
+    NpyArray &array = loaded->outputData[i];
+    array.descr = dtypeDescr(loaded->outputInfos[i].dtype);
+    array.shape = loaded->outputInfos[i].shape;
+    array.data.assign(array.numElements() * npyElementSize(array.descr), 0);
+  }
+  return loaded;
+}
+
+LoadedTask::~LoadedTask() {
+  if (model)
+    abi->destroy(model);
+  // The library stays loaded: code of an unloaded library may still be
+  // referenced by OpenMP worker threads.
+}
+
+std::vector<std::string> LoadedTask::taskNames() const {
+  std::vector<std::string> names;
+  for (int i = 0, e = abi->numTasks(model); i < e; ++i)
+    names.push_back(abi->taskName(model, i));
+  return names;
+}
+
+bool LoadedTask::setInputs(const std::map<std::string, std::string> &files,
+                           bool ignoreExtra, std::string &error) {
+  std::vector<NpyArray> arrays(inputInfos.size());
+  std::string expected;
+  for (const TensorInfo &info : inputInfos)
+    expected += (expected.empty() ? "" : ", ") + info.name + " " +
+                dtypeName(info.dtype) + " " + formatShape(info.shape);
+  for (size_t i = 0; i < inputInfos.size(); ++i) {
+    const TensorInfo &info = inputInfos[i];
+    std::string want =
+        std::string(dtypeName(info.dtype)) + " " + formatShape(info.shape);
+    auto it = files.find(info.name);
+    if (it == files.end()) {
+      error = "missing --input " + info.name + "=FILE.npy (" + want + ")";
+      return false;
+    }
+    if (!readNpy(it->second, arrays[i], error))
+      return false;
+    const DTypeInfo &dtype = dtypeInfo(info.dtype);
+    if (std::find(dtype.accepted.begin(), dtype.accepted.end(),
+                  arrays[i].descr) == dtype.accepted.end()) {
+      error = it->second + ": dtype '" + arrays[i].descr + "' but input '" +
+              info.name + "' needs " + dtype.name + " ('" + dtype.descr + "')";
+      return false;
+    }
+    if (arrays[i].shape != info.shape) {
+      error = it->second + ": shape " + formatShape(arrays[i].shape) +
+              " but input '" + info.name + "' needs " + formatShape(info.shape);
+      return false;
+    }
+  }
+  if (!ignoreExtra)
+    for (const auto &[name, file] : files)
+      if (std::none_of(
+              inputInfos.begin(), inputInfos.end(),
+              [&](const TensorInfo &info) { return info.name == name; })) {
+        error = "--input '" + name + "' is not an input of this task " +
+                "(inputs: " + expected + ")";
+        return false;
+      }
+  inputData = std::move(arrays);
+  return true;
+}
+
+bool LoadedTask::run(std::string &error) {
+  if (inputData.size() != inputInfos.size()) {
+    error = "the task's inputs are not set";
+    return false;
+  }
+  // Zero-size tensors still get a valid (never read) address.
+  static uint64_t empty[1] = {0};
+  std::vector<const void *> in;
+  for (const NpyArray &array : inputData)
+    in.push_back(array.data.empty() ? static_cast<const void *>(empty)
+                                    : array.data.data());
+  std::vector<void *> out;
+  for (NpyArray &array : outputData)
+    out.push_back(array.data.empty() ? static_cast<void *>(empty)
+                                     : array.data.data());
+  if (abi->run(model, in.data(), out.data()) != 0) {
+    error = "task run failed";
+    return false;
+  }
+  return true;
+}
