@@ -92,6 +92,8 @@ void m3sat::buildCPUPipeline(OpPassManager &pm,
     // scf-to-cf could not lower otherwise.
     pm.addPass(createCanonicalizerPass());
   }
+  // Integer powers (math.ipowi) become calls to generated functions.
+  pm.addPass(createConvertMathToFuncs());
   pm.addPass(createSCFToControlFlowPass());
   // Ops libm lacks (rsqrt, ...) expand into ones it has.
   math::MathExpandOpsPassOptions expand;

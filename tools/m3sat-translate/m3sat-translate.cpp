@@ -52,6 +52,12 @@ static cl::opt<bool> supportedOps("supported-ops",
                                   cl::desc("List the ONNX op types the "
                                            "importer converts"));
 static cl::list<std::string>
+    bindings("bind",
+             cl::desc("Bind a graph input to a compile-time constant, "
+                      "NAME=FILE.npy (repeatable): a shape, axes or count "
+                      "input then folds, and the program no longer takes it"),
+             cl::value_desc("NAME=FILE.npy"));
+static cl::list<std::string>
     inputShapes("input-shape",
                 cl::desc("Static shape of a graph input (repeatable)"),
                 cl::value_desc("NAME=D0xD1x..."));
@@ -118,6 +124,11 @@ int main(int argc, char **argv) {
   for (const std::string &shape : inputShapes)
     if (std::string error = parseInputShapeOption(shape, options);
         !error.empty()) {
+      llvm::errs() << "m3sat-translate: error: " << error << "\n";
+      return 1;
+    }
+  for (const std::string &binding : bindings)
+    if (std::string error = parseBindOption(binding, options); !error.empty()) {
       llvm::errs() << "m3sat-translate: error: " << error << "\n";
       return 1;
     }
