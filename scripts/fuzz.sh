@@ -28,7 +28,7 @@ llvm_prefix="$(llvm-config-22 --prefix 2>/dev/null || echo /usr/lib/llvm-22)"
 onnx_flags=(-DONNX_ML=1 -DONNX_NAMESPACE=onnx -I"$root/dialects"
             -I"$build/dialects" -I"$llvm_prefix/include" -I"$root/lib/Import/ONNX")
 onnx_libs=("$build/lib/libM3SATDialect.a"
-           "$build/lib/libM3SATSupport.a" -L"$llvm_prefix/lib" -lMLIR -lLLVM
+           "$build/lib/Support/libM3SATSupport.a" -L"$llvm_prefix/lib" -lMLIR -lLLVM
            -Wl,-rpath,"$llvm_prefix/lib" -lonnx_proto -lprotobuf)
 declare -A sources=(
   [npy]="$root/test/Fuzz/FuzzNpy.cpp $root/lib/Support/Npy.cpp"
@@ -52,7 +52,7 @@ for target in "${targets[@]}"; do
   crashes="$out/crashes-$target"
   mkdir -p "$corpus" "$crashes"
   find "${seeds[$target]}" -maxdepth 1 -type f \( -name '*.npy' -o -name '*.m3b' \
-    -o -name '*.onnx' \) -size -1M -exec cp {} "$corpus/" \;
+    -o -name '*.onnx' \) -size -1M -exec cp {} "$corpus/" \; 2>/dev/null || true
   if [[ "$target" == onnx ]]; then
     # Every op family: the ONNX node tests' small models.
     for m in /usr/include/onnx/backend/test/data/node/*/model.onnx; do
