@@ -318,11 +318,25 @@ LogicalResult m3sat::compileModel(MLIRContext &context,
   specializeOptions.modalities.assign(options.modalities.begin(),
                                       options.modalities.end());
   specialize.addPass(createSpecialize(specializeOptions));
+  // Tasks named together also run together: one more function computes
+  // them all, sharing their common work (after CSE below).
+  if (options.tasks.size() >= 2 && !options.exposeRouting &&
+      options.target == "cpu")
+    specialize.addPass(createGroupTasks());
   specialize.addPass(createCanonicalizerPass());
   // Gate computations of the bound task (and other constant subgraphs)
   // evaluate now; constant routing then folds to static expert sets.
   specialize.addPass(createJitEvalConstants());
   specialize.addPass(createCanonicalizerPass());
+  // Routing that is still per token: profiled, or pruned by a profile.
+  if (options.exposeRouting)
+    specialize.addNestedPass<func::FuncOp>(createExposeRouting());
+  if (!options.profilePath.empty()) {
+    PruneByProfileOptions byProfile;
+    byProfile.profile = options.profilePath;
+    byProfile.coverage = options.coverage;
+    specialize.addNestedPass<func::FuncOp>(createPruneByProfile(byProfile));
+  }
   specialize.addNestedPass<func::FuncOp>(createPruneExperts());
   // A static set of experts becomes one dense FFN; its weights fold.
   specialize.addNestedPass<func::FuncOp>(createFuseStaticExperts());
@@ -371,6 +385,22 @@ LogicalResult m3sat::compileModel(MLIRContext &context,
   SmallVector<TaskEntry> entries;
   if (failed(collectTasks(*module, writer, entries)))
     return failure();
+  // The routing layers each task returns, for m3sat-profile.
+  llvm::json::Object routing;
+  for (auto func : module->getOps<func::FuncOp>()) {
+    auto task = func->getAttrOfType<StringAttr>("m3sat.task");
+    auto layers = func->getAttrOfType<ArrayAttr>("m3sat.routing_layers");
+    if (!task)
+      continue;
+    llvm::json::Array list;
+    if (layers)
+      for (auto layer : layers.getAsRange<DictionaryAttr>())
+        list.push_back(llvm::json::Object{
+            {"name", layer.getAs<StringAttr>("name").getValue()},
+            {"experts", layer.getAs<IntegerAttr>("experts").getInt()},
+            {"k", layer.getAs<IntegerAttr>("k").getInt()}});
+    routing[task.getValue()] = std::move(list);
+  }
 
   std::string program;
   {
@@ -442,6 +472,16 @@ LogicalResult m3sat::compileModel(MLIRContext &context,
     if (!out)
       return emitError(fileLoc) << error;
     out->os() << program;
+    out->keep();
+  }
+  if (options.exposeRouting) {
+    auto out = openOutputFile(options.outDir + "/routing.json", &error);
+    if (!out)
+      return emitError(fileLoc) << error;
+    out->os() << llvm::formatv(
+                     "{0:2}", llvm::json::Value(llvm::json::Object{
+                                  {"tasks", std::move(routing)}}))
+              << "\n";
     out->keep();
   }
   if (options.report && !hlsEstimate.empty())

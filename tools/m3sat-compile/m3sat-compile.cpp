@@ -1,6 +1,7 @@
 //===- m3sat-compile.cpp - compile a model into task binaries -------------===//
 //
 // m3sat-compile MODEL.onnx --tasks=semseg[,depth] [--modalities=rgb,...]
+//               [--profile=usage.json --coverage=0.999]
 //               --target=cpu -o OUT_DIR [--emit=mlir] [-v]
 //
 // Writes OUT_DIR/libm3sat_task.so (the task code with its C ABI) and
@@ -11,6 +12,7 @@
 
 #include "m3sat/Compiler/TaskCompiler.h"
 #include "m3sat/Import/ONNX/ONNXImporter.h"
+#include "m3sat/Runtime/TaskLoader.h"
 #include "m3sat/Support/Diagnostics.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -22,9 +24,15 @@
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
+
+#include <cmath>
+#include <map>
 
 using namespace m3sat;
 namespace cl = llvm::cl;
@@ -48,6 +56,12 @@ static cl::opt<std::string> emit("emit",
                                           "program.mlir)"),
                                  cl::value_desc("mlir"));
 static cl::list<std::string>
+    bindings("bind",
+             cl::desc("Bind a graph input to a compile-time constant, "
+                      "NAME=FILE.npy (repeatable): a shape, axes or count "
+                      "input then folds, and the program no longer takes it"),
+             cl::value_desc("NAME=FILE.npy"));
+static cl::list<std::string>
     inputShapes("input-shape",
                 cl::desc("Static shape of a graph input with symbolic "
                          "dimensions, NAME=1x3x224x224 (repeatable)"),
@@ -68,10 +82,142 @@ static cl::opt<bool> threads("parallel",
                              cl::desc("Run large loops on all cores with "
                                       "OpenMP (needs libomp)"),
                              cl::init(true));
+static cl::opt<bool> exposeRouting(
+    "expose-routing",
+    cl::desc("Tasks also return the routing of token-routed MoE layers "
+             "(OUT_DIR/routing.json); m3sat-profile uses this"),
+    cl::Hidden);
 static cl::opt<double> coverage("coverage",
                                 cl::desc("Routing mass to keep with "
                                          "--profile"),
                                 cl::init(0.999));
+
+namespace {
+
+/// One profiling sample: its input files and, per task, the output files
+/// the unpruned task produced on them.
+struct ProfileSample {
+  std::map<std::string, std::string> inputs;
+  std::map<std::string, std::map<std::string, std::string>> references;
+};
+
+/// Reads the samples of an m3sat-profile usage JSON; returns an error
+/// message naming the field, or "".
+std::string readProfileSamples(const std::string &path,
+                               std::vector<ProfileSample> &samples) {
+  auto file = llvm::MemoryBuffer::getFile(path);
+  if (!file)
+    return path + ": cannot read profile: " + file.getError().message();
+  llvm::Expected<llvm::json::Value> parsed =
+      llvm::json::parse((*file)->getBuffer());
+  if (!parsed)
+    return path + ": not JSON: " + llvm::toString(parsed.takeError());
+  const llvm::json::Object *root = parsed->getAsObject();
+  const llvm::json::Array *list = root ? root->getArray("samples") : nullptr;
+  const llvm::json::Object *tasks = root ? root->getObject("tasks") : nullptr;
+  if (!list || !tasks)
+    return path + ": fields 'samples' and 'tasks' are required";
+  samples.resize(list->size());
+  auto strings = [](const llvm::json::Object *object,
+                    std::map<std::string, std::string> &into) {
+    if (!object)
+      return false;
+    for (const auto &[key, value] : *object) {
+      std::optional<llvm::StringRef> text = value.getAsString();
+      if (!text || !llvm::sys::fs::exists(*text))
+        return false;
+      into[key.str()] = text->str();
+    }
+    return true;
+  };
+  for (size_t s = 0; s < list->size(); ++s) {
+    const llvm::json::Object *sample = (*list)[s].getAsObject();
+    if (!strings(sample ? sample->getObject("inputs") : nullptr,
+                 samples[s].inputs))
+      return path + ": field 'samples[" + std::to_string(s) +
+             "].inputs' does not name existing files";
+  }
+  for (const auto &[task, value] : *tasks) {
+    const llvm::json::Object *entry = value.getAsObject();
+    const llvm::json::Array *refs =
+        entry ? entry->getArray("reference") : nullptr;
+    if (!refs || refs->size() != samples.size())
+      return path + ": field 'tasks." + task.str() +
+             ".reference' needs one entry per sample";
+    for (size_t s = 0; s < samples.size(); ++s)
+      if (!strings((*refs)[s].getAsObject(),
+                   samples[s].references[task.str()]))
+        return path + ": field 'tasks." + task.str() + ".reference[" +
+               std::to_string(s) + "]' does not name existing files";
+  }
+  return "";
+}
+
+/// Runs every task of `outDir` on the profiling samples and prints how far
+/// its outputs are from the unpruned model's; returns an error message or
+/// "".
+std::string reportDeviation(const std::string &outDir,
+                            const std::vector<ProfileSample> &samples,
+                            double coverage) {
+  std::string error;
+  std::unique_ptr<LoadedTask> first = LoadedTask::open(outDir, "", error);
+  if (!first)
+    return error;
+  for (const std::string &task : first->taskNames()) {
+    std::unique_ptr<LoadedTask> loaded = LoadedTask::open(outDir, task, error);
+    if (!loaded)
+      return error;
+    double maxAbs = 0, sumAbs = 0, maxRef = 0;
+    int64_t count = 0;
+    size_t used = 0;
+    for (const ProfileSample &sample : samples) {
+      auto refs = sample.references.find(task);
+      if (refs == sample.references.end())
+        continue;
+      if (!loaded->setInputs(sample.inputs, /*ignoreExtra=*/true, error) ||
+          !loaded->run(error))
+        return error;
+      ++used;
+      for (size_t i = 0; i < loaded->outputs().size(); ++i) {
+        auto ref = refs->second.find(loaded->outputs()[i].name);
+        if (ref == refs->second.end())
+          continue;
+        NpyArray want;
+        if (!readNpy(ref->second, want, error))
+          return error;
+        const NpyArray &got = loaded->outputArrays()[i];
+        if (want.descr != "<f4" || got.descr != "<f4" ||
+            want.shape != got.shape)
+          return ref->second + ": reference does not match output '" +
+                 loaded->outputs()[i].name + "' (float32 " +
+                 formatShape(got.shape) + ")";
+        const auto *a = reinterpret_cast<const float *>(got.data.data());
+        const auto *b = reinterpret_cast<const float *>(want.data.data());
+        for (int64_t j = 0, n = got.numElements(); j < n; ++j) {
+          double diff = std::fabs(double(a[j]) - double(b[j]));
+          maxAbs = std::max(maxAbs, diff);
+          sumAbs += diff;
+          maxRef = std::max(maxRef, std::fabs(double(b[j])));
+          ++count;
+        }
+      }
+    }
+    if (!used) {
+      llvm::outs() << "profile-guided pruning, task " << task
+                   << ": the profile has no reference outputs for it\n";
+      continue;
+    }
+    llvm::outs() << llvm::format(
+        "profile-guided pruning (coverage %g), task %s: output deviation on "
+        "%zu profiling sample(s): max abs %.3g, mean abs %.3g (max "
+        "|reference| %.3g)\n",
+        coverage, task.c_str(), used, maxAbs, count ? sumAbs / count : 0.0,
+        maxRef);
+  }
+  return "";
+}
+
+} // namespace
 
 #ifndef M3SAT_OPENMP_LIBRARY_DIR
 #define M3SAT_OPENMP_LIBRARY_DIR ""
@@ -100,9 +246,15 @@ int main(int argc, char **argv) {
   };
   if (!emit.empty() && emit != "mlir")
     return fail("--emit=" + emit + " is not known (use --emit=mlir)");
-  if (!profile.empty())
-    return fail("--profile is not available yet: profile-guided pruning "
-                "comes with m3sat-profile");
+  if (!profile.empty() && exposeRouting)
+    return fail("--profile and --expose-routing exclude each other");
+  // The profile's samples and reference outputs, checked before compiling.
+  std::vector<ProfileSample> profileSamples;
+  if (!profile.empty()) {
+    std::string error = readProfileSamples(profile, profileSamples);
+    if (!error.empty())
+      return fail(error);
+  }
 
   CompileOptions options;
   options.modelPath = model;
@@ -113,6 +265,9 @@ int main(int argc, char **argv) {
   options.emitMLIR = emit == "mlir";
   options.verbose = verbose;
   options.report = report;
+  options.profilePath = profile;
+  options.coverage = coverage;
+  options.exposeRouting = exposeRouting;
   if (threads)
     options.openmpLibraryDir = M3SAT_OPENMP_LIBRARY_DIR;
   options.cpu = cpu;
@@ -138,10 +293,20 @@ int main(int argc, char **argv) {
     if (!error.empty())
       return fail(error);
   }
+  for (const std::string &binding : bindings) {
+    std::string error = parseBindOption(binding, importOptions);
+    if (!error.empty())
+      return fail(error);
+  }
   auto loadONNX = [&](const std::string &path, mlir::MLIRContext &ctx) {
     return importONNXModel(path, ctx, importOptions);
   };
   if (mlir::failed(compileModel(context, options, loadONNX)))
     return 1;
+  if (!profile.empty()) {
+    std::string error = reportDeviation(outDir, profileSamples, coverage);
+    if (!error.empty())
+      return fail(error);
+  }
   return 0;
 }

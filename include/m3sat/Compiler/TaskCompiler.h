@@ -38,6 +38,13 @@ struct CompileOptions {
   std::string runtimeArchive;
   /// Directory of libomp.so; empty: the code runs on one thread.
   std::string openmpLibraryDir;
+  /// Profile-guided pruning: the expert usage JSON of m3sat-profile and
+  /// the share of the routing mass the kept experts must carry.
+  std::string profilePath;
+  double coverage = 0.999;
+  /// For m3sat-profile: token-routed MoE layers also return their routing
+  /// decisions, described in OUT_DIR/routing.json.
+  bool exposeRouting = false;
 };
 
 /// Loads a model file into a module; returns null after reporting a

@@ -64,6 +64,21 @@ def Specialize : Pass<"m3sat-specialize", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
+def GroupTasks : Pass<"m3sat-group-tasks", "::mlir::ModuleOp"> {
+  let summary = "Add one function computing several tasks, sharing their "
+                "common work";
+  let description = [{
+    Run after `m3sat-specialize` with two or more tasks: adds a public
+    function `@group_<a>_<b>...` (attribute `m3sat.task = "a+b+..."`) that
+    takes the union of the tasks' inputs (matched by `m3sat.name`) and
+    returns all their outputs (an output of several tasks once). Its body is
+    each task's function inlined in turn; CSE then computes once whatever
+    the specialized graphs share (the backbone before the first
+    task-dependent op, shared weights), so running the group costs less
+    than running the tasks one after another. The per-task functions stay.
+  }];
+}
+
 def PruneExperts : Pass<"m3sat-prune-experts", "::mlir::func::FuncOp"> {
   let summary = "Drop the weights of experts outside static expert sets";
   let description = [{
@@ -78,6 +93,52 @@ def PruneExperts : Pass<"m3sat-prune-experts", "::mlir::func::FuncOp"> {
     `m3sat.source_num_experts` (E) for reports and the bundle. Unused
     experts thus vanish exactly, with their weights.
   }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::tensor::TensorDialect"];
+  let statistics = [
+    Statistic<"numPruned", "num-pruned", "Experts removed">
+  ];
+}
+
+def ExposeRouting : Pass<"m3sat-expose-routing", "::mlir::func::FuncOp"> {
+  let summary = "Return the routing decisions of token-routed MoE layers";
+  let description = [{
+    For profiling (`m3sat-profile`): every `m3sat.moe_ffn` and
+    `m3sat.moe_attention` that is still routed per token gets an
+    `m3sat.route` of its logits (same k, same normalization), and the
+    function returns the selected experts [tokens, k] (i64) and their
+    routing weights [tokens, k] (f32) as two extra results named
+    `m3sat.routing.<layer>.indices` and `m3sat.routing.<layer>.weights`
+    (`m3sat.name` result attributes), `<layer>` being the ONNX node name.
+    The function's `m3sat.routing_layers` attribute lists each layer's name,
+    expert count and k. Layers with static expert sets are left alone.
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
+def PruneByProfile : Pass<"m3sat-prune-by-profile", "::mlir::func::FuncOp"> {
+  let summary = "Keep the experts that carry most of the profiled routing "
+                "mass";
+  let description = [{
+    Profile-guided pruning of token-routed MoE layers. Reads the expert
+    usage JSON written by `m3sat-profile` and, in each function specialized
+    to a task (`m3sat.task`), for each MoE layer the profile has for that
+    task (matched by layer name), keeps the fewest experts whose share of
+    the profiled routing mass reaches `coverage` (at least k of them; ties
+    go to the lower expert id). The layer's logits and per-expert weights
+    are sliced to the kept experts, so routing picks the top k among the
+    kept ones: tokens that chose a dropped expert are re-routed to the next
+    best kept expert. Kept expert ids are recorded in
+    `m3sat.source_experts` / `m3sat.source_num_experts` like
+    `m3sat-prune-experts` does. A layer missing from the profile is kept
+    whole with a warning.
+  }];
+  let options = [
+    Option<"profile", "profile", "std::string", /*default=*/"",
+           "Expert usage JSON written by m3sat-profile">,
+    Option<"coverage", "coverage", "double", /*default=*/"0.999",
+           "Share of the routing mass the kept experts must carry (0..1]">
+  ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::tensor::TensorDialect"];
   let statistics = [
