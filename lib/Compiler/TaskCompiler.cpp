@@ -235,7 +235,8 @@ LogicalResult collectTasks(ModuleOp module, BundleWriter &writer,
 /// project (sources, testbenches, weights.bin, script, estimate) to `dir`.
 LogicalResult compileForHLS(ModuleOp module, const BundleWriter &writer,
                             ArrayRef<TaskEntry> entries,
-                            const std::string &dir, std::string &estimate) {
+                            const std::string &dir, std::string &estimate,
+                            const HLSNumerics &numerics) {
   PassManager lower(module.getContext());
   HLSPipelineOptions pipeline;
   buildHLSPipeline(lower, pipeline);
@@ -271,7 +272,8 @@ LogicalResult compileForHLS(ModuleOp module, const BundleWriter &writer,
       return failure();
     tops.push_back(std::move(top));
   }
-  return writeHLSProject(module, tops, writer.getWeightBlob(), dir, estimate);
+  return writeHLSProject(module, tops, writer.getWeightBlob(), dir, estimate,
+                         numerics);
 }
 
 } // namespace
@@ -423,7 +425,8 @@ LogicalResult m3sat::compileModel(MLIRContext &context,
   if (options.target == "hls") {
     library = "hls";
     if (failed(compileForHLS(*module, writer, entries,
-                             options.outDir + "/" + library, hlsEstimate)))
+                             options.outDir + "/" + library, hlsEstimate,
+                             options.hlsNumerics)))
       return failure();
     timer.done("HLS C++ and testbenches");
   } else {

@@ -33,6 +33,7 @@
 
 #include <cmath>
 #include <map>
+#include <tuple>
 
 using namespace m3sat;
 namespace cl = llvm::cl;
@@ -87,6 +88,18 @@ static cl::opt<bool> exposeRouting(
     cl::desc("Tasks also return the routing of token-routed MoE layers "
              "(OUT_DIR/routing.json); m3sat-profile uses this"),
     cl::Hidden);
+static cl::opt<bool>
+    hlsFixed("hls-fixed",
+             cl::desc("--target=hls: fixed-point activations and weights "
+                      "(ap_fixed) instead of float"));
+static cl::opt<std::string>
+    hlsActFixed("hls-act-fixed",
+                cl::desc("With --hls-fixed: activations are ap_fixed<W,I>"),
+                cl::value_desc("W,I"), cl::init("32,10"));
+static cl::opt<std::string>
+    hlsWeightFixed("hls-weight-fixed",
+                   cl::desc("With --hls-fixed: weights are ap_fixed<W,I>"),
+                   cl::value_desc("W,I"), cl::init("16,2"));
 static cl::opt<double> coverage("coverage",
                                 cl::desc("Routing mass to keep with "
                                          "--profile"),
@@ -268,6 +281,21 @@ int main(int argc, char **argv) {
   options.profilePath = profile;
   options.coverage = coverage;
   options.exposeRouting = exposeRouting;
+  options.hlsNumerics.fixed = hlsFixed;
+  for (auto [option, text, width, intBits] :
+       {std::make_tuple("hls-act-fixed", &hlsActFixed,
+                        &options.hlsNumerics.actWidth,
+                        &options.hlsNumerics.actInt),
+        std::make_tuple("hls-weight-fixed", &hlsWeightFixed,
+                        &options.hlsNumerics.weightWidth,
+                        &options.hlsNumerics.weightInt)}) {
+    std::string error =
+        parseHLSFixedFormat(option, text->getValue(), *width, *intBits);
+    if (!error.empty())
+      return fail(error);
+  }
+  if (hlsFixed && target != "hls")
+    return fail("--hls-fixed needs --target=hls");
   if (threads)
     options.openmpLibraryDir = M3SAT_OPENMP_LIBRARY_DIR;
   options.cpu = cpu;

@@ -9,6 +9,8 @@
 #ifndef M3SAT_COMPILER_TASKCOMPILER_H
 #define M3SAT_COMPILER_TASKCOMPILER_H
 
+#include "m3sat/Target/HLS/HLSNumerics.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OwningOpRef.h"
@@ -45,6 +47,8 @@ struct CompileOptions {
   /// For m3sat-profile: token-routed MoE layers also return their routing
   /// decisions, described in OUT_DIR/routing.json.
   bool exposeRouting = false;
+  /// --target=hls: float or fixed point.
+  HLSNumerics hlsNumerics;
 };
 
 /// Loads a model file into a module; returns null after reporting a

@@ -20,6 +20,8 @@
 #include "llvm/Support/Process.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cmath>
+#include <cstring>
 #include <unistd.h>
 
 using namespace mlir;
@@ -58,10 +60,51 @@ LogicalResult m3sat::setHLSPortAttributes(ModuleOp module,
   return success();
 }
 
+/// Fails with a diagnostic if an f32 weight of `tops` lies outside the range
+/// of the fixed-point weight type (it would wrap).
+static LogicalResult checkFixedPointWeights(ModuleOp module,
+                                            ArrayRef<HLSTopDesc> tops,
+                                            ArrayRef<uint8_t> weights,
+                                            const HLSNumerics &numerics) {
+  const double high = std::ldexp(1.0, numerics.weightInt - 1);
+  const double ulp = std::ldexp(1.0, numerics.weightInt - numerics.weightWidth);
+  for (const HLSTopDesc &top : tops)
+    for (const HLSTensorDesc &tensor : top.weights) {
+      if (tensor.dtype != 0)
+        continue;
+      uint64_t count = 1;
+      for (int64_t dim : tensor.shape)
+        count *= dim;
+      if (tensor.offset + count * sizeof(float) > weights.size())
+        return module.emitError()
+               << "task '" << top.task << "': weight '" << tensor.name
+               << "' lies outside the weight blob";
+      for (uint64_t i = 0; i < count; ++i) {
+        float value;
+        std::memcpy(&value, weights.data() + tensor.offset + i * sizeof(float),
+                    sizeof(float));
+        // Truncation toward -inf: values in [-high, high) are in range.
+        if (!(value >= -high && std::floor(value / ulp) * ulp < high))
+          return module.emitError()
+                 << "task '" << top.task << "': weight '" << tensor.name
+                 << "' holds " << value << ", outside the range [" << -high
+                 << ", " << high << ") of ap_fixed<" << numerics.weightWidth
+                 << "," << numerics.weightInt
+                 << ">; give the weights more integer bits "
+                    "(--hls-weight-fixed=W,I)";
+      }
+    }
+  return success();
+}
+
 LogicalResult m3sat::writeHLSProject(ModuleOp module, ArrayRef<HLSTopDesc> tops,
                                      ArrayRef<uint8_t> weights,
                                      const std::string &dir,
-                                     std::string &estimateText) {
+                                     std::string &estimateText,
+                                     const HLSNumerics &numerics) {
+  if (numerics.fixed &&
+      failed(checkFixedPointWeights(module, tops, weights, numerics)))
+    return failure();
   // Every file, in memory.
   std::vector<std::pair<std::string, std::string>> files;
   std::vector<HLSEstimate> estimates;
@@ -79,8 +122,9 @@ LogicalResult m3sat::writeHLSProject(ModuleOp module, ArrayRef<HLSTopDesc> tops,
     for (char &c : guard)
       if (c == '-')
         c = '_';
-    if (failed(emitHLSCppFile(module, {func}, top.stem + ".h", sourceOS)) ||
-        failed(emitHLSCppHeader({func}, guard, headerOS)))
+    if (failed(emitHLSCppFile(module, {func}, top.stem + ".h", sourceOS,
+                              numerics)) ||
+        failed(emitHLSCppHeader({func}, guard, headerOS, numerics)))
       return failure();
     std::string error;
     std::string testbench = emitHLSTestbench(top, error);

@@ -260,7 +260,13 @@ int main(int argc, char **argv) {
       os << (first ? "" : ", ") << port.var;
       first = false;
     }
-  os << ");\n\n  // Outputs, as <name>.npy.\n";
+  os << ");\n"
+     << "#ifdef M3SAT_HLS_FIXED\n"
+     << "  std::printf(\"" << program
+     << ": fixed point: %llu values wrapped\\n\",\n"
+     << "              m3sat_fixed::overflowCount());\n"
+     << "#endif\n"
+     << "\n  // Outputs, as <name>.npy.\n";
   for (const Port &port : outputs) {
     os << "  {\n    const std::string name = " << quote(port.tensor->name)
        << ";\n"

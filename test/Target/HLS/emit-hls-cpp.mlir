@@ -2,6 +2,9 @@
 // The emitted C++ compiles without warnings against the project header.
 // RUN: m3sat-translate --emit-hls-cpp %s -o %t.cpp
 // RUN: g++ -std=c++17 -Wall -Wextra -Werror -fsyntax-only -I %m3sat_src_root/lib/Target/HLS/Headers %t.cpp
+// And in fixed point (m3sat_hls.h defaults: ap_fixed<32,10> activations,
+// ap_fixed<16,2> weights, from m3sat_ap_fixed.h).
+// RUN: g++ -std=c++17 -Wall -Wextra -Werror -fsyntax-only -DM3SAT_HLS_FIXED -I %m3sat_src_root/lib/Target/HLS/Headers %t.cpp
 
 // A constant table becomes a static const array at file scope.
 // CHECK: #include "m3sat_hls.h"
@@ -39,7 +42,7 @@ func.func @dense_exp(%x: memref<4x8xf32> {m3sat.hls.port = "x", m3sat.hls.bundle
   // CHECK-NEXT: #pragma HLS PIPELINE II=1
   // CHECK-NEXT: #endif
   // CHECK-NEXT: const m3sat_act_t [[A:v[0-9]+]] = x[[[I]]][[[J]]];
-  // CHECK-NEXT: const m3sat_act_t [[B:v[0-9]+]] = w[[[J]]];
+  // CHECK-NEXT: const m3sat_weight_t [[B:v[0-9]+]] = w[[[J]]];
   // CHECK-NEXT: const m3sat_act_t [[P:v[0-9]+]] = [[A]] * [[B]];
   // CHECK-NEXT: const m3sat_act_t [[S:v[0-9]+]] = [[ACC]] + [[P]];
   // CHECK-NEXT: [[ACC]] = [[S]];

@@ -11,6 +11,8 @@
 #ifndef M3SAT_TARGET_HLS_EMITHLSCPP_H
 #define M3SAT_TARGET_HLS_EMITHLSCPP_H
 
+#include "m3sat/Target/HLS/HLSNumerics.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/raw_ostream.h"
@@ -28,16 +30,19 @@ mlir::LogicalResult translateToHLSCpp(mlir::ModuleOp module,
 /// Emits a translation unit holding the top functions `tops` of `module`
 /// and everything they use (memref.global constants, called functions),
 /// starting with `#include "<includeHeader>"` when it is not empty. Nothing
-/// is written to `os` on failure.
+/// is written to `os` on failure. The code is the same for every
+/// `numerics` but for the macros before the includes that select it.
 mlir::LogicalResult emitHLSCppFile(mlir::ModuleOp module,
                                    llvm::ArrayRef<mlir::func::FuncOp> tops,
                                    llvm::StringRef includeHeader,
-                                   llvm::raw_ostream &os);
+                                   llvm::raw_ostream &os,
+                                   const HLSNumerics &numerics = {});
 
 /// Emits a header declaring the top functions `tops`, guarded by `guard`.
 mlir::LogicalResult emitHLSCppHeader(llvm::ArrayRef<mlir::func::FuncOp> tops,
                                      llvm::StringRef guard,
-                                     llvm::raw_ostream &os);
+                                     llvm::raw_ostream &os,
+                                     const HLSNumerics &numerics = {});
 
 /// The C++ identifier the emitter gives top function `func`'s argument
 /// `index` (its `m3sat.hls.port` name, made a valid, unique identifier).
@@ -47,8 +52,8 @@ std::string hlsPortName(mlir::func::FuncOp func, unsigned index);
 std::string hlsFunctionName(mlir::func::FuncOp func);
 
 /// The project headers that emitted code includes (m3sat_hls.h for the
-/// types and math, m3sat_npy.h for the testbenches), as (file name,
-/// contents) pairs.
+/// types and math, m3sat_ap_fixed.h for fixed point in C simulation,
+/// m3sat_npy.h for the testbenches), as (file name, contents) pairs.
 llvm::ArrayRef<std::pair<llvm::StringRef, llvm::StringRef>>
 getHLSSupportHeaders();
 

@@ -9,6 +9,7 @@
 #ifndef M3SAT_TARGET_HLS_HLSPROJECT_H
 #define M3SAT_TARGET_HLS_HLSPROJECT_H
 
+#include "m3sat/Target/HLS/HLSNumerics.h"
 #include "m3sat/Target/HLS/Testbench.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -29,12 +30,13 @@ mlir::LogicalResult setHLSPortAttributes(mlir::ModuleOp module,
 /// Writes the project of `tops` (task functions of `module`, loop-level IR
 /// with port attributes) into directory `dir`, replacing it; `weights` is
 /// weights.bin. Atomic: on failure `dir` is left as it was and a diagnostic
-/// names the reason. `estimate` receives the estimate report's text.
-mlir::LogicalResult writeHLSProject(mlir::ModuleOp module,
-                                    llvm::ArrayRef<HLSTopDesc> tops,
-                                    llvm::ArrayRef<uint8_t> weights,
-                                    const std::string &dir,
-                                    std::string &estimate);
+/// names the reason. `estimate` receives the estimate report's text. In
+/// fixed point (`numerics`), an f32 weight outside the range of the weight
+/// type is an error.
+mlir::LogicalResult
+writeHLSProject(mlir::ModuleOp module, llvm::ArrayRef<HLSTopDesc> tops,
+                llvm::ArrayRef<uint8_t> weights, const std::string &dir,
+                std::string &estimate, const HLSNumerics &numerics = {});
 
 /// A task name as a file stem: [A-Za-z0-9_-] kept, others '_'.
 std::string hlsFileStem(llvm::StringRef task);

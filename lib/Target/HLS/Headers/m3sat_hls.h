@@ -1,10 +1,17 @@
 //===- m3sat_hls.h - types and math of m3sat's generated HLS C++ ----------===//
 //
 // Included by every HLS C++ file m3sat emits. It names the element types of
-// activations and weights (float here; the typedefs are the one place a
-// fixed-point build changes) and the math the emitted code calls: Xilinx's
+// activations and weights and the math the emitted code calls: Xilinx's
 // hls_math under __SYNTHESIS__ (Vitis HLS), <cmath> for C simulation with an
 // ordinary C++ compiler. Written for m3sat; C++14 or later.
+//
+// Numerics: float, unless the file that includes this header defines
+// M3SAT_HLS_FIXED (m3sat-compile --hls-fixed emits it, with the widths
+// M3SAT_HLS_ACT_W/_I and M3SAT_HLS_WEIGHT_W/_I): then activations are
+// ap_fixed<ACT_W, ACT_I> and weights ap_fixed<WEIGHT_W, WEIGHT_I>, from
+// Xilinx's <ap_fixed.h> under __SYNTHESIS__ and from m3sat_ap_fixed.h (the
+// same semantics, m3sat's own) otherwise. Math functions of fixed-point
+// values compute in float on the converted value and convert back.
 //
 //===----------------------------------------------------------------------===//
 
@@ -20,10 +27,30 @@
 #include <cmath>
 #endif
 
-/// Element type of activations, local buffers and scalar float arithmetic.
+#ifdef M3SAT_HLS_FIXED
+#ifdef __SYNTHESIS__
+#include <ap_fixed.h>
+#else
+#include "m3sat_ap_fixed.h"
+#endif
+#ifndef M3SAT_HLS_ACT_W
+#define M3SAT_HLS_ACT_W 32
+#define M3SAT_HLS_ACT_I 10
+#endif
+#ifndef M3SAT_HLS_WEIGHT_W
+#define M3SAT_HLS_WEIGHT_W 16
+#define M3SAT_HLS_WEIGHT_I 2
+#endif
+/// Element type of activations, local buffers and scalar f32 arithmetic.
+typedef ap_fixed<M3SAT_HLS_ACT_W, M3SAT_HLS_ACT_I> m3sat_act_t;
+/// Element type of the weight ports.
+typedef ap_fixed<M3SAT_HLS_WEIGHT_W, M3SAT_HLS_WEIGHT_I> m3sat_weight_t;
+#else
+/// Element type of activations, local buffers and scalar f32 arithmetic.
 typedef float m3sat_act_t;
 /// Element type of the weight ports.
 typedef float m3sat_weight_t;
+#endif
 
 namespace m3sat_hls {
 
@@ -69,6 +96,44 @@ M3SAT_HLS_BINARY(copysign, copysign)
 M3SAT_HLS_BINARY(rem, fmod)
 M3SAT_HLS_BINARY(maxnum, fmax)
 M3SAT_HLS_BINARY(minnum, fmin)
+
+#ifdef M3SAT_HLS_FIXED
+// Fixed point: computed in float on the converted values.
+#define M3SAT_HLS_FIXED_UNARY(name, impl)                                      \
+  inline m3sat_act_t name(m3sat_act_t x) {                                     \
+    return m3sat_act_t(M3SAT_HLS_MATH_NS::impl(x.to_float()));                 \
+  }
+#define M3SAT_HLS_FIXED_BINARY(name, impl)                                     \
+  inline m3sat_act_t name(m3sat_act_t x, m3sat_act_t y) {                      \
+    return m3sat_act_t(M3SAT_HLS_MATH_NS::impl(x.to_float(), y.to_float()));   \
+  }
+M3SAT_HLS_FIXED_UNARY(exp, exp)
+M3SAT_HLS_FIXED_UNARY(exp2, exp2)
+M3SAT_HLS_FIXED_UNARY(expm1, expm1)
+M3SAT_HLS_FIXED_UNARY(log, log)
+M3SAT_HLS_FIXED_UNARY(log2, log2)
+M3SAT_HLS_FIXED_UNARY(log10, log10)
+M3SAT_HLS_FIXED_UNARY(log1p, log1p)
+M3SAT_HLS_FIXED_UNARY(sqrt, sqrt)
+M3SAT_HLS_FIXED_UNARY(tanh, tanh)
+M3SAT_HLS_FIXED_UNARY(erf, erf)
+M3SAT_HLS_FIXED_UNARY(sin, sin)
+M3SAT_HLS_FIXED_UNARY(cos, cos)
+M3SAT_HLS_FIXED_UNARY(atan, atan)
+M3SAT_HLS_FIXED_UNARY(abs, fabs)
+M3SAT_HLS_FIXED_UNARY(floor, floor)
+M3SAT_HLS_FIXED_UNARY(ceil, ceil)
+M3SAT_HLS_FIXED_UNARY(trunc, trunc)
+M3SAT_HLS_FIXED_UNARY(round, round)
+M3SAT_HLS_FIXED_BINARY(pow, pow)
+M3SAT_HLS_FIXED_BINARY(atan2, atan2)
+M3SAT_HLS_FIXED_BINARY(copysign, copysign)
+M3SAT_HLS_FIXED_BINARY(rem, fmod)
+M3SAT_HLS_FIXED_BINARY(maxnum, fmax)
+M3SAT_HLS_FIXED_BINARY(minnum, fmin)
+#undef M3SAT_HLS_FIXED_UNARY
+#undef M3SAT_HLS_FIXED_BINARY
+#endif
 
 #undef M3SAT_HLS_UNARY
 #undef M3SAT_HLS_BINARY
@@ -126,6 +191,47 @@ template <typename T> inline T minimum(T a, T b) {
   if (a == b)
     return M3SAT_HLS_MATH_NS::signbit(a) ? a : b;
   return a < b ? a : b;
+}
+
+#ifdef M3SAT_HLS_FIXED
+/// Fixed point has no infinity or NaN: infinity is the largest value of
+/// the type (so that max reductions start below every value), NaN is 0.
+constexpr double pow2(int e) {
+  return e == 0 ? 1.0 : e > 0 ? 2.0 * pow2(e - 1) : 0.5 * pow2(e + 1);
+}
+template <> inline m3sat_act_t infinity<m3sat_act_t>() {
+  return m3sat_act_t(pow2(M3SAT_HLS_ACT_I - 1) -
+                     pow2(M3SAT_HLS_ACT_I - M3SAT_HLS_ACT_W));
+}
+template <> inline m3sat_act_t nan<m3sat_act_t>() { return m3sat_act_t(0); }
+
+inline m3sat_act_t rsqrt(m3sat_act_t x) {
+  return m3sat_act_t(1.0f / M3SAT_HLS_MATH_NS::sqrt(x.to_float()));
+}
+inline m3sat_act_t roundeven(m3sat_act_t x) {
+  return m3sat_act_t(roundeven(x.to_float()));
+}
+inline m3sat_act_t fma(m3sat_act_t a, m3sat_act_t b, m3sat_act_t c) {
+  return m3sat_act_t(a * b + c);
+}
+/// Fixed point has neither NaN nor -0.
+inline m3sat_act_t maximum(m3sat_act_t a, m3sat_act_t b) {
+  return a > b ? a : b;
+}
+inline m3sat_act_t minimum(m3sat_act_t a, m3sat_act_t b) {
+  return a < b ? a : b;
+}
+#endif
+
+/// An f32 value (m3sat_act_t) as another arithmetic type (arith.fptosi,
+/// fptoui, extf): through double, which holds every fixed-point value the
+/// options allow exactly.
+template <typename T> inline T from_act(m3sat_act_t x) {
+#ifdef M3SAT_HLS_FIXED
+  return static_cast<T>(x.to_double());
+#else
+  return static_cast<T>(x);
+#endif
 }
 
 #undef M3SAT_HLS_MATH_NS
