@@ -19,6 +19,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Support/IndentedOstream.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
@@ -473,8 +474,20 @@ LogicalResult HLSCppEmitter::emitGlobal(memref::GlobalOp global) {
     return failure();
   os << "static " << (global.getConstant() ? "const " : "") << *element << " "
      << symbolNames.lookup(global.getSymName()) << *dims;
-  auto initial = dyn_cast_or_null<DenseElementsAttr>(
-      global.getInitialValue().value_or(Attribute()));
+  Attribute initialValue = global.getInitialValue().value_or(Attribute());
+  auto initial = dyn_cast_or_null<DenseElementsAttr>(initialValue);
+  // A resource blob (an initializer the importer kept out of line) holds
+  // the raw element data.
+  if (auto resource =
+          dyn_cast_or_null<DenseResourceElementsAttr>(initialValue)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    bool splat = false;
+    if (blob && !global.getType().getElementType().isInteger(1) &&
+        DenseElementsAttr::isValidRawBuffer(resource.getType(), blob->getData(),
+                                            splat))
+      initial = DenseElementsAttr::getFromRawBuffer(resource.getType(),
+                                                    blob->getData());
+  }
   if (!initial) {
     if (global.getConstant() || global.getInitialValue()) {
       global.emitOpError("has no dense initial value that HLS C++ can "
@@ -826,6 +839,8 @@ std::string mathFunction(Operation *op) {
       .Case<math::RoundOp>([](auto) { return "round"; })
       .Case<math::RoundEvenOp>([](auto) { return "roundeven"; })
       .Case<math::PowFOp>([](auto) { return "pow"; })
+      .Case<math::IPowIOp>([](auto) { return "ipowi"; })
+      .Case<math::FPowIOp>([](auto) { return "fpowi"; })
       .Case<math::CopySignOp>([](auto) { return "copysign"; })
       .Case<math::FmaOp>([](auto) { return "fma"; })
       .Case<arith::RemFOp>([](auto) { return "rem"; })
@@ -913,10 +928,16 @@ LogicalResult HLSCppEmitter::emitScalar(Operation *op) {
                                "f32 or f64)");
       const APFloat &number = floatAttr.getValue();
       std::string literal = floatLiteral(number, type.isF32());
-      // In a fixed-point build a float literal becomes the element type.
-      names[result] = type.isF32() && number.isFinite()
-                          ? "m3sat_act_t(" + literal + ")"
-                          : literal;
+      // In a fixed-point build a float literal becomes the element type;
+      // one beyond every fixed-point range (a sentinel such as -FLT_MAX)
+      // saturates there.
+      if (!type.isF32() || !number.isFinite())
+        names[result] = literal;
+      else if (std::abs(number.convertToDouble()) >=
+               std::ldexp(1.0, kHLSMaxFixedWidth))
+        names[result] = "m3sat_hls::huge<m3sat_act_t>(" + literal + ")";
+      else
+        names[result] = "m3sat_act_t(" + literal + ")";
       return success();
     }
     if (auto intAttr = dyn_cast<IntegerAttr>(value)) {

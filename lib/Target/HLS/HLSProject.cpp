@@ -79,20 +79,29 @@ static LogicalResult checkFixedPointWeights(ModuleOp module,
         return module.emitError()
                << "task '" << top.task << "': weight '" << tensor.name
                << "' lies outside the weight blob";
+      // The value farthest outside the range, if any (NaN counts as out).
+      bool outside = false;
+      float worst = 0;
       for (uint64_t i = 0; i < count; ++i) {
         float value;
         std::memcpy(&value, weights.data() + tensor.offset + i * sizeof(float),
                     sizeof(float));
         // Truncation toward -inf: values in [-high, high) are in range.
-        if (!(value >= -high && std::floor(value / ulp) * ulp < high))
-          return module.emitError()
-                 << "task '" << top.task << "': weight '" << tensor.name
-                 << "' holds " << value << ", outside the range [" << -high
-                 << ", " << high << ") of ap_fixed<" << numerics.weightWidth
-                 << "," << numerics.weightInt
-                 << ">; give the weights more integer bits "
-                    "(--hls-weight-fixed=W,I)";
+        bool in = value >= -high && std::floor(value / ulp) * ulp < high;
+        if (!in && (!outside || std::isnan(value) ||
+                    std::abs(value) > std::abs(worst))) {
+          outside = true;
+          worst = value;
+        }
       }
+      if (outside)
+        return module.emitError()
+               << "task '" << top.task << "': weight '" << tensor.name
+               << "' holds " << worst << ", outside the range [" << -high
+               << ", " << high << ") of ap_fixed<" << numerics.weightWidth
+               << "," << numerics.weightInt
+               << ">; give the weights more integer bits "
+                  "(--hls-weight-fixed=W,I)";
     }
   return success();
 }

@@ -1,4 +1,5 @@
 // RUN: m3sat-translate --emit-hls-cpp %s | FileCheck %s
+// RUN: m3sat-translate --emit-hls-cpp %s | FileCheck %s --check-prefix=BLOB
 // The emitted C++ compiles without warnings against the project header.
 // RUN: m3sat-translate --emit-hls-cpp %s -o %t.cpp
 // RUN: g++ -std=c++17 -Wall -Wextra -Werror -fsyntax-only -I %m3sat_src_root/lib/Target/HLS/Headers %t.cpp
@@ -122,3 +123,57 @@ func.func @index_ops(%ids: memref<3xi64> {m3sat.hls.port = "ids"},
   }
   return
 }
+
+// Powers with integer exponents, conversions out of f32 (which may be fixed
+// point) and a sentinel no fixed-point type holds (the start of a max
+// reduction): the same C++ in float and fixed point.
+// CHECK-LABEL: void powers_and_sentinels(const int32_t n[2], const m3sat_act_t x[2], int32_t p[2], m3sat_act_t y[2], double z[2]) {
+func.func @powers_and_sentinels(%n: memref<2xi32> {m3sat.hls.port = "n"},
+                                %x: memref<2xf32> {m3sat.hls.port = "x"},
+                                %p: memref<2xi32> {m3sat.hls.port = "p"},
+                                %y: memref<2xf32> {m3sat.hls.port = "y"},
+                                %z: memref<2xf64> {m3sat.hls.port = "z"}) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : i32
+  %lowest = arith.constant -3.40282347E+38 : f32
+  scf.for %i = %c0 to %c2 step %c1 {
+    %e = memref.load %n[%i] : memref<2xi32>
+    %v = memref.load %x[%i] : memref<2xf32>
+    // CHECK: const int32_t [[IP:v[0-9]+]] = m3sat_hls::ipowi(v{{[0-9]+}}, 3);
+    %ip = math.ipowi %e, %c3 : i32
+    // CHECK: const m3sat_act_t [[FP:v[0-9]+]] = m3sat_hls::fpowi([[V:v[0-9]+]], v{{[0-9]+}});
+    %fp = math.fpowi %v, %e : f32, i32
+    // CHECK: const m3sat_act_t [[M:v[0-9]+]] = m3sat_hls::maximum([[FP]], m3sat_hls::huge<m3sat_act_t>((-3.40282347e+38f)));
+    %m = arith.maximumf %fp, %lowest : f32
+    // CHECK: const int32_t [[I:v[0-9]+]] = m3sat_hls::from_act<int32_t>([[M]]);
+    // CHECK: const double [[D:v[0-9]+]] = m3sat_hls::from_act<double>([[M]]);
+    %i32 = arith.fptosi %m : f32 to i32
+    %d = arith.extf %m : f32 to f64
+    %s = arith.addi %ip, %i32 : i32
+    memref.store %s, %p[%i] : memref<2xi32>
+    memref.store %m, %y[%i] : memref<2xf32>
+    memref.store %d, %z[%i] : memref<2xf64>
+  }
+  return
+}
+
+// A constant kept out of line as a resource blob prints as its values.
+// BLOB: static const m3sat_act_t g_blob[2] = {1.0f, (-2.0f)};
+memref.global "private" constant @blob : memref<2xf32> = dense_resource<blob_data>
+func.func @uses_blob(%y: memref<2xf32> {m3sat.hls.port = "y"}) {
+  %c0 = arith.constant 0 : index
+  %g = memref.get_global @blob : memref<2xf32>
+  %v = memref.load %g[%c0] : memref<2xf32>
+  memref.store %v, %y[%c0] : memref<2xf32>
+  return
+}
+
+{-#
+  dialect_resources: {
+    builtin: {
+      blob_data: "0x040000000000803F000000C0"
+    }
+  }
+#-}

@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 
 #ifdef __SYNTHESIS__
 #include <hls_math.h>
@@ -146,6 +147,12 @@ template <typename T> inline T nan() {
   return std::numeric_limits<T>::quiet_NaN();
 }
 
+/// An f32 literal so large (|x| >= 2^48) that no fixed-point type of the
+/// options holds it: a sentinel such as -FLT_MAX, the start of a max
+/// reduction. Float keeps it; fixed point saturates it (see below) instead
+/// of wrapping.
+template <typename T> inline T huge(float x) { return T(x); }
+
 /// 1 / sqrt(x).
 inline float rsqrt(float x) { return 1.0f / M3SAT_HLS_MATH_NS::sqrt(x); }
 inline double rsqrt(double x) { return 1.0 / M3SAT_HLS_MATH_NS::sqrt(x); }
@@ -204,6 +211,10 @@ template <> inline m3sat_act_t infinity<m3sat_act_t>() {
                      pow2(M3SAT_HLS_ACT_I - M3SAT_HLS_ACT_W));
 }
 template <> inline m3sat_act_t nan<m3sat_act_t>() { return m3sat_act_t(0); }
+template <> inline m3sat_act_t huge<m3sat_act_t>(float x) {
+  return x > 0 ? infinity<m3sat_act_t>()
+               : m3sat_act_t(-infinity<m3sat_act_t>());
+}
 
 inline m3sat_act_t rsqrt(m3sat_act_t x) {
   return m3sat_act_t(1.0f / M3SAT_HLS_MATH_NS::sqrt(x.to_float()));
@@ -222,6 +233,32 @@ inline m3sat_act_t minimum(m3sat_act_t a, m3sat_act_t b) {
   return a < b ? a : b;
 }
 #endif
+
+/// math.ipowi: base^exponent of signless integers, wrapping as MLIR does
+/// (two's complement); a negative exponent gives 1 for base 1, +-1 for base
+/// -1 and 0 otherwise (the integer part of base^exponent; base 0 too).
+template <typename T> inline T ipowi(T base, T exponent) {
+  typedef typename std::make_unsigned<T>::type U;
+  if (exponent < 0) {
+    if (base == 1)
+      return 1;
+    if (base == -1)
+      return (exponent & 1) ? T(-1) : T(1);
+    return 0;
+  }
+  U result = 1, factor = static_cast<U>(base);
+  for (U e = static_cast<U>(exponent); e != 0; e >>= 1) {
+    if (e & 1)
+      result = static_cast<U>(1u * result * factor);
+    factor = static_cast<U>(1u * factor * factor);
+  }
+  return static_cast<T>(result);
+}
+
+/// math.fpowi: a float to an integer power (computed as pow).
+template <typename F, typename I> inline F fpowi(F base, I exponent) {
+  return pow(base, F(static_cast<double>(exponent)));
+}
 
 /// An f32 value (m3sat_act_t) as another arithmetic type (arith.fptosi,
 /// fptoui, extf): through double, which holds every fixed-point value the
