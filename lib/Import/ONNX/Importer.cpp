@@ -198,6 +198,24 @@ FailureOr<Value> GraphImporter::materialize(ValueEntry &entry, StringRef name) {
         builder, loc, DenseElementsAttr::get(type, ArrayRef<bool>(bools)));
     return entry.value;
   }
+  // Large tensors: check that the data is there before allocating for it
+  // (small ones are checked, with the precise reason, while reading).
+  if (size > (int64_t(1) << 26)) {
+    FailureOr<uint64_t> stored =
+        storedDataBytes(*entry.tensor, elementType, modelDir);
+    if (failed(stored)) {
+      // The external file is missing: reading says so precisely.
+      if (failed(readTensorData(*entry.tensor, elementType,
+                                type.getNumElements(), modelDir, errorLoc,
+                                what, {})))
+        return failure();
+      return emitError(errorLoc) << what << ": cannot read its external data";
+    }
+    if (*stored != static_cast<uint64_t>(size))
+      return emitError(errorLoc)
+             << what << ": holds " << *stored << " bytes of data but shape "
+             << formatShape(type.getShape()) << " needs " << size;
+  }
   AsmResourceBlob blob =
       HeapAsmResourceBlob::allocate(size, /*align=*/64, /*dataIsMutable=*/true);
   if (failed(readTensorData(*entry.tensor, elementType, type.getNumElements(),

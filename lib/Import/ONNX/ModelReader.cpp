@@ -169,6 +169,47 @@ void storeNarrowed(const T &values, int64_t width, MutableArrayRef<char> dest) {
 
 } // namespace
 
+FailureOr<uint64_t> onnx_import::storedDataBytes(const onnx::TensorProto &tensor,
+                                                 Type elementType,
+                                                 StringRef modelDir) {
+  uint64_t width = elementByteWidth(elementType);
+  if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
+    std::string location;
+    int64_t offset = 0, length = -1;
+    for (const onnx::StringStringEntryProto &entry : tensor.external_data()) {
+      int64_t value;
+      if (entry.key() == "location")
+        location = entry.value();
+      else if ((entry.key() == "offset" || entry.key() == "length") &&
+               !StringRef(entry.value()).getAsInteger(10, value) && value >= 0)
+        (entry.key() == "offset" ? offset : length) = value;
+    }
+    if (length >= 0)
+      return static_cast<uint64_t>(length);
+    SmallString<256> file(modelDir);
+    llvm::sys::path::append(file, location);
+    uint64_t fileSize;
+    if (location.empty() || llvm::sys::fs::file_size(file, fileSize))
+      return failure();
+    return fileSize > static_cast<uint64_t>(offset) ? fileSize - offset : 0;
+  }
+  if (tensor.has_raw_data())
+    return tensor.raw_data().size();
+  switch (tensor.data_type()) {
+  case onnx::TensorProto::FLOAT:
+    return tensor.float_data_size() * width;
+  case onnx::TensorProto::DOUBLE:
+    return tensor.double_data_size() * width;
+  case onnx::TensorProto::INT64:
+    return tensor.int64_data_size() * width;
+  case onnx::TensorProto::UINT32:
+  case onnx::TensorProto::UINT64:
+    return tensor.uint64_data_size() * width;
+  default:
+    return tensor.int32_data_size() * width;
+  }
+}
+
 LogicalResult onnx_import::readTensorData(const onnx::TensorProto &tensor,
                                           Type elementType, int64_t numElements,
                                           StringRef modelDir, Location loc,

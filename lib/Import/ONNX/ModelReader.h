@@ -41,6 +41,13 @@ llvm::StringRef dataTypeName(int32_t dataType);
 /// Bytes one element of `type` takes in ONNX raw_data (bool: one byte).
 int64_t elementByteWidth(mlir::Type type);
 
+/// The bytes of data `tensor` holds (raw_data, typed fields as stored in
+/// raw form, or its external data file's slice); failure when the external
+/// file cannot be examined. Lets callers check sizes before allocating.
+mlir::FailureOr<uint64_t> storedDataBytes(const onnx::TensorProto &tensor,
+                                          mlir::Type elementType,
+                                          llvm::StringRef modelDir);
+
 /// Copies the contents of `tensor` (of element type `elementType` and
 /// `numElements` elements) into `dest` (numElements * elementByteWidth
 /// bytes) in little-endian raw_data form. External data is read from files
