@@ -433,6 +433,7 @@ LogicalResult m3sat::compileModel(MLIRContext &context,
     PassManager lower(&context);
     CPUPipelineOptions pipeline;
     pipeline.parallel = !options.openmpLibraryDir.empty();
+    pipeline.blas = options.blas;
     buildCPUPipeline(lower, pipeline);
     if (failed(lower.run(*module)))
       return failure();

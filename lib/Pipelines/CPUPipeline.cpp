@@ -71,6 +71,10 @@ void m3sat::buildCPUPipeline(OpPassManager &pm,
   buildBufferizedLinalgPipeline(pm, options.foldRouting);
   // The remaining temporary buffers are freed where they die.
   bufferization::buildBufferDeallocationPipeline(pm);
+  // Matrix products go to the runtime's SGEMM (after deallocation is
+  // placed: the call reads the buffers through plain pointers).
+  if (options.blas)
+    pm.addNestedPass<func::FuncOp>(createContractionsToBLAS());
 
   // Loops, then everything to the LLVM dialect (erf and friends via libm).
   pm.addNestedPass<func::FuncOp>(createCopyToLinalg());

@@ -100,6 +100,11 @@ static cl::opt<std::string>
     hlsWeightFixed("hls-weight-fixed",
                    cl::desc("With --hls-fixed: weights are ap_fixed<W,I>"),
                    cl::value_desc("W,I"), cl::init("16,2"));
+static cl::opt<bool> blas("blas",
+                          cl::desc("f32 matrix products call the task "
+                                   "runtime's SGEMM (OpenBLAS, loaded at "
+                                   "run time) instead of generated loops"),
+                          cl::init(false));
 static cl::opt<double> coverage("coverage",
                                 cl::desc("Routing mass to keep with "
                                          "--profile"),
@@ -281,6 +286,7 @@ int main(int argc, char **argv) {
   options.profilePath = profile;
   options.coverage = coverage;
   options.exposeRouting = exposeRouting;
+  options.blas = blas;
   options.hlsNumerics.fixed = hlsFixed;
   for (auto [option, text, width, intBits] :
        {std::make_tuple("hls-act-fixed", &hlsActFixed,

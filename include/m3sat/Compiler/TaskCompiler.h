@@ -40,6 +40,8 @@ struct CompileOptions {
   std::string runtimeArchive;
   /// Directory of libomp.so; empty: the code runs on one thread.
   std::string openmpLibraryDir;
+  /// Matrix products call the runtime's SGEMM (OpenBLAS when present).
+  bool blas = false;
   /// Profile-guided pruning: the expert usage JSON of m3sat-profile and
   /// the share of the routing mass the kept experts must carry.
   std::string profilePath;

@@ -29,6 +29,11 @@ struct CPUPipelineOptions
       *this, "parallel",
       llvm::cl::desc("Run large parallel loops on all cores (OpenMP)"),
       llvm::cl::init(true)};
+  Option<bool> blas{
+      *this, "blas",
+      llvm::cl::desc("f32 matrix products call m3sat_sgemm (provided by "
+                     "the task runtime; m3sat-contractions-to-blas)"),
+      llvm::cl::init(false)};
   Option<int64_t> minParallelIterations{
       *this, "min-parallel-iterations",
       llvm::cl::desc("Smallest loop nest worth a parallel region"),

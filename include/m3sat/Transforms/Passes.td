@@ -217,6 +217,35 @@ def FuseElementwise : Pass<"m3sat-fuse-elementwise", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def ContractionsToBLAS : Pass<"m3sat-contractions-to-blas",
+                               "::mlir::func::FuncOp"> {
+  let summary = "Run f32 matrix products through an SGEMM kernel";
+  let description = [{
+    On buffers (after bufferization): every `linalg` op that is an f32
+    contraction (`C += A * B`, body a multiply and an add) whose operands
+    are indexed by plain loop dimensions becomes calls to
+    `m3sat_sgemm(transA, transB, M, N, K, A, lda, B, ldb, C, ldc)`, which
+    computes C += op(A) op(B) on row-major matrices (the task runtime calls
+    an optimized BLAS). One M, one N and one K dimension go to the kernel;
+    batch and any further dimensions become `scf.for` loops around the call.
+    Each matrix needs unit stride along one of its two dimensions (known at
+    compile time); leading dimensions may be dynamic. Contractions that do
+    not fit stay as they are.
+  }];
+  let options = [
+    Option<"minFlops", "min-flops", "int64_t", /*default=*/"4096",
+           "Smallest static M*N*K worth a kernel call (dynamic sizes always "
+           "qualify)">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
+  let statistics = [
+    Statistic<"numConverted", "num-converted", "Contractions sent to SGEMM">
+  ];
+}
+
 def SelectParallelLoops : Pass<"m3sat-select-parallel-loops",
                                 "::mlir::func::FuncOp"> {
   let summary = "Keep scf.parallel only where threads pay off";

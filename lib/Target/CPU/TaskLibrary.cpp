@@ -214,7 +214,8 @@ LogicalResult m3sat::emitTaskLibrary(ModuleOp module, StringRef libraryPath,
                                  "-Wl,--whole-archive",
                                  options.runtimeArchive,
                                  "-Wl,--no-whole-archive",
-                                 "-lm"};
+                                 "-lm",
+                                 "-ldl"};
   // Parallel loops call the LLVM OpenMP runtime.
   std::string ompDir = options.openmpLibraryDir;
   std::string ompSearch = "-L" + ompDir, ompRPath = "-Wl,-rpath," + ompDir;

@@ -1,0 +1,64 @@
+// RUN: m3sat-opt %s -m3sat-contractions-to-blas -split-input-file | FileCheck %s
+
+// C[m, n] += A[m, k] * B[k, n], loops in i-k-j order: one call, no
+// transposes, leading dimensions from the strides.
+// CHECK: func.func private @m3sat_sgemm(index, index, index, index, index, index, index, index, index, index, index)
+// CHECK-LABEL: func @matmul
+// CHECK: %[[M:.*]] = memref.dim %arg0, %{{.*}}
+// CHECK: %[[K:.*]] = memref.dim %arg0, %{{.*}}
+// CHECK: %[[N:.*]] = memref.dim %arg1, %{{.*}}
+// CHECK: %[[PA:.*]] = memref.extract_aligned_pointer_as_index %arg0
+// CHECK: %[[ZERO:.*]] = arith.constant 0 : index
+// CHECK: call @m3sat_sgemm(%[[ZERO]], %{{.*}}, %[[M]], %[[N]], %[[K]], %{{.*}}) : (index, index, index, index, index, index, index, index, index, index, index) -> ()
+// CHECK-NOT: linalg.generic
+#a = affine_map<(i, k, j) -> (i, k)>
+#b = affine_map<(i, k, j) -> (k, j)>
+#c = affine_map<(i, k, j) -> (i, j)>
+func.func @matmul(%a: memref<128x64xf32>, %b: memref<64x32xf32>, %c: memref<128x32xf32>) {
+  linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%a, %b : memref<128x64xf32>, memref<64x32xf32>) outs(%c : memref<128x32xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// Batched, with B read transposed (Q K^T): a loop over the batch around
+// the call, which gets transB = 1.
+// CHECK-LABEL: func @batch_transposed
+// CHECK: scf.for
+// CHECK: func.call @m3sat_sgemm(%c0{{(_[0-9]+)?}}, %c1{{(_[0-9]+)?}},
+// CHECK-NOT: linalg.batch_matmul
+func.func @batch_transposed(%q: memref<3x32x8xf32>, %k: memref<3x32x8xf32>, %s: memref<3x32x32xf32>) {
+  linalg.batch_matmul indexing_maps = [
+      affine_map<(b, m, n, d) -> (b, m, d)>,
+      affine_map<(b, m, n, d) -> (b, n, d)>,
+      affine_map<(b, m, n, d) -> (b, m, n)>]
+      ins(%q, %k : memref<3x32x8xf32>, memref<3x32x8xf32>) outs(%s : memref<3x32x32xf32>)
+  return
+}
+
+// -----
+
+// Neither of A's dimensions has unit stride: left alone.
+// CHECK-LABEL: func @strided
+// CHECK: linalg.matmul
+// CHECK-NOT: call
+func.func @strided(%a: memref<32x32xf32, strided<[64, 2]>>, %b: memref<32x32xf32>, %c: memref<32x32xf32>) {
+  linalg.matmul ins(%a, %b : memref<32x32xf32, strided<[64, 2]>>, memref<32x32xf32>) outs(%c : memref<32x32xf32>)
+  return
+}
+
+// -----
+
+// Too small to be worth a call (M*N*K < 4096).
+// CHECK-LABEL: func @tiny
+// CHECK: linalg.matmul
+func.func @tiny(%a: memref<4x4xf32>, %b: memref<4x4xf32>, %c: memref<4x4xf32>) {
+  linalg.matmul ins(%a, %b : memref<4x4xf32>, memref<4x4xf32>) outs(%c : memref<4x4xf32>)
+  return
+}
