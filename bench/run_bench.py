@@ -11,7 +11,11 @@ Prints (and writes as JSON to BUILD/bench/results.json):
   multi-task model runs), PyTorch on the same work m3sat does (only the
   selected experts, each over its own tokens), both with the same thread
   count, the ratios, achieved GFLOP/s and % of peak, and bundle bytes
-  against the full layer's weights.
+  against the full layer's weights;
+* GEMM micro-benchmarks of the expert shapes (x[M, D] @ W[D, H], M = tokens
+  per expert from 8 to 1024): m3sat's generated code, m3sat with --blas
+  (the runtime's SGEMM: OpenBLAS, one thread), and torch.matmul with the
+  same thread count, in GFLOP/s and % of peak.
 
 Usage: run_bench.py BUILD_DIR [--quick]
 """
@@ -75,6 +79,63 @@ def torch_layers(weights, k, activation, normalize):
             out.index_add_(0, tok, y * w[tok, slot].unsqueeze(1))
         return out.reshape(x.shape)
     return full, sparse
+
+
+GEMM_TEMPLATE = """func.func @main(%x: tensor<{m}x{k}xf32> {{m3sat.name = "x"}},
+                %w: tensor<{k}x{n}xf32> {{m3sat.name = "w"}})
+    -> (tensor<{m}x{n}xf32> {{m3sat.name = "y"}}) {{
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<{m}x{n}xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<{m}x{n}xf32>) -> tensor<{m}x{n}xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<{m}x{k}xf32>, tensor<{k}x{n}xf32>)
+                     outs(%acc : tensor<{m}x{n}xf32>) -> tensor<{m}x{n}xf32>
+  return %y : tensor<{m}x{n}xf32>
+}}
+"""
+
+
+def gemm_benchmarks(build, work, machine, quick):
+    """Expert-shaped GEMMs: generated code, --blas, torch.matmul."""
+    peak = machine["fp32_peak_gflops"]
+    k, n = 192, 384  # Edge-MoE's fc1: D 192 -> H 384
+    print(f"\nGEMM x[M, {k}] @ W[{k}, {n}] (GFLOP/s, % of peak)")
+    print(f"{'M':>6}{'m3sat':>16}{'m3sat --blas':>18}{'torch':>16}")
+    rows = []
+    for m in (8, 64, 1024) if quick else (8, 16, 32, 64, 128, 256, 512, 1024):
+        case = os.path.join(work, f"gemm-{m}")
+        os.makedirs(case, exist_ok=True)
+        with open(os.path.join(case, "gemm.mlir"), "w") as f:
+            f.write(GEMM_TEMPLATE.format(m=m, k=k, n=n))
+        rng = np.random.default_rng(m)
+        x = rng.standard_normal((m, k)).astype(np.float32)
+        w = rng.standard_normal((k, n)).astype(np.float32)
+        np.save(os.path.join(case, "x.npy"), x)
+        np.save(os.path.join(case, "w.npy"), w)
+        flops = 2.0 * m * n * k
+        row = {"M": m, "K": k, "N": n}
+        for label, extra in (("m3sat", []), ("m3sat_blas", ["--blas"])):
+            out = os.path.join(case, label)
+            subprocess.run([os.path.join(build, "bin", "m3sat-compile"),
+                            os.path.join(case, "gemm.mlir"), "-o", out]
+                           + extra, capture_output=True, check=True)
+            res = subprocess.run(
+                [os.path.join(build, "bin", "m3sat-run"), out, "--input",
+                 f"x={case}/x.npy", "--input", f"w={case}/w.npy",
+                 "--output-dir", os.path.join(out, "res"), "--repeat", "50"],
+                capture_output=True, text=True, check=True).stdout
+            got = np.load(os.path.join(out, "res", "y.npy"))
+            assert np.allclose(got, x @ w, rtol=1e-3, atol=1e-3), label
+            ms = float(res.split("median ")[1].split()[0])
+            row[label + "_gflops"] = flops / ms / 1e6
+        tx, tw = torch.from_numpy(x), torch.from_numpy(w)
+        t = median_ms(lambda: tx @ tw, runs=50)
+        row["torch_gflops"] = flops / t / 1e6
+        rows.append(row)
+        cells = [row[c] for c in ("m3sat_gflops", "m3sat_blas_gflops",
+                                  "torch_gflops")]
+        print(f"{m:>6}" + "".join(f"{g:>9.1f} ({100 * g / peak:>4.1f}%)"
+                                  for g in cells))
+    return rows
 
 
 def main():
@@ -144,7 +205,9 @@ def main():
                       f"{t_same:>11.3f}{t_full / ms:>8.2f}{t_same / ms:>8.2f}"
                       f"{gflops:>9.1f}{row['percent_of_peak']:>7.1f}%"
                       f"{params / full_bytes:>12.2f}")
-    results = {"machine": machine, "torch_threads": THREADS, "layers": rows}
+    gemms = gemm_benchmarks(build, work, machine, quick)
+    results = {"machine": machine, "torch_threads": THREADS, "layers": rows,
+               "gemm": gemms}
     path = os.path.join(work, "results.json")
     with open(path, "w") as f:
         json.dump(results, f, indent=2)
