@@ -65,6 +65,20 @@ static cl::opt<std::string> outputFile("o", cl::desc("Output file"),
                                        cl::value_desc("filename"),
                                        cl::init("-"));
 
+/// Writes what `print` prints to the -o file (stdout by default); 0, or 1
+/// after an error line.
+static int writeOutput(llvm::function_ref<void(llvm::raw_ostream &)> print) {
+  std::string errorMessage;
+  auto output = mlir::openOutputFile(outputFile, &errorMessage);
+  if (!output) {
+    llvm::errs() << "m3sat-translate: error: " << errorMessage << "\n";
+    return 1;
+  }
+  print(output->os());
+  output->keep();
+  return 0;
+}
+
 /// --emit-hls-cpp: parses `input` and prints its HLS C++, or nothing when
 /// any op cannot be emitted.
 static int emitHLSCppMain() {
@@ -82,14 +96,7 @@ static int emitHLSCppMain() {
   llvm::raw_string_ostream os(text);
   if (failed(translateToHLSCpp(*module, os)) || diagnostics.numErrors())
     return 1;
-  std::string errorMessage;
-  auto output = mlir::openOutputFile(outputFile, &errorMessage);
-  if (!output) {
-    llvm::errs() << "m3sat-translate: error: " << errorMessage << "\n";
-    return 1;
-  }
-  output->os() << text;
-  output->keep();
+  return writeOutput([&](llvm::raw_ostream &out) { out << text; });
   return 0;
 }
 
@@ -153,14 +160,8 @@ int main(int argc, char **argv) {
   if (!module || diagnostics.numErrors())
     return 1;
 
-  std::string errorMessage;
-  auto output = mlir::openOutputFile(outputFile, &errorMessage);
-  if (!output) {
-    llvm::errs() << "m3sat-translate: error: " << errorMessage << "\n";
-    return 1;
-  }
-  module->print(output->os(), mlir::OpPrintingFlags());
-  output->os() << "\n";
-  output->keep();
-  return 0;
+  return writeOutput([&](llvm::raw_ostream &out) {
+    module->print(out, mlir::OpPrintingFlags());
+    out << "\n";
+  });
 }

@@ -206,8 +206,8 @@ FailureOr<Value> GraphImporter::materialize(ValueEntry &entry, StringRef name) {
     if (failed(stored)) {
       // The external file is missing: reading says so precisely.
       if (failed(readTensorData(*entry.tensor, elementType,
-                                type.getNumElements(), modelDir, errorLoc,
-                                what, {})))
+                                type.getNumElements(), modelDir, errorLoc, what,
+                                {})))
         return failure();
       return emitError(errorLoc) << what << ": cannot read its external data";
     }
@@ -758,25 +758,28 @@ void m3sat::registerONNXImportDialects(DialectRegistry &registry) {
                   M3SATDialect>();
 }
 
-OwningOpRef<ModuleOp> m3sat::importONNXModel(StringRef path,
-                                             MLIRContext &context,
-                                             const ImportOptions &options) {
+/// Imports from `path`, or from `bytes` when given.
+static OwningOpRef<ModuleOp> importWith(StringRef path, MLIRContext &context,
+                                        const ImportOptions &options,
+                                        std::optional<StringRef> bytes) {
   DialectRegistry registry;
   registerONNXImportDialects(registry);
   context.appendDialectRegistry(registry);
   context.loadAllAvailableDialects();
-  return GraphImporter(context, path, options).run();
+  return GraphImporter(context, path, options, bytes).run();
+}
+
+OwningOpRef<ModuleOp> m3sat::importONNXModel(StringRef path,
+                                             MLIRContext &context,
+                                             const ImportOptions &options) {
+  return importWith(path, context, options, std::nullopt);
 }
 
 OwningOpRef<ModuleOp>
 m3sat::importONNXModelFromBuffer(StringRef bytes, StringRef path,
                                  MLIRContext &context,
                                  const ImportOptions &options) {
-  DialectRegistry registry;
-  registerONNXImportDialects(registry);
-  context.appendDialectRegistry(registry);
-  context.loadAllAvailableDialects();
-  return GraphImporter(context, path, options, bytes).run();
+  return importWith(path, context, options, bytes);
 }
 
 std::vector<std::string> m3sat::getSupportedONNXOps() {
