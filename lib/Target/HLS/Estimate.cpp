@@ -190,15 +190,24 @@ FailureOr<HLSEstimate> m3sat::estimateHLS(func::FuncOp top) {
 
   // On-chip arrays: local buffers and the constant tables used.
   llvm::SmallPtrSet<Operation *, 8> globals;
+  llvm::StringMap<size_t> layerIndex;
+  auto addBuffer = [&](const std::string &layer, int64_t bytes) {
+    estimate.bufferBytes += bytes;
+    auto [it, inserted] =
+        layerIndex.try_emplace(layer, estimate.layerBufferBytes.size());
+    if (inserted)
+      estimate.layerBufferBytes.push_back({layer, 0});
+    estimate.layerBufferBytes[it->second].second += bytes;
+  };
   top.walk([&](Operation *op) {
     if (isa<memref::AllocOp, memref::AllocaOp>(op))
-      estimate.bufferBytes +=
-          bufferBytes(cast<MemRefType>(op->getResult(0).getType()));
+      addBuffer(locationName(op->getLoc()),
+                bufferBytes(cast<MemRefType>(op->getResult(0).getType())));
     if (auto get = dyn_cast<memref::GetGlobalOp>(op))
       if (auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
               op, get.getNameAttr());
           global && globals.insert(global).second)
-        estimate.bufferBytes += bufferBytes(global.getType());
+        addBuffer("", bufferBytes(global.getType()));
   });
 
   // Stages: each top-level loop nest (branch, call), then the
@@ -222,14 +231,12 @@ FailureOr<HLSEstimate> m3sat::estimateHLS(func::FuncOp top) {
         continue;
       std::string name = locationName(op.getLoc());
       ++nest;
-      estimate.stages.push_back(
-          {"#" + std::to_string(nest) + (name.empty() ? "" : " " + name),
-           cost->cycles, cost->multipliers});
+      estimate.stages.push_back({name, nest, cost->cycles, cost->multipliers});
     }
     if (straightLine) {
       total.cycles += 1;
       if (parallelism == 1)
-        estimate.stages.push_back({"straight-line code", 1, 0});
+        estimate.stages.push_back({"straight-line code", 0, 1, 0});
     }
     if (parallelism == 1) {
       estimate.cycles = total.cycles;
@@ -248,17 +255,46 @@ std::string m3sat::formatHLSEstimates(ArrayRef<HLSEstimate> estimates) {
   llvm::raw_string_ostream os(text);
   os << "HLS estimate: cycles with pipelined loops at their II (fill and "
         "memory latency ignored),\non-chip buffer bytes, multipliers "
-        "(f32 mul/fma, variable integer mul) at parallelism 1.\n";
+        "(f32 mul/fma, variable integer mul) at parallelism 1;\none line per "
+        "layer (its consecutive loop nests; estimate.json has each nest).\n";
   for (const HLSEstimate &estimate : estimates) {
     os << "\n"
-       << llvm::format("%-40s %14s %12s\n", estimate.function.c_str(), "cycles",
-                       "multipliers");
-    for (const HLSStageEstimate &stage : estimate.stages)
-      os << llvm::format("  %-38s %14lld %12lld\n", stage.name.c_str(),
-                         (long long)stage.cycles, (long long)stage.multipliers);
-    os << llvm::format("  %-38s %14lld %12lld\n", "total",
+       << llvm::format("%-40s %14s %12s %6s %14s\n", estimate.function.c_str(),
+                       "cycles", "multipliers", "nests", "buffer bytes");
+    // Buffers are listed with the first group of their layer.
+    llvm::StringMap<int64_t> unlisted;
+    for (const auto &[layer, bytes] : estimate.layerBufferBytes)
+      if (!layer.empty())
+        unlisted[layer] += bytes;
+    ArrayRef<HLSStageEstimate> stages = estimate.stages;
+    while (!stages.empty()) {
+      size_t count = 1;
+      while (count < stages.size() && !stages[0].name.empty() &&
+             stages[count].name == stages[0].name)
+        ++count;
+      int64_t cycles = 0, multipliers = 0;
+      for (const HLSStageEstimate &stage : stages.take_front(count)) {
+        cycles += stage.cycles;
+        multipliers += stage.multipliers;
+      }
+      std::string name = stages[0].name.empty()
+                             ? "#" + std::to_string(stages[0].nest)
+                             : stages[0].name;
+      int64_t bytes = 0;
+      if (auto it = unlisted.find(stages[0].name);
+          !stages[0].name.empty() && it != unlisted.end()) {
+        bytes = it->second;
+        unlisted.erase(it);
+      }
+      os << llvm::format("  %-38s %14lld %12lld %6zu %14lld\n", name.c_str(),
+                         (long long)cycles, (long long)multipliers, count,
+                         (long long)bytes);
+      stages = stages.drop_front(count);
+    }
+    os << llvm::format("  %-38s %14lld %12lld %6s %14lld\n", "total",
                        (long long)estimate.cycles,
-                       (long long)estimate.multipliers);
+                       (long long)estimate.multipliers, "",
+                       (long long)estimate.bufferBytes);
     os << "  on-chip buffers: " << estimate.bufferBytes << " bytes; "
        << "dividers: " << estimate.dividers;
     if (estimate.boundedLoops)
@@ -278,14 +314,19 @@ llvm::json::Value m3sat::hlsEstimatesToJSON(ArrayRef<HLSEstimate> estimates) {
     llvm::json::Array stages, byParallelism;
     for (const HLSStageEstimate &stage : estimate.stages)
       stages.push_back(llvm::json::Object{{"name", stage.name},
+                                          {"nest", stage.nest},
                                           {"cycles", stage.cycles},
                                           {"multipliers", stage.multipliers}});
     for (const auto &[parallelism, cost] : estimate.byParallelism)
       byParallelism.push_back(llvm::json::Object{{"parallelism", parallelism},
                                                  {"cycles", cost.first},
                                                  {"multipliers", cost.second}});
+    llvm::json::Array buffers;
+    for (const auto &[layer, bytes] : estimate.layerBufferBytes)
+      buffers.push_back(llvm::json::Object{{"name", layer}, {"bytes", bytes}});
     functions.push_back(
         llvm::json::Object{{"function", estimate.function},
+                           {"buffers_by_layer", std::move(buffers)},
                            {"cycles", estimate.cycles},
                            {"buffer_bytes", estimate.bufferBytes},
                            {"multipliers", estimate.multipliers},

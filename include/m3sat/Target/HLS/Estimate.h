@@ -21,7 +21,10 @@ namespace m3sat {
 
 /// Cost of one loop nest (or of the straight-line code between them).
 struct HLSStageEstimate {
+  /// The layer (ONNX node) the nest computes, "" when unknown.
   std::string name;
+  /// 1-based index of the loop nest in the function (0: straight-line code).
+  unsigned nest = 0;
   /// Cycles at parallelism 1, and multipliers instantiated.
   int64_t cycles = 0;
   int64_t multipliers = 0;
@@ -47,6 +50,10 @@ struct HLSEstimate {
   /// Cycles and multipliers at parallelism 1, 2, 4, 8, 16.
   std::vector<std::pair<int64_t, std::pair<int64_t, int64_t>>> byParallelism;
   std::vector<HLSStageEstimate> stages;
+  /// On-chip buffer bytes by the layer (ONNX node) that allocates them, in
+  /// order of allocation ("" for buffers of no known layer and for
+  /// constant tables).
+  std::vector<std::pair<std::string, int64_t>> layerBufferBytes;
 };
 
 /// Estimates `top`; fails (after a diagnostic) when a loop has no bound.
