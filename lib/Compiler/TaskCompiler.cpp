@@ -330,6 +330,9 @@ LogicalResult m3sat::compileModel(MLIRContext &context,
   // evaluate now; constant routing then folds to static expert sets.
   specialize.addPass(createJitEvalConstants());
   specialize.addPass(createCanonicalizerPass());
+  // (x || t) W with a constant task embedding t: x W_x plus a bias, which
+  // the second evaluation below folds.
+  specialize.addNestedPass<func::FuncOp>(createSplitConcatMatmul());
   // Routing that is still per token: profiled, or pruned by a profile.
   if (options.exposeRouting)
     specialize.addNestedPass<func::FuncOp>(createExposeRouting());

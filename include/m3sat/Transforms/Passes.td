@@ -79,6 +79,28 @@ def GroupTasks : Pass<"m3sat-group-tasks", "::mlir::ModuleOp"> {
   }];
 }
 
+def SplitConcatMatmul : Pass<"m3sat-split-concat-matmul",
+                              "::mlir::func::FuncOp"> {
+  let summary = "Split a matmul of concatenated features where a part is "
+                "constant";
+  let description = [{
+    Task-conditioned gates (M3ViT) concatenate a task embedding t to every
+    token x and multiply by one weight: (x || t) W. Once the task is bound,
+    t is a constant, and (x || t) W = x W_x + t W_t, where W_x and W_t are
+    W's rows for x and for t. This pass rewrites `tosa.matmul` whose left
+    operand is a `tosa.concat` along the contraction dimension, with at
+    least one constant part, into one matmul per part (over the matching
+    row slice of the right operand) summed with `tosa.add`; compile-time
+    evaluation then folds the constant parts' products into a bias, and
+    the gate multiplies only x.
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect",
+                           "::mlir::tosa::TosaDialect"];
+  let statistics = [
+    Statistic<"numSplit", "num-split", "Matmuls of concatenations split">
+  ];
+}
+
 def PruneExperts : Pass<"m3sat-prune-experts", "::mlir::func::FuncOp"> {
   let summary = "Drop the weights of experts outside static expert sets";
   let description = [{
