@@ -207,8 +207,9 @@ bool m3sat::writeNpy(const std::string &path, const NpyArray &array,
   bool ok = std::fwrite(preamble, 1, 10, file) == 10 &&
             std::fwrite(header.data(), 1, header.size(), file) ==
                 header.size() &&
-            std::fwrite(array.data.data(), 1, array.data.size(), file) ==
-                array.data.size();
+            (array.data.empty() ||
+             std::fwrite(array.data.data(), 1, array.data.size(), file) ==
+                 array.data.size());
   ok = (std::fclose(file) == 0) && ok;
   if (!ok || std::rename(temporary.c_str(), path.c_str()) != 0) {
     error = path + ": cannot write: " + std::strerror(errno);

@@ -103,4 +103,20 @@ TEST(NpyTest, WriteThenReadRoundTrips) {
   EXPECT_EQ(back.data, array.data);
 }
 
+// A tensor with a zero dimension has a header and no data (the sanitizer
+// build checks that no null buffer reaches fwrite).
+TEST(NpyTest, ZeroSizeArrayRoundTrips) {
+  NpyArray array{"<i8", {2, 0}, {}};
+  std::string path = ::testing::TempDir() + "npy_empty_" +
+                     std::to_string(getpid()) + ".npy";
+  std::string error;
+  ASSERT_TRUE(writeNpy(path, array, error)) << error;
+  NpyArray back;
+  ASSERT_TRUE(readNpy(path, back, error)) << error;
+  std::remove(path.c_str());
+  EXPECT_EQ(back.descr, "<i8");
+  EXPECT_EQ(back.shape, array.shape);
+  EXPECT_TRUE(back.data.empty());
+}
+
 } // namespace

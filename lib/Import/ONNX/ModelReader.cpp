@@ -223,7 +223,8 @@ LogicalResult onnx_import::readTensorData(const onnx::TensorProto &tensor,
       return emitError(loc)
              << what << ": raw_data has " << tensor.raw_data().size()
              << " bytes but the tensor needs " << dest.size();
-    std::memcpy(dest.data(), tensor.raw_data().data(), dest.size());
+    if (!dest.empty())
+      std::memcpy(dest.data(), tensor.raw_data().data(), dest.size());
     return success();
   }
 
