@@ -88,17 +88,23 @@ TEST(NpyTest, RejectsMalformedFiles) {
   EXPECT_FALSE(parseNpy(huge.data(), huge.size(), "h", array, error));
 }
 
+/// Writes `array` to a temporary file and reads it back.
+NpyArray roundTrip(const NpyArray &array) {
+  std::string path = ::testing::TempDir() + "npy_test_" +
+                     std::to_string(getpid()) + ".npy";
+  std::string error;
+  NpyArray back;
+  EXPECT_TRUE(writeNpy(path, array, error)) << error;
+  EXPECT_TRUE(readNpy(path, back, error)) << error;
+  std::remove(path.c_str());
+  return back;
+}
+
 TEST(NpyTest, WriteThenReadRoundTrips) {
   NpyArray array{"<f4", {3, 2}, std::vector<uint8_t>(24)};
   float values[6] = {1, 2, 3, 4, 5, 6};
   std::memcpy(array.data.data(), values, 24);
-  std::string path = ::testing::TempDir() + "npy_test_" +
-                     std::to_string(getpid()) + ".npy";
-  std::string error;
-  ASSERT_TRUE(writeNpy(path, array, error)) << error;
-  NpyArray back;
-  ASSERT_TRUE(readNpy(path, back, error)) << error;
-  std::remove(path.c_str());
+  NpyArray back = roundTrip(array);
   EXPECT_EQ(back.shape, array.shape);
   EXPECT_EQ(back.data, array.data);
 }
@@ -106,16 +112,9 @@ TEST(NpyTest, WriteThenReadRoundTrips) {
 // A tensor with a zero dimension has a header and no data (the sanitizer
 // build checks that no null buffer reaches fwrite).
 TEST(NpyTest, ZeroSizeArrayRoundTrips) {
-  NpyArray array{"<i8", {2, 0}, {}};
-  std::string path = ::testing::TempDir() + "npy_empty_" +
-                     std::to_string(getpid()) + ".npy";
-  std::string error;
-  ASSERT_TRUE(writeNpy(path, array, error)) << error;
-  NpyArray back;
-  ASSERT_TRUE(readNpy(path, back, error)) << error;
-  std::remove(path.c_str());
+  NpyArray back = roundTrip(NpyArray{"<i8", {2, 0}, {}});
   EXPECT_EQ(back.descr, "<i8");
-  EXPECT_EQ(back.shape, array.shape);
+  EXPECT_EQ(back.shape, (std::vector<int64_t>{2, 0}));
   EXPECT_TRUE(back.data.empty());
 }
 
