@@ -132,8 +132,24 @@ struct PruneByProfilePass
         logits = &attention.getRouterLogitsMutable()[0];
         k = attention.getK();
       }
-      auto it = usage.find(task.getValue().str() + "/" + layer);
-      if (it == usage.end()) {
+      // A task group ("a+b", m3sat-group-tasks) uses its members' profiles
+      // together: a layer keeps what any member needs.
+      SmallVector<StringRef> members;
+      task.getValue().split(members, '+');
+      LayerUsage merged;
+      bool found = false;
+      for (StringRef member : members) {
+        auto entry = usage.find(member.str() + "/" + layer);
+        if (entry == usage.end())
+          continue;
+        const std::vector<double> &mass = entry->second.mass;
+        if (merged.mass.size() < mass.size())
+          merged.mass.resize(mass.size(), 0.0);
+        for (size_t e = 0; e < mass.size(); ++e)
+          merged.mass[e] += mass[e];
+        found = true;
+      }
+      if (!found) {
         op->emitWarning() << "profile " << profile << " has no usage for "
                           << "layer '" << layer << "' of task '"
                           << task.getValue() << "': all experts kept";
@@ -141,7 +157,7 @@ struct PruneByProfilePass
       }
       auto logitsType = cast<RankedTensorType>(logits->get().getType());
       int64_t numExperts = logitsType.getShape().back();
-      const std::vector<double> &mass = it->second.mass;
+      const std::vector<double> &mass = merged.mass;
       if (static_cast<int64_t>(mass.size()) != numExperts) {
         op->emitError() << "profile " << profile << ": layer '" << layer
                         << "' has " << mass.size() << " experts, the model "

@@ -189,16 +189,26 @@ std::string reportDeviation(const std::string &outDir,
     int64_t count = 0;
     size_t used = 0;
     for (const ProfileSample &sample : samples) {
-      auto refs = sample.references.find(task);
-      if (refs == sample.references.end())
+      // A task group ("a+b") is checked against its members' references.
+      std::map<std::string, std::string> groupRefs;
+      llvm::SmallVector<llvm::StringRef> members;
+      llvm::StringRef(task).split(members, '+');
+      for (llvm::StringRef member : members) {
+        auto memberRefs = sample.references.find(member.str());
+        if (memberRefs != sample.references.end())
+          groupRefs.insert(memberRefs->second.begin(),
+                           memberRefs->second.end());
+      }
+      if (groupRefs.empty())
         continue;
+      auto refs = std::make_pair(task, groupRefs);
       if (!loaded->setInputs(sample.inputs, /*ignoreExtra=*/true, error) ||
           !loaded->run(error))
         return error;
       ++used;
       for (size_t i = 0; i < loaded->outputs().size(); ++i) {
-        auto ref = refs->second.find(loaded->outputs()[i].name);
-        if (ref == refs->second.end())
+        auto ref = refs.second.find(loaded->outputs()[i].name);
+        if (ref == refs.second.end())
           continue;
         NpyArray want;
         if (!readNpy(ref->second, want, error))
