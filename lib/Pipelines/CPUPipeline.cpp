@@ -74,7 +74,7 @@ void m3sat::buildCPUPipeline(OpPassManager &pm,
   // Matrix products go to the runtime's SGEMM (after deallocation is
   // placed: the call reads the buffers through plain pointers).
   if (options.blas)
-    pm.addNestedPass<func::FuncOp>(createContractionsToBLAS());
+    pm.addPass(createContractionsToBLAS());
 
   // Loops, then everything to the LLVM dialect (erf and friends via libm).
   pm.addNestedPass<func::FuncOp>(createCopyToLinalg());

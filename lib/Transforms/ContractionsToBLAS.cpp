@@ -56,9 +56,8 @@ struct ContractionsToBLASPass
   using Base::Base;
 
   void runOnOperation() override {
-    func::FuncOp func = getOperation();
     SmallVector<linalg::LinalgOp> candidates;
-    func.walk([&](linalg::LinalgOp op) {
+    getOperation().walk([&](linalg::LinalgOp op) {
       if (op.hasPureBufferSemantics() && op.getNumDpsInputs() == 2 &&
           op.getNumDpsInits() == 1 && linalg::isaContractionOpInterface(op))
         candidates.push_back(op);

@@ -240,7 +240,7 @@ def FuseElementwise : Pass<"m3sat-fuse-elementwise", "::mlir::func::FuncOp"> {
 }
 
 def ContractionsToBLAS : Pass<"m3sat-contractions-to-blas",
-                               "::mlir::func::FuncOp"> {
+                               "::mlir::ModuleOp"> {
   let summary = "Run f32 matrix products through an SGEMM kernel";
   let description = [{
     On buffers (after bufferization): every `linalg` op that is an f32
@@ -252,7 +252,8 @@ def ContractionsToBLAS : Pass<"m3sat-contractions-to-blas",
     batch and any further dimensions become `scf.for` loops around the call.
     Each matrix needs unit stride along one of its two dimensions (known at
     compile time); leading dimensions may be dynamic. Contractions that do
-    not fit stay as they are.
+    not fit stay as they are. A module pass: it declares `m3sat_sgemm` in
+    the module, which function passes running in parallel must not do.
   }];
   let options = [
     Option<"minFlops", "min-flops", "int64_t", /*default=*/"4096",
