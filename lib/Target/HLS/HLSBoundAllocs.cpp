@@ -7,10 +7,8 @@
 
 #include "m3sat/Target/HLS/Passes.h"
 
-#include "mlir/Analysis/DataFlow/ConstantPropagationAnalysis.h"
-#include "mlir/Analysis/DataFlow/DeadCodeAnalysis.h"
-#include "mlir/Analysis/DataFlow/IntegerRangeAnalysis.h"
-#include "mlir/Analysis/DataFlowFramework.h"
+#include "IntegerRanges.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Builders.h"
 
@@ -37,10 +35,7 @@ struct HLSBoundAllocs : public m3sat::impl::HLSBoundAllocsBase<HLSBoundAllocs> {
       return;
 
     DataFlowSolver solver;
-    solver.load<dataflow::DeadCodeAnalysis>();
-    solver.load<dataflow::SparseConstantPropagation>();
-    solver.load<dataflow::IntegerRangeAnalysis>();
-    if (failed(solver.initializeAndRun(getOperation())))
+    if (failed(m3sat::runIntegerRanges(solver, getOperation())))
       return signalPassFailure();
 
     for (Operation *op : allocs)
@@ -76,12 +71,12 @@ struct HLSBoundAllocs : public m3sat::impl::HLSBoundAllocsBase<HLSBoundAllocs> {
         continue;
       }
       Value size = sizes[next++];
-      auto *lattice =
-          solver.lookupState<dataflow::IntegerValueRangeLattice>(size);
-      if (!lattice || lattice->getValue().isUninitialized())
+      std::optional<ConstantIntRanges> range =
+          m3sat::integerRange(solver, size);
+      if (!range)
         return op->emitOpError("has a dynamic size without a known upper "
                                "bound; HLS C++ arrays need one");
-      const APInt &max = lattice->getValue().getValue().smax();
+      const APInt &max = range->smax();
       if (max.isNegative() || max.getSignificantBits() > 32)
         return op->emitOpError("has a dynamic size without a known upper "
                                "bound below 2^31; HLS C++ arrays need one");

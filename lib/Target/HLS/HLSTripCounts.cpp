@@ -7,10 +7,8 @@
 
 #include "m3sat/Target/HLS/Passes.h"
 
-#include "mlir/Analysis/DataFlow/ConstantPropagationAnalysis.h"
-#include "mlir/Analysis/DataFlow/DeadCodeAnalysis.h"
-#include "mlir/Analysis/DataFlow/IntegerRangeAnalysis.h"
-#include "mlir/Analysis/DataFlowFramework.h"
+#include "IntegerRanges.h"
+
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Matchers.h"
 
@@ -36,17 +34,10 @@ struct HLSTripCounts : public m3sat::impl::HLSTripCountsBase<HLSTripCounts> {
       return;
 
     DataFlowSolver solver;
-    solver.load<dataflow::DeadCodeAnalysis>();
-    solver.load<dataflow::SparseConstantPropagation>();
-    solver.load<dataflow::IntegerRangeAnalysis>();
-    if (failed(solver.initializeAndRun(getOperation())))
+    if (failed(m3sat::runIntegerRanges(solver, getOperation())))
       return signalPassFailure();
-    auto range = [&](Value value) -> std::optional<ConstantIntRanges> {
-      auto *lattice =
-          solver.lookupState<dataflow::IntegerValueRangeLattice>(value);
-      if (!lattice || lattice->getValue().isUninitialized())
-        return std::nullopt;
-      return lattice->getValue().getValue();
+    auto range = [&](Value value) {
+      return m3sat::integerRange(solver, value);
     };
 
     Builder builder(&getContext());
