@@ -52,6 +52,13 @@ void m3sat::buildHLSPipeline(OpPassManager &pm,
   pm.addPass(arith::createArithExpandOpsPass());
   pm.addPass(createCanonicalizerPass());
 
+  // Token-routed expert loops: a queue of the experts with tokens, each
+  // expert's weights streamed into a ping-pong buffer while the previous
+  // one computes.
+  pm.addPass(createHLSExpertSchedule());
+  // Temporaries of one type with disjoint live ranges share an array.
+  pm.addNestedPass<func::FuncOp>(createHLSShareBuffers());
+
   // Pragmas for the emitter.
   HLSAnnotateLoopsOptions annotate;
   annotate.initiationInterval = options.initiationInterval;

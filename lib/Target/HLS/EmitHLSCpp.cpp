@@ -185,9 +185,18 @@ SmallVector<std::string> portNames(func::FuncOp func) {
   return names;
 }
 
-/// Whether a memref argument is only read (it can be declared const).
+/// Whether a memref argument is only read (it can be declared const):
+/// loaded from, or passed to callees that only read it.
 bool isReadOnly(BlockArgument arg) {
-  return llvm::none_of(arg.getUsers(), [&](Operation *user) {
+  return llvm::none_of(arg.getUses(), [&](OpOperand &use) {
+    Operation *user = use.getOwner();
+    if (auto call = dyn_cast<func::CallOp>(user)) {
+      auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
+          call, call.getCalleeAttr());
+      return !callee || callee.isExternal() ||
+             callee == arg.getOwner()->getParentOp() ||
+             !isReadOnly(callee.getArgument(use.getOperandNumber()));
+    }
     if (auto store = dyn_cast<memref::StoreOp>(user))
       return store.getMemRef() == arg;
     return !isa<memref::LoadOp>(user);
@@ -277,6 +286,12 @@ private:
   LogicalResult emitCall(func::CallOp call);
   LogicalResult emitReturn(func::ReturnOp ret);
 
+  // Weights.
+  bool isWeightMemref(Value memref);
+  bool isWeightOperand(memref::LoadOp load);
+  void inferCalleeWeights(ArrayRef<func::FuncOp> tops,
+                          ArrayRef<Operation *> callees);
+
   /// `const T name = expr;` for `result`.
   LogicalResult assign(Value result, const std::string &expr, Operation *op);
   std::string fresh(StringRef prefix);
@@ -294,8 +309,53 @@ private:
   llvm::StringSet<> fileNames;
   /// C++ names of globals and functions by symbol.
   llvm::StringMap<std::string> symbolNames;
+  /// For each callee, which arguments every call passes a weight array
+  /// (they have the weight element type).
+  DenseMap<Operation *, SmallVector<bool>> calleeWeights;
   unsigned counter = 0;
 };
+
+bool HLSCppEmitter::isWeightMemref(Value memref) {
+  if (auto arg = dyn_cast<BlockArgument>(memref)) {
+    auto func = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp());
+    if (!func || arg.getOwner() != &func.getBody().front())
+      return false;
+    if (func.getArgAttr(arg.getArgNumber(), kHLSWeightAttr))
+      return true;
+    auto it = calleeWeights.find(func);
+    return it != calleeWeights.end() && it->second[arg.getArgNumber()];
+  }
+  // A ping-pong buffer holds the slices of a weight argument.
+  Operation *def = memref.getDefiningOp();
+  auto source =
+      def ? def->getAttrOfType<IntegerAttr>(kHLSStreamOfAttr) : IntegerAttr();
+  auto func = def ? def->getParentOfType<func::FuncOp>() : func::FuncOp();
+  if (!source || !func || source.getInt() < 0 ||
+      source.getInt() >= func.getNumArguments())
+    return false;
+  return isWeightMemref(func.getArgument(source.getInt()));
+}
+
+void HLSCppEmitter::inferCalleeWeights(ArrayRef<func::FuncOp> tops,
+                                       ArrayRef<Operation *> callees) {
+  // Callers first: tops, then callees from the last collected (callers
+  // are collected after their callees).
+  SmallVector<Operation *> callers(tops.begin(), tops.end());
+  callers.append(callees.rbegin(), callees.rend());
+  for (Operation *caller : callers)
+    caller->walk([&](func::CallOp call) {
+      auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
+          call, call.getCalleeAttr());
+      if (!callee)
+        return;
+      auto [it, first] = calleeWeights.try_emplace(
+          callee, SmallVector<bool>(callee.getNumArguments(), true));
+      for (auto [i, operand] : llvm::enumerate(call.getOperands()))
+        if (!isa<MemRefType>(operand.getType()) || !isWeightMemref(operand))
+          it->second[i] = false;
+      (void)first;
+    });
+}
 
 FailureOr<std::string> HLSCppEmitter::scalarType(Type type, Operation *user) {
   if (type.isF32())
@@ -414,7 +474,9 @@ FailureOr<std::string> HLSCppEmitter::signature(func::FuncOp func) {
       text += ", ";
     Type argType = func.getArgument(i).getType();
     if (auto memref = dyn_cast<MemRefType>(argType)) {
-      bool weight = static_cast<bool>(func.getArgAttr(i, kHLSWeightAttr));
+      bool weight = isWeightMemref(func.getArgument(i));
+      if (func.isExternal())
+        weight = static_cast<bool>(func.getArgAttr(i, kHLSWeightAttr));
       FailureOr<std::string> element = elementType(memref, weight, func);
       FailureOr<std::string> dims = arrayDims(memref, func);
       if (failed(element) || failed(dims))
@@ -573,6 +635,10 @@ LogicalResult HLSCppEmitter::emitFunction(func::FuncOp func, bool top) {
     os << "#pragma HLS INTERFACE s_axilite port=return\n";
     os << "#endif\n";
   }
+  // Calls that run as concurrent tasks (an expert step: the next expert's
+  // weights load while the current one computes).
+  if (func->hasAttr(kHLSDataflowAttr))
+    os << "#ifdef __SYNTHESIS__\n#pragma HLS DATAFLOW\n#endif\n";
   // Arguments nobody reads would make g++ -Wextra warn.
   for (unsigned i = 0; i < func.getNumArguments(); ++i)
     if (func.getArgument(i).use_empty())
@@ -721,19 +787,20 @@ LogicalResult HLSCppEmitter::emitIf(scf::IfOp ifOp) {
   return success();
 }
 
-/// Whether `load` reads an f32 weight port and only feeds multiplications:
-/// the value then keeps the (narrower) weight type, so that a fixed-point
-/// build multiplies weights at their own width.
-static bool isWeightOperand(memref::LoadOp load) {
-  auto arg = dyn_cast<BlockArgument>(load.getMemRef());
-  if (!arg || !load.getType().isF32())
+/// Whether `load` reads an f32 weight array and only feeds multiplications
+/// or copies into weight arrays: the value then keeps the (narrower) weight
+/// type, so that a fixed-point build multiplies weights at their own width.
+bool HLSCppEmitter::isWeightOperand(memref::LoadOp load) {
+  if (!load.getType().isF32() || !isWeightMemref(load.getMemRef()))
     return false;
-  auto func = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp());
-  if (!func || !func.getArgAttr(arg.getArgNumber(), kHLSWeightAttr))
-    return false;
-  return !load.getResult().use_empty() &&
-         llvm::all_of(load.getResult().getUsers(),
-                      [](Operation *user) { return isa<arith::MulFOp>(user); });
+  Value value = load.getResult();
+  return !value.use_empty() &&
+         llvm::all_of(value.getUsers(), [&](Operation *user) {
+           if (auto store = dyn_cast<memref::StoreOp>(user))
+             return store.getValueToStore() == value &&
+                    isWeightMemref(store.getMemRef());
+           return isa<arith::MulFOp>(user);
+         });
 }
 
 LogicalResult HLSCppEmitter::emitLoad(memref::LoadOp load) {
@@ -753,7 +820,8 @@ LogicalResult HLSCppEmitter::emitStore(memref::StoreOp store) {
 }
 
 LogicalResult HLSCppEmitter::emitAlloc(Operation *op, MemRefType type) {
-  FailureOr<std::string> element = elementType(type, false, op);
+  FailureOr<std::string> element =
+      elementType(type, isWeightMemref(op->getResult(0)), op);
   FailureOr<std::string> dims = arrayDims(type, op);
   if (failed(element) || failed(dims))
     return failure();
@@ -1041,6 +1109,7 @@ LogicalResult HLSCppEmitter::emitFile(ModuleOp module,
       return failure();
   for (func::FuncOp top : tops)
     callees.remove(top);
+  inferCalleeWeights(tops, callees.getArrayRef());
 
   // File-scope names: top functions keep their (sanitized) symbol names;
   // callees and globals (always prefixed) avoid every port name, which

@@ -57,9 +57,64 @@ struct Cost {
   int64_t dividers = 0;
 };
 
+/// Whether `value` changes from one iteration of `loop` to the next: it is
+/// the induction variable or an iteration argument, or an op inside the
+/// loop computes it from such values (or loads it).
+bool variesIn(Value value, scf::ForOp loop, DenseMap<Value, bool> &memo) {
+  if (auto it = memo.find(value); it != memo.end())
+    return it->second;
+  bool varies = false;
+  if (auto arg = dyn_cast<BlockArgument>(value)) {
+    varies = loop->isAncestor(arg.getOwner()->getParentOp());
+  } else if (Operation *def = value.getDefiningOp();
+             loop->isProperAncestor(def)) {
+    varies = isa<memref::LoadOp>(def) || def->getNumRegions() != 0 ||
+             llvm::any_of(def->getOperands(), [&](Value operand) {
+               return variesIn(operand, loop, memo);
+             });
+  }
+  memo[value] = varies;
+  return varies;
+}
+
+/// Whether pipelined `loop` carries a float accumulation from one iteration
+/// to the next: an iteration argument yielded as itself plus (or minus)
+/// something, or a store of `M[idx] + x` to `M[idx]` with `idx` the same in
+/// every iteration (a reduction into a buffer element). The next addition
+/// then waits for the previous one: the loop's II is the adder's latency.
+bool carriesFloatAccumulation(scf::ForOp loop) {
+  auto accumulates = [](Value value, function_ref<bool(Value)> isCarried) {
+    Operation *def = value.getDefiningOp();
+    return isa_and_nonnull<arith::AddFOp, arith::SubFOp>(def) &&
+           llvm::any_of(def->getOperands(), isCarried);
+  };
+  auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
+  for (auto [iterArg, yielded] :
+       llvm::zip(loop.getRegionIterArgs(), yield.getOperands()))
+    if (isa<FloatType>(iterArg.getType()) &&
+        accumulates(yielded, [&](Value v) { return v == iterArg; }))
+      return true;
+  DenseMap<Value, bool> memo;
+  WalkResult result = loop.getBody()->walk([&](memref::StoreOp store) {
+    if (!isa<FloatType>(store.getValueToStore().getType()) ||
+        llvm::any_of(store.getIndices(),
+                     [&](Value index) { return variesIn(index, loop, memo); }))
+      return WalkResult::advance();
+    if (accumulates(store.getValueToStore(), [&](Value v) {
+          auto load = v.getDefiningOp<memref::LoadOp>();
+          return load && load.getMemRef() == store.getMemRef() &&
+                 load.getIndices() == store.getIndices();
+        }))
+      return WalkResult::interrupt();
+    return WalkResult::advance();
+  });
+  return result.wasInterrupted();
+}
+
 class Estimator {
 public:
-  explicit Estimator(int64_t parallelism) : parallelism(parallelism) {}
+  Estimator(int64_t parallelism, int64_t accumulationII)
+      : parallelism(parallelism), accumulationII(accumulationII) {}
 
   /// Cost of running `block` once; `unroll` is how many copies of each
   /// arithmetic unit the enclosing (pipelined, unrolled) loop makes.
@@ -87,7 +142,9 @@ public:
     if (auto loop = dyn_cast<scf::ForOp>(op))
       return forLoop(loop, unroll);
     if (auto ifOp = dyn_cast<scf::IfOp>(op)) {
-      // The longer branch; both branches' units exist.
+      // The longer branch; both branches' units exist, unless the branches
+      // call the same functions (the ping-pong sides of an expert step).
+      bool shared = ifOp->hasAttr(kHLSSharedBranchesAttr);
       for (Region *region : {&ifOp.getThenRegion(), &ifOp.getElseRegion()}) {
         if (region->empty())
           continue;
@@ -95,8 +152,13 @@ public:
         if (failed(branch))
           return failure();
         cost.cycles = std::max(cost.cycles, branch->cycles);
-        cost.multipliers += branch->multipliers;
-        cost.dividers += branch->dividers;
+        if (shared) {
+          cost.multipliers = std::max(cost.multipliers, branch->multipliers);
+          cost.dividers = std::max(cost.dividers, branch->dividers);
+        } else {
+          cost.multipliers += branch->multipliers;
+          cost.dividers += branch->dividers;
+        }
       }
       return cost;
     }
@@ -106,7 +168,19 @@ public:
       if (!callee || callee.isExternal() || !callee.getBody().hasOneBlock())
         return call.emitOpError("calls a function without a single-block "
                                 "body; the HLS estimate needs one");
-      return block(callee.getBody().front(), unroll);
+      if (!callee->hasAttr(kHLSDataflowAttr))
+        return block(callee.getBody().front(), unroll);
+      // DATAFLOW: its tasks run at the same time; the longest counts.
+      for (Operation &task : callee.getBody().front()) {
+        bool isStraight = false;
+        FailureOr<Cost> taskCost = this->op(task, unroll, isStraight);
+        if (failed(taskCost))
+          return failure();
+        cost.cycles = std::max(cost.cycles, taskCost->cycles);
+        cost.multipliers += taskCost->multipliers;
+        cost.dividers += taskCost->dividers;
+      }
+      return cost;
     }
     if (isa<arith::MulFOp, math::FmaOp>(op) ||
         (isa<arith::MulIOp>(op) && !isConstant(op.getOperand(0)) &&
@@ -125,6 +199,8 @@ public:
 
   /// Loops with bounds only known at run time, counted at an upper bound.
   int64_t boundedLoops = 0;
+  /// Pipelined loops counted at the accumulation II.
+  int64_t accumulationLoops = 0;
 
 private:
   static void add(Cost &into, const Cost &cost) {
@@ -162,7 +238,12 @@ private:
       if (failed(body))
         return failure();
       int64_t groups = (trip + parallelism - 1) / parallelism;
-      return Cost{groups * ii.getInt(), body->multipliers, body->dividers};
+      int64_t interval = ii.getInt();
+      if (accumulationII > interval && carriesFloatAccumulation(loop)) {
+        interval = accumulationII;
+        ++accumulationLoops;
+      }
+      return Cost{groups * interval, body->multipliers, body->dividers};
     }
     FailureOr<Cost> body = block(*loop.getBody(), unroll);
     if (failed(body))
@@ -171,17 +252,22 @@ private:
   }
 
   int64_t parallelism;
+  int64_t accumulationII;
 };
 
 int64_t bufferBytes(MemRefType type) {
   if (!type.hasStaticShape())
     return 0;
+  // index is emitted as int.
+  if (type.getElementType().isIndex())
+    return type.getNumElements() * 4;
   return type.getNumElements() * ((type.getElementTypeBitWidth() + 7) / 8);
 }
 
 } // namespace
 
-FailureOr<HLSEstimate> m3sat::estimateHLS(func::FuncOp top) {
+FailureOr<HLSEstimate> m3sat::estimateHLS(func::FuncOp top,
+                                          int64_t accumulationII) {
   HLSEstimate estimate;
   estimate.function = top.getSymName().str();
   if (!top.getBody().hasOneBlock())
@@ -199,22 +285,33 @@ FailureOr<HLSEstimate> m3sat::estimateHLS(func::FuncOp top) {
       estimate.layerBufferBytes.push_back({layer, 0});
     estimate.layerBufferBytes[it->second].second += bytes;
   };
-  top.walk([&](Operation *op) {
-    if (isa<memref::AllocOp, memref::AllocaOp>(op))
-      addBuffer(locationName(op->getLoc()),
-                bufferBytes(cast<MemRefType>(op->getResult(0).getType())));
-    if (auto get = dyn_cast<memref::GetGlobalOp>(op))
-      if (auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
-              op, get.getNameAttr());
-          global && globals.insert(global).second)
-        addBuffer("", bufferBytes(global.getType()));
-  });
+  // The top function and every function it calls (each once: its local
+  // arrays are static).
+  SmallVector<func::FuncOp> functions = {top};
+  llvm::SmallPtrSet<Operation *, 8> seen = {top};
+  for (size_t i = 0; i < functions.size(); ++i)
+    functions[i].walk([&](Operation *op) {
+      if (isa<memref::AllocOp, memref::AllocaOp>(op))
+        addBuffer(locationName(op->getLoc()),
+                  bufferBytes(cast<MemRefType>(op->getResult(0).getType())));
+      if (auto get = dyn_cast<memref::GetGlobalOp>(op))
+        if (auto global =
+                SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
+                    op, get.getNameAttr());
+            global && globals.insert(global).second)
+          addBuffer("", bufferBytes(global.getType()));
+      if (auto call = dyn_cast<func::CallOp>(op))
+        if (auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
+                op, call.getCalleeAttr());
+            callee && seen.insert(callee).second)
+          functions.push_back(callee);
+    });
 
   // Stages: each top-level loop nest (branch, call), then the
   // straight-line code between them as one more.
   Block &body = top.getBody().front();
   for (int64_t parallelism : kParallelisms) {
-    Estimator estimator(parallelism);
+    Estimator estimator(parallelism, accumulationII);
     Cost total;
     bool straightLine = false;
     unsigned nest = 0;
@@ -243,6 +340,8 @@ FailureOr<HLSEstimate> m3sat::estimateHLS(func::FuncOp top) {
       estimate.multipliers = total.multipliers;
       estimate.dividers = total.dividers;
       estimate.boundedLoops = estimator.boundedLoops;
+      estimate.accumulationLoops = estimator.accumulationLoops;
+      estimate.accumulationII = accumulationII;
     }
     estimate.byParallelism.push_back(
         {parallelism, {total.cycles, total.multipliers}});
@@ -300,6 +399,10 @@ std::string m3sat::formatHLSEstimates(ArrayRef<HLSEstimate> estimates) {
     if (estimate.boundedLoops)
       os << "; " << estimate.boundedLoops
          << " loops with run-time bounds counted at their upper bound";
+    if (estimate.accumulationLoops)
+      os << "\n  " << estimate.accumulationLoops
+         << " pipelined loops carry a float accumulation: II="
+         << estimate.accumulationII << " (the adder's latency)";
     os << "\n  by parallelism (P: cycles, multipliers):";
     for (const auto &[parallelism, cost] : estimate.byParallelism)
       os << "  " << parallelism << ": " << cost.first << ", " << cost.second;
@@ -332,6 +435,8 @@ llvm::json::Value m3sat::hlsEstimatesToJSON(ArrayRef<HLSEstimate> estimates) {
                            {"multipliers", estimate.multipliers},
                            {"dividers", estimate.dividers},
                            {"bounded_loops", estimate.boundedLoops},
+                           {"accumulation_loops", estimate.accumulationLoops},
+                           {"accumulation_ii", estimate.accumulationII},
                            {"by_parallelism", std::move(byParallelism)},
                            {"stages", std::move(stages)}});
   }

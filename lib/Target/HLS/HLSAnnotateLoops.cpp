@@ -33,7 +33,10 @@ struct HLSAnnotateLoops
       if (loop->hasAttr(m3sat::kHLSPipelineIIAttr))
         return;
       bool innermost = true;
-      loop.getBody()->walk([&](scf::ForOp) {
+      // A call may hold loops of its own (and calls are not pipelined).
+      loop.getBody()->walk([&](Operation *op) {
+        if (!isa<scf::ForOp, func::CallOp>(op))
+          return WalkResult::advance();
         innermost = false;
         return WalkResult::interrupt();
       });

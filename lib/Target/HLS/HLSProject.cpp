@@ -139,7 +139,8 @@ LogicalResult m3sat::writeHLSProject(ModuleOp module, ArrayRef<HLSTopDesc> tops,
     std::string testbench = emitHLSTestbench(top, error);
     if (testbench.empty())
       return module.emitError() << error;
-    FailureOr<HLSEstimate> estimate = estimateHLS(func);
+    FailureOr<HLSEstimate> estimate =
+        estimateHLS(func, numerics.fixed ? 1 : kHLSFloatAddLatency);
     if (failed(estimate))
       return failure();
     estimates.push_back(std::move(*estimate));

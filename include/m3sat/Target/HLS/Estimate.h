@@ -47,6 +47,11 @@ struct HLSEstimate {
   int64_t dividers = 0;
   /// Loops counted at an upper bound rather than an exact trip count.
   int64_t boundedLoops = 0;
+  /// Pipelined loops whose iterations carry a float accumulation (a
+  /// reduction into a scalar or a buffer element): they run at
+  /// `accumulationII`, not at the II requested.
+  int64_t accumulationLoops = 0;
+  int64_t accumulationII = 1;
   /// Cycles and multipliers at parallelism 1, 2, 4, 8, 16.
   std::vector<std::pair<int64_t, std::pair<int64_t, int64_t>>> byParallelism;
   std::vector<HLSStageEstimate> stages;
@@ -56,8 +61,17 @@ struct HLSEstimate {
   std::vector<std::pair<std::string, int64_t>> layerBufferBytes;
 };
 
+/// The latency in cycles of a float adder (Vitis HLS's f32 add at the
+/// 5 ns clock of run_hls.tcl): the II of a pipelined loop that accumulates
+/// in float, since each addition needs the previous sum. Fixed-point adds
+/// take one cycle.
+inline constexpr int64_t kHLSFloatAddLatency = 4;
+
 /// Estimates `top`; fails (after a diagnostic) when a loop has no bound.
-mlir::FailureOr<HLSEstimate> estimateHLS(mlir::func::FuncOp top);
+/// Pipelined loops that carry a float accumulation run at
+/// `accumulationII` (kHLSFloatAddLatency for float, 1 for fixed point).
+mlir::FailureOr<HLSEstimate> estimateHLS(mlir::func::FuncOp top,
+                                         int64_t accumulationII);
 
 /// The estimates as a text table.
 std::string formatHLSEstimates(llvm::ArrayRef<HLSEstimate> estimates);

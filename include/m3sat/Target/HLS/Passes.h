@@ -30,6 +30,21 @@ inline constexpr llvm::StringLiteral kHLSBundleAttr = "m3sat.hls.bundle";
 /// have the weight element type (`m3sat_weight_t`).
 inline constexpr llvm::StringLiteral kHLSWeightAttr = "m3sat.hls.weight";
 
+/// The attribute of a ping-pong buffer (`memref.alloc`): the index of the
+/// function argument whose expert slices it holds.
+inline constexpr llvm::StringLiteral kHLSStreamOfAttr = "m3sat.hls.stream_of";
+/// The unit attribute of the loop over an expert queue.
+inline constexpr llvm::StringLiteral kHLSExpertScheduleAttr =
+    "m3sat.hls.expert_schedule";
+/// The unit attribute of a function whose calls run as concurrent tasks
+/// (`#pragma HLS DATAFLOW`; the estimate counts its longest op).
+inline constexpr llvm::StringLiteral kHLSDataflowAttr = "m3sat.hls.dataflow";
+/// The unit attribute of an `scf.if` whose branches call the same
+/// functions with other arrays (the hardware is shared: the estimate counts
+/// its units once).
+inline constexpr llvm::StringLiteral kHLSSharedBranchesAttr =
+    "m3sat.hls.shared_branches";
+
 #define GEN_PASS_DECL
 #include "m3sat/Target/HLS/Passes.h.inc"
 

@@ -14,7 +14,7 @@ def HLSAnnotateLoops : Pass<"m3sat-hls-annotate-loops", "::mlir::func::FuncOp"> 
   let summary = "Mark innermost scf.for loops for pipelining";
   let description = [{
     Sets `m3sat.hls.pipeline_ii = <ii> : i64` on every `scf.for` that has
-    no loop nested inside it; the HLS C++ emitter prints it as
+    no loop and no call nested inside it; the HLS C++ emitter prints it as
     `#pragma HLS PIPELINE II=<ii>`. Loops that already carry the attribute
     keep it.
 
@@ -72,6 +72,78 @@ def HLSTripCounts : Pass<"m3sat-hls-trip-counts", "::mlir::func::FuncOp"> {
     at n. A loop without a proven bound is an error.
   }];
   let dependentDialects = ["::mlir::scf::SCFDialect"];
+}
+
+def HLSExpertSchedule : Pass<"m3sat-hls-expert-schedule", "::mlir::ModuleOp"> {
+  let summary = "Visit the non-empty experts of a token-routed layer one "
+                "after another, streaming each one's weights into a "
+                "ping-pong buffer while the previous one computes";
+  let description = [{
+    The schedule of the MoE accelerators (M3ViT, Edge-MoE) for token-routed
+    layers in expert-major form. An expert loop is a top-level
+    `scf.for %e = 0 to E` of a public function whose body reads arguments
+    of shape `E x ...` only at `[%e, ...]` (an expert's weights), and whose
+    loops all run from 0 to the same count computed in the body (the
+    expert's token queue, from the routing's group offsets); its other ops
+    are loads and pure ops, so an expert with no token does nothing.
+
+    Each such loop becomes:
+    1. a queue: the experts whose count is positive, in order;
+    2. two on-chip buffers per streamed weight (ping and pong: one
+       expert's slice, `memref.alloc` with `m3sat.hls.stream_of = <argument
+       index>`);
+    3. the first queued expert's weights loaded into ping, then a loop over
+       the queue (`m3sat.hls.expert_schedule`) whose step i calls
+       `<func>_<n>_expert_step`, a DATAFLOW function
+       (`m3sat.hls.dataflow`) of two tasks: `<func>_<n>_expert_load` loads
+       expert queue[i+1]'s weights (if there is one) into one buffer while
+       `<func>_<n>_expert_compute` (the loop body, outlined) runs expert
+       queue[i] from the other. Even steps compute from ping, odd ones from
+       pong (an `scf.if` with `m3sat.hls.shared_branches`: both branches
+       call the same step function).
+
+    The result is the same computation in the same order for every expert,
+    so C simulation matches the loop it replaces bit for bit.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
+  let statistics = [
+    Statistic<"numScheduled", "num-scheduled",
+              "Expert loops given the ping-pong schedule">
+  ];
+}
+
+def HLSShareBuffers : Pass<"m3sat-hls-share-buffers", "::mlir::func::FuncOp"> {
+  let summary = "Let temporaries with disjoint live ranges share one "
+                "on-chip array";
+  let description = [{
+    Every `memref.alloc` of a function body is an on-chip array of its own
+    in HLS C++. This pass computes each buffer's live range (from its
+    allocation to its last use, a use inside a loop nest counting at the
+    nest) and, in allocation order, gives a buffer the storage of an earlier
+    buffer of the same type (shape and element type) whose last use comes
+    before it is allocated: the later allocation goes and its uses take the
+    earlier one. Buffers with users other than loads, stores and calls, and
+    ping-pong weight buffers (`m3sat.hls.stream_of`), keep their own.
+
+    ```mlir
+    %a = memref.alloc() : memref<8xf32>
+    ... uses of %a ...
+    %b = memref.alloc() : memref<8xf32>   // after %a's last use
+    ... uses of %b ...
+    // becomes
+    %a = memref.alloc() : memref<8xf32>
+    ... uses of %a ...
+    ... the uses of %b, on %a ...
+    ```
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+  let statistics = [
+    Statistic<"numShared", "num-shared",
+              "Buffers that took the storage of an earlier one">
+  ];
 }
 
 #endif // M3SAT_TARGET_HLS_PASSES_TD
