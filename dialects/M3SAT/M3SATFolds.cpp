@@ -10,17 +10,26 @@
 #include "M3SAT/M3SATRouting.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 
 using namespace mlir;
 using namespace m3sat;
 
-/// Reads a constant float tensor as floats; fails for non-float or
-/// non-constant values.
-static FailureOr<SmallVector<float>> getConstantFloats(Value value) {
-  DenseFPElementsAttr attr;
-  if (!value || !matchPattern(value, m_Constant(&attr)))
+FailureOr<SmallVector<float>> m3sat::getConstantFloats(Value value) {
+  ElementsAttr elements;
+  if (!value || !matchPattern(value, m_Constant(&elements)))
+    return failure();
+  // Values that compile-time evaluation computed are f32 resource blobs.
+  if (auto blob = dyn_cast<DenseF32ResourceElementsAttr>(elements)) {
+    std::optional<ArrayRef<float>> data = blob.tryGetAsArrayRef();
+    if (!data)
+      return failure();
+    return SmallVector<float>(data->begin(), data->end());
+  }
+  auto attr = dyn_cast<DenseFPElementsAttr>(elements);
+  if (!attr)
     return failure();
   SmallVector<float> values;
   values.reserve(attr.getNumElements());
@@ -41,8 +50,7 @@ LogicalResult RouteOp::fold(FoldAdaptor adaptor,
   auto logits = dyn_cast_if_present<DenseFPElementsAttr>(adaptor.getLogits());
   auto indicesType = cast<RankedTensorType>(getIndices().getType());
   auto weightsType = cast<RankedTensorType>(getWeights().getType());
-  if (!logits || !indicesType.hasStaticShape() ||
-      !weightsType.hasStaticShape())
+  if (!logits || !indicesType.hasStaticShape() || !weightsType.hasStaticShape())
     return failure();
   FailureOr<SmallVector<float>> values = getConstantFloats(getLogits());
   if (failed(values))
@@ -83,8 +91,7 @@ static Value lookThroughTokenBroadcast(Value logits) {
   auto broadcast = logits.getDefiningOp<linalg::BroadcastOp>();
   if (!broadcast)
     return logits;
-  int64_t expertDim =
-      cast<RankedTensorType>(logits.getType()).getRank() - 1;
+  int64_t expertDim = cast<RankedTensorType>(logits.getType()).getRank() - 1;
   if (llvm::is_contained(broadcast.getDimensions(), expertDim))
     return logits;
   return broadcast.getInput();

@@ -19,4 +19,11 @@
 #define GET_OP_CLASSES
 #include "M3SAT/M3SATOps.h.inc"
 
+namespace m3sat {
+/// Reads a constant float tensor as floats (converted to f32); fails for
+/// non-float or non-constant values. Used by the routing folders and by
+/// the passes that route constant logits at compile time.
+mlir::FailureOr<llvm::SmallVector<float>> getConstantFloats(mlir::Value value);
+} // namespace m3sat
+
 #endif // M3SAT_DIALECT_M3SATOPS_H

@@ -333,6 +333,9 @@ LogicalResult m3sat::compileModel(MLIRContext &context,
   // (x || t) W with a constant task embedding t: x W_x plus a bias, which
   // the second evaluation below folds.
   specialize.addNestedPass<func::FuncOp>(createSplitConcatMatmul());
+  // Constant routing that differs between runs of tokens (per-modality
+  // gates): one static layer per run.
+  specialize.addNestedPass<func::FuncOp>(createSegmentStaticRouting());
   // Routing that is still per token: profiled, or pruned by a profile.
   if (options.exposeRouting)
     specialize.addNestedPass<func::FuncOp>(createExposeRouting());
