@@ -9,6 +9,8 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/Format.h"
 
@@ -21,8 +23,7 @@ int64_t bytesOf(Type type) {
   auto shaped = dyn_cast<ShapedType>(type);
   if (!shaped || !shaped.hasStaticShape())
     return 0;
-  return shaped.getNumElements() *
-         ((shaped.getElementTypeBitWidth() + 7) / 8);
+  return shaped.getNumElements() * ((shaped.getElementTypeBitWidth() + 7) / 8);
 }
 
 int64_t elementsOf(Type type) {
@@ -81,10 +82,9 @@ Cost m3sat::opCost(Operation *op) {
       llvm::TypeSwitch<Operation *, int64_t>(op)
           .Case<MoEFFNOp>([](MoEFFNOp ffn) {
             int64_t tokens = tokensOf(ffn.getInput());
-            int64_t d = dim(ffn.getInput(),
-                            cast<ShapedType>(ffn.getInput().getType())
-                                    .getRank() -
-                                1);
+            int64_t d =
+                dim(ffn.getInput(),
+                    cast<ShapedType>(ffn.getInput().getType()).getRank() - 1);
             int64_t h = dim(ffn.getFc1Weights(), 1);
             // Two matmuls, biases, the activation and the weighted sum.
             int64_t perExpert = 4 * d * h + h + d + h + 2 * d;
@@ -99,8 +99,8 @@ Cost m3sat::opCost(Operation *op) {
             // Shared K and V, then per token and head expert: q, scores,
             // softmax, context, output projection, weighted sum.
             int64_t shared = 2 * 2 * tokens * d * dh;
-            int64_t perExpert = 2 * d * dh + 2 * s * dh + 3 * s +
-                                2 * s * dh + 2 * dh * d + 2 * d;
+            int64_t perExpert = 2 * d * dh + 2 * s * dh + 3 * s + 2 * s * dh +
+                                2 * dh * d + 2 * d;
             return shared + tokens * expertsPerToken(attention) * perExpert +
                    routingFlops(attention, tokens);
           })
@@ -119,9 +119,8 @@ Cost m3sat::opCost(Operation *op) {
           .Default([](Operation *other) -> int64_t {
             // Elementwise and reductions: about one op per element, for
             // float results of compute dialects; data movement is free.
-            StringRef dialect = other->getDialect()
-                                    ? other->getDialect()->getNamespace()
-                                    : "";
+            StringRef dialect =
+                other->getDialect() ? other->getDialect()->getNamespace() : "";
             if (dialect != "tosa" && dialect != "arith" && dialect != "math")
               return 0;
             if (isa<arith::ConstantOp, tosa::ConstOp, tosa::ReshapeOp,
@@ -143,22 +142,28 @@ FunctionCost m3sat::functionCost(func::FuncOp func) {
   auto paramBytes = [&](Attribute value, Type type) -> int64_t {
     return seenParams.insert(value).second ? bytesOf(type) : 0;
   };
-  for (unsigned i = 0; i < func.getNumArguments(); ++i)
-    if (auto attrs = func.getArgAttrDict(i))
-      if (auto weight = attrs.getAs<ElementsAttr>("m3sat.weight"))
-        result.total.paramBytes +=
-            paramBytes(weight, func.getArgumentTypes()[i]);
+  // Weight arguments (outlined parameters) count for the ops that read them.
+  auto weightOf = [&](Value value) -> ElementsAttr {
+    auto argument = dyn_cast<BlockArgument>(value);
+    if (!argument || argument.getOwner()->getParentOp() != func)
+      return {};
+    auto attrs = func.getArgAttrDict(argument.getArgNumber());
+    return attrs ? attrs.getAs<ElementsAttr>("m3sat.weight") : ElementsAttr();
+  };
 
   func.walk([&](Operation *op) {
     if (op == func || op->getParentOfType<linalg::LinalgOp>())
       return;
     Cost cost = opCost(op);
-    // The constants an op reads directly count as its parameters.
-    for (Value operand : op->getOperands())
-      if (auto constant = operand.getDefiningOp<arith::ConstantOp>())
-        if (isa<ShapedType>(constant.getType()))
-          cost.paramBytes +=
-              paramBytes(constant.getValue(), constant.getType());
+    // The constants and weights an op reads directly count as its
+    // parameters.
+    for (Value operand : op->getOperands()) {
+      auto constant = operand.getDefiningOp<arith::ConstantOp>();
+      if (constant && isa<ShapedType>(constant.getType()))
+        cost.paramBytes += paramBytes(constant.getValue(), constant.getType());
+      else if (ElementsAttr weight = weightOf(operand))
+        cost.paramBytes += paramBytes(weight, operand.getType());
+    }
     // Constants are parameters; tensor.empty writes nothing.
     if (isa<arith::ConstantOp, tensor::EmptyOp>(op))
       cost.activationBytes = 0;
@@ -170,24 +175,26 @@ FunctionCost m3sat::functionCost(func::FuncOp func) {
     std::string name = op->getName().getStringRef().str();
     if (auto named = dyn_cast<NameLoc>(op->getLoc()))
       name = named.getName().str();
-    result.layers.push_back(
-        {name, op->getName().getStringRef().str(), cost});
+    result.layers.push_back({name, op->getName().getStringRef().str(), cost});
   });
+  // Weights no op reads still take bytes in the bundle.
+  for (unsigned i = 0; i < func.getNumArguments(); ++i)
+    if (ElementsAttr weight = weightOf(func.getArgument(i)))
+      result.total.paramBytes += paramBytes(weight, func.getArgumentTypes()[i]);
   return result;
 }
 
 void m3sat::printCostTable(llvm::raw_ostream &os, StringRef title,
                            const FunctionCost &cost) {
   os << title << "\n";
-  os << llvm::format("  %-40s %-22s %14s %14s %14s\n", "layer", "op",
-                     "FLOPs", "param bytes", "act bytes");
+  os << llvm::format("  %-40s %-22s %14s %14s %14s\n", "layer", "op", "FLOPs",
+                     "param bytes", "act bytes");
   for (const LayerCost &layer : cost.layers)
-    os << llvm::format("  %-40s %-22s %14lld %14lld %14lld\n",
-                       layer.name.substr(0, 40).c_str(),
-                       layer.op.substr(0, 22).c_str(),
-                       (long long)layer.cost.flops,
-                       (long long)layer.cost.paramBytes,
-                       (long long)layer.cost.activationBytes);
+    os << llvm::format(
+        "  %-40s %-22s %14lld %14lld %14lld\n",
+        layer.name.substr(0, 40).c_str(), layer.op.substr(0, 22).c_str(),
+        (long long)layer.cost.flops, (long long)layer.cost.paramBytes,
+        (long long)layer.cost.activationBytes);
   os << llvm::format("  %-40s %-22s %14lld %14lld %14lld\n", "total", "",
                      (long long)cost.total.flops,
                      (long long)cost.total.paramBytes,
@@ -197,14 +204,85 @@ void m3sat::printCostTable(llvm::raw_ostream &os, StringRef title,
 llvm::json::Value m3sat::costToJSON(const FunctionCost &cost) {
   llvm::json::Array layers;
   for (const LayerCost &layer : cost.layers)
-    layers.push_back(llvm::json::Object{
-        {"name", layer.name},
-        {"op", layer.op},
-        {"flops", layer.cost.flops},
-        {"param_bytes", layer.cost.paramBytes},
-        {"activation_bytes", layer.cost.activationBytes}});
+    layers.push_back(
+        llvm::json::Object{{"name", layer.name},
+                           {"op", layer.op},
+                           {"flops", layer.cost.flops},
+                           {"param_bytes", layer.cost.paramBytes},
+                           {"activation_bytes", layer.cost.activationBytes}});
+  llvm::json::Array scopes;
+  for (auto &[scope, scopeCost] : costByScope(cost))
+    scopes.push_back(
+        llvm::json::Object{{"name", scope},
+                           {"flops", scopeCost.flops},
+                           {"param_bytes", scopeCost.paramBytes},
+                           {"activation_bytes", scopeCost.activationBytes}});
   return llvm::json::Object{{"flops", cost.total.flops},
                             {"param_bytes", cost.total.paramBytes},
                             {"activation_bytes", cost.total.activationBytes},
-                            {"layers", std::move(layers)}};
+                            {"layers", std::move(layers)},
+                            {"scopes", std::move(scopes)}};
+}
+
+std::string m3sat::layerScope(StringRef name) {
+  // ONNX node names from torch.onnx.export are module paths,
+  // "/encoder/blocks.0/attn/MatMul": the layer is the module.
+  size_t slash = name.rfind('/');
+  if (slash == StringRef::npos || slash == 0)
+    return name.str();
+  return name.take_front(slash).str();
+}
+
+SmallVector<std::pair<std::string, Cost>>
+m3sat::costByScope(const FunctionCost &cost) {
+  SmallVector<std::pair<std::string, Cost>> scopes;
+  llvm::StringMap<size_t> index;
+  for (const LayerCost &layer : cost.layers) {
+    std::string scope = layerScope(layer.name);
+    auto [it, inserted] = index.try_emplace(scope, scopes.size());
+    if (inserted)
+      scopes.push_back({scope, Cost()});
+    scopes[it->second].second += layer.cost;
+  }
+  return scopes;
+}
+
+void m3sat::printLayerComparison(llvm::raw_ostream &os, StringRef task,
+                                 const FunctionCost &full,
+                                 const FunctionCost &specialized) {
+  SmallVector<std::pair<std::string, Cost>> before = costByScope(full);
+  SmallVector<std::pair<std::string, Cost>> after = costByScope(specialized);
+  llvm::StringMap<Cost> afterByScope;
+  for (auto &[scope, cost] : after)
+    afterByScope[scope] += cost;
+  // The full model's layers in its order, then layers only the specialized
+  // program has (split or renamed ones).
+  SmallVector<std::tuple<std::string, Cost, Cost>> rows;
+  llvm::StringSet<> seen;
+  for (auto &[scope, cost] : before) {
+    seen.insert(scope);
+    auto it = afterByScope.find(scope);
+    rows.push_back(
+        {scope, cost, it == afterByScope.end() ? Cost() : it->second});
+  }
+  for (auto &[scope, cost] : after)
+    if (!seen.contains(scope))
+      rows.push_back({scope, Cost(), cost});
+
+  os << "task " << task << ": per layer, full model -> specialized\n";
+  const char *format = "  %-44s %13s %13s %12s %12s %12s %12s\n";
+  os << llvm::format(format, "layer", "FLOPs full", "FLOPs task", "params full",
+                     "params task", "act full", "act task");
+  auto number = [](int64_t v) { return std::to_string(v); };
+  auto row = [&](StringRef name, const Cost &a, const Cost &b) {
+    std::string shown =
+        name.size() > 44 ? ("..." + name.take_back(41)).str() : name.str();
+    os << llvm::format(
+        format, shown.c_str(), number(a.flops).c_str(), number(b.flops).c_str(),
+        number(a.paramBytes).c_str(), number(b.paramBytes).c_str(),
+        number(a.activationBytes).c_str(), number(b.activationBytes).c_str());
+  };
+  for (auto &[scope, a, b] : rows)
+    row(scope, a, b);
+  row("total", full.total, specialized.total);
 }

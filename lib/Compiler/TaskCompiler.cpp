@@ -362,6 +362,8 @@ LogicalResult m3sat::compileModel(MLIRContext &context,
                               << ec.message();
 
   llvm::json::Object report;
+  std::string layerReportText;
+  llvm::raw_string_ostream layerReport(layerReportText);
   if (options.report) {
     llvm::json::Object tasks;
     llvm::outs() << llvm::format("%-28s %16s %16s %16s\n", "cost report",
@@ -384,6 +386,8 @@ LogicalResult m3sat::compileModel(MLIRContext &context,
       FunctionCost cost = functionCost(func);
       row(("task " + task.getValue()).str(), cost.total, fullCost.total);
       tasks[task.getValue()] = costToJSON(cost);
+      layerReport << "\n";
+      printLayerComparison(layerReport, task.getValue(), fullCost, cost);
     }
     report["model"] = costToJSON(fullCost);
     report["tasks"] = std::move(tasks);
@@ -502,7 +506,15 @@ LogicalResult m3sat::compileModel(MLIRContext &context,
       return emitError(fileLoc) << error;
     out->os() << llvm::formatv("{0:2}", llvm::json::Value(std::move(report)))
               << "\n";
+    auto text = openOutputFile(options.outDir + "/report.txt", &error);
+    if (!text)
+      return emitError(fileLoc) << error;
+    text->os() << "m3sat cost report: FLOPs, parameter bytes, activation "
+                  "bytes per layer\n"
+               << layerReportText;
     out->keep();
+    text->keep();
+    llvm::outs() << "per layer: " << options.outDir << "/report.txt\n";
   }
   return success();
 }

@@ -57,8 +57,26 @@ FunctionCost functionCost(mlir::func::FuncOp func);
 void printCostTable(llvm::raw_ostream &os, llvm::StringRef title,
                     const FunctionCost &cost);
 
+/// The layer an ONNX node belongs to: its name without the last path
+/// component ("/encoder/blocks.0/attn/MatMul" -> "/encoder/blocks.0/attn",
+/// the module that torch.onnx.export named it after); other names as is.
+std::string layerScope(llvm::StringRef name);
+
+/// `cost`'s layers summed per layer scope, in order of first appearance.
+llvm::SmallVector<std::pair<std::string, Cost>>
+costByScope(const FunctionCost &cost);
+
+/// Writes, per layer scope, the full model's cost beside `task`'s
+/// specialized cost (FLOPs, parameter and activation bytes), then the
+/// totals: the full model's layers in order (zero where specialization
+/// removed them), then layers only the specialized program has.
+void printLayerComparison(llvm::raw_ostream &os, llvm::StringRef task,
+                          const FunctionCost &full,
+                          const FunctionCost &specialized);
+
 /// `cost` as JSON: {"flops", "param_bytes", "activation_bytes",
-/// "layers": [{"name", "op", "flops", ...}]}.
+/// "layers": [{"name", "op", "flops", ...}] (per op),
+/// "scopes": [{"name", "flops", ...}] (per layer scope)}.
 llvm::json::Value costToJSON(const FunctionCost &cost);
 
 } // namespace m3sat
