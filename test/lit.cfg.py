@@ -27,3 +27,16 @@ config.substitutions.append(
      ",".join(os.path.join(llvm_lib_dir, lib) for lib in
               ("libmlir_c_runner_utils.so", "libmlir_runner_utils.so",
                "libomp.so"))))
+
+# GPU target: `ptxas` when the CUDA toolkit is installed, `cuda-driver` when
+# a CUDA driver can be loaded (GPU execution tests need it; the no-GPU
+# diagnostics test needs its absence).
+import ctypes
+import shutil
+if shutil.which("ptxas") or os.access("/usr/local/cuda/bin/ptxas", os.X_OK):
+    config.available_features.add("ptxas")
+try:
+    ctypes.CDLL("libcuda.so.1")
+    config.available_features.add("cuda-driver")
+except OSError:
+    pass

@@ -1,7 +1,8 @@
 //===- CPUPipeline.cpp - m3sat-cpu-pipeline -------------------------------===//
 //
 // The CPU pipeline, built from upstream passes and m3sat's lowering, and the
-// front half it shares with the HLS pipeline; registration of both.
+// front half it shares with the GPU and HLS pipelines; registration of all
+// three.
 //
 //===----------------------------------------------------------------------===//
 
@@ -130,4 +131,10 @@ void m3sat::registerPipelines() {
       "Lower tosa + m3sat programs on tensors to loops over static buffers "
       "(func, scf, memref, arith, math) for the HLS C++ emitter",
       buildHLSPipeline);
+  PassPipelineRegistration<GPUPipelineOptions>(
+      "m3sat-gpu-pipeline",
+      "Lower tosa + m3sat programs on tensors to NVVM kernels serialized for "
+      "an NVIDIA GPU (gpu.binary) and host code in the LLVM dialect that "
+      "launches them",
+      buildGPUPipeline);
 }

@@ -1,8 +1,9 @@
 //===- Pipelines.h - m3sat named pass pipelines -----------------*- C++ -*-===//
 //
 // The named pipelines that take imported (and specialized) m3sat programs to
-// a target: `m3sat-cpu-pipeline` and `m3sat-hls-pipeline`, which share
-// their front half (tensors to bufferized linalg with out-params).
+// a target: `m3sat-cpu-pipeline`, `m3sat-gpu-pipeline` and
+// `m3sat-hls-pipeline`, which share their front half (tensors to bufferized
+// linalg with out-params).
 //
 //===----------------------------------------------------------------------===//
 
@@ -52,6 +53,49 @@ void buildBufferizedLinalgPipeline(mlir::OpPassManager &pm, bool foldRouting);
 /// IR.
 void buildCPUPipeline(mlir::OpPassManager &pm,
                       const CPUPipelineOptions &options);
+
+/// Options of the GPU pipeline.
+struct GPUPipelineOptions
+    : public mlir::PassPipelineOptions<GPUPipelineOptions> {
+  Option<bool> foldRouting{
+      *this, "fold-routing",
+      llvm::cl::desc("Canonicalize first, so that routing with constant "
+                     "logits becomes a static expert set"),
+      llvm::cl::init(true)};
+  Option<std::string> chip{*this, "chip",
+                           llvm::cl::desc("NVIDIA architecture (sm_XX)"),
+                           llvm::cl::init("sm_90")};
+  Option<std::string> features{
+      *this, "features",
+      llvm::cl::desc("NVPTX features, e.g. +ptx80 (empty: the lowest PTX "
+                     "version the chip allows)"),
+      llvm::cl::init("")};
+  Option<unsigned> optLevel{*this, "opt-level",
+                            llvm::cl::desc("NVPTX optimization level"),
+                            llvm::cl::init(3)};
+  Option<int64_t> blockSize{*this, "block-size",
+                            llvm::cl::desc("Most threads in a block"),
+                            llvm::cl::init(256)};
+  Option<std::string> cudaPath{
+      *this, "cuda-path",
+      llvm::cl::desc("CUDA toolkit whose libdevice the kernels link (empty: "
+                     "$CUDA_HOME, else /usr/local/cuda)"),
+      llvm::cl::init("")};
+  Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("What the kernels become: isa (PTX), bin (cubin, "
+                     "needs ptxas) or fatbin"),
+      llvm::cl::init("isa")};
+};
+
+/// Builds the GPU pipeline: the shared front half, then linalg to parallel
+/// loops; sequential code into single-thread kernels; parallel loops tiled
+/// into blocks of threads and mapped to gpu.launch; host buffers into
+/// device memory; kernels outlined, lowered to NVVM and serialized for
+/// `chip`; host code to the LLVM dialect calling the `mgpu*` runtime
+/// functions, memrefs passed as bare pointers (host and kernels).
+void buildGPUPipeline(mlir::OpPassManager &pm,
+                      const GPUPipelineOptions &options);
 
 /// Options of the HLS pipeline.
 struct HLSPipelineOptions

@@ -1,0 +1,29 @@
+//===- Passes.h - GPU mapping passes ----------------------------*- C++ -*-===//
+//
+// Declarations and registration of the passes that map bufferized task
+// functions onto a GPU (generated from Passes.td).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef M3SAT_TARGET_GPU_PASSES_H
+#define M3SAT_TARGET_GPU_PASSES_H
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Pass/Pass.h"
+
+namespace m3sat {
+
+#define GEN_PASS_DECL
+#include "m3sat/Target/GPU/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "m3sat/Target/GPU/Passes.h.inc"
+
+} // namespace m3sat
+
+#endif // M3SAT_TARGET_GPU_PASSES_H

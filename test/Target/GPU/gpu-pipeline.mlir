@@ -1,0 +1,27 @@
+// RUN: m3sat-opt %s --m3sat-gpu-pipeline | FileCheck %s
+// RUN: m3sat-opt %s --m3sat-gpu-pipeline="chip=sm_80" | FileCheck %s --check-prefix=SM80
+
+// The task function becomes host code in the LLVM dialect that takes bare
+// pointers (the task ABI), allocates its temporary on the device, and
+// launches kernels whose PTX targets sm_90: a fill, a matmul with the
+// reduction loop inside each thread, and tanh.
+// CHECK-LABEL: llvm.func @task(
+// CHECK-SAME: %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr)
+// CHECK: llvm.call @mgpuMemAlloc
+// CHECK: gpu.launch_func @{{.*}}::@{{.*}} blocks in
+// CHECK: gpu.launch_func
+// CHECK: llvm.call @mgpuMemFree
+// CHECK: llvm.return
+// CHECK: gpu.binary @{{.*}} [#gpu.object<#nvvm.target<O = 3, chip = "sm_90">, {{.*}}assembly = "{{.*}}.target sm_90{{.*}}.entry
+// SM80: .target sm_80
+func.func @task(%x: tensor<2x8xf32>, %w: tensor<8x4xf32>) -> tensor<2x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %empty = tensor.empty() : tensor<2x4xf32>
+  %fill = linalg.fill ins(%zero : f32) outs(%empty : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %mm = linalg.matmul ins(%x, %w : tensor<2x8xf32>, tensor<8x4xf32>)
+                      outs(%fill : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %flat = tensor.collapse_shape %mm [[0, 1]] : tensor<2x4xf32> into tensor<8xf32>
+  %t = tosa.tanh %flat : (tensor<8xf32>) -> tensor<8xf32>
+  %back = tensor.expand_shape %t [[0, 1]] output_shape [2, 4] : tensor<8xf32> into tensor<2x4xf32>
+  return %back : tensor<2x4xf32>
+}
