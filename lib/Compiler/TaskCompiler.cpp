@@ -13,6 +13,7 @@
 #include "m3sat/Pipelines/Pipelines.h"
 #include "m3sat/Runtime/BundleWriter.h"
 #include "m3sat/Target/CPU/TaskLibrary.h"
+#include "m3sat/Target/GPU/KernelObjects.h"
 #include "m3sat/Target/HLS/EmitHLSCpp.h"
 #include "m3sat/Target/HLS/HLSProject.h"
 #include "m3sat/Transforms/Passes.h"
@@ -283,11 +284,10 @@ LogicalResult m3sat::compileModel(MLIRContext &context,
                                   const ModelLoader &loadONNX) {
   PhaseTimer timer(options.verbose);
   Location fileLoc = FileLineColLoc::get(&context, options.modelPath, 0, 0);
-  if (options.target != "cpu" && options.target != "hls")
+  if (options.target != "cpu" && options.target != "gpu" &&
+      options.target != "hls")
     return emitError(fileLoc) << "--target=" << options.target
-                              << " is not available yet: this build "
-                                 "compiles for --target=cpu and "
-                                 "--target=hls";
+                              << " is not known (use cpu, gpu or hls)";
 
   auto file = llvm::MemoryBuffer::getFile(options.modelPath);
   if (!file)
@@ -323,7 +323,7 @@ LogicalResult m3sat::compileModel(MLIRContext &context,
   // Tasks named together also run together: one more function computes
   // them all, sharing their common work (after CSE below).
   if (options.tasks.size() >= 2 && !options.exposeRouting &&
-      options.target == "cpu")
+      options.target != "hls")
     specialize.addPass(createGroupTasks());
   specialize.addPass(createCanonicalizerPass());
   // Gate computations of the bound task (and other constant subgraphs)
@@ -420,7 +420,8 @@ LogicalResult m3sat::compileModel(MLIRContext &context,
     module->print(os, OpPrintingFlags().elideLargeResourceString(64));
   }
   std::string codeId =
-      sha256Hex(modelHash + options.cpu + options.target + program);
+      sha256Hex(modelHash + options.cpu + options.target +
+                (options.target == "gpu" ? options.gpuArch : "") + program);
   // Names and weights now live in the bundle; the code needs neither.
   for (auto func : module->getOps<func::FuncOp>()) {
     func.setAllArgAttrs(ArrayRef<DictionaryAttr>{});
@@ -428,11 +429,50 @@ LogicalResult m3sat::compileModel(MLIRContext &context,
   }
   timer.done("collect weights");
 
-  // The code: a task library for CPU; for HLS, the directory OUT_DIR/hls
-  // of C++ sources, testbenches and weights.bin (the bundle names it).
+  // The code: a task library for CPU and GPU (for GPU, with the kernels
+  // embedded, and their PTX and cubin in OUT_DIR/kernels); for HLS, the
+  // directory OUT_DIR/hls of C++ sources, testbenches and weights.bin (the
+  // bundle names it).
   std::string library;
   std::string hlsEstimate;
-  if (options.target == "hls") {
+  std::string kernelDir = options.outDir + "/kernels";
+  if (options.target == "gpu") {
+    PassManager lower(&context);
+    GPUPipelineOptions pipeline;
+    pipeline.chip = options.gpuArch;
+    buildGPUPipeline(lower, pipeline);
+    if (failed(lower.run(*module)))
+      return failure();
+    timer.done("lower to NVVM and PTX");
+
+    KernelObjectOptions kernels;
+    kernels.chip = options.gpuArch;
+    kernels.ptxas = options.ptxas;
+    unsigned numModules = 0;
+    if (failed(writeKernelObjects(*module, kernelDir, kernels, numModules))) {
+      llvm::sys::fs::remove_directories(kernelDir);
+      return failure();
+    }
+    timer.done(options.ptxas.empty() ? "write PTX" : "write PTX, ptxas");
+    if (options.verbose)
+      llvm::errs() << "m3sat-compile: " << numModules << " kernel modules for "
+                   << options.gpuArch
+                   << (options.ptxas.empty() ? " (PTX; no ptxas found)"
+                                             : " (PTX and cubin)")
+                   << "\n";
+
+    CPUTargetOptions host;
+    host.cpu = options.cpu;
+    host.runtimeArchive = options.runtimeArchive;
+    library = "libm3sat_task.so";
+    if (failed(addTaskEntries(*module, entries, codeId)) ||
+        failed(
+            emitTaskLibrary(*module, options.outDir + "/" + library, host))) {
+      llvm::sys::fs::remove_directories(kernelDir);
+      return failure();
+    }
+    timer.done("host codegen and link");
+  } else if (options.target == "hls") {
     library = "hls";
     if (failed(compileForHLS(*module, writer, entries,
                              options.outDir + "/" + library, hlsEstimate,
@@ -471,6 +511,8 @@ LogicalResult m3sat::compileModel(MLIRContext &context,
       llvm::sys::fs::remove_directories(options.outDir + "/" + library);
     else
       llvm::sys::fs::remove(options.outDir + "/" + library);
+    if (options.target == "gpu")
+      llvm::sys::fs::remove_directories(kernelDir);
     return emitError(fileLoc) << error;
   }
   timer.done("write bundle");

@@ -61,6 +61,8 @@ struct m3sat::TaskLibraryABI {
   decltype(&m3sat_task_name) taskName;
   decltype(&m3sat_run) run;
   decltype(&m3sat_destroy) destroy;
+  /// Optional: task libraries older than the GPU target lack it.
+  decltype(&m3sat_error) lastError = nullptr;
 
   /// Resolves every symbol; returns the first one missing, or null.
   const char *resolve() {
@@ -86,6 +88,8 @@ struct m3sat::TaskLibraryABI {
     get("m3sat_task_name", taskName);
     get("m3sat_run", run);
     get("m3sat_destroy", destroy);
+    lastError =
+        reinterpret_cast<decltype(lastError)>(dlsym(handle, "m3sat_error"));
     return missing;
   }
 };
@@ -106,10 +110,12 @@ std::unique_ptr<LoadedTask> LoadedTask::open(const std::string &outDir,
     error = bundlePath + ": field 'library' is not a file name in OUT_DIR";
     return nullptr;
   }
-  if (root.target()->str() != "cpu") {
+  // CPU and GPU task libraries share the C ABI; HLS projects run in the
+  // vendor's tools.
+  if (root.target()->str() != "cpu" && root.target()->str() != "gpu") {
     error = bundlePath +
             ": this OUT_DIR was compiled for --target=" + root.target()->str() +
-            "; only --target=cpu runs here";
+            "; only --target=cpu and --target=gpu run here";
     return nullptr;
   }
   std::string path = outDir + "/" + library;
@@ -231,7 +237,9 @@ bool LoadedTask::run(std::string &error) {
     out.push_back(array.data.empty() ? static_cast<void *>(empty)
                                      : array.data.data());
   if (abi->run(model, in.data(), out.data()) != 0) {
-    error = "task run failed";
+    const char *reason = abi->lastError ? abi->lastError(model) : nullptr;
+    error = std::string("task run failed") + (reason ? ": " : "") +
+            (reason ? reason : "");
     return false;
   }
   return true;

@@ -1,13 +1,18 @@
-//===- TaskRuntime.cpp - the C ABI of a CPU task library ------------------===//
+//===- TaskRuntime.cpp - the C ABI of a task library ----------------------===//
 //
 // Implements m3sat_runtime.h. m3sat-compile links this file's archive into
-// every CPU task library next to the generated code, which provides the
-// entry table below. Tasks of one OUT_DIR opened together share one mapping
-// of the bundle, so switching tasks loads no weight twice.
+// every task library next to the generated code, which provides the entry
+// table below. Tasks of one OUT_DIR opened together share one mapping of
+// the bundle, so switching tasks loads no weight twice. Where the code
+// finds its arguments is TaskMemory.h's business: in place for CPU code;
+// for GPU code, weights live on the device (one copy per OUT_DIR) and
+// inputs and outputs are staged through device buffers.
 //
 //===----------------------------------------------------------------------===//
 
 #include "m3sat/Runtime/m3sat_runtime.h"
+
+#include "TaskMemory.h"
 
 #include "m3sat/Runtime/BundleReader.h"
 #include "m3sat/Runtime/Bundle_generated.h"
@@ -15,7 +20,9 @@
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 // Provided by the generated code of the task library.
@@ -31,8 +38,23 @@ struct m3sat_model {
   std::shared_ptr<MappedBundle> bundle;
   const bundle::Task *task = nullptr;
   void (*entry)(void **) = nullptr;
-  /// Inputs, then weights (fixed), then outputs.
+  /// Inputs, then weights (fixed), then outputs, as the code sees them.
   std::vector<void *> arguments;
+  /// The host bytes of the weights the code holds (released on destroy).
+  std::vector<const uint8_t *> weights;
+  /// With a separate memory: the code's buffers for the inputs and the
+  /// outputs, and their sizes in bytes.
+  std::vector<void *> staged;
+  std::vector<size_t> stagedSizes;
+  /// Why the last run failed.
+  std::string error;
+
+  ~m3sat_model() {
+    for (const uint8_t *weight : weights)
+      task_memory::releaseWeight(weight);
+    for (void *buffer : staged)
+      task_memory::release(buffer);
+  }
 };
 
 namespace {
@@ -64,6 +86,16 @@ const bundle::TensorSpec *spec(const m3sat_model *model, int i, bool input) {
   if (static_cast<flatbuffers::uoffset_t>(i) >= specs->size())
     return nullptr;
   return specs->Get(i);
+}
+
+/// Bytes of a tensor of `spec`'s dtype and shape.
+size_t byteSize(const bundle::TensorSpec *spec) {
+  static const size_t elementBytes[] = {4, 8, 4, 2, 1, 1, 2, 8};
+  size_t dtype = static_cast<size_t>(spec->dtype());
+  size_t bytes = dtype < 8 ? elementBytes[dtype] : 8;
+  for (int64_t dim : *spec->shape())
+    bytes *= static_cast<size_t>(dim);
+  return bytes;
 }
 
 } // namespace
@@ -108,18 +140,51 @@ extern "C" m3sat_model *m3sat_create(const char *outDir, const char *task,
                  "': field 'entry' is outside the task library");
     return nullptr;
   }
-  auto *model = new m3sat_model();
+  if (!task_memory::open(message)) {
+    setError(error, errorSize,
+             std::string(outDir) + " was compiled for --target=" +
+                 root.target()->str() + " and " + message);
+    return nullptr;
+  }
+  auto model = std::make_unique<m3sat_model>();
   model->bundle = mapped;
   model->task = found;
   model->entry = m3sat_entries[found->entry()];
   model->arguments.assign(found->inputs()->size(), nullptr);
   for (uint32_t index : *found->weights()) {
     const bundle::Buffer *buffer = root.buffers()->Get(index);
-    model->arguments.push_back(
-        const_cast<uint8_t *>(mapped->weights() + buffer->offset()));
+    const uint8_t *host = mapped->weights() + buffer->offset();
+    void *code = task_memory::acquireWeight(host, buffer->size(), message);
+    if (!code) {
+      setError(error, errorSize,
+               path + ": weight '" + buffer->name()->str() + "': " + message);
+      return nullptr;
+    }
+    model->weights.push_back(host);
+    model->arguments.push_back(code);
   }
   model->arguments.resize(model->arguments.size() + found->outputs()->size());
-  return model;
+  if (task_memory::isSeparate()) {
+    for (const auto *specs : {found->inputs(), found->outputs()})
+      for (const bundle::TensorSpec *spec : *specs) {
+        size_t size = byteSize(spec);
+        void *buffer = task_memory::allocate(size, message);
+        if (!buffer) {
+          setError(error, errorSize,
+                   path + ": '" + spec->name()->str() + "': " + message);
+          return nullptr;
+        }
+        model->staged.push_back(buffer);
+        model->stagedSizes.push_back(size);
+      }
+    // The code always reads and writes the staging buffers.
+    size_t numInputs = found->inputs()->size();
+    size_t firstOutput = model->arguments.size() - found->outputs()->size();
+    for (size_t i = 0; i < model->staged.size(); ++i)
+      model->arguments[i < numInputs ? i : firstOutput + i - numInputs] =
+          model->staged[i];
+  }
+  return model.release();
 }
 
 extern "C" int m3sat_num_inputs(const m3sat_model *model) {
@@ -172,19 +237,39 @@ extern "C" int m3sat_run(m3sat_model *model, const void *const *inputs,
   // A task whose outputs are all constant takes no input.
   if ((numInputs && !inputs) || (numOutputs && !outputs))
     return 1;
-  size_t firstOutput = model->arguments.size() - numOutputs;
-  for (size_t i = 0; i < numInputs; ++i) {
+  for (size_t i = 0; i < numInputs; ++i)
     if (!inputs[i])
       return 1;
-    model->arguments[i] = const_cast<void *>(inputs[i]);
-  }
-  for (size_t i = 0; i < numOutputs; ++i) {
+  for (size_t i = 0; i < numOutputs; ++i)
     if (!outputs[i])
       return 1;
-    model->arguments[firstOutput + i] = outputs[i];
+  model->error.clear();
+  if (task_memory::isSeparate()) {
+    for (size_t i = 0; i < numInputs; ++i)
+      if (!task_memory::copyIn(model->staged[i], inputs[i],
+                               model->stagedSizes[i], model->error))
+        return 1;
+    model->entry(model->arguments.data());
+    if (!task_memory::finish(model->error))
+      return 1;
+    for (size_t i = 0; i < numOutputs; ++i)
+      if (!task_memory::copyOut(outputs[i], model->staged[numInputs + i],
+                                model->stagedSizes[numInputs + i],
+                                model->error))
+        return 1;
+    return 0;
   }
+  size_t firstOutput = model->arguments.size() - numOutputs;
+  for (size_t i = 0; i < numInputs; ++i)
+    model->arguments[i] = const_cast<void *>(inputs[i]);
+  for (size_t i = 0; i < numOutputs; ++i)
+    model->arguments[firstOutput + i] = outputs[i];
   model->entry(model->arguments.data());
   return 0;
+}
+
+extern "C" const char *m3sat_error(const m3sat_model *model) {
+  return model && !model->error.empty() ? model->error.c_str() : nullptr;
 }
 
 extern "C" void m3sat_destroy(m3sat_model *model) { delete model; }

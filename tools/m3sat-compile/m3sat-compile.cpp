@@ -2,10 +2,13 @@
 //
 // m3sat-compile MODEL.onnx --tasks=semseg[,depth] [--modalities=rgb,...]
 //               [--profile=usage.json --coverage=0.999]
-//               --target=cpu -o OUT_DIR [--emit=mlir] [-v]
+//               --target=cpu|gpu|hls -o OUT_DIR [--emit=mlir] [-v]
+//               [--gpu-arch=sm_90]
 //
-// Writes OUT_DIR/libm3sat_task.so (the task code with its C ABI) and
-// OUT_DIR/bundle.m3b (metadata and the kept weights). Every error is one
+// Writes OUT_DIR/libm3sat_task.so (the task code with its C ABI; for GPU,
+// the host code with the kernels embedded, their PTX and cubin also in
+// OUT_DIR/kernels) or OUT_DIR/hls, and OUT_DIR/bundle.m3b (metadata and
+// the kept weights). Every error is one
 // line naming the file and node or field, with exit code 1.
 //
 //===----------------------------------------------------------------------===//
@@ -14,10 +17,12 @@
 #include "m3sat/Import/ONNX/ONNXImporter.h"
 #include "m3sat/Runtime/TaskLoader.h"
 #include "m3sat/Support/Diagnostics.h"
+#include "m3sat/Target/GPU/KernelObjects.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/IR/MLIRContext.h"
 
 #include "M3SAT/M3SATDialect.h"
@@ -100,6 +105,10 @@ static cl::opt<std::string>
     hlsWeightFixed("hls-weight-fixed",
                    cl::desc("With --hls-fixed: weights are ap_fixed<W,I>"),
                    cl::value_desc("W,I"), cl::init("16,2"));
+static cl::opt<std::string>
+    gpuArch("gpu-arch",
+            cl::desc("--target=gpu: the NVIDIA architecture to compile for"),
+            cl::value_desc("sm_XX"), cl::init("sm_90"));
 static cl::opt<bool> blas("blas",
                           cl::desc("f32 matrix products call the task "
                                    "runtime's SGEMM (OpenBLAS, loaded at "
@@ -255,6 +264,10 @@ std::string reportDeviation(const std::string &outDir,
 #define M3SAT_TASK_RUNTIME_ARCHIVE ""
 #endif
 
+#ifndef M3SAT_GPU_TASK_RUNTIME_ARCHIVE
+#define M3SAT_GPU_TASK_RUNTIME_ARCHIVE ""
+#endif
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::ParseCommandLineOptions(argc, argv, "m3sat task compiler\n");
@@ -262,6 +275,8 @@ int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
+  // The GPU pipeline serializes kernels through LLVM IR.
+  mlir::registerAllToLLVMIRTranslations(registry);
   registry.insert<M3SATDialect>();
   registerONNXImportDialects(registry);
   mlir::MLIRContext context(registry);
@@ -315,21 +330,45 @@ int main(int argc, char **argv) {
   if (threads)
     options.openmpLibraryDir = M3SAT_OPENMP_LIBRARY_DIR;
   options.cpu = cpu;
-  // The task runtime: $M3SAT_TASK_RUNTIME, else next to this tool
-  // (<prefix>/lib, in the build tree and when installed), else where the
-  // build put it.
+  if (target == "gpu") {
+    llvm::StringRef arch = gpuArch;
+    unsigned number = 0;
+    bool known = arch.consume_front("sm_");
+    arch.consume_back("a");
+    if (!known || arch.getAsInteger(10, number) || number < 50)
+      return fail("--gpu-arch=" + gpuArch +
+                  " is not an NVIDIA architecture (sm_50 or later, e.g. "
+                  "sm_90)");
+    options.gpuArch = gpuArch;
+    options.ptxas = findPtxas();
+  } else if (gpuArch.getNumOccurrences()) {
+    return fail("--gpu-arch needs --target=gpu");
+  }
+  // The task runtime: $M3SAT_TASK_RUNTIME (CPU) or $M3SAT_GPU_TASK_RUNTIME
+  // (GPU), else next to this tool (<prefix>/lib, in the build tree and
+  // when installed), else where the build put it. HLS projects need none.
+  bool gpu = target == "gpu";
+  std::string runtimeName =
+      gpu ? "libm3sat_gpu_task_runtime.a" : "libm3sat_task_runtime.a";
   std::string self = llvm::sys::fs::getMainExecutable(argv[0], (void *)&main);
   llvm::SmallString<256> sibling(llvm::sys::path::parent_path(self));
-  llvm::sys::path::append(sibling, "..", "lib", "libm3sat_task_runtime.a");
-  options.runtimeArchive = llvm::sys::fs::exists(sibling)
-                               ? std::string(sibling)
-                               : std::string(M3SAT_TASK_RUNTIME_ARCHIVE);
-  if (std::optional<std::string> fromEnv =
-          llvm::sys::Process::GetEnv("M3SAT_TASK_RUNTIME"))
+  llvm::sys::path::append(sibling, "..", "lib", runtimeName);
+  options.runtimeArchive =
+      llvm::sys::fs::exists(sibling)
+          ? std::string(sibling)
+          : std::string(gpu ? M3SAT_GPU_TASK_RUNTIME_ARCHIVE
+                            : M3SAT_TASK_RUNTIME_ARCHIVE);
+  if (std::optional<std::string> fromEnv = llvm::sys::Process::GetEnv(
+          gpu ? "M3SAT_GPU_TASK_RUNTIME" : "M3SAT_TASK_RUNTIME"))
     options.runtimeArchive = *fromEnv;
-  if (!llvm::sys::fs::exists(options.runtimeArchive))
+  if (gpu && options.runtimeArchive.empty())
+    return fail("this build has no GPU task runtime (cuda.h was not found "
+                "when it was configured), so --target=gpu cannot link task "
+                "libraries");
+  if (target != "hls" && !llvm::sys::fs::exists(options.runtimeArchive))
     return fail("the task runtime '" + options.runtimeArchive +
-                "' does not exist (set M3SAT_TASK_RUNTIME)");
+                "' does not exist (set " +
+                (gpu ? "M3SAT_GPU_TASK_RUNTIME" : "M3SAT_TASK_RUNTIME") + ")");
 
   ImportOptions importOptions;
   for (const std::string &shape : inputShapes) {

@@ -36,8 +36,14 @@ struct CompileOptions {
   bool report = false;
   /// CPU to compile for ("native": the host).
   std::string cpu = "native";
-  /// libm3sat_task_runtime.a to link into the task library.
+  /// The task runtime archive to link into the task library
+  /// (libm3sat_task_runtime.a for CPU, libm3sat_gpu_task_runtime.a for GPU).
   std::string runtimeArchive;
+  /// --target=gpu: the NVIDIA architecture (sm_XX) and the ptxas that
+  /// assembles the PTX into cubin (empty: PTX only, compiled by the driver
+  /// when the task library loads).
+  std::string gpuArch = "sm_90";
+  std::string ptxas;
   /// Directory of libomp.so; empty: the code runs on one thread.
   std::string openmpLibraryDir;
   /// Matrix products call the runtime's SGEMM (OpenBLAS when present).

@@ -1,10 +1,10 @@
 /*===- m3sat_runtime.h - C ABI of an m3sat task library ---------*- C -*-===//
  *
- * The small C ABI every CPU task library built by m3sat-compile exports
- * (OUT_DIR/libm3sat_task.so). Callers need only this header: open an
- * OUT_DIR for one task, query its inputs and outputs, run it, close it.
- * Tasks of one OUT_DIR opened at the same time share one mapping of the
- * bundle's weights.
+ * The small C ABI every task library built by m3sat-compile exports
+ * (OUT_DIR/libm3sat_task.so, for --target=cpu and --target=gpu). Callers
+ * need only this header: open an OUT_DIR for one task, query its inputs and
+ * outputs, run it, close it. Tasks of one OUT_DIR opened at the same time
+ * share one mapping of the bundle's weights.
  *
  *===----------------------------------------------------------------------===*/
 
@@ -65,6 +65,9 @@ M3SAT_API const char *m3sat_task_name(const m3sat_model *model, int i);
  *  array may be NULL when the task has none). Returns 0 on success. */
 M3SAT_API int m3sat_run(m3sat_model *model, const void *const *inputs,
                         void *const *outputs);
+
+/** Why the last m3sat_run of `model` failed, or NULL. */
+M3SAT_API const char *m3sat_error(const m3sat_model *model);
 
 /** Closes the task; the bundle is unmapped with its last task. */
 M3SAT_API void m3sat_destroy(m3sat_model *model);
