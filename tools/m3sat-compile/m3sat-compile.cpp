@@ -18,6 +18,7 @@
 #include "m3sat/Runtime/TaskLoader.h"
 #include "m3sat/Support/Diagnostics.h"
 #include "m3sat/Target/GPU/KernelObjects.h"
+#include "m3sat/Support/ToolOptions.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
@@ -42,6 +43,9 @@
 
 using namespace m3sat;
 namespace cl = llvm::cl;
+
+// First: the options the linked libraries registered, hidden from --help.
+static LibraryOptions libraryOptions;
 
 static cl::opt<std::string> model(cl::Positional, cl::desc("<MODEL.onnx>"),
                                   cl::Required);
@@ -76,7 +80,8 @@ static cl::opt<bool> verbose("v", cl::desc("Print phase timings"));
 static cl::opt<bool> report("report",
                             cl::desc("Print FLOPs, parameter and activation "
                                      "bytes of the full model and of each "
-                                     "task; write OUT_DIR/report.json"));
+                                     "task; write OUT_DIR/report.txt (per "
+                                     "layer) and OUT_DIR/report.json"));
 static cl::opt<std::string> cpu("cpu",
                                 cl::desc("CPU to compile for (LLVM name, or "
                                          "native)"),
@@ -270,6 +275,7 @@ std::string reportDeviation(const std::string &outDir,
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  libraryOptions.hideFromHelp();
   cl::ParseCommandLineOptions(argc, argv, "m3sat task compiler\n");
 
   mlir::DialectRegistry registry;

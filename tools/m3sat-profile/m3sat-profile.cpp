@@ -16,6 +16,7 @@
 
 #include "m3sat/Runtime/TaskLoader.h"
 #include "m3sat/Support/Npy.h"
+#include "m3sat/Support/ToolOptions.h"
 
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/CommandLine.h"
@@ -35,6 +36,9 @@
 
 using namespace m3sat;
 namespace cl = llvm::cl;
+
+// First: the options the linked libraries registered, hidden from --help.
+static LibraryOptions libraryOptions;
 
 static cl::opt<std::string> model(cl::Positional, cl::desc("<MODEL.onnx>"),
                                   cl::Required);
@@ -162,6 +166,7 @@ void writeAtomically(const std::string &path, const std::string &text) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  libraryOptions.hideFromHelp();
   cl::ParseCommandLineOptions(argc, argv, "m3sat expert usage profiler\n");
 
   // Samples: sample i takes the i-th file given for each input name.

@@ -12,6 +12,7 @@
 
 #include "m3sat/Runtime/TaskLoader.h"
 #include "m3sat/Support/Npy.h"
+#include "m3sat/Support/ToolOptions.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/CommandLine.h"
@@ -26,6 +27,9 @@
 
 using namespace m3sat;
 namespace cl = llvm::cl;
+
+// First: the options the linked libraries registered, hidden from --help.
+static LibraryOptions libraryOptions;
 
 static cl::opt<std::string> outDir(cl::Positional, cl::desc("<OUT_DIR>"),
                                    cl::Required);
@@ -60,6 +64,7 @@ double percentile(std::vector<double> sorted, double q) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  libraryOptions.hideFromHelp();
   cl::ParseCommandLineOptions(argc, argv, "m3sat task runner\n");
   if (repeat == 0)
     fail("--repeat must be at least 1");
