@@ -455,7 +455,8 @@ LogicalResult m3sat::compileModel(MLIRContext &context,
     }
     timer.done(options.ptxas.empty() ? "write PTX" : "write PTX, ptxas");
     if (options.verbose)
-      llvm::errs() << "m3sat-compile: " << numModules << " kernel modules for "
+      llvm::errs() << "m3sat-compile: " << numModules
+                   << " kernel module(s) for "
                    << options.gpuArch
                    << (options.ptxas.empty() ? " (PTX; no ptxas found)"
                                              : " (PTX and cubin)")

@@ -50,8 +50,9 @@ void m3sat::buildGPUPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 
-  // Kernels into gpu.modules for the chosen architecture.
+  // Kernels into one gpu.module for the chosen architecture.
   pm.addPass(createGpuKernelOutliningPass());
+  pm.addPass(createGPUMergeKernelModules());
   GpuNVVMAttachTargetOptions target;
   target.chip = options.chip;
   target.features = options.features;

@@ -88,8 +88,10 @@ def compile_all(bin_dir, work, src):
         if not ptx or not os.path.exists(os.path.join(out, "libm3sat_task.so")):
             sys.exit("FAIL: %s: no kernels or no task library in %s" %
                      (name, out))
+        kernels = 0
         for path in ptx:
             text = open(path).read()
+            kernels += text.count(".entry ")
             if ".target " + ARCH not in text or ".entry" not in text:
                 sys.exit("FAIL: %s is not PTX for %s with a kernel" %
                          (path, ARCH))
@@ -101,8 +103,8 @@ def compile_all(bin_dir, work, src):
                 if not os.path.exists(cubin) or \
                         open(cubin, "rb").read(4) != b"\x7fELF":
                     sys.exit("FAIL: no cubin assembled from " + path)
-        print("%s: %d tasks, %d kernel modules%s" %
-              (name, len(tasks), len(ptx),
+        print("%s: %d tasks, %d kernels in %d PTX module(s)%s" %
+              (name, len(tasks), kernels, len(ptx),
                ", PTX assembled by ptxas -arch=" + ARCH if ptxas else ""))
     if not ptxas:
         print("SKIPPED: no ptxas (PATH, $CUDA_HOME/bin, /usr/local/cuda/bin):"

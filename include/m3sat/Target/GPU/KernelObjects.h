@@ -1,7 +1,8 @@
 //===- KernelObjects.h - PTX and cubin files of a GPU task ------*- C++ -*-===//
 //
 // The GPU target's kernel files: after m3sat-gpu-pipeline (format=isa),
-// every gpu.binary holds the PTX of one kernel module. They are written to
+// every gpu.binary (one, m3sat_kernels, after the pipeline merged the
+// kernel modules) holds the PTX of one kernel module. They are written to
 // OUT_DIR/kernels/<module>.ptx and, when ptxas is available, assembled for
 // the chip into <module>.cubin, which then replaces the PTX inside the
 // gpu.binary (the task library loads the cubin, no JIT compilation).

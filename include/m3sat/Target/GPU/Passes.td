@@ -95,4 +95,25 @@ def GPUDeviceMemory : Pass<"m3sat-gpu-device-memory",
   ];
 }
 
+def GPUMergeKernelModules : Pass<"m3sat-gpu-merge-kernel-modules",
+                                 "::mlir::ModuleOp"> {
+  let summary = "Put every outlined kernel into one gpu.module";
+  let description = [{
+    `gpu-kernel-outlining` gives each kernel a `gpu.module` of its own;
+    a task of a real model has hundreds. This pass moves them all into one
+    module, `@<name>`: each kernel takes its old module's (unique) name, the
+    other symbols the outlining copied in (constants) take
+    `<old module>_<symbol>`, and every `gpu.launch_func` is redirected. The
+    program then has one PTX (one ptxas run, one cubin, one module load).
+  }];
+  let options = [
+    Option<"moduleName", "name", "std::string", /*default=*/"\"m3sat_kernels\"",
+           "Name of the merged gpu.module">
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+  let statistics = [
+    Statistic<"numMerged", "num-merged", "Kernel modules merged">
+  ];
+}
+
 #endif // M3SAT_TARGET_GPU_PASSES_TD
