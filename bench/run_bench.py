@@ -17,7 +17,14 @@ Prints (and writes as JSON to BUILD/bench/results.json):
   (the runtime's SGEMM: OpenBLAS, one thread), and torch.matmul with the
   same thread count, in GFLOP/s and % of peak.
 
-Usage: run_bench.py BUILD_DIR [--quick]
+With --target=gpu: the same MoE layers compiled for the GPU
+(m3sat-compile --target=gpu), m3sat-run's median latency on the GPU (inputs
+and outputs copied to and from the device inside each run) beside the CPU
+task library's, and the largest |GPU - CPU| difference of the outputs;
+written to BUILD/bench/results_gpu.json. Exits 0 with a message when no
+CUDA GPU is available.
+
+Usage: run_bench.py BUILD_DIR [--quick] [--target=gpu]
 """
 import json
 import os
@@ -55,6 +62,51 @@ def m3sat_ms(build, out, task, x_path):
          "--repeat", "20"], capture_output=True, text=True, check=True)
     line = [l for l in result.stdout.splitlines() if l.startswith("latency")]
     return float(line[0].split("median ")[1].split()[0])
+
+
+class NoGPU(Exception):
+    pass
+
+
+def gpu_benchmarks(build, work, quick):
+    """m3sat on the GPU against m3sat on the CPU, same layers."""
+    compile_ = os.path.join(build, "bin", "m3sat-compile")
+    rows = []
+    print(f"{'layer':<14}{'batch':>6}{'task':>8}{'gpu ms':>10}{'cpu ms':>10}"
+          f"{'cpu/gpu':>9}{'max |gpu-cpu|':>15}")
+    for name, tokens, d, h, e in LAYERS[:1] if quick else LAYERS:
+        for batch in (1, 8):
+            case = os.path.join(work, f"{name}-b{batch}")
+            subprocess.run([sys.executable,
+                            os.path.join(ROOT, "examples", "mlir",
+                                         "make_moe_model.py"),
+                            case, str(tokens * batch), str(d), str(h),
+                            str(e)], check=True)
+            outs = {}
+            for target in ("gpu", "cpu"):
+                outs[target] = os.path.join(case, "out_" + target)
+                subprocess.run([compile_, os.path.join(case, "model.mlir"),
+                                "--target=" + target, "-o", outs[target]],
+                               capture_output=True, check=True)
+            x_path = os.path.join(case, "x.npy")
+            for task in ("routed", "static"):
+                try:
+                    gpu_ms = m3sat_ms(build, outs["gpu"], task, x_path)
+                except subprocess.CalledProcessError as error:
+                    if "no CUDA GPU is available" in error.stderr:
+                        raise NoGPU(error.stderr.strip())
+                    raise
+                cpu_ms = m3sat_ms(build, outs["cpu"], task, x_path)
+                output = f"y_{task}.npy"
+                got = np.load(os.path.join(outs["gpu"], "res", output))
+                ref = np.load(os.path.join(outs["cpu"], "res", output))
+                diff = float(np.abs(got - ref).max())
+                rows.append(dict(layer=name, batch=batch, task=task,
+                                 gpu_ms=gpu_ms, cpu_ms=cpu_ms,
+                                 max_abs_diff=diff))
+                print(f"{name:<14}{batch:>6}{task:>8}{gpu_ms:>10.3f}"
+                      f"{cpu_ms:>10.3f}{cpu_ms / gpu_ms:>9.2f}{diff:>15.3g}")
+    return rows
 
 
 def torch_layers(weights, k, activation, normalize):
@@ -144,6 +196,18 @@ def main():
     work = os.path.join(build, "bench")
     os.makedirs(work, exist_ok=True)
     torch.set_num_threads(THREADS)
+
+    if "--target=gpu" in sys.argv:
+        try:
+            rows = gpu_benchmarks(build, os.path.join(work, "gpu"), quick)
+        except NoGPU as reason:
+            print(f"skipped: {reason}")
+            return
+        path = os.path.join(work, "results_gpu.json")
+        with open(path, "w") as f:
+            json.dump({"layers": rows}, f, indent=2)
+        print(f"results: {path}")
+        return
 
     peak_bin = os.path.join(work, "peak")
     subprocess.run(["g++", "-O3", "-march=native", "-fopenmp", "-o", peak_bin,
