@@ -47,7 +47,8 @@ Value cloneGlobalView(OpBuilder &builder, Value value, IRMapping &mapping) {
 /// Ops the host code of a GPU task may keep.
 bool allowedOnHost(Operation *op) {
   if (isa<func::ReturnOp, gpu::LaunchOp, gpu::AllocOp, gpu::DeallocOp,
-          gpu::WaitOp, memref::GetGlobalOp, ViewLikeOpInterface>(op))
+          gpu::MemcpyOp, gpu::WaitOp, memref::GetGlobalOp, ViewLikeOpInterface>(
+          op))
     return true;
   return op->getNumRegions() == 0 && isPure(op);
 }
@@ -102,6 +103,15 @@ struct GPUDeviceMemoryPass
           toFree.push_back(buffer);
       } else if (auto dealloc = dyn_cast<memref::DeallocOp>(op)) {
         freeBuffer(builder, op.getLoc(), dealloc.getMemref());
+        op.erase();
+      } else if (auto copy = dyn_cast<memref::CopyOp>(op);
+                 copy && m3sat::isWholeBufferCopy(copy)) {
+        ordered(builder, op.getLoc(), [&](Value ready) {
+          return gpu::MemcpyOp::create(builder, op.getLoc(), tokenType,
+                                       ValueRange{ready}, copy.getTarget(),
+                                       copy.getSource())
+              .getAsyncToken();
+        });
         op.erase();
       }
     }

@@ -25,6 +25,8 @@ namespace {
 bool staysOnHost(Operation *op) {
   if (auto loop = dyn_cast<scf::ParallelOp>(op))
     return loop.getNumResults() == 0;
+  if (auto copy = dyn_cast<memref::CopyOp>(op))
+    return m3sat::isWholeBufferCopy(copy);
   if (isa<func::ReturnOp, gpu::LaunchOp, memref::AllocOp, memref::AllocaOp,
           memref::DeallocOp, memref::GetGlobalOp, ViewLikeOpInterface>(op))
     return true;

@@ -33,6 +33,19 @@ func.func @buffers(%out: memref<4xf32>) {
 
 // -----
 
+// A copy between whole buffers is a device-to-device gpu.memcpy.
+// CHECK-LABEL: func @copy
+// CHECK: %[[READY:.*]] = gpu.wait async
+// CHECK: %[[DONE:.*]] = gpu.memcpy async [%[[READY]]] %{{.*}}, %{{.*}} : memref<2x8xf32>, memref<2x8xf32>
+// CHECK: gpu.wait [%[[DONE]]]
+// CHECK-NOT: memref.copy
+func.func @copy(%in: memref<2x8xf32>, %out: memref<2x8xf32>) {
+  memref.copy %in, %out : memref<2x8xf32> to memref<2x8xf32>
+  return
+}
+
+// -----
+
 func.func @host_load(%in: memref<4xf32>, %out: memref<f32>) {
   %c0 = arith.constant 0 : index
   // expected-error @+1 {{'memref.load' op would read or write device memory on the host of a GPU task function}}

@@ -63,3 +63,20 @@ func.func @scalar_use(%s: memref<f32>, %out: memref<16xf32>) {
   }
   return
 }
+
+// -----
+
+// A copy between whole buffers stays on the host (it becomes gpu.memcpy);
+// a copy into a strided view does not.
+// CHECK-LABEL: func @copies
+// CHECK-NEXT: memref.copy %{{.*}}, %{{.*}} : memref<4xf32> to memref<4xf32>
+// CHECK-NEXT: memref.subview
+// CHECK: gpu.launch
+// CHECK: memref.copy
+// CHECK: gpu.terminator
+func.func @copies(%a: memref<4xf32>, %b: memref<4xf32>, %c: memref<8xf32>) {
+  memref.copy %a, %b : memref<4xf32> to memref<4xf32>
+  %view = memref.subview %c[0] [4] [2] : memref<8xf32> to memref<4xf32, strided<[2]>>
+  memref.copy %a, %view : memref<4xf32> to memref<4xf32, strided<[2]>>
+  return
+}

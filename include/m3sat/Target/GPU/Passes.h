@@ -18,6 +18,17 @@
 
 namespace m3sat {
 
+/// A copy between whole buffers of identity layout: the host does it with
+/// `gpu.memcpy` (m3sat-gpu-device-memory) instead of a kernel.
+inline bool isWholeBufferCopy(mlir::memref::CopyOp copy) {
+  auto isWhole = [](mlir::Type type) {
+    auto memref = llvm::dyn_cast<mlir::MemRefType>(type);
+    return memref && memref.hasStaticShape() && memref.getLayout().isIdentity();
+  };
+  return isWhole(copy.getSource().getType()) &&
+         isWhole(copy.getTarget().getType());
+}
+
 #define GEN_PASS_DECL
 #include "m3sat/Target/GPU/Passes.h.inc"
 

@@ -24,8 +24,9 @@ def GPUSequentialLaunch : Pass<"m3sat-gpu-sequential-launch",
     device is needed by the host. `scf.parallel` loops inside such a kernel
     become `scf.for` nests; buffers allocated in its range are allocated
     before it. What stays on the host: constants and other pure scalar
-    code, buffer allocation, views (`memref.subview`, reshapes) and the
-    top-level `scf.parallel` loops, which become kernels of their own.
+    code, buffer allocation, views (`memref.subview`, reshapes), copies
+    between whole buffers (which become `gpu.memcpy`) and the top-level
+    `scf.parallel` loops, which become kernels of their own.
 
     This is correct for every program but slow for large sequential
     regions (dynamic routing runs on one thread).
@@ -80,13 +81,15 @@ def GPUDeviceMemory : Pass<"m3sat-gpu-device-memory",
     allocates buffers and launches kernels. This pass makes those buffers
     device buffers: `memref.alloc` and `memref.alloca` at the top level of
     the function become `gpu.alloc` (with a `gpu.dealloc` before each
-    return, and in place of a `memref.dealloc`), and `memref.get_global`
+    return, and in place of a `memref.dealloc`), a `memref.copy` between
+    whole buffers of identity layout becomes `gpu.memcpy`, and
+    `memref.get_global`
     used by a kernel (possibly through views) is re-created inside it, so
     that kernel outlining copies the constant into the kernel's module.
-    Allocation and deallocation take their asynchronous form, each after a
-    `gpu.wait async` and followed by a `gpu.wait` (the form gpu-to-llvm
-    lowers). The function's arguments are device buffers by contract (the task
-    runtime stages them). Any other op left on the host that reads or
+    Allocation, deallocation and copies take their asynchronous form, each
+    after a `gpu.wait async` and followed by a `gpu.wait` (the form
+    gpu-to-llvm lowers). The function's arguments are device buffers by
+    contract (the task runtime stages them). Any other op left on the host that reads or
     writes memory is an error.
   }];
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
