@@ -28,12 +28,28 @@ config.substitutions.append(
               ("libmlir_c_runner_utils.so", "libmlir_runner_utils.so",
                "libomp.so"))))
 
-# GPU target: `ptxas` when the CUDA toolkit is installed, `cuda-driver` when
-# a CUDA driver can be loaded (GPU execution tests need it; the no-GPU
-# diagnostics test needs its absence).
+# GPU target: `gpu-target` when m3sat-compile --target=gpu can produce task
+# libraries here (the GPU task runtime was built: cuda.h was found) and
+# kernels can call math functions (libdevice of the CUDA toolkit that the
+# pipeline uses: $CUDA_HOME, else /usr/local/cuda); `ptxas` when ptxas is
+# found as m3sat-compile looks for it; `cuda-driver` when a CUDA driver
+# loads (GPU execution tests need it; the no-GPU diagnostics test needs its
+# absence).
 import ctypes
 import shutil
-if shutil.which("ptxas") or os.access("/usr/local/cuda/bin/ptxas", os.X_OK):
+cuda_home = os.environ.get("CUDA_HOME")
+if cuda_home:
+    config.environment["CUDA_HOME"] = cuda_home
+cuda_root = cuda_home or "/usr/local/cuda"
+if os.path.exists(os.path.join(cuda_root, "nvvm", "libdevice",
+                               "libdevice.10.bc")):
+    config.available_features.add("libdevice")
+    if os.path.exists(os.path.join(config.m3sat_obj_root, "lib",
+                                   "libm3sat_gpu_task_runtime.a")):
+        config.available_features.add("gpu-target")
+if shutil.which("ptxas") or os.access(os.path.join(cuda_root, "bin", "ptxas"),
+                                      os.X_OK) or \
+        os.access("/usr/local/cuda/bin/ptxas", os.X_OK):
     config.available_features.add("ptxas")
 try:
     ctypes.CDLL("libcuda.so.1")

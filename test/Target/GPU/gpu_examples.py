@@ -73,6 +73,12 @@ def find_ptxas():
 
 
 def compile_all(bin_dir, work, src):
+    cuda = os.environ.get("CUDA_HOME") or "/usr/local/cuda"
+    libdevice = os.path.join(cuda, "nvvm", "libdevice", "libdevice.10.bc")
+    if not os.path.exists(libdevice):
+        print("SKIPPED: no CUDA toolkit with libdevice (%s), which kernels "
+              "calling math functions need" % libdevice)
+        return SKIP
     ptxas = find_ptxas()
     for name, (generator, args, model, tasks) in EXAMPLES.items():
         directory = os.path.join(work, name)
