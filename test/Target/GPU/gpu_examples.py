@@ -26,7 +26,9 @@ import numpy as np
 SKIP = 77
 ARCH = "sm_90"
 
-# name: (generator, generator arguments, model file, {task: [inputs]})
+# name: (generator, generator arguments, model file, {task: [inputs]});
+# naming two tasks with --tasks also compiles their group "a+b".
+COMPILE_ARGS = {"edgemoe": ["--tasks=semseg,depth"]}
 M3VIT_TASKS = ["semseg", "depth", "normals", "edges", "saliency"]
 EXAMPLES = {
     "edgemoe": ("edgemoe/make_model.py", ["--small"], "edgemoe.onnx",
@@ -89,7 +91,8 @@ def compile_all(bin_dir, work, src):
         out = os.path.join(directory, "gpu")
         check([os.path.join(bin_dir, "m3sat-compile"),
                os.path.join(directory, model), "--target=gpu",
-               "--gpu-arch=" + ARCH, "-o", out])
+               "--gpu-arch=" + ARCH, "-o", out] +
+              COMPILE_ARGS.get(name, []))
         ptx = sorted(glob.glob(os.path.join(out, "kernels", "*.ptx")))
         if not ptx or not os.path.exists(os.path.join(out, "libm3sat_task.so")):
             sys.exit("FAIL: %s: no kernels or no task library in %s" %
@@ -119,8 +122,26 @@ def compile_all(bin_dir, work, src):
     return 0
 
 
+def task_argv(directory, task, inputs):
+    argv = ["--task=" + task] if task else []
+    for name in inputs:
+        argv += ["--input", "%s=%s" % (name, os.path.join(directory,
+                                                          name + ".npy"))]
+    return argv
+
+
 def run_all(bin_dir, work, src):
     m3sat_run = os.path.join(bin_dir, "m3sat-run")
+    # Without a GPU, say so before compiling anything for the CPU.
+    name, (_, _, _, tasks) = next(iter(EXAMPLES.items()))
+    directory = os.path.join(work, name)
+    task, inputs = next(iter(tasks.items()))
+    code, output = run([m3sat_run, os.path.join(directory, "gpu")] +
+                       task_argv(directory, task, inputs) +
+                       ["--output-dir", os.path.join(directory, "probe")])
+    if code != 0 and "no CUDA GPU is available" in output:
+        print("SKIPPED: " + output.strip())
+        return SKIP
     worst = 0.0
     for name, (generator, args, model, tasks) in EXAMPLES.items():
         directory = os.path.join(work, name)
@@ -130,15 +151,10 @@ def run_all(bin_dir, work, src):
         cpu = os.path.join(directory, "cpu")
         if not os.path.exists(os.path.join(cpu, "bundle.m3b")):
             check([os.path.join(bin_dir, "m3sat-compile"),
-                   os.path.join(directory, model), "-o", cpu])
+                   os.path.join(directory, model), "-o", cpu] +
+                  COMPILE_ARGS.get(name, []))
         for task, inputs in tasks.items():
-            argv = []
-            if task:
-                argv.append("--task=" + task)
-            for name_ in inputs:
-                argv += ["--input",
-                         "%s=%s" % (name_, os.path.join(directory,
-                                                        name_ + ".npy"))]
+            argv = task_argv(directory, task, inputs)
             label = task or "default"
             results = {}
             for target, out in (("gpu", gpu), ("cpu", cpu)):
@@ -146,10 +162,6 @@ def run_all(bin_dir, work, src):
                 shutil.rmtree(res, ignore_errors=True)
                 code, output = run([m3sat_run, out] + argv +
                                    ["--output-dir", res])
-                if code != 0 and target == "gpu" and \
-                        "no CUDA GPU is available" in output:
-                    print("SKIPPED: " + output.strip())
-                    return SKIP
                 if code != 0:
                     sys.exit("FAIL: m3sat-run %s %s:\n%s" % (out, label,
                                                             output))
