@@ -48,6 +48,9 @@ void m3sat::buildHLSPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createHLSBoundAllocs());
   // Loops over those groups get their largest trip count.
   pm.addNestedPass<func::FuncOp>(createHLSTripCounts());
+  // GELU from a table, as the accelerators do it.
+  if (options.lutGelu)
+    pm.addPass(createHLSLutGelu());
   // Floor and ceiling divisions (from affine maps) become plain C++ ones.
   pm.addPass(arith::createArithExpandOpsPass());
   pm.addPass(createCanonicalizerPass());

@@ -114,6 +114,11 @@ static cl::opt<std::string>
     gpuArch("gpu-arch",
             cl::desc("--target=gpu: the NVIDIA architecture to compile for"),
             cl::value_desc("sm_XX"), cl::init("sm_90"));
+static cl::opt<bool>
+    hlsLutGelu("hls-lut-gelu",
+               cl::desc("--target=hls: GELU from a table over [-8, 8] with "
+                        "linear interpolation (as the FPGA accelerators) "
+                        "instead of erf"));
 static cl::opt<bool> blas("blas",
                           cl::desc("f32 matrix products call the task "
                                    "runtime's SGEMM (OpenBLAS, loaded at "
@@ -333,6 +338,9 @@ int main(int argc, char **argv) {
   }
   if (hlsFixed && target != "hls")
     return fail("--hls-fixed needs --target=hls");
+  options.hlsNumerics.lutGelu = hlsLutGelu;
+  if (hlsLutGelu && target != "hls")
+    return fail("--hls-lut-gelu needs --target=hls");
   if (threads)
     options.openmpLibraryDir = M3SAT_OPENMP_LIBRARY_DIR;
   options.cpu = cpu;

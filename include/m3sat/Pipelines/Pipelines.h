@@ -109,6 +109,10 @@ struct HLSPipelineOptions
       *this, "ii",
       llvm::cl::desc("Initiation interval requested for innermost loops"),
       llvm::cl::init(1)};
+  Option<bool> lutGelu{*this, "lut-gelu",
+                       llvm::cl::desc("GELU from a table with linear "
+                                      "interpolation (m3sat-hls-lut-gelu)"),
+                       llvm::cl::init(false)};
 };
 
 /// Builds the HLS pipeline: the shared front half, then memref copies and

@@ -13,6 +13,7 @@
 #include "m3sat/Target/HLS/Passes.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/Pass/PassManager.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -114,6 +115,13 @@ LogicalResult m3sat::writeHLSProject(ModuleOp module, ArrayRef<HLSTopDesc> tops,
   if (numerics.fixed &&
       failed(checkFixedPointWeights(module, tops, weights, numerics)))
     return failure();
+  // GELU from a table (--hls-lut-gelu), as the accelerators compute it.
+  if (numerics.lutGelu) {
+    PassManager pm(module.getContext());
+    pm.addPass(createHLSLutGelu());
+    if (failed(pm.run(module)))
+      return failure();
+  }
   // Every file, in memory.
   std::vector<std::pair<std::string, std::string>> files;
   std::vector<HLSEstimate> estimates;

@@ -7,6 +7,8 @@
 
 #include "m3sat/Target/HLS/Passes.h"
 
+#include "mlir/IR/Builders.h"
+
 namespace m3sat {
 #define GEN_PASS_DEF_HLSSHAREBUFFERS
 #include "m3sat/Target/HLS/Passes.h.inc"
@@ -21,7 +23,47 @@ namespace {
 struct LiveRange {
   memref::AllocOp alloc;
   unsigned first = 0, last = 0;
+  /// Only loaded and stored: it can be flattened to one dimension, and
+  /// then share the storage of any buffer of its element type.
+  bool flat = false;
 };
+
+/// `alloc` (only loaded and stored) as a one-dimensional buffer: every
+/// access computes its row-major offset.
+memref::AllocOp flatten(memref::AllocOp alloc) {
+  MemRefType type = alloc.getType();
+  OpBuilder builder(alloc);
+  auto flat = memref::AllocOp::create(
+      builder, alloc.getLoc(),
+      MemRefType::get({type.getNumElements()}, type.getElementType()));
+  flat->setAttrs(alloc->getAttrs());
+  for (Operation *user : llvm::make_early_inc_range(alloc->getUsers())) {
+    builder.setInsertionPoint(user);
+    Location loc = user->getLoc();
+    ValueRange indices = isa<memref::LoadOp>(user)
+                             ? cast<memref::LoadOp>(user).getIndices()
+                             : cast<memref::StoreOp>(user).getIndices();
+    Value offset = arith::ConstantIndexOp::create(builder, loc, 0);
+    for (auto [index, dim] : llvm::zip(indices, type.getShape())) {
+      Value size = arith::ConstantIndexOp::create(builder, loc, dim);
+      offset = arith::AddIOp::create(
+          builder, loc, arith::MulIOp::create(builder, loc, offset, size),
+          index);
+    }
+    if (auto load = dyn_cast<memref::LoadOp>(user)) {
+      Value value =
+          memref::LoadOp::create(builder, loc, flat, ValueRange{offset});
+      load.getResult().replaceAllUsesWith(value);
+    } else {
+      auto store = cast<memref::StoreOp>(user);
+      memref::StoreOp::create(builder, loc, store.getValueToStore(), flat,
+                              ValueRange{offset});
+    }
+    user->erase();
+  }
+  alloc.erase();
+  return flat;
+}
 
 struct HLSShareBuffers
     : public m3sat::impl::HLSShareBuffersBase<HLSShareBuffers> {
@@ -30,49 +72,83 @@ struct HLSShareBuffers
     if (!func.getBody().hasOneBlock())
       return;
     Block &body = func.getBody().front();
+
+    // Live ranges, in body positions: a use inside a loop nest counts at
+    // the nest. Buffers used by other ops than loads, stores and calls (a
+    // view, say) keep their own storage; buffers passed to calls keep
+    // their type.
+    SmallVector<LiveRange> ranges;
+    for (auto alloc :
+         llvm::make_early_inc_range(body.getOps<memref::AllocOp>())) {
+      if (!alloc.getType().hasStaticShape() ||
+          !alloc.getType().getLayout().isIdentity() ||
+          alloc.getType().getMemorySpace() ||
+          alloc->hasAttr(m3sat::kHLSStreamOfAttr))
+        continue;
+      bool simple = true, flat = true;
+      for (Operation *user : alloc->getUsers()) {
+        if (isa<func::CallOp>(user))
+          flat = false;
+        else if (!isa<memref::LoadOp, memref::StoreOp>(user))
+          simple = false;
+        else if (auto store = dyn_cast<memref::StoreOp>(user);
+                 store && store.getValueToStore() == alloc.getResult())
+          simple = false;
+      }
+      if (!simple)
+        continue;
+      if (flat && alloc.getType().getRank() != 1)
+        alloc = flatten(alloc);
+      ranges.push_back({alloc, 0, 0, flat});
+    }
     DenseMap<Operation *, unsigned> position;
     for (auto [i, op] : llvm::enumerate(body))
       position[&op] = i;
-
-    // Live ranges, in body positions: a use inside a loop nest counts at
-    // the nest. Buffers of other ops than loads, stores and calls (a view,
-    // say) keep their own storage.
-    SmallVector<LiveRange> ranges;
-    for (auto alloc : body.getOps<memref::AllocOp>()) {
-      if (!alloc.getType().hasStaticShape() ||
-          alloc->hasAttr(m3sat::kHLSStreamOfAttr))
-        continue;
-      LiveRange range{alloc, position[alloc], position[alloc]};
-      bool simple = true;
-      for (Operation *user : alloc->getUsers()) {
-        if (!isa<memref::LoadOp, memref::StoreOp, func::CallOp>(user)) {
-          simple = false;
-          break;
-        }
-        Operation *top = body.findAncestorOpInBlock(*user);
-        range.last = std::max(range.last, position[top]);
-      }
-      if (simple)
-        ranges.push_back(range);
+    for (LiveRange &range : ranges) {
+      range.first = range.last = position[range.alloc];
+      for (Operation *user : range.alloc->getUsers())
+        range.last =
+            std::max(range.last, position[body.findAncestorOpInBlock(*user)]);
     }
 
     // Greedy, in allocation order: a buffer takes the storage of an
-    // earlier one of the same type that is dead before its allocation.
-    // MLIR buffers start undefined, so nothing reads what the previous
-    // owner left.
+    // earlier one that is dead before its allocation: of the same type, or
+    // for flat buffers of the same element type (the smallest that is
+    // large enough, else the largest, which grows). MLIR buffers start
+    // undefined, so nothing reads what the previous owner left.
     SmallVector<LiveRange> slots;
     for (LiveRange &range : ranges) {
+      MemRefType type = range.alloc.getType();
       LiveRange *slot = nullptr;
-      for (LiveRange &candidate : slots)
-        if (candidate.alloc.getType() == range.alloc.getType() &&
-            candidate.last < range.first) {
-          slot = &candidate;
-          break;
+      for (LiveRange &candidate : slots) {
+        MemRefType have = candidate.alloc.getType();
+        if (candidate.last >= range.first || candidate.flat != range.flat)
+          continue;
+        if (!range.flat) {
+          if (have == type) {
+            slot = &candidate;
+            break;
+          }
+          continue;
         }
+        if (have.getElementType() != type.getElementType())
+          continue;
+        auto fits = [&](LiveRange *r) {
+          return r->alloc.getType().getNumElements() >= type.getNumElements();
+        };
+        int64_t size = have.getNumElements();
+        if (!slot ||
+            (fits(&candidate) &&
+             (!fits(slot) || size < slot->alloc.getType().getNumElements())) ||
+            (!fits(slot) && size > slot->alloc.getType().getNumElements()))
+          slot = &candidate;
+      }
       if (!slot) {
         slots.push_back(range);
         continue;
       }
+      if (slot->alloc.getType().getNumElements() < type.getNumElements())
+        slot->alloc.getResult().setType(type);
       range.alloc.getResult().replaceAllUsesWith(slot->alloc.getResult());
       range.alloc.erase();
       slot->last = range.last;

@@ -1,25 +1,29 @@
-// RUN: m3sat-opt %s --m3sat-hls-share-buffers | FileCheck %s
+// RUN: m3sat-opt %s --m3sat-hls-share-buffers --canonicalize | FileCheck %s
 
-// %b is allocated after %a's last use and has its type: it takes %a's
-// storage. %c has another type; %d, of %c's type, is allocated after %c's
-// last use and takes it (its use inside a loop nest counts at the nest).
+// Buffers only loaded and stored become one-dimensional and share by
+// element type: %b (2x2) takes %a's storage once %a is dead; %c is
+// allocated while %b is live and gets its own; %d takes %c's (the smallest
+// dead one that fits), %e takes %a's again, and %f, allocated while %e
+// is live, takes %c's, which grows to 4 elements.
 // CHECK-LABEL: func.func @chain
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
+// CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
+// CHECK-DAG: %[[C2:.*]] = arith.constant 2 : index
 // CHECK: %[[A:.*]] = memref.alloc() : memref<4xf32>
-// CHECK-NEXT: memref.store %{{.*}}, %[[A]]
-// CHECK-NEXT: memref.load %[[A]]
-// CHECK-NEXT: memref.store %{{.*}}, %[[A]]
-// CHECK-NEXT: %[[C:.*]] = memref.alloc() : memref<2xf32>
-// CHECK-NEXT: memref.store %{{.*}}, %[[C]]
-// CHECK-NEXT: memref.load %[[A]]
-// CHECK-NEXT: memref.load %[[C]]
-// CHECK-NEXT: scf.for
-// CHECK-NEXT: memref.store %{{.*}}, %[[C]]
-// CHECK: memref.load %[[C]]
-// CHECK-NEXT: memref.store %{{.*}}, %[[A]]
-// CHECK-NEXT: %[[F:.*]] = memref.alloc() : memref<4xf32>
-// CHECK-NEXT: memref.store %{{.*}}, %[[F]]
-// CHECK-NEXT: memref.load %[[A]]
-// CHECK-NEXT: memref.load %[[F]]
+// CHECK-NEXT: memref.store %{{.*}}, %[[A]][%[[C0]]]
+// CHECK-NEXT: %[[VA:.*]] = memref.load %[[A]][%[[C0]]]
+// CHECK-NEXT: memref.store %[[VA]], %[[A]][%[[C2]]] : memref<4xf32>
+// CHECK-NEXT: %[[C:.*]] = memref.alloc() : memref<4xf32>
+// CHECK-NEXT: memref.store %[[VA]], %[[C]][%[[C0]]]
+// CHECK-NEXT: %[[VB:.*]] = memref.load %[[A]][%[[C2]]]
+// CHECK-NEXT: memref.load %[[C]][%[[C0]]]
+// CHECK-NEXT: scf.for %[[I:.*]] =
+// CHECK-NEXT: memref.store %[[VB]], %[[C]][%[[I]]]
+// CHECK: %[[VD:.*]] = memref.load %[[C]][%[[C1]]]
+// CHECK-NEXT: memref.store %[[VD]], %[[A]][%[[C0]]]
+// CHECK-NEXT: memref.store %[[VD]], %[[C]][%[[C1]]]
+// CHECK-NEXT: memref.load %[[A]][%[[C0]]]
+// CHECK-NEXT: memref.load %[[C]][%[[C1]]]
 // CHECK-NOT: memref.alloc
 // CHECK: return
 func.func @chain(%x: f32, %out: memref<4xf32>) {
@@ -29,18 +33,16 @@ func.func @chain(%x: f32, %out: memref<4xf32>) {
   %a = memref.alloc() : memref<4xf32>
   memref.store %x, %a[%c0] : memref<4xf32>
   %va = memref.load %a[%c0] : memref<4xf32>
-  %b = memref.alloc() : memref<4xf32>
-  memref.store %va, %b[%c1] : memref<4xf32>
+  %b = memref.alloc() : memref<2x2xf32>
+  memref.store %va, %b[%c1, %c0] : memref<2x2xf32>
   %c = memref.alloc() : memref<2xf32>
   memref.store %va, %c[%c0] : memref<2xf32>
-  %vb = memref.load %b[%c1] : memref<4xf32>
+  %vb = memref.load %b[%c1, %c0] : memref<2x2xf32>
   %vc = memref.load %c[%c0] : memref<2xf32>
   %d = memref.alloc() : memref<2xf32>
   scf.for %i = %c0 to %c2 step %c1 {
     memref.store %vb, %d[%i] : memref<2xf32>
   }
-  // %a (holding %b) is dead: %e takes it too; %f is allocated while %e
-  // is live and keeps its own array.
   %e = memref.alloc() : memref<4xf32>
   %vd = memref.load %d[%c1] : memref<2xf32>
   memref.store %vd, %e[%c0] : memref<4xf32>
@@ -49,6 +51,28 @@ func.func @chain(%x: f32, %out: memref<4xf32>) {
   %ve = memref.load %e[%c0] : memref<4xf32>
   %vf = memref.load %f[%c1] : memref<4xf32>
   %sum = arith.addf %ve, %vf : f32
-  memref.store %sum, %out[%c0] : memref<4xf32>
+  %sum2 = arith.addf %sum, %vc : f32
+  memref.store %sum2, %out[%c0] : memref<4xf32>
+  return
+}
+
+// Buffers passed to calls keep their type and share only with buffers of
+// the same type; ping-pong weight buffers keep their own.
+// CHECK-LABEL: func.func @calls
+// CHECK: %[[G:.*]] = memref.alloc() : memref<2x3xf32>
+// CHECK-NEXT: call @use(%[[G]])
+// CHECK-NEXT: call @use(%[[G]])
+// CHECK-NEXT: %[[P:.*]] = memref.alloc() {m3sat.hls.stream_of = 0 : i64} : memref<2x3xf32>
+// CHECK-NEXT: call @use(%[[P]])
+func.func @calls() {
+  %g = memref.alloc() : memref<2x3xf32>
+  call @use(%g) : (memref<2x3xf32>) -> ()
+  %h = memref.alloc() : memref<2x3xf32>
+  call @use(%h) : (memref<2x3xf32>) -> ()
+  %p = memref.alloc() {m3sat.hls.stream_of = 0 : i64} : memref<2x3xf32>
+  call @use(%p) : (memref<2x3xf32>) -> ()
+  return
+}
+func.func private @use(%m: memref<2x3xf32>) {
   return
 }

@@ -23,6 +23,8 @@ struct HLSNumerics {
   /// Weight ports: ap_fixed<weightWidth, weightInt>.
   int weightWidth = 16;
   int weightInt = 2;
+  /// GELU from a table with linear interpolation (m3sat-hls-lut-gelu).
+  bool lutGelu = false;
 };
 
 /// The most bits a fixed-point type of the options may have: one operation

@@ -123,10 +123,14 @@ def HLSShareBuffers : Pass<"m3sat-hls-share-buffers", "::mlir::func::FuncOp"> {
     in HLS C++. This pass computes each buffer's live range (from its
     allocation to its last use, a use inside a loop nest counting at the
     nest) and, in allocation order, gives a buffer the storage of an earlier
-    buffer of the same type (shape and element type) whose last use comes
-    before it is allocated: the later allocation goes and its uses take the
-    earlier one. Buffers with users other than loads, stores and calls, and
-    ping-pong weight buffers (`m3sat.hls.stream_of`), keep their own.
+    buffer whose last use comes before it is allocated: the later
+    allocation goes and its uses take the earlier one. Buffers only loaded
+    and stored are first flattened to one dimension (each access computes
+    its row-major offset) and share by element type: a buffer takes the
+    smallest dead one that holds it, else the largest dead one, which grows.
+    Buffers passed to calls share only with buffers of their type. Buffers
+    with other users, and ping-pong weight buffers (`m3sat.hls.stream_of`),
+    keep their own.
 
     ```mlir
     %a = memref.alloc() : memref<8xf32>
@@ -143,6 +147,36 @@ def HLSShareBuffers : Pass<"m3sat-hls-share-buffers", "::mlir::func::FuncOp"> {
   let statistics = [
     Statistic<"numShared", "num-shared",
               "Buffers that took the storage of an earlier one">
+  ];
+}
+
+def HLSLutGelu : Pass<"m3sat-hls-lut-gelu", "::mlir::ModuleOp"> {
+  let summary = "Compute GELU from a table with linear interpolation";
+  let description = [{
+    GELU as the FPGA accelerators compute it. Every exact GELU in
+    loop-level IR, `0.5 x (1 + erf(x / sqrt 2))` (as `x / 1.41421` or
+    `x * 0.707107`, then `erf`, `+ 1`, times `x` and `0.5` in either
+    order), becomes a lookup in `@m3sat_gelu_table`, a constant global of
+    GELU at `intervals + 1` points evenly spaced over `[-range, range]`,
+    with linear interpolation between neighbours; below the range the
+    result is 0, above it x. The erf chains go (and other arith and math
+    ops without a use).
+
+    The interpolation error is at most h^2/8 max|GELU''| (h the spacing;
+    |GELU''| <= 0.8), plus at most 1.3e-14 from clamping at the default
+    range 8 (GELU(-8) and 8 - GELU(8)); for the defaults (h = 1/64), about
+    2.5e-5.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
+  let options = [
+    Option<"range", "range", "double", /*default=*/"8.0",
+           "The table covers [-range, range]">,
+    Option<"intervals", "intervals", "int64_t", /*default=*/"1024",
+           "Intervals of the table (it holds intervals + 1 values)">
+  ];
+  let statistics = [
+    Statistic<"numReplaced", "num-replaced", "GELUs computed from the table">
   ];
 }
 
