@@ -24,10 +24,12 @@
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Transforms/Passes.h"
 
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/SHA256.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
@@ -356,10 +358,22 @@ LogicalResult m3sat::compileModel(MLIRContext &context,
     return failure();
   timer.done("specialize");
 
+  // A failed compilation leaves no file behind: the directories created
+  // here (from the outermost one that did not exist) go again on failure.
+  std::string createdDir;
+  for (StringRef dir = options.outDir;
+       !dir.empty() && !llvm::sys::fs::exists(dir);
+       dir = llvm::sys::path::parent_path(dir))
+    createdDir = dir.str();
   if (std::error_code ec = llvm::sys::fs::create_directories(options.outDir))
     return emitError(fileLoc) << options.outDir
                               << ": cannot create output directory: "
                               << ec.message();
+  bool compiled = false;
+  llvm::scope_exit removeCreated([&] {
+    if (!compiled && !createdDir.empty())
+      llvm::sys::fs::remove_directories(createdDir);
+  });
 
   llvm::json::Object report;
   std::string layerReportText;
@@ -559,5 +573,6 @@ LogicalResult m3sat::compileModel(MLIRContext &context,
     text->keep();
     llvm::outs() << "per layer: " << options.outDir << "/report.txt\n";
   }
+  compiled = true;
   return success();
 }
