@@ -61,9 +61,15 @@ void m3sat::buildHLSPipeline(OpPassManager &pm,
   pm.addPass(createHLSExpertSchedule());
   // Temporaries of one type with disjoint live ranges share an array.
   pm.addNestedPass<func::FuncOp>(createHLSShareBuffers());
+  // A flattened buffer's load and store compute the same offset.
+  pm.addPass(createCSEPass());
 
   // Pragmas for the emitter.
   HLSAnnotateLoopsOptions annotate;
   annotate.initiationInterval = options.initiationInterval;
+  annotate.unroll = options.unroll;
   pm.addNestedPass<func::FuncOp>(createHLSAnnotateLoops(annotate));
+  // Arrays that a pipelined loop reads or writes through more than two
+  // ports are partitioned.
+  pm.addPass(createHLSPartitionArrays());
 }

@@ -109,6 +109,11 @@ struct HLSPipelineOptions
       *this, "ii",
       llvm::cl::desc("Initiation interval requested for innermost loops"),
       llvm::cl::init(1)};
+  Option<int64_t> unroll{
+      *this, "unroll",
+      llvm::cl::desc("Unroll factor for pipelined loops whose trip count it "
+                     "divides (arrays they access are partitioned to match)"),
+      llvm::cl::init(1)};
   Option<bool> lutGelu{*this, "lut-gelu",
                        llvm::cl::desc("GELU from a table with linear "
                                       "interpolation (m3sat-hls-lut-gelu)"),

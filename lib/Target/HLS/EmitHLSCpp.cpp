@@ -710,6 +710,8 @@ LogicalResult HLSCppEmitter::emitFor(scf::ForOp loop) {
     os << "#ifdef __SYNTHESIS__\n";
     if (ii)
       os << "#pragma HLS PIPELINE II=" << ii.getInt() << "\n";
+    if (auto unroll = loop->getAttrOfType<IntegerAttr>(kHLSUnrollAttr))
+      os << "#pragma HLS UNROLL factor=" << unroll.getInt() << "\n";
     if (trips)
       os << "#pragma HLS LOOP_TRIPCOUNT max=" << trips.getInt() << "\n";
     os << "#endif\n";
@@ -830,6 +832,11 @@ LogicalResult HLSCppEmitter::emitAlloc(Operation *op, MemRefType type) {
   std::string var = fresh("buf");
   os << "static " << *element << " " << var << *dims << ";\n";
   names[op->getResult(0)] = var;
+  if (auto partition = op->getAttrOfType<DenseI64ArrayAttr>(kHLSPartitionAttr);
+      partition && partition.size() == 2)
+    os << "#ifdef __SYNTHESIS__\n#pragma HLS ARRAY_PARTITION variable=" << var
+       << " cyclic factor=" << partition[1] << " dim=" << partition[0]
+       << "\n#endif\n";
   return success();
 }
 

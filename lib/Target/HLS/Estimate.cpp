@@ -16,6 +16,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include "llvm/Support/Format.h"
 #include "llvm/Support/Path.h"
@@ -77,6 +78,26 @@ bool variesIn(Value value, scf::ForOp loop, DenseMap<Value, bool> &memo) {
   return varies;
 }
 
+/// Whether `a` and `b` are the same value: one SSA value, or computed by
+/// the same pure op from the same values (a flattened buffer's offset,
+/// computed once for the load and once for the store).
+bool sameValue(Value a, Value b, unsigned depth = 0) {
+  if (a == b)
+    return true;
+  Operation *x = a.getDefiningOp(), *y = b.getDefiningOp();
+  if (!x || !y || depth > 8 || x->getName() != y->getName() ||
+      x->getAttrDictionary() != y->getAttrDictionary() ||
+      x->getNumOperands() != y->getNumOperands() || x->getNumRegions() != 0 ||
+      !isMemoryEffectFree(x) ||
+      cast<OpResult>(a).getResultNumber() !=
+          cast<OpResult>(b).getResultNumber())
+    return false;
+  for (auto [p, q] : llvm::zip(x->getOperands(), y->getOperands()))
+    if (!sameValue(p, q, depth + 1))
+      return false;
+  return true;
+}
+
 /// Whether pipelined `loop` carries a float accumulation from one iteration
 /// to the next: an iteration argument yielded as itself plus (or minus)
 /// something, or a store of `M[idx] + x` to `M[idx]` with `idx` the same in
@@ -103,7 +124,11 @@ bool carriesFloatAccumulation(scf::ForOp loop) {
     if (accumulates(store.getValueToStore(), [&](Value v) {
           auto load = v.getDefiningOp<memref::LoadOp>();
           return load && load.getMemRef() == store.getMemRef() &&
-                 load.getIndices() == store.getIndices();
+                 llvm::all_of(
+                     llvm::zip_equal(load.getIndices(), store.getIndices()),
+                     [](auto pair) {
+                       return sameValue(std::get<0>(pair), std::get<1>(pair));
+                     });
         }))
       return WalkResult::interrupt();
     return WalkResult::advance();

@@ -28,10 +28,17 @@ struct HLSAnnotateLoops
                                "least 1");
       return signalPassFailure();
     }
+    if (unroll < 1) {
+      getOperation().emitError("m3sat-hls-annotate-loops: unroll must be at "
+                               "least 1");
+      return signalPassFailure();
+    }
     Builder builder(&getContext());
     getOperation().walk([&](scf::ForOp loop) {
-      if (loop->hasAttr(m3sat::kHLSPipelineIIAttr))
+      if (loop->hasAttr(m3sat::kHLSPipelineIIAttr)) {
+        setUnroll(loop, builder);
         return;
+      }
       bool innermost = true;
       // A call may hold loops of its own (and calls are not pipelined).
       loop.getBody()->walk([&](Operation *op) {
@@ -45,7 +52,19 @@ struct HLSAnnotateLoops
       loop->setAttr(m3sat::kHLSPipelineIIAttr,
                     builder.getI64IntegerAttr(initiationInterval));
       ++numPipelined;
+      setUnroll(loop, builder);
     });
+  }
+
+  /// Pipelined loops with a constant trip count that `unroll` divides are
+  /// unrolled that many times.
+  void setUnroll(scf::ForOp loop, Builder &builder) {
+    std::optional<APInt> trips = loop.getStaticTripCount();
+    if (unroll < 2 || !trips || trips->getSExtValue() < unroll ||
+        trips->getSExtValue() % unroll != 0)
+      return;
+    loop->setAttr(m3sat::kHLSUnrollAttr, builder.getI64IntegerAttr(unroll));
+    ++numUnrolled;
   }
 };
 

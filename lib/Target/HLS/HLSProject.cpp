@@ -115,10 +115,18 @@ LogicalResult m3sat::writeHLSProject(ModuleOp module, ArrayRef<HLSTopDesc> tops,
   if (numerics.fixed &&
       failed(checkFixedPointWeights(module, tops, weights, numerics)))
     return failure();
-  // GELU from a table (--hls-lut-gelu), as the accelerators compute it.
-  if (numerics.lutGelu) {
+  // GELU from a table (--hls-lut-gelu), as the accelerators compute it;
+  // pipelined loops unrolled (--hls-unroll), their arrays partitioned.
+  if (numerics.lutGelu || numerics.unroll > 1) {
     PassManager pm(module.getContext());
-    pm.addPass(createHLSLutGelu());
+    if (numerics.lutGelu)
+      pm.addPass(createHLSLutGelu());
+    if (numerics.unroll > 1) {
+      HLSAnnotateLoopsOptions annotate;
+      annotate.unroll = numerics.unroll;
+      pm.addNestedPass<func::FuncOp>(createHLSAnnotateLoops(annotate));
+      pm.addPass(createHLSPartitionArrays());
+    }
     if (failed(pm.run(module)))
       return failure();
   }

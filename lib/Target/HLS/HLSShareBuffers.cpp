@@ -67,6 +67,8 @@ memref::AllocOp flatten(memref::AllocOp alloc) {
 
 struct HLSShareBuffers
     : public m3sat::impl::HLSShareBuffersBase<HLSShareBuffers> {
+  using Base::Base;
+
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     if (!func.getBody().hasOneBlock())
@@ -133,14 +135,23 @@ struct HLSShareBuffers
         }
         if (have.getElementType() != type.getElementType())
           continue;
-        auto fits = [&](LiveRange *r) {
-          return r->alloc.getType().getNumElements() >= type.getNumElements();
+        // The dead buffer of the same size, else the smallest that holds
+        // it if at most twice as large (a small buffer in a large array
+        // can leave a later large one without a place), else (with grow)
+        // the largest, which grows.
+        int64_t size = have.getNumElements(), need = type.getNumElements();
+        auto rank = [&](int64_t n) -> int64_t {
+          if (n == need)
+            return 0;
+          if (n > need && n <= 2 * need)
+            return n;
+          if (n > need)
+            return -1;
+          return grow ? std::numeric_limits<int64_t>::max() - n : -1;
         };
-        int64_t size = have.getNumElements();
-        if (!slot ||
-            (fits(&candidate) &&
-             (!fits(slot) || size < slot->alloc.getType().getNumElements())) ||
-            (!fits(slot) && size > slot->alloc.getType().getNumElements()))
+        int64_t mine = rank(size);
+        if (mine >= 0 &&
+            (!slot || mine < rank(slot->alloc.getType().getNumElements())))
           slot = &candidate;
       }
       if (!slot) {

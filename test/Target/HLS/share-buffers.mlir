@@ -1,10 +1,12 @@
-// RUN: m3sat-opt %s --m3sat-hls-share-buffers --canonicalize | FileCheck %s
+// RUN: m3sat-opt %s --m3sat-hls-share-buffers=grow=true --canonicalize | FileCheck %s
+// RUN: m3sat-opt %s --m3sat-hls-share-buffers --canonicalize | FileCheck %s --check-prefix=NOGROW
 
 // Buffers only loaded and stored become one-dimensional and share by
 // element type: %b (2x2) takes %a's storage once %a is dead; %c is
 // allocated while %b is live and gets its own; %d takes %c's (the smallest
 // dead one that fits), %e takes %a's again, and %f, allocated while %e
-// is live, takes %c's, which grows to 4 elements.
+// is live, takes %c's, which grows to 4 elements (with grow; by default
+// %f gets its own).
 // CHECK-LABEL: func.func @chain
 // CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
 // CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
@@ -26,6 +28,12 @@
 // CHECK-NEXT: memref.load %[[C]][%[[C1]]]
 // CHECK-NOT: memref.alloc
 // CHECK: return
+// NOGROW-LABEL: func.func @chain
+// NOGROW: memref.alloc() : memref<4xf32>
+// NOGROW: memref.alloc() : memref<2xf32>
+// NOGROW: memref.alloc() : memref<4xf32>
+// NOGROW-NOT: memref.alloc
+// NOGROW-LABEL: func.func @calls
 func.func @chain(%x: f32, %out: memref<4xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index

@@ -25,6 +25,8 @@ struct HLSNumerics {
   int weightInt = 2;
   /// GELU from a table with linear interpolation (m3sat-hls-lut-gelu).
   bool lutGelu = false;
+  /// Unroll factor of pipelined loops (their arrays partitioned to match).
+  int unroll = 1;
 };
 
 /// The most bits a fixed-point type of the options may have: one operation

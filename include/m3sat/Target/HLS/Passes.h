@@ -30,6 +30,12 @@ inline constexpr llvm::StringLiteral kHLSBundleAttr = "m3sat.hls.bundle";
 /// have the weight element type (`m3sat_weight_t`).
 inline constexpr llvm::StringLiteral kHLSWeightAttr = "m3sat.hls.weight";
 
+/// The attribute on a pipelined `scf.for` that requests `#pragma HLS
+/// UNROLL factor=N`.
+inline constexpr llvm::StringLiteral kHLSUnrollAttr = "m3sat.hls.unroll";
+/// The attribute on a `memref.alloc` that requests `#pragma HLS
+/// ARRAY_PARTITION cyclic`: array<i64: dimension (1-based), factor>.
+inline constexpr llvm::StringLiteral kHLSPartitionAttr = "m3sat.hls.partition";
 /// The attribute of a ping-pong buffer (`memref.alloc`): the index of the
 /// function argument whose expert slices it holds.
 inline constexpr llvm::StringLiteral kHLSStreamOfAttr = "m3sat.hls.stream_of";

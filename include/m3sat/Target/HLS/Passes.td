@@ -27,10 +27,14 @@ def HLSAnnotateLoops : Pass<"m3sat-hls-annotate-loops", "::mlir::func::FuncOp"> 
   let dependentDialects = ["::mlir::scf::SCFDialect"];
   let options = [
     Option<"initiationInterval", "ii", "int64_t", /*default=*/"1",
-           "Initiation interval to request">
+           "Initiation interval to request">,
+    Option<"unroll", "unroll", "int64_t", /*default=*/"1",
+           "Unroll factor for pipelined loops whose constant trip count it "
+           "divides (m3sat.hls.unroll, printed as #pragma HLS UNROLL)">
   ];
   let statistics = [
-    Statistic<"numPipelined", "num-pipelined", "Loops marked for pipelining">
+    Statistic<"numPipelined", "num-pipelined", "Loops marked for pipelining">,
+    Statistic<"numUnrolled", "num-unrolled", "Pipelined loops unrolled">
   ];
 }
 
@@ -127,7 +131,8 @@ def HLSShareBuffers : Pass<"m3sat-hls-share-buffers", "::mlir::func::FuncOp"> {
     allocation goes and its uses take the earlier one. Buffers only loaded
     and stored are first flattened to one dimension (each access computes
     its row-major offset) and share by element type: a buffer takes the
-    smallest dead one that holds it, else the largest dead one, which grows.
+    smallest dead one that holds it (with `grow`, else the largest dead
+    one, which grows).
     Buffers passed to calls share only with buffers of their type. Buffers
     with other users, and ping-pong weight buffers (`m3sat.hls.stream_of`),
     keep their own.
@@ -144,6 +149,11 @@ def HLSShareBuffers : Pass<"m3sat-hls-share-buffers", "::mlir::func::FuncOp"> {
     ```
   }];
   let dependentDialects = ["::mlir::memref::MemRefDialect"];
+  let options = [
+    Option<"grow", "grow", "bool", /*default=*/"false",
+           "A flat buffer with no dead buffer large enough takes the "
+           "largest dead one, which grows (else it gets its own)">
+  ];
   let statistics = [
     Statistic<"numShared", "num-shared",
               "Buffers that took the storage of an earlier one">
@@ -177,6 +187,31 @@ def HLSLutGelu : Pass<"m3sat-hls-lut-gelu", "::mlir::ModuleOp"> {
   ];
   let statistics = [
     Statistic<"numReplaced", "num-replaced", "GELUs computed from the table">
+  ];
+}
+
+def HLSPartitionArrays : Pass<"m3sat-hls-partition-arrays",
+                              "::mlir::ModuleOp"> {
+  let summary = "Partition on-chip arrays that a pipelined loop accesses "
+                "through more than two ports";
+  let description = [{
+    An on-chip memory has two ports. In a pipelined loop (`m3sat.hls.
+    pipeline_ii`) unrolled `U` times (`m3sat.hls.unroll`, else 1), each
+    load or store of an array whose index changes with the loop counts `U`
+    accesses per iteration (one when the index is loop-invariant: the copies
+    share the element). When an array needs more than two, and an index
+    dimension moves with unit stride along the loop, the `memref.alloc` of
+    the array (followed through call arguments to every array passed in)
+    gets `m3sat.hls.partition = array<i64: dim, factor>` (dim 1-based): a
+    cyclic partition of that dimension by `U` (or by half the accesses
+    when not unrolled), which the HLS C++ emitter prints as `#pragma HLS
+    ARRAY_PARTITION variable=... cyclic factor=F dim=D`. The reduction
+    dimension of a matrix product unrolled `U` times is split into `U`
+    banks. Ports (m_axi) are not partitioned.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+  let statistics = [
+    Statistic<"numPartitioned", "num-partitioned", "Arrays partitioned">
   ];
 }
 
