@@ -119,6 +119,12 @@ static cl::opt<bool>
                cl::desc("--target=hls: GELU from a table over [-8, 8] with "
                         "linear interpolation (as the FPGA accelerators) "
                         "instead of erf"));
+static cl::opt<int>
+    hlsUnroll("hls-unroll",
+              cl::desc("--target=hls: unroll pipelined loops P times "
+                       "(#pragma HLS UNROLL) and partition the arrays they "
+                       "access cyclically by P"),
+              cl::value_desc("P"), cl::init(1));
 static cl::opt<bool> blas("blas",
                           cl::desc("f32 matrix products call the task "
                                    "runtime's SGEMM (OpenBLAS, loaded at "
@@ -341,6 +347,12 @@ int main(int argc, char **argv) {
   options.hlsNumerics.lutGelu = hlsLutGelu;
   if (hlsLutGelu && target != "hls")
     return fail("--hls-lut-gelu needs --target=hls");
+  if (hlsUnroll < 1 || hlsUnroll > 64)
+    return fail("--hls-unroll=" + std::to_string(hlsUnroll) +
+                ": expected 1 to 64");
+  if (hlsUnroll > 1 && target != "hls")
+    return fail("--hls-unroll needs --target=hls");
+  options.hlsNumerics.unroll = hlsUnroll;
   if (threads)
     options.openmpLibraryDir = M3SAT_OPENMP_LIBRARY_DIR;
   options.cpu = cpu;
