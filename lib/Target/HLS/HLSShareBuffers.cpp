@@ -115,9 +115,8 @@ struct HLSShareBuffers
 
     // Greedy, in allocation order: a buffer takes the storage of an
     // earlier one that is dead before its allocation: of the same type, or
-    // for flat buffers of the same element type (the smallest that is
-    // large enough, else the largest, which grows). MLIR buffers start
-    // undefined, so nothing reads what the previous owner left.
+    // for flat buffers of the same element type (below). MLIR buffers
+    // start undefined, so nothing reads what the previous owner left.
     SmallVector<LiveRange> slots;
     for (LiveRange &range : ranges) {
       MemRefType type = range.alloc.getType();

@@ -130,9 +130,9 @@ def HLSShareBuffers : Pass<"m3sat-hls-share-buffers", "::mlir::func::FuncOp"> {
     buffer whose last use comes before it is allocated: the later
     allocation goes and its uses take the earlier one. Buffers only loaded
     and stored are first flattened to one dimension (each access computes
-    its row-major offset) and share by element type: a buffer takes the
-    smallest dead one that holds it (with `grow`, else the largest dead
-    one, which grows).
+    its row-major offset) and share by element type: a buffer takes a dead
+    one of its size, else the smallest dead one at most twice its size
+    (with `grow`, else the largest smaller dead one, which grows).
     Buffers passed to calls share only with buffers of their type. Buffers
     with other users, and ping-pong weight buffers (`m3sat.hls.stream_of`),
     keep their own.
@@ -151,8 +151,8 @@ def HLSShareBuffers : Pass<"m3sat-hls-share-buffers", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::memref::MemRefDialect"];
   let options = [
     Option<"grow", "grow", "bool", /*default=*/"false",
-           "A flat buffer with no dead buffer large enough takes the "
-           "largest dead one, which grows (else it gets its own)">
+           "A flat buffer with no dead buffer of its size or up to twice it "
+           "takes the largest smaller dead one, which grows (else its own)">
   ];
   let statistics = [
     Statistic<"numShared", "num-shared",
