@@ -226,6 +226,16 @@ LogicalResult MoEAttentionOp::verify() {
     return failure();
   if (getBo() && failed(checker.check("bo", getBo(), {{"D", d}})))
     return failure();
+  if (Value source = getKvSource()) {
+    if (failed(checker.checkRank("kv_source", source, 3, "[B, S', D]")))
+      return failure();
+    auto sourceType = cast<RankedTensorType>(source.getType());
+    if (failed(checker.check("kv_source", source,
+                             {{"B", b},
+                              {"S'", sourceType.getDimSize(1)},
+                              {"D", d}})))
+      return failure();
+  }
   if (getRouterLogits() &&
       failed(checker.check("router_logits", getRouterLogits(),
                            {{"B", b}, {"S", s}, {"E", e}})))
@@ -237,7 +247,8 @@ LogicalResult MoEAttentionOp::verify() {
         {"wk", getWk()},
         {"wv", getWv()},
         {"wo", getWo()},
-        {"bo", getBo()}})
+        {"bo", getBo()},
+        {"kv_source", getKvSource()}})
     if (value &&
         failed(checker.checkElementType(name, value, "input", elementType)))
       return failure();

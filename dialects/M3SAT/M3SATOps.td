@@ -100,6 +100,12 @@ def M3SAT_MoEAttentionOp : M3SAT_Op<"moe_attention",
 
     `scale` defaults to Dh^-0.5 when absent.
 
+    With `kv_source` ([B, S', D], `kv(%wk, %wv) from %src`), K and V are
+    computed from it instead of from `input` (K = kv_source * wk^T, ...):
+    the queries are `input`'s tokens, the keys and values `kv_source`'s.
+    m3sat-segment-static-routing uses it to give a run of query tokens its
+    own static experts while they still attend to the whole sequence.
+
     ```mlir
     %y = m3sat.moe_attention %x routed by %logits q(%wq) kv(%wk, %wv)
            o(%wo, %bo) k = 2
@@ -116,6 +122,7 @@ def M3SAT_MoEAttentionOp : M3SAT_Op<"moe_attention",
     M3SAT_FloatTensor:$wv,
     M3SAT_FloatTensor:$wo,
     Optional<M3SAT_FloatTensor>:$bo,
+    Optional<M3SAT_FloatTensor>:$kv_source,
     DefaultValuedAttr<I64Attr, "1">:$k,
     UnitAttr:$normalize,
     OptionalAttr<F32Attr>:$scale,
@@ -124,7 +131,8 @@ def M3SAT_MoEAttentionOp : M3SAT_Op<"moe_attention",
   let results = (outs M3SAT_FloatTensor:$output);
   let assemblyFormat = [{
     $input (`routed` `by` $router_logits^)? (`static` $static_experts^)?
-    `q` `(` $wq `)` `kv` `(` $wk `,` $wv `)` `o` `(` $wo (`,` $bo^)? `)`
+    `q` `(` $wq `)` `kv` `(` $wk `,` $wv `)` (`from` $kv_source^)?
+    `o` `(` $wo (`,` $bo^)? `)`
     (`k` `=` $k^)? (`normalize` $normalize^)? (`scale` `=` $scale^)?
     attr-dict `:` functional-type(operands, results)
   }];
@@ -137,6 +145,10 @@ def M3SAT_MoEAttentionOp : M3SAT_Op<"moe_attention",
     }
     /// The softmax scale: the `scale` attribute, or Dh^-0.5.
     float getScaleOrDefault();
+    /// What K and V are computed from: `kv_source`, else `input`.
+    ::mlir::Value getKeyValueInput() {
+      return getKvSource() ? getKvSource() : getInput();
+    }
   }];
 }
 

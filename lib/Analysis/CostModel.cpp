@@ -14,6 +14,8 @@
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/Format.h"
 
+#include <tuple>
+
 using namespace mlir;
 using namespace m3sat;
 
@@ -57,6 +59,13 @@ template <typename MoEOp> int64_t routingFlops(MoEOp op, int64_t tokens) {
   return tokens * op.getNumExperts() * (3 + op.getK());
 }
 
+/// K and V of an attention layer: two [B*S', D] x [D, Dh] products.
+int64_t sharedKeyValueFlops(MoEAttentionOp op) {
+  Value source = op.getKeyValueInput();
+  return 2 * 2 * dim(source, 0) * dim(source, 1) * dim(source, 2) *
+         dim(op.getWq(), 1);
+}
+
 int64_t linalgFlops(linalg::LinalgOp op) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   int64_t iterations = 1;
@@ -96,11 +105,13 @@ Cost m3sat::opCost(Operation *op) {
             int64_t b = dim(input, 0), s = dim(input, 1), d = dim(input, 2);
             int64_t dh = dim(attention.getWq(), 1);
             int64_t tokens = b * s;
+            // Keys and values: S' tokens of kv_source (else input).
+            int64_t kv = dim(attention.getKeyValueInput(), 1);
             // Shared K and V, then per token and head expert: q, scores,
             // softmax, context, output projection, weighted sum.
-            int64_t shared = 2 * 2 * tokens * d * dh;
-            int64_t perExpert = 2 * d * dh + 2 * s * dh + 3 * s + 2 * s * dh +
-                                2 * dh * d + 2 * d;
+            int64_t shared = sharedKeyValueFlops(attention);
+            int64_t perExpert = 2 * d * dh + 2 * kv * dh + 3 * kv +
+                                2 * kv * dh + 2 * dh * d + 2 * d;
             return shared + tokens * expertsPerToken(attention) * perExpert +
                    routingFlops(attention, tokens);
           })
@@ -151,10 +162,19 @@ FunctionCost m3sat::functionCost(func::FuncOp func) {
     return attrs ? attrs.getAs<ElementsAttr>("m3sat.weight") : ElementsAttr();
   };
 
+  llvm::DenseSet<std::tuple<Value, Value, Value>> keyValues;
   func.walk([&](Operation *op) {
     if (op == func || op->getParentOfType<linalg::LinalgOp>())
       return;
     Cost cost = opCost(op);
+    // Attention runs over one input (m3sat-segment-static-routing) compute
+    // the same K and V, which the program computes once (CSE).
+    if (auto attention = dyn_cast<MoEAttentionOp>(op))
+      if (!keyValues
+               .insert({attention.getKeyValueInput(), attention.getWk(),
+                        attention.getWv()})
+               .second)
+        cost.flops -= sharedKeyValueFlops(attention);
     // The constants and weights an op reads directly count as its
     // parameters.
     for (Value operand : op->getOperands()) {

@@ -75,13 +75,27 @@ struct SegmentStaticRoutingPass
   using Base::Base;
 
   void runOnOperation() override {
-    SmallVector<MoEFFNOp> layers;
-    getOperation().walk([&](MoEFFNOp op) { layers.push_back(op); });
-    for (auto [index, op] : llvm::enumerate(layers))
-      segment(op, index);
+    SmallVector<Operation *> layers;
+    getOperation().walk([&](Operation *op) {
+      if (isa<MoEFFNOp, MoEAttentionOp>(op))
+        layers.push_back(op);
+    });
+    for (auto [index, op] : llvm::enumerate(layers)) {
+      if (auto ffn = dyn_cast<MoEFFNOp>(op))
+        segment(ffn, index);
+      else
+        segment(cast<MoEAttentionOp>(op), index);
+    }
   }
 
-  void segment(MoEFFNOp op, unsigned index) {
+  /// Attention keeps attending to every token: its keys and values come
+  /// from the whole input (`kv_source`), its queries from the run.
+  static void keepKeysAndValues(MoEFFNOp, MoEFFNOp) {}
+  static void keepKeysAndValues(MoEAttentionOp original, MoEAttentionOp layer) {
+    layer.getKvSourceMutable().assign(original.getKeyValueInput());
+  }
+
+  template <typename MoEOp> void segment(MoEOp op, unsigned index) {
     Value logits = op.getRouterLogits();
     if (!logits)
       return;
@@ -119,8 +133,10 @@ struct SegmentStaticRoutingPass
             getAsIndexOpFoldResult(context, sizes),
             getAsIndexOpFoldResult(context, strides));
       }
-      auto layer = cast<MoEFFNOp>(builder.clone(*op));
+      auto layer = cast<MoEOp>(builder.clone(*op));
       layer.getInputMutable().assign(part);
+      if (segments->size() > 1)
+        keepKeysAndValues(op, layer);
       layer.getRouterLogitsMutable().clear();
       layer.getOutput().setType(cast<RankedTensorType>(part.getType()));
       layer.setK(segment.route.experts.size());

@@ -59,3 +59,23 @@ func.func @batch_differs(%x: tensor<2x1x2xf32>, %l: tensor<2x1x2xf32>, %w1: tens
        : (tensor<2x1x2xf32>, tensor<2x1x2xf32>, tensor<2x3x2xf32>, tensor<2x2x3xf32>) -> tensor<2x1x2xf32>
   return %z : tensor<2x1x2xf32>
 }
+
+// -----
+
+// Attention runs: queries from the run, keys and values from every token.
+// CHECK-LABEL: func @attention
+// CHECK-SAME: (%[[X:.*]]: tensor<1x3x4xf32>
+// CHECK: %[[A:.*]] = tensor.extract_slice %[[X]][0, 0, 0] [1, 2, 4] [1, 1, 1]
+// CHECK: %[[YA:.*]] = m3sat.moe_attention %[[A]] static <experts = [1], weights = [{{.*}}]> q(%{{.*}}) kv(%{{.*}}, %{{.*}}) from %[[X]] o(
+// CHECK-SAME: -> tensor<1x2x4xf32>
+// CHECK: %[[B:.*]] = tensor.extract_slice %[[X]][0, 2, 0] [1, 1, 4] [1, 1, 1]
+// CHECK: %[[YB:.*]] = m3sat.moe_attention %[[B]] static <experts = [0], weights = [{{.*}}]> q(%{{.*}}) kv(%{{.*}}, %{{.*}}) from %[[X]] o(
+// CHECK: tensor.concat dim(1) %[[YA]], %[[YB]]
+func.func @attention(%x: tensor<1x3x4xf32>, %wq: tensor<2x2x4xf32>, %wk: tensor<2x4xf32>,
+    %wv: tensor<2x4xf32>, %wo: tensor<2x4x2xf32>) -> tensor<1x3x4xf32> {
+  %logits = arith.constant dense<[[[0.0, 1.0], [0.0, 1.0], [1.0, 0.0]]]> : tensor<1x3x2xf32>
+  %y = m3sat.moe_attention %x routed by %logits q(%wq) kv(%wk, %wv) o(%wo) k = 1
+       : (tensor<1x3x4xf32>, tensor<1x3x2xf32>, tensor<2x2x4xf32>, tensor<2x4xf32>,
+          tensor<2x4xf32>, tensor<2x4x2xf32>) -> tensor<1x3x4xf32>
+  return %y : tensor<1x3x4xf32>
+}

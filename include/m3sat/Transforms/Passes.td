@@ -103,21 +103,23 @@ def SplitConcatMatmul : Pass<"m3sat-split-concat-matmul",
 
 def SegmentStaticRouting : Pass<"m3sat-segment-static-routing",
                                  "::mlir::func::FuncOp"> {
-  let summary = "Split MoE FFN layers with constant per-token routing into "
+  let summary = "Split MoE layers with constant per-token routing into "
                 "static layers over runs of tokens";
   let description = [{
     Routing that depends on each token's modality (M3SAT: the router logits
     come from a per-modality embedding, and the tokens of a modality are a
     contiguous run of the sequence) is constant once the model is
     specialized, but differs between runs of tokens, so it is not one
-    static expert set. For every `m3sat.moe_ffn` whose router logits are a
-    constant, this pass routes every token at compile time (DESIGN.md's
+    static expert set. For every `m3sat.moe_ffn` and `m3sat.moe_attention`
+    whose router logits are a constant, this pass routes every token at compile time (DESIGN.md's
     rule), groups consecutive token positions that route alike (the same
     experts with the same weights; in a [B, S, D] layer every batch row of
     a position must route alike), and replaces the layer by one layer per
     run, each over its `tensor.extract_slice` of the tokens with a static
-    `#m3sat.expert_set`, joined by `tensor.concat`. Each run's layer is
-    named `<layer>[begin:end]`. Exact pruning and static-expert fusion then
+    `#m3sat.expert_set`, joined by `tensor.concat`. An attention layer's
+    runs take their queries from the run and their keys and values from
+    the whole input (`kv_source`), so every token still attends to every
+    token. Each run's layer is named `<layer>[begin:end]`. Exact pruning and static-expert fusion then
     apply to each run: experts no token uses vanish, and each run becomes
     one dense FFN. Layers with more than `max-segments` runs are left
     token-routed.

@@ -23,12 +23,11 @@ namespace {
 
 /// acc += weight * value, elementwise (weight a scalar), in place.
 Value addScaled(TensorBuilder &tb, Value acc, Value value, Value weight) {
-  return tb.mapInto(acc, {value}, {},
-                    [&](ImplicitLocOpBuilder &b, ValueRange args) {
-                      Value scaled = arith::MulFOp::create(b, weight, args[0]);
-                      return arith::AddFOp::create(b, args[1], scaled)
-                          .getResult();
-                    });
+  return tb.mapInto(
+      acc, {value}, {}, [&](ImplicitLocOpBuilder &b, ValueRange args) {
+        Value scaled = arith::MulFOp::create(b, weight, args[0]);
+        return arith::AddFOp::create(b, args[1], scaled).getResult();
+      });
 }
 
 /// Slice of an optional per-expert tensor; null when absent.
@@ -62,8 +61,8 @@ struct LowerGroupedMatmul : OpRewritePattern<GroupedMatmulOp> {
           TensorBuilder eb(nested, loc);
           ImplicitLocOpBuilder &ib = eb.builder();
           auto offsetAt = [&](Value i) {
-            Value raw = tensor::ExtractOp::create(ib, op.getOffsets(),
-                                                  ValueRange{i});
+            Value raw =
+                tensor::ExtractOp::create(ib, op.getOffsets(), ValueRange{i});
             Value asIndex =
                 arith::IndexCastOp::create(ib, ib.getIndexType(), raw);
             return arith::MinSIOp::create(
@@ -107,8 +106,8 @@ struct LowerStaticMoEFFN : OpRewritePattern<MoEFFNOp> {
       OpFoldResult e = b.getIndexAttr(expert);
       Value hidden = tb.linear(tokens, tb.sliceFirst(op.getFc1Weights(), e),
                                expertSlice(tb, op.getFc1Bias(), e));
-      hidden = buildElementwiseActivation(b, b.getLoc(), hidden,
-                                          op.getActivation());
+      hidden =
+          buildElementwiseActivation(b, b.getLoc(), hidden, op.getActivation());
       Value out = tb.linear(hidden, tb.sliceFirst(op.getFc2Weights(), e),
                             expertSlice(tb, op.getFc2Bias(), e));
       acc = addScaled(tb, acc, out, tb.floatConst(elementType, weight));
@@ -119,24 +118,25 @@ struct LowerStaticMoEFFN : OpRewritePattern<MoEFFNOp> {
 };
 
 /// Attention of one head expert e over the whole sequence:
-/// wo[e] * softmax(scale * K q_e) V, for all tokens at once.
-Value headExpert(TensorBuilder &tb, MoEAttentionOp op, Value keys,
-                 Value values, OpFoldResult e) {
+/// wo[e] * softmax(scale * K q_e) V, for all query tokens at once (K and V
+/// [B, S', Dh] from `kv_source` or `input`).
+Value headExpert(TensorBuilder &tb, MoEAttentionOp op, Value keys, Value values,
+                 OpFoldResult e) {
   auto inputType = cast<RankedTensorType>(op.getInput().getType());
   Type elementType = inputType.getElementType();
   int64_t batch = inputType.getDimSize(0), seq = inputType.getDimSize(1);
   int64_t headDim = cast<RankedTensorType>(op.getWq().getType()).getDimSize(1);
+  int64_t kvSeq = cast<RankedTensorType>(keys.getType()).getDimSize(1);
   Value queries = tb.linear(op.getInput(), tb.sliceFirst(op.getWq(), e), {});
   // scores[b, i, j] = sum_h q[b, i, h] * K[b, j, h]; loops (b, i, j, h).
   Value scores = tb.contract(queries, {0, 1, 3}, keys, {0, 2, 3},
-                             tb.zeros({batch, seq, seq}, elementType),
+                             tb.zeros({batch, seq, kvSeq}, elementType),
                              {0, 1, 2}, 4, {3});
   Value scale = tb.floatConst(elementType, op.getScaleOrDefault());
   auto scoresType = cast<RankedTensorType>(scores.getType());
   scores = tb.map({scores}, {}, scoresType,
                   [&](ImplicitLocOpBuilder &b, ValueRange args) {
-                    return arith::MulFOp::create(b, args[0], scale)
-                        .getResult();
+                    return arith::MulFOp::create(b, args[0], scale).getResult();
                   });
   Value probs = tb.softmaxLast(scores);
   // context[b, i, h] = sum_j P[b, i, j] * V[b, j, h]; loops (b, i, h, j).
@@ -153,14 +153,16 @@ struct LowerMoEAttention : OpRewritePattern<MoEAttentionOp> {
                                 PatternRewriter &rewriter) const override {
     auto inputType = cast<RankedTensorType>(op.getInput().getType());
     if (!inputType.hasStaticShape() ||
-        !cast<RankedTensorType>(op.getWq().getType()).hasStaticShape())
+        !cast<RankedTensorType>(op.getWq().getType()).hasStaticShape() ||
+        !cast<RankedTensorType>(op.getKeyValueInput().getType())
+             .hasStaticShape())
       return rewriter.notifyMatchFailure(op, "dynamic shapes");
     TensorBuilder tb(rewriter, op.getLoc());
     ImplicitLocOpBuilder &b = tb.builder();
     Type elementType = inputType.getElementType();
     int64_t batch = inputType.getDimSize(0), seq = inputType.getDimSize(1);
-    Value keys = tb.linear(op.getInput(), op.getWk(), {});
-    Value values = tb.linear(op.getInput(), op.getWv(), {});
+    Value keys = tb.linear(op.getKeyValueInput(), op.getWk(), {});
+    Value values = tb.linear(op.getKeyValueInput(), op.getWv(), {});
     Value acc = tb.zeros(inputType.getShape(), elementType);
 
     if (ExpertSetAttr set = op.getStaticExpertsAttr()) {
@@ -194,16 +196,16 @@ struct LowerMoEAttention : OpRewritePattern<MoEAttentionOp> {
               ValueRange{tb.zeros(logitsType.getShape(), elementType)},
               ArrayRef<AffineMap>{map({0, 1, 3}), map({0, 1, 3}),
                                   map({0, 1, 2})},
-              ArrayRef<utils::IteratorType>{
-                  utils::IteratorType::parallel, utils::IteratorType::parallel,
-                  utils::IteratorType::parallel,
-                  utils::IteratorType::reduction},
+              ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                            utils::IteratorType::parallel,
+                                            utils::IteratorType::parallel,
+                                            utils::IteratorType::reduction},
               [&](OpBuilder &nested, Location loc, ValueRange args) {
                 ImplicitLocOpBuilder ib(loc, nested);
                 Value e = arith::IndexCastOp::create(
                     ib, ib.getI64Type(), linalg::IndexOp::create(ib, 2));
-                Value hit = arith::CmpIOp::create(
-                    ib, arith::CmpIPredicate::eq, args[0], e);
+                Value hit = arith::CmpIOp::create(ib, arith::CmpIPredicate::eq,
+                                                  args[0], e);
                 Value zero = arith::ConstantOp::create(
                     ib, elementType, ib.getFloatAttr(elementType, 0.0));
                 Value w = arith::SelectOp::create(ib, hit, args[1], zero);
@@ -218,12 +220,11 @@ struct LowerMoEAttention : OpRewritePattern<MoEAttentionOp> {
             TensorBuilder eb(nested, loc);
             Value out = headExpert(eb, op, keys, values, e);
             // The gate column of expert e: [B, S].
-            SmallVector<OpFoldResult> offsets = {eb.builder().getIndexAttr(0),
-                                                 eb.builder().getIndexAttr(0),
-                                                 e};
-            SmallVector<OpFoldResult> sizes = {
-                eb.builder().getIndexAttr(batch),
-                eb.builder().getIndexAttr(seq), eb.builder().getIndexAttr(1)};
+            SmallVector<OpFoldResult> offsets = {
+                eb.builder().getIndexAttr(0), eb.builder().getIndexAttr(0), e};
+            SmallVector<OpFoldResult> sizes = {eb.builder().getIndexAttr(batch),
+                                               eb.builder().getIndexAttr(seq),
+                                               eb.builder().getIndexAttr(1)};
             SmallVector<OpFoldResult> strides(3, eb.builder().getIndexAttr(1));
             Value column = tensor::ExtractSliceOp::create(
                 eb.builder(), RankedTensorType::get({batch, seq}, elementType),
@@ -232,19 +233,18 @@ struct LowerMoEAttention : OpRewritePattern<MoEAttentionOp> {
                 a[0], {out, column}, {{}, {0, 1}},
                 [](ImplicitLocOpBuilder &sb, ValueRange args) {
                   Value scaled = arith::MulFOp::create(sb, args[1], args[0]);
-                  return arith::AddFOp::create(sb, args[2], scaled)
-                      .getResult();
+                  return arith::AddFOp::create(sb, args[2], scaled).getResult();
                 });
             scf::YieldOp::create(eb.builder(), sum);
           });
       acc = loop.getResult(0);
     }
     if (Value bias = op.getBo())
-      acc = tb.map({acc, bias}, {{}, {2}}, inputType,
-                   [](ImplicitLocOpBuilder &sb, ValueRange args) {
-                     return arith::AddFOp::create(sb, args[0], args[1])
-                         .getResult();
-                   });
+      acc = tb.map(
+          {acc, bias}, {{}, {2}}, inputType,
+          [](ImplicitLocOpBuilder &sb, ValueRange args) {
+            return arith::AddFOp::create(sb, args[0], args[1]).getResult();
+          });
     rewriter.replaceOp(op, acc);
     return success();
   }

@@ -189,7 +189,8 @@ LogicalResult convertMoAttention(NodeContext &ctx) {
   ctx.setResult(0, MoEAttentionOp::create(ctx.builder(), ctx.loc(),
                                           operands[0].getType(), operands[0],
                                           operands[1], operands[2], operands[3],
-                                          operands[4], operands[5], *bo, k,
+                                          operands[4], operands[5], *bo,
+                                          /*kv_source=*/Value(), k,
                                           normalize, scale, ExpertSetAttr()));
   return success();
 }

@@ -465,6 +465,30 @@ func.func @attr() attributes {m3sat.set = #m3sat.expert_set<experts = [-1], weig
 
 // -----
 
+func.func @kv_source_rank(%x: tensor<1x5x8xf32>, %src: tensor<7x8xf32>, %wq: tensor<3x4x8xf32>, %wk: tensor<4x8xf32>, %wv: tensor<4x8xf32>, %wo: tensor<3x8x4xf32>) {
+  // expected-error @+1 {{operand 'kv_source' must have rank 3 ([B, S', D]), got 'tensor<7x8xf32>'}}
+  %y = m3sat.moe_attention %x static <experts = [0], weights = [1.0]> q(%wq) kv(%wk, %wv) from %src o(%wo) : (tensor<1x5x8xf32>, tensor<3x4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<3x8x4xf32>, tensor<7x8xf32>) -> tensor<1x5x8xf32>
+  return
+}
+
+// -----
+
+func.func @kv_source_shape(%x: tensor<1x5x8xf32>, %src: tensor<2x7x8xf32>, %wq: tensor<3x4x8xf32>, %wk: tensor<4x8xf32>, %wv: tensor<4x8xf32>, %wo: tensor<3x8x4xf32>) {
+  // expected-error @+1 {{operand 'kv_source' must be [B, S', D] = [1, 7, 8], got 'tensor<2x7x8xf32>'}}
+  %y = m3sat.moe_attention %x static <experts = [0], weights = [1.0]> q(%wq) kv(%wk, %wv) from %src o(%wo) : (tensor<1x5x8xf32>, tensor<3x4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<3x8x4xf32>, tensor<2x7x8xf32>) -> tensor<1x5x8xf32>
+  return
+}
+
+// -----
+
+func.func @kv_source_type(%x: tensor<1x5x8xf32>, %src: tensor<1x7x8xf16>, %wq: tensor<3x4x8xf32>, %wk: tensor<4x8xf32>, %wv: tensor<4x8xf32>, %wo: tensor<3x8x4xf32>) {
+  // expected-error @+1 {{operand 'kv_source' has element type 'f16' but 'input' has 'f32'}}
+  %y = m3sat.moe_attention %x static <experts = [0], weights = [1.0]> q(%wq) kv(%wk, %wv) from %src o(%wo) : (tensor<1x5x8xf32>, tensor<3x4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<3x8x4xf32>, tensor<1x7x8xf16>) -> tensor<1x5x8xf32>
+  return
+}
+
+// -----
+
 // expected-error @+1 {{expert set holds expert 4 twice}}
 func.func @attr() attributes {m3sat.set = #m3sat.expert_set<experts = [4, 4], weights = [0.5, 0.5]>} {
   return
