@@ -198,6 +198,8 @@ struct JitEvalConstantsPass
     PassManager lower(context);
     CPUPipelineOptions pipeline;
     pipeline.parallel = false;
+    // The JIT links no task runtime: no m3sat_sgemm.
+    pipeline.blas = false;
     buildCPUPipeline(lower, pipeline);
     if (failed(lower.run(*evalModule)))
       return func.emitError("compile-time evaluation of constants failed "

@@ -74,8 +74,11 @@ void m3sat::buildCPUPipeline(OpPassManager &pm,
   bufferization::buildBufferDeallocationPipeline(pm);
   // Matrix products go to the runtime's SGEMM (after deallocation is
   // placed: the call reads the buffers through plain pointers).
-  if (options.blas)
-    pm.addPass(createContractionsToBLAS());
+  if (options.blas) {
+    ContractionsToBLASOptions blas;
+    blas.parallel = options.parallel;
+    pm.addPass(createContractionsToBLAS(blas));
+  }
 
   // Loops, then everything to the LLVM dialect (erf and friends via libm).
   pm.addNestedPass<func::FuncOp>(createCopyToLinalg());

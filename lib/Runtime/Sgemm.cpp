@@ -1,11 +1,25 @@
 //===- Sgemm.cpp - the matrix-product kernel of task libraries ------------===//
 //
-// m3sat_sgemm, called by code that m3sat-contractions-to-blas produced:
-// C += op(A) op(B) on row-major f32 matrices. It runs OpenBLAS's
-// cblas_sgemm, loaded on first use (libopenblas.so.0, Debian's
-// libopenblas0-pthread or -openmp), so that a task library has no link-time
-// BLAS dependency; without OpenBLAS a plain blocked loop computes the same
-// product, slowly.
+// m3sat_sgemm_parts and m3sat_sgemm, called by code that
+// m3sat-contractions-to-blas produced: C += op(A) op(B) on row-major f32
+// matrices, split into parts that the task's OpenMP worksharing loop runs
+// on its own threads (one part per thread, so the kernel uses every core
+// of the task's pool and starts no threads of its own).
+//
+// Each part runs a single-threaded micro-kernel library, loaded on first use
+// so that a task library has no link-time dependency on it:
+//   1. oneDNN's dnnl_sgemm (libdnnl.so.2, Debian's libdnnl2): its JIT
+//      kernels are picked at run time for the CPU's ISA (AVX-512 where the
+//      CPU has it, AVX2 otherwise; DNNL_MAX_CPU_ISA caps it);
+//   2. OpenBLAS's cblas_sgemm (libopenblas.so.0, Debian's libopenblas0-*);
+//   3. a plain loop nest, slowly.
+// M3SAT_SGEMM=onednn|openblas|loops picks one (loops when the one named is
+// absent), for comparisons and tests.
+//
+// oneDNN as Debian builds it parallelizes with GNU OpenMP (libgomp), a
+// pool separate from the task's LLVM OpenMP one: each calling thread sets
+// its libgomp thread count to 1 so that no second pool competes for the
+// cores.
 //
 // OpenBLAS 0.3.21 picks its kernels by CPU model and does not know recent
 // AVX-512 CPUs (e.g. AMD Zen 4, which it runs with its AVX2 Haswell
@@ -17,9 +31,15 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
+
+// The task library links LLVM's OpenMP runtime when it has parallel loops;
+// without it every product runs as one part.
+extern "C" int omp_get_max_threads(void) __attribute__((weak));
 
 namespace {
 
@@ -27,8 +47,38 @@ namespace {
 enum { RowMajor = 101, NoTrans = 111, Trans = 112 };
 using CblasSgemm = void (*)(int, int, int, int, int, int, float, const float *,
                             int, const float *, int, float, float *, int);
+// dnnl_sgemm (oneDNN's dnnl.h): row-major, 'N'/'T', 64-bit sizes; returns
+// dnnl_success (0) or an error status.
+using DnnlSgemm = int (*)(char, char, int64_t, int64_t, int64_t, float,
+                          const float *, int64_t, const float *, int64_t, float,
+                          float *, int64_t);
+using SetThreads = void (*)(int);
 
-CblasSgemm loadOpenBLAS() {
+struct Kernel {
+  DnnlSgemm dnnl = nullptr;
+  SetThreads gompSetThreads = nullptr;
+  CblasSgemm cblas = nullptr;
+};
+
+bool loadOneDNN(Kernel &kernel) {
+  void *handle = dlopen("libdnnl.so.2", RTLD_NOW | RTLD_LOCAL);
+  if (!handle)
+    return false;
+  auto sgemm = reinterpret_cast<DnnlSgemm>(dlsym(handle, "dnnl_sgemm"));
+  // The libgomp that oneDNN loaded (none if it was built for another
+  // threading runtime).
+  SetThreads setThreads = nullptr;
+  if (void *gomp = dlopen("libgomp.so.1", RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD))
+    setThreads =
+        reinterpret_cast<SetThreads>(dlsym(gomp, "omp_set_num_threads"));
+  if (!sgemm)
+    return false;
+  kernel.dnnl = sgemm;
+  kernel.gompSetThreads = setThreads;
+  return true;
+}
+
+bool loadOpenBLAS(Kernel &kernel) {
 #if defined(__x86_64__)
   __builtin_cpu_init();
   if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") &&
@@ -38,18 +88,33 @@ CblasSgemm loadOpenBLAS() {
 #endif
   void *handle = dlopen("libopenblas.so.0", RTLD_NOW | RTLD_LOCAL);
   if (!handle)
-    return nullptr;
-  // One thread per call: the task's own parallel loops run on LLVM's
-  // OpenMP pool, and a second pool of spinning BLAS threads would compete
-  // with it for the cores.
-  using SetThreads = void (*)(int);
+    return false;
+  // One thread per call: the parts run on the task's OpenMP pool.
   if (auto setThreads = reinterpret_cast<SetThreads>(
           dlsym(handle, "openblas_set_num_threads")))
     setThreads(1);
-  return reinterpret_cast<CblasSgemm>(dlsym(handle, "cblas_sgemm"));
+  kernel.cblas = reinterpret_cast<CblasSgemm>(dlsym(handle, "cblas_sgemm"));
+  return kernel.cblas != nullptr;
 }
 
-/// C += op(A) op(B), by loops: the fallback without OpenBLAS.
+const Kernel &kernel() {
+  static std::once_flag once;
+  static Kernel loaded;
+  std::call_once(once, [] {
+    const char *choice = getenv("M3SAT_SGEMM");
+    if (!choice || !*choice) {
+      if (!loadOneDNN(loaded))
+        loadOpenBLAS(loaded);
+    } else if (!strcmp(choice, "onednn")) {
+      loadOneDNN(loaded);
+    } else if (!strcmp(choice, "openblas")) {
+      loadOpenBLAS(loaded);
+    }
+  });
+  return loaded;
+}
+
+/// C += op(A) op(B), by loops: the fallback without a library.
 void plainSgemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
                 const float *a, int64_t lda, const float *b, int64_t ldb,
                 float *c, int64_t ldc) {
@@ -68,27 +133,81 @@ void plainSgemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
     }
 }
 
-} // namespace
-
-/// Called by generated code with index-typed arguments: pointers arrive as
-/// integers.
-extern "C" void m3sat_sgemm(int64_t transA, int64_t transB, int64_t m,
-                            int64_t n, int64_t k, intptr_t a, int64_t lda,
-                            intptr_t b, int64_t ldb, intptr_t c, int64_t ldc) {
+void sgemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
+           const float *a, int64_t lda, const float *b, int64_t ldb, float *c,
+           int64_t ldc) {
   if (m <= 0 || n <= 0 || k <= 0)
     return;
-  static std::once_flag once;
-  static CblasSgemm sgemm = nullptr;
-  std::call_once(once, [] { sgemm = loadOpenBLAS(); });
+  const Kernel &lib = kernel();
+  if (lib.dnnl) {
+    if (lib.gompSetThreads)
+      lib.gompSetThreads(1);
+    if (lib.dnnl(transA ? 'T' : 'N', transB ? 'T' : 'N', m, n, k, 1.0f, a, lda,
+                 b, ldb, 1.0f, c, ldc) == 0)
+      return;
+  }
+  constexpr int64_t kIntMax = 0x7fffffff;
+  if (lib.cblas && m <= kIntMax && n <= kIntMax && k <= kIntMax &&
+      lda <= kIntMax && ldb <= kIntMax && ldc <= kIntMax) {
+    lib.cblas(RowMajor, transA ? Trans : NoTrans, transB ? Trans : NoTrans,
+              int(m), int(n), int(k), 1.0f, a, int(lda), b, int(ldb), 1.0f, c,
+              int(ldc));
+    return;
+  }
+  plainSgemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc);
+}
+
+// Columns (or rows) of one part: a multiple of the kernels' 16-float
+// vector width, and at least this many multiply-adds per part, so that a
+// part outweighs the cost of handing it to a thread.
+constexpr int64_t kPartGranule = 16;
+constexpr int64_t kMinPartWork = 1 << 17;
+
+} // namespace
+
+/// How many parts m3sat_sgemm should split an M x N x K product into: the
+/// OpenMP pool's size, fewer for small products.
+extern "C" int64_t m3sat_sgemm_parts(int64_t m, int64_t n, int64_t k) {
+  int64_t threads = omp_get_max_threads ? omp_get_max_threads() : 1;
+  if (m <= 0 || n <= 0 || k <= 0 || threads <= 1)
+    return 1;
+  int64_t work = m * n * k;
+  int64_t parts =
+      std::min<int64_t>(threads, std::max<int64_t>(1, work / kMinPartWork));
+  // Enough columns or rows for every part.
+  int64_t granules = std::max(n, m) / kPartGranule;
+  return std::max<int64_t>(1, std::min(parts, granules));
+}
+
+/// Part `part` of `parts` of C += op(A) op(B): a band of C's columns (or of
+/// its rows when C is taller than wide). Called by generated code with
+/// index-typed arguments: pointers arrive as integers.
+extern "C" void m3sat_sgemm(int64_t part, int64_t parts, int64_t transA,
+                            int64_t transB, int64_t m, int64_t n, int64_t k,
+                            intptr_t a, int64_t lda, intptr_t b, int64_t ldb,
+                            intptr_t c, int64_t ldc) {
+  if (parts < 1 || part < 0 || part >= parts)
+    return;
   const auto *pa = reinterpret_cast<const float *>(a);
   const auto *pb = reinterpret_cast<const float *>(b);
   auto *pc = reinterpret_cast<float *>(c);
-  constexpr int64_t kIntMax = 0x7fffffff;
-  if (sgemm && m <= kIntMax && n <= kIntMax && k <= kIntMax && lda <= kIntMax &&
-      ldb <= kIntMax && ldc <= kIntMax) {
-    sgemm(RowMajor, transA ? Trans : NoTrans, transB ? Trans : NoTrans, int(m),
-          int(n), int(k), 1.0f, pa, int(lda), pb, int(ldb), 1.0f, pc, int(ldc));
+  bool byRows = m > n;
+  int64_t extent = byRows ? m : n;
+  int64_t band = (extent + parts - 1) / parts;
+  if (parts > 1)
+    band = (band + kPartGranule - 1) / kPartGranule * kPartGranule;
+  int64_t begin = std::min(extent, part * band);
+  int64_t end = std::min(extent, begin + band);
+  if (begin >= end)
     return;
+  if (byRows) {
+    // Rows begin..end of op(A) and C.
+    sgemm(transA, transB, end - begin, n, k,
+          transA ? pa + begin : pa + begin * lda, lda, pb, ldb,
+          pc + begin * ldc, ldc);
+  } else {
+    // Columns begin..end of op(B) and C.
+    sgemm(transA, transB, m, end - begin, k, pa, lda,
+          transB ? pb + begin * ldb : pb + begin, ldb, pc + begin, ldc);
   }
-  plainSgemm(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc);
 }

@@ -22,6 +22,7 @@ using namespace m3sat;
 namespace {
 
 constexpr StringLiteral kSgemm = "m3sat_sgemm";
+constexpr StringLiteral kSgemmParts = "m3sat_sgemm_parts";
 
 /// How one operand of the contraction is read: for each loop dimension, the
 /// operand dimension it indexes (or -1).
@@ -67,15 +68,17 @@ struct ContractionsToBLASPass
         ++numConverted;
   }
 
-  /// The m3sat_sgemm declaration in the module.
-  func::FuncOp declareSgemm(ModuleOp module) {
-    if (auto existing = module.lookupSymbol<func::FuncOp>(kSgemm))
+  /// The declaration of runtime function `name` in the module.
+  func::FuncOp declare(ModuleOp module, StringRef name, unsigned numArguments,
+                       unsigned numResults) {
+    if (auto existing = module.lookupSymbol<func::FuncOp>(name))
       return existing;
     OpBuilder builder = OpBuilder::atBlockBegin(module.getBody());
     Type index = builder.getIndexType();
     auto decl = func::FuncOp::create(
-        builder, module.getLoc(), kSgemm,
-        builder.getFunctionType(SmallVector<Type>(11, index), {}));
+        builder, module.getLoc(), name,
+        builder.getFunctionType(SmallVector<Type>(numArguments, index),
+                                SmallVector<Type>(numResults, index)));
     decl.setPrivate();
     return decl;
   }
@@ -138,7 +141,8 @@ struct ContractionsToBLASPass
 
     OpBuilder builder(op);
     Location loc = op.getLoc();
-    func::FuncOp sgemm = declareSgemm(op->getParentOfType<ModuleOp>());
+    auto module = op->getParentOfType<ModuleOp>();
+    func::FuncOp sgemm = declare(module, kSgemm, 13, 0);
     auto constant = [&](int64_t v) -> Value {
       return arith::ConstantIndexOp::create(builder, loc, v);
     };
@@ -187,18 +191,46 @@ struct ContractionsToBLASPass
     Value ldc = leading(loopStride(*c, rc, m), sizes[n]);
     Value flagA = constant(transA), flagB = constant(transB);
 
-    // Loops over the remaining dimensions; the base addresses advance by
-    // their strides.
-    SmallVector<Value> bases = {ra.base, rb.base, rc.base};
-    SmallVector<const OperandAccess *> accesses = {&*a, &*b, &*c};
-    SmallVector<const Runtime *> runtimes = {&ra, &rb, &rc};
+    // The product splits into parts, each a band of C, that the threads of
+    // the task's pool compute side by side.
+    Value parts = constant(1);
+    if (parallel)
+      parts =
+          func::CallOp::create(builder, loc, declare(module, kSgemmParts, 3, 1),
+                               ValueRange{sizes[m], sizes[n], sizes[k]})
+              .getResult(0);
+
+    // One loop over the remaining dimensions and the parts (parallel, or
+    // sequential without `parallel`); the base addresses advance by the
+    // dimensions' strides.
+    SmallVector<unsigned> outer;
+    SmallVector<Value> lower, upper, steps;
     for (unsigned d = 0; d < numLoops; ++d) {
       if (d == m || d == n || d == k)
         continue;
-      auto loop =
-          scf::ForOp::create(builder, loc, constant(0), sizes[d], constant(1));
+      outer.push_back(d);
+      upper.push_back(sizes[d]);
+    }
+    upper.push_back(parts);
+    lower.assign(upper.size(), constant(0));
+    steps.assign(upper.size(), constant(1));
+    SmallVector<Value> ivs;
+    if (parallel) {
+      auto loop = scf::ParallelOp::create(builder, loc, lower, upper, steps);
       builder.setInsertionPointToStart(loop.getBody());
-      Value iv = loop.getInductionVar();
+      ivs.assign(loop.getInductionVars().begin(),
+                 loop.getInductionVars().end());
+    } else {
+      for (auto [l, u, s] : llvm::zip(lower, upper, steps)) {
+        auto loop = scf::ForOp::create(builder, loc, l, u, s);
+        builder.setInsertionPointToStart(loop.getBody());
+        ivs.push_back(loop.getInductionVar());
+      }
+    }
+    SmallVector<Value> bases = {ra.base, rb.base, rc.base};
+    SmallVector<const OperandAccess *> accesses = {&*a, &*b, &*c};
+    SmallVector<const Runtime *> runtimes = {&ra, &rb, &rc};
+    for (auto [d, iv] : llvm::zip(outer, ivs)) {
       for (unsigned i = 0; i < 3; ++i) {
         Value s = loopStride(*accesses[i], *runtimes[i], d);
         if (!s)
@@ -210,9 +242,9 @@ struct ContractionsToBLASPass
       }
     }
     func::CallOp::create(builder, loc, sgemm,
-                         ValueRange{flagA, flagB, sizes[m], sizes[n], sizes[k],
-                                    bases[0], lda, bases[1], ldb, bases[2],
-                                    ldc});
+                         ValueRange{ivs.back(), parts, flagA, flagB, sizes[m],
+                                    sizes[n], sizes[k], bases[0], lda, bases[1],
+                                    ldb, bases[2], ldc});
     op->erase();
     return success();
   }

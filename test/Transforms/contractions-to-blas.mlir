@@ -1,16 +1,27 @@
 // RUN: m3sat-opt %s -m3sat-contractions-to-blas -split-input-file | FileCheck %s
+// RUN: m3sat-opt %s -m3sat-contractions-to-blas=parallel=false -split-input-file | FileCheck %s --check-prefix=SEQ
 
-// C[m, n] += A[m, k] * B[k, n], loops in i-k-j order: one call, no
-// transposes, leading dimensions from the strides.
-// CHECK: func.func private @m3sat_sgemm(index, index, index, index, index, index, index, index, index, index, index)
+// C[m, n] += A[m, k] * B[k, n], loops in i-k-j order: no transposes,
+// leading dimensions from the strides; the runtime says into how many parts
+// the product splits, and a parallel loop computes the parts.
+// CHECK-DAG: func.func private @m3sat_sgemm(index, index, index, index, index, index, index, index, index, index, index, index, index)
+// CHECK-DAG: func.func private @m3sat_sgemm_parts(index, index, index) -> index
 // CHECK-LABEL: func @matmul
 // CHECK: %[[M:.*]] = memref.dim %arg0, %{{.*}}
 // CHECK: %[[K:.*]] = memref.dim %arg0, %{{.*}}
 // CHECK: %[[N:.*]] = memref.dim %arg1, %{{.*}}
 // CHECK: %[[PA:.*]] = memref.extract_aligned_pointer_as_index %arg0
 // CHECK: %[[ZERO:.*]] = arith.constant 0 : index
-// CHECK: call @m3sat_sgemm(%[[ZERO]], %{{.*}}, %[[M]], %[[N]], %[[K]], %{{.*}}) : (index, index, index, index, index, index, index, index, index, index, index) -> ()
+// CHECK: %[[PARTS:.*]] = call @m3sat_sgemm_parts(%[[M]], %[[N]], %[[K]]) : (index, index, index) -> index
+// CHECK: scf.parallel (%[[PART:.*]]) = (%{{.*}}) to (%[[PARTS]]) step (%{{.*}}) {
+// CHECK: func.call @m3sat_sgemm(%[[PART]], %[[PARTS]], %[[ZERO]], %{{.*}}, %[[M]], %[[N]], %[[K]], %{{.*}}) : (index, index, index, index, index, index, index, index, index, index, index, index, index) -> ()
 // CHECK-NOT: linalg.generic
+
+// Without parallel: one part, in a sequential loop.
+// SEQ-LABEL: func @matmul
+// SEQ-NOT: m3sat_sgemm_parts
+// SEQ: scf.for %[[PART:.*]] = %{{.*}} to %[[ONE:[^ ]*]] step
+// SEQ: func.call @m3sat_sgemm(%[[PART]], %[[ONE]],
 #a = affine_map<(i, k, j) -> (i, k)>
 #b = affine_map<(i, k, j) -> (k, j)>
 #c = affine_map<(i, k, j) -> (i, j)>
@@ -27,11 +38,12 @@ func.func @matmul(%a: memref<128x64xf32>, %b: memref<64x32xf32>, %c: memref<128x
 
 // -----
 
-// Batched, with B read transposed (Q K^T): a loop over the batch around
-// the call, which gets transB = 1.
+// Batched, with B read transposed (Q K^T): the batch and the parts in one
+// parallel loop around the call, which gets transB = 1.
 // CHECK-LABEL: func @batch_transposed
-// CHECK: scf.for
-// CHECK: func.call @m3sat_sgemm(%c0{{(_[0-9]+)?}}, %c1{{(_[0-9]+)?}},
+// CHECK: %[[PARTS:.*]] = call @m3sat_sgemm_parts
+// CHECK: scf.parallel (%{{.*}}, %[[PART:.*]]) = (%{{.*}}, %{{.*}}) to (%{{.*}}, %[[PARTS]])
+// CHECK: func.call @m3sat_sgemm(%[[PART]], %[[PARTS]], %c0{{(_[0-9]+)?}}, %c1{{(_[0-9]+)?}},
 // CHECK-NOT: linalg.batch_matmul
 func.func @batch_transposed(%q: memref<3x32x8xf32>, %k: memref<3x32x8xf32>, %s: memref<3x32x32xf32>) {
   linalg.batch_matmul indexing_maps = [

@@ -125,11 +125,12 @@ static cl::opt<int>
                        "(#pragma HLS UNROLL) and partition the arrays they "
                        "access cyclically by P"),
               cl::value_desc("P"), cl::init(1));
-static cl::opt<bool> blas("blas",
-                          cl::desc("f32 matrix products call the task "
-                                   "runtime's SGEMM (OpenBLAS, loaded at "
-                                   "run time) instead of generated loops"),
-                          cl::init(false));
+static cl::opt<bool>
+    blas("blas",
+         cl::desc("f32 matrix products call the task runtime's SGEMM "
+                  "(oneDNN or OpenBLAS, loaded at run time; default on); "
+                  "--blas=false: generated loops"),
+         cl::init(true));
 static cl::opt<double> coverage("coverage",
                                 cl::desc("Routing mass to keep with "
                                          "--profile"),

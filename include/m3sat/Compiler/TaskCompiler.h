@@ -46,8 +46,9 @@ struct CompileOptions {
   std::string ptxas;
   /// Directory of libomp.so; empty: the code runs on one thread.
   std::string openmpLibraryDir;
-  /// Matrix products call the runtime's SGEMM (OpenBLAS when present).
-  bool blas = false;
+  /// Matrix products call the runtime's SGEMM (oneDNN or OpenBLAS when
+  /// present, loops otherwise).
+  bool blas = true;
   /// Profile-guided pruning: the expert usage JSON of m3sat-profile and
   /// the share of the routing mass the kept experts must carry.
   std::string profilePath;

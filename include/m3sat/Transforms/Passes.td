@@ -280,19 +280,27 @@ def ContractionsToBLAS : Pass<"m3sat-contractions-to-blas",
     On buffers (after bufferization): every `linalg` op that is an f32
     contraction (`C += A * B`, body a multiply and an add) whose operands
     are indexed by plain loop dimensions becomes calls to
-    `m3sat_sgemm(transA, transB, M, N, K, A, lda, B, ldb, C, ldc)`, which
-    computes C += op(A) op(B) on row-major matrices (the task runtime calls
-    an optimized BLAS). One M, one N and one K dimension go to the kernel;
-    batch and any further dimensions become `scf.for` loops around the call.
-    Each matrix needs unit stride along one of its two dimensions (known at
-    compile time); leading dimensions may be dynamic. Contractions that do
-    not fit stay as they are. A module pass: it declares `m3sat_sgemm` in
-    the module, which function passes running in parallel must not do.
+    `m3sat_sgemm(part, parts, transA, transB, M, N, K, A, lda, B, ldb, C,
+    ldc)`, which computes band `part` of `parts` of C += op(A) op(B) on
+    row-major matrices (the task runtime calls an optimized micro-kernel
+    library). One M, one N and one K dimension go to the kernel; batch and
+    any further dimensions become loops around the call. With `parallel`,
+    `m3sat_sgemm_parts(M, N, K)` says into how many parts the runtime splits
+    the product (its thread count, fewer for small products) and one
+    `scf.parallel` loop runs the batch dimensions and the parts, so the
+    task's OpenMP pool computes them; without it, `scf.for` loops call one
+    part per product. Each matrix needs unit stride along one of its two
+    dimensions (known at compile time); leading dimensions may be dynamic.
+    Contractions that do not fit stay as they are. A module pass: it
+    declares the runtime functions in the module, which function passes
+    running in parallel must not do.
   }];
   let options = [
     Option<"minFlops", "min-flops", "int64_t", /*default=*/"4096",
            "Smallest static M*N*K worth a kernel call (dynamic sizes always "
-           "qualify)">
+           "qualify)">,
+    Option<"parallel", "parallel", "bool", /*default=*/"true",
+           "Split each product into parts run by an scf.parallel loop">
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::func::FuncDialect",
