@@ -73,8 +73,10 @@ struct LowerGroupedMatmul : OpRewritePattern<GroupedMatmulOp> {
               ib, offsetAt(arith::AddIOp::create(ib, e, c1)), start);
           Value size = arith::SubIOp::create(ib, end, start);
           Value rows = eb.sliceRows(op.getLhs(), start, size);
+          // Computed in place in the result's rows (no temporary).
           Value out = eb.linear(rows, eb.sliceFirst(op.getWeights(), e),
-                                expertSlice(eb, op.getBias(), e));
+                                expertSlice(eb, op.getBias(), e),
+                                eb.sliceRows(acc[0], start, size));
           scf::YieldOp::create(ib, eb.insertRows(out, acc[0], start));
         });
     rewriter.replaceOp(op, loop.getResult(0));

@@ -299,7 +299,6 @@ struct LowerCombine : OpRewritePattern<CombineOp> {
     int64_t numRows = rowsType.getDimSize(0), width = rowsType.getDimSize(1);
     int64_t k = weightsType.getDimSize(1);
     Type elementType = rowsType.getElementType();
-    auto rowType = RankedTensorType::get({1, width}, elementType);
 
     Value result = tb.zeros({weightsType.getDimSize(0), width}, elementType);
     auto loop = buildLoop(
@@ -315,15 +314,13 @@ struct LowerCombine : OpRewritePattern<CombineOp> {
               tensor::ExtractOp::create(ib, op.getWeights(), ValueRange{t, j});
           TensorBuilder rb(ib, ib.getLoc());
           Value row = rb.sliceRows(op.getRows(), i, ib.getIndexAttr(1));
+          // Updated in place: the token's row of the result, no temporary.
           Value dest = rb.sliceRows(a[0], t, ib.getIndexAttr(1));
-          Value sum = rb.map({dest, row}, {}, rowType,
-                             [&](ImplicitLocOpBuilder &sb, ValueRange args) {
-                               Value scaled =
-                                   arith::MulFOp::create(sb, w, args[1]);
-                               return arith::AddFOp::create(sb, args[0],
-                                                            scaled)
-                                   .getResult();
-                             });
+          Value sum = rb.mapInto(
+              dest, {row}, {}, [&](ImplicitLocOpBuilder &sb, ValueRange args) {
+                Value scaled = arith::MulFOp::create(sb, w, args[0]);
+                return arith::AddFOp::create(sb, args[1], scaled).getResult();
+              });
           return SmallVector<Value>{rb.insertRows(sum, a[0], t)};
         });
     rewriter.replaceOp(op, loop.getResult(0));

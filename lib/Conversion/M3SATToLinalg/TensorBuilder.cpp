@@ -130,7 +130,7 @@ SmallVector<Value> TensorBuilder::dynamicSizes(Value value) {
   return sizes;
 }
 
-Value TensorBuilder::linear(Value x, Value w, Value bias) {
+Value TensorBuilder::linear(Value x, Value w, Value bias, Value into) {
   auto xType = cast<RankedTensorType>(x.getType());
   auto wType = cast<RankedTensorType>(w.getType());
   unsigned rank = xType.getRank();
@@ -152,9 +152,14 @@ Value TensorBuilder::linear(Value x, Value w, Value bias) {
     if (xType.isDynamicDim(d))
       sizes.push_back(tensor::DimOp::create(b, x, d));
   Value init;
-  if (bias) {
+  if (into && !bias) {
+    init = linalg::FillOp::create(b, ValueRange{floatConst(elementType, 0.0)},
+                                  ValueRange{into})
+               .getResult(0);
+  } else if (bias) {
     // Start from the bias broadcast over the leading dims.
-    Value empty = tensor::EmptyOp::create(b, shape, elementType, sizes);
+    Value empty =
+        into ? into : tensor::EmptyOp::create(b, shape, elementType, sizes);
     MLIRContext *context = b.getContext();
     SmallVector<AffineMap> maps = {
         dimsMap(context, rank, {rank - 1}),

@@ -60,8 +60,11 @@ public:
                        mlir::ArrayRef<unsigned> reductionDims);
 
   /// x [.., K] times w^T where w is [N, K] (a Linear layer's (out, in)
-  /// weights), plus `bias` [N] when given: [.., N].
-  mlir::Value linear(mlir::Value x, mlir::Value w, mlir::Value bias);
+  /// weights), plus `bias` [N] when given: [.., N]. With `into` (a tensor of
+  /// the result's type, e.g. a slice of a larger result), the result is
+  /// computed in its place.
+  mlir::Value linear(mlir::Value x, mlir::Value w, mlir::Value bias,
+                     mlir::Value into = {});
 
   /// Elementwise map over tensors of one shape; `inputs` may also hold
   /// tensors broadcast along trailing dims through `inputDims` (loop dims
