@@ -15,7 +15,7 @@ packages=(
   libonnx-dev libprotobuf-dev protobuf-compiler
   flatbuffers-compiler libflatbuffers-dev
   python3-onnx python3-numpy python3-torch libonnx-testdata
-  libopenblas0-pthread
+  libopenblas0-pthread libdnnl2
 )
 
 missing=()
