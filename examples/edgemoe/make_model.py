@@ -9,8 +9,9 @@ the task embedding alone, so binding the task makes each MoE layer's expert
 set static. Tasks: semseg (per-patch class logits) and depth (per-patch
 depth), selected inside the graph by the int64 input `task_id`.
 
-Usage: make_model.py OUT_DIR [--small]   (--small: 2 blocks, 32x64 input,
-4 experts; what the tests use)
+Usage: make_model.py OUT_DIR [--small] [--batch N]   (--small: 2 blocks,
+32x64 input, 4 experts; what the tests use; --batch: images per input,
+default 1)
 Writes OUT_DIR/edgemoe.onnx, image.npy, task_id_<task>.npy and
 ref_<task>_<output>.npy for each task.
 """
@@ -79,14 +80,15 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("out")
     parser.add_argument("--small", action="store_true")
+    parser.add_argument("--batch", type=int, default=1)
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     torch.manual_seed(0)
     if args.small:
         model, shape = EdgeMoE(dim=48, depth=2, heads=3, experts=4,
-                               hidden=96, classes=5), (1, 3, 32, 64)
+                               hidden=96, classes=5), (args.batch, 3, 32, 64)
     else:
-        model, shape = EdgeMoE(), (1, 3, 128, 256)
+        model, shape = EdgeMoE(), (args.batch, 3, 128, 256)
     model.eval()
     image = torch.randn(*shape)
     task_id = torch.tensor(0, dtype=torch.int64)

@@ -15,7 +15,7 @@ task heads, each reading its own modalities:
 Metadata names the modalities' inputs, so m3sat-compile --modalities=...
 can reject a task whose modality is missing.
 
-Usage: make_model.py OUT_DIR [--small]
+Usage: make_model.py OUT_DIR [--small] [--batch N]
 Writes OUT_DIR/m3sat_multimodal.onnx, <input>.npy, ref_<task>.npy.
 """
 import argparse
@@ -100,15 +100,18 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("out")
     parser.add_argument("--small", action="store_true")
+    parser.add_argument("--batch", type=int, default=1,
+                        help="samples per input")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     torch.manual_seed(0)
     model = M3SAT(dim=32, depth=1, experts=4, head_dim=8, hidden=64) \
         if args.small else M3SAT()
     model.eval()
-    inputs = {"image": torch.randn(1, 3, 32, 32),
-              "sensor": torch.randn(1, 64, 6),
-              "tokens": torch.randint(0, 100, (1, 16))}
+    b = args.batch
+    inputs = {"image": torch.randn(b, 3, 32, 32),
+              "sensor": torch.randn(b, 64, 6),
+              "tokens": torch.randint(0, 100, (b, 16))}
     outputs = list(TASKS)
     path = os.path.join(args.out, "m3sat_multimodal.onnx")
     export(model, tuple(inputs.values()), path, list(inputs), outputs,

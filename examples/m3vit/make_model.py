@@ -13,7 +13,7 @@ Routing is per token (M3ViT) and conditioned on the task:
   embedding that is concatenated to every token before the gate.
 
 Usage: make_model.py OUT_DIR [--variant multigate|taskcond] [--image N]
-                     [--small]
+                     [--small] [--batch N]
 (--small: 2 blocks, embed 48, 3 heads, 4 experts, hidden 96, image 32).
 Writes OUT_DIR/m3vit_<variant>.onnx, image.npy and ref_<task>.npy.
 """
@@ -104,6 +104,8 @@ def main():
                         default="multigate")
     parser.add_argument("--image", type=int, default=224)
     parser.add_argument("--small", action="store_true")
+    parser.add_argument("--batch", type=int, default=1,
+                        help="images per input")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     torch.manual_seed(0)
@@ -114,7 +116,7 @@ def main():
     else:
         model, size = M3ViT(args.variant, image=args.image), args.image
     model.eval()
-    image = torch.randn(1, 3, size, size)
+    image = torch.randn(args.batch, 3, size, size)
     names = list(TASKS)
     path = os.path.join(args.out, f"m3vit_{args.variant}.onnx")
     export(model, (image, torch.tensor(0)), path, ["image", "task_id"], names,
