@@ -267,17 +267,8 @@ def _sparse_moe(ctx, x, logits, w1, b1, w2, b2, k, activation, normalize,
 def _sparse_moa(ctx, x, logits, wq, wk, wv, wo, bo, k, normalize, scale):
     """m3sat::MoAttention computing only the head experts some token
     selected."""
-    indices, weights = route(logits, k, normalize)
-    keys, values = x @ wk.t(), x @ wv.t()
-    out = torch.zeros_like(x)
-    for e in indices.unique().tolist():
-        gate = (weights * (indices == e)).sum(dim=-1, keepdim=True)
-        q = x @ wq[e].t()
-        attn = torch.softmax(scale * q @ keys.transpose(-1, -2), dim=-1)
-        out = out + gate * ((attn @ values) @ wo[e].t())
-    if bo is not None:
-        out = out + bo
-    return out
+    return mlayers.moa_forward(x, logits, wq, wk, wv, wo, bo, k, normalize,
+                               scale, selected_only=True)
 
 
 @contextlib.contextmanager

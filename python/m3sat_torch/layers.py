@@ -107,20 +107,29 @@ class MoE(nn.Module):
                                   self.legacy_layout)
 
 
+def moa_forward(x, logits, wq, wk, wv, wo, bo, k, normalize, scale,
+                selected_only=False):
+    """m3sat::MoAttention (DESIGN.md): every head expert, masked by its
+    routing weight, or with `selected_only` only the experts some token
+    selected (the same result, the work a specialized program does)."""
+    indices, weights = route(logits, k, normalize)
+    keys, values = x @ wk.t(), x @ wv.t()
+    out = torch.zeros_like(x)
+    experts = indices.unique().tolist() if selected_only else range(wq.shape[0])
+    for e in experts:
+        gate = (weights * (indices == e)).sum(dim=-1, keepdim=True)
+        q = x @ wq[e].t()
+        attn = torch.softmax(scale * q @ keys.transpose(-1, -2), dim=-1)
+        out = out + gate * ((attn @ values) @ wo[e].t())
+    if bo is not None:
+        out = out + bo
+    return out
+
+
 class _MoAttentionFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, logits, wq, wk, wv, wo, bo, k, normalize, scale):
-        indices, weights = route(logits, k, normalize)
-        keys, values = x @ wk.t(), x @ wv.t()
-        out = torch.zeros_like(x)
-        for e in range(wq.shape[0]):
-            gate = (weights * (indices == e)).sum(dim=-1, keepdim=True)
-            q = x @ wq[e].t()
-            attn = torch.softmax(scale * q @ keys.transpose(-1, -2), dim=-1)
-            out = out + gate * ((attn @ values) @ wo[e].t())
-        if bo is not None:
-            out = out + bo
-        return out
+        return moa_forward(x, logits, wq, wk, wv, wo, bo, k, normalize, scale)
 
     @staticmethod
     def symbolic(g, x, logits, wq, wk, wv, wo, bo, k, normalize, scale):
