@@ -25,8 +25,8 @@
 
 using namespace mlir;
 
-void m3sat::buildBufferizedLinalgPipeline(OpPassManager &pm,
-                                          bool foldRouting) {
+void m3sat::buildBufferizedLinalgPipeline(OpPassManager &pm, bool foldRouting,
+                                          MoELowering moeLowering) {
   // Static routing first: constant router logits become expert sets, so the
   // lowering below needs no routing for them.
   if (foldRouting)
@@ -43,7 +43,7 @@ void m3sat::buildBufferizedLinalgPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
 
   // m3sat ops to linalg/scf on tensors, then clean up and fuse.
-  pm.addNestedPass<func::FuncOp>(createConvertM3SATToLinalg());
+  pm.addNestedPass<func::FuncOp>(createConvertM3SATToLinalg({moeLowering}));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   // Named ops (from TOSA) become generics; every reduction may then be
@@ -69,7 +69,7 @@ void m3sat::buildBufferizedLinalgPipeline(OpPassManager &pm,
 
 void m3sat::buildCPUPipeline(OpPassManager &pm,
                              const CPUPipelineOptions &options) {
-  buildBufferizedLinalgPipeline(pm, options.foldRouting);
+  buildBufferizedLinalgPipeline(pm, options.foldRouting, options.moeLowering);
   // The remaining temporary buffers are freed where they die.
   bufferization::buildBufferDeallocationPipeline(pm);
   // Matrix products go to the runtime's SGEMM (after deallocation is

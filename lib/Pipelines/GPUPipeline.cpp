@@ -27,7 +27,9 @@ using namespace mlir;
 
 void m3sat::buildGPUPipeline(OpPassManager &pm,
                              const GPUPipelineOptions &options) {
-  buildBufferizedLinalgPipeline(pm, options.foldRouting);
+  // Token-routed MoE in the row-gather form (by default): its grouped GEMM,
+  // gathers and combine are parallel loops, so they become grids.
+  buildBufferizedLinalgPipeline(pm, options.foldRouting, options.moeLowering);
   // Temporary buffers out of loops, so that the host allocates them.
   pm.addNestedPass<func::FuncOp>(bufferization::createBufferLoopHoistingPass());
 

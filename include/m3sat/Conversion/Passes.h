@@ -8,6 +8,8 @@
 #ifndef M3SAT_CONVERSION_PASSES_H
 #define M3SAT_CONVERSION_PASSES_H
 
+#include "m3sat/Conversion/MoELowering.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"

@@ -26,8 +26,37 @@ def ConvertM3SATToLinalg : Pass<"m3sat-convert-to-linalg", "::mlir::func::FuncOp
       expert indices are clamped so no input can index out of bounds;
     * contractions and elementwise work become `linalg.generic`.
 
+    With `moe-lowering=row-gather` the expert-major ops take a form whose
+    heavy work is parallel loop nests (what a GPU grid needs):
+
+    * `m3sat.route`: one `linalg.generic` parallel over (token, slot), each
+      iteration selecting the token's top k and keeping pick `slot`;
+    * `m3sat.dispatch`: the counting sort of the T*k slot ids stays a scalar
+      loop; the copy of rows into sorted order is a parallel gather;
+    * `m3sat.grouped_matmul`: `rowExpert[r]` = (number of e in [0, E] with
+      offsets[e] <= r) - 1, a reduction parallel over rows, -1 for rows
+      outside [offsets[0], offsets[E]); then one contraction parallel over
+      (r, n): result[r, n] = bias[e_r, n] + sum_k lhs[r, k] * W[e_r, n, k]
+      (weights read with `tensor.extract` at the row's expert), and 0 for
+      rows of no group. For nondecreasing offsets (what `m3sat.dispatch`
+      produces) this equals the per-expert loop;
+    * `m3sat.combine`: the permutation is inverted by a scalar loop over
+      T*k slots; the weighted sum is parallel over (token, column) and reads
+      each slot's row at its sorted position: no scatter, no atomics.
+
     An m3sat op that cannot be lowered (dynamic shapes) is an error.
   }];
+  let options = [
+    Option<"moeLowering", "moe-lowering", "::m3sat::MoELowering",
+           /*default=*/"::m3sat::MoELowering::Loops",
+           "Form of route, dispatch, grouped_matmul and combine",
+           [{::llvm::cl::values(
+             clEnumValN(::m3sat::MoELowering::Loops, "loops",
+                        "scf.for loops over tokens, slots and experts"),
+             clEnumValN(::m3sat::MoELowering::RowGather, "row-gather",
+                        "parallel loop nests; grouped_matmul as one "
+                        "contraction over all rows"))}]>
+  ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::linalg::LinalgDialect",

@@ -10,6 +10,8 @@
 #ifndef M3SAT_PIPELINES_PIPELINES_H
 #define M3SAT_PIPELINES_PIPELINES_H
 
+#include "m3sat/Conversion/MoELowering.h"
+
 #include "mlir/Pass/PassOptions.h"
 
 namespace mlir {
@@ -26,6 +28,17 @@ struct CPUPipelineOptions
       llvm::cl::desc("Canonicalize first, so that routing with constant "
                      "logits becomes a static expert set"),
       llvm::cl::init(true)};
+  Option<MoELowering> moeLowering{
+      *this, "moe-lowering",
+      llvm::cl::desc("Form of the token-routed MoE ops (route, dispatch, "
+                     "grouped_matmul, combine)"),
+      llvm::cl::init(MoELowering::Loops),
+      llvm::cl::values(
+          clEnumValN(MoELowering::Loops, "loops",
+                     "scf.for loops over tokens, slots and experts"),
+          clEnumValN(MoELowering::RowGather, "row-gather",
+                     "parallel loop nests; grouped_matmul as one "
+                     "contraction over all rows"))};
   Option<bool> parallel{
       *this, "parallel",
       llvm::cl::desc("Run large parallel loops on all cores (OpenMP)"),
@@ -45,8 +58,11 @@ struct CPUPipelineOptions
 /// tensors -> linalg (generalized, fused, interchanged) -> one-shot
 /// bufferization across function boundaries -> results as caller-provided
 /// out-params (statically shaped result allocations hoisted into them). No
-/// deallocation is inserted: targets add what they need.
-void buildBufferizedLinalgPipeline(mlir::OpPassManager &pm, bool foldRouting);
+/// deallocation is inserted: targets add what they need. `moeLowering` is
+/// the form of the token-routed MoE ops (m3sat-convert-to-linalg).
+void buildBufferizedLinalgPipeline(
+    mlir::OpPassManager &pm, bool foldRouting,
+    MoELowering moeLowering = MoELowering::Loops);
 
 /// Builds the CPU pipeline: tosa and m3sat on tensors -> linalg -> one-shot
 /// bufferization -> loops -> the LLVM dialect, ready for translation to LLVM
@@ -62,6 +78,17 @@ struct GPUPipelineOptions
       llvm::cl::desc("Canonicalize first, so that routing with constant "
                      "logits becomes a static expert set"),
       llvm::cl::init(true)};
+  Option<MoELowering> moeLowering{
+      *this, "moe-lowering",
+      llvm::cl::desc("Form of the token-routed MoE ops (route, dispatch, "
+                     "grouped_matmul, combine)"),
+      llvm::cl::init(MoELowering::RowGather),
+      llvm::cl::values(
+          clEnumValN(MoELowering::Loops, "loops",
+                     "scf.for loops over tokens, slots and experts"),
+          clEnumValN(MoELowering::RowGather, "row-gather",
+                     "parallel loop nests; grouped_matmul as one "
+                     "contraction over all rows"))};
   Option<std::string> chip{*this, "chip",
                            llvm::cl::desc("NVIDIA architecture (sm_XX)"),
                            llvm::cl::init("sm_90")};
@@ -88,7 +115,8 @@ struct GPUPipelineOptions
       llvm::cl::init("isa")};
 };
 
-/// Builds the GPU pipeline: the shared front half, then linalg to parallel
+/// Builds the GPU pipeline: the shared front half (token-routed MoE in the
+/// row-gather form by default), then linalg to parallel
 /// loops; sequential code into single-thread kernels; parallel loops tiled
 /// into blocks of threads and mapped to gpu.launch; host buffers into
 /// device memory; kernels outlined, lowered to NVVM and serialized for

@@ -1,7 +1,8 @@
 //===- M3SATToLinalg.cpp - the m3sat-convert-to-linalg pass ---------------===//
 //
 // Applies the lowering pattern families (expert-major rewrite, routing loops,
-// expert contractions) until no m3sat op is left, and reports any op that
+// expert contractions, and with moe-lowering=row-gather their parallel
+// forms) until no m3sat op is left, and reports any op that
 // could not be lowered.
 //
 //===----------------------------------------------------------------------===//
@@ -39,6 +40,8 @@ struct ConvertM3SATToLinalgPass
     populateExpertMajorPatterns(patterns);
     populateRoutingLoweringPatterns(patterns);
     populateExpertLoweringPatterns(patterns);
+    if (moeLowering == MoELowering::RowGather)
+      populateRowGatherLoweringPatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns)))) {
       getOperation().emitError("m3sat lowering to linalg did not converge");
       return signalPassFailure();

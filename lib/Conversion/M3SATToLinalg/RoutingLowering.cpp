@@ -22,10 +22,8 @@
 using namespace mlir;
 using namespace m3sat;
 
-namespace {
-
-/// Clamps an i64 expert index into [0, numExperts) and casts it to index.
-Value clampToIndex(ImplicitLocOpBuilder &b, Value i64Value, int64_t limit) {
+Value m3sat::clampToIndex(ImplicitLocOpBuilder &b, Value i64Value,
+                          int64_t limit) {
   Value zero = arith::ConstantIntOp::create(b, b.getI64Type(), 0);
   Value last = arith::ConstantIntOp::create(b, b.getI64Type(), limit - 1);
   Value clamped = arith::MinSIOp::create(
@@ -33,11 +31,8 @@ Value clampToIndex(ImplicitLocOpBuilder &b, Value i64Value, int64_t limit) {
   return arith::IndexCastOp::create(b, b.getIndexType(), clamped);
 }
 
-/// Builds `for (iv = 0; iv < upper; ++iv)` carrying `init`.
-scf::ForOp buildLoop(ImplicitLocOpBuilder &b, int64_t upper, ValueRange init,
-                     function_ref<SmallVector<Value>(ImplicitLocOpBuilder &,
-                                                     Value, ValueRange)>
-                         body) {
+scf::ForOp m3sat::buildLoop(ImplicitLocOpBuilder &b, int64_t upper,
+                            ValueRange init, LoopBodyFn body) {
   Value c0 = arith::ConstantIndexOp::create(b, 0);
   Value cUpper = arith::ConstantIndexOp::create(b, upper);
   Value c1 = arith::ConstantIndexOp::create(b, 1);
@@ -49,6 +44,86 @@ scf::ForOp buildLoop(ImplicitLocOpBuilder &b, int64_t upper, ValueRange init,
         scf::YieldOp::create(inner, results);
       });
 }
+
+TopK m3sat::buildTopK(ImplicitLocOpBuilder &b, int64_t numExperts, int64_t k,
+                      bool normalize, Type elementType, LogitFn logit) {
+  double inf = std::numeric_limits<double>::infinity();
+  // Maximum, then the softmax denominator.
+  Value lowest = arith::ConstantOp::create(b, elementType,
+                                           b.getFloatAttr(elementType, -inf));
+  Value max = buildLoop(b, numExperts, {lowest},
+                        [&](ImplicitLocOpBuilder &ib, Value e, ValueRange a) {
+                          return SmallVector<Value>{arith::MaximumFOp::create(
+                              ib, a[0], logit(ib, e))};
+                        })
+                  .getResult(0);
+  Value zero = arith::ConstantOp::create(b, elementType,
+                                         b.getFloatAttr(elementType, 0.0));
+  Value denominator =
+      buildLoop(b, numExperts, {zero},
+                [&](ImplicitLocOpBuilder &ib, Value e, ValueRange a) {
+                  Value shifted = arith::SubFOp::create(ib, logit(ib, e), max);
+                  Value exp = math::ExpOp::create(ib, shifted);
+                  return SmallVector<Value>{
+                      arith::AddFOp::create(ib, a[0], exp)};
+                })
+          .getResult(0);
+
+  // The j-th pick is the largest (logit, -index) strictly below the
+  // previous pick in that order: ties go to the lower index.
+  SmallVector<Value> picks, probs;
+  Value prevValue, prevIndex;
+  Value noIndex = arith::ConstantIndexOp::create(b, -1);
+  for (int64_t j = 0; j < k; ++j) {
+    auto best = buildLoop(
+        b, numExperts, {lowest, noIndex},
+        [&](ImplicitLocOpBuilder &ib, Value e, ValueRange a) {
+          Value v = logit(ib, e);
+          Value better = arith::OrIOp::create(
+              ib,
+              arith::CmpIOp::create(ib, arith::CmpIPredicate::eq, a[1],
+                                    noIndex),
+              arith::CmpFOp::create(ib, arith::CmpFPredicate::OGT, v, a[0]));
+          Value take = better;
+          if (prevValue) {
+            Value below = arith::CmpFOp::create(ib, arith::CmpFPredicate::OLT,
+                                                v, prevValue);
+            Value tieAfter = arith::AndIOp::create(
+                ib,
+                arith::CmpFOp::create(ib, arith::CmpFPredicate::OEQ, v,
+                                      prevValue),
+                arith::CmpIOp::create(ib, arith::CmpIPredicate::sgt, e,
+                                      prevIndex));
+            Value eligible = arith::OrIOp::create(ib, below, tieAfter);
+            take = arith::AndIOp::create(ib, eligible, better);
+          }
+          return SmallVector<Value>{arith::SelectOp::create(ib, take, v, a[0]),
+                                    arith::SelectOp::create(ib, take, e, a[1])};
+        });
+    prevValue = best.getResult(0);
+    // NaN logits select nothing: fall back to expert 0 to stay in
+    // bounds (the weight is NaN anyway).
+    Value none = arith::CmpIOp::create(b, arith::CmpIPredicate::eq,
+                                       best.getResult(1), noIndex);
+    prevIndex = arith::SelectOp::create(
+        b, none, arith::ConstantIndexOp::create(b, 0), best.getResult(1));
+    Value shifted = arith::SubFOp::create(b, prevValue, max);
+    Value p =
+        arith::DivFOp::create(b, math::ExpOp::create(b, shifted), denominator);
+    picks.push_back(prevIndex);
+    probs.push_back(p);
+  }
+  if (normalize) {
+    Value sum = probs[0];
+    for (int64_t j = 1; j < k; ++j)
+      sum = arith::AddFOp::create(b, sum, probs[j]);
+    for (Value &p : probs)
+      p = arith::DivFOp::create(b, p, sum);
+  }
+  return {picks, probs};
+}
+
+namespace {
 
 /// Per token: softmax over all experts, then the k largest in descending
 /// order (ties to the lower index), renormalized if asked for.
@@ -71,92 +146,17 @@ struct LowerRoute : OpRewritePattern<RouteOp> {
     Value logits = collapseToRows(b, b.getLoc(), op.getLogits());
     Value indicesInit = tb.zeros({numTokens, k}, b.getI64Type());
     Value weightsInit = tb.zeros({numTokens, k}, elementType);
-    double inf = std::numeric_limits<double>::infinity();
 
     auto tokens = buildLoop(
         b, numTokens, {indicesInit, weightsInit},
         [&](ImplicitLocOpBuilder &tb2, Value t, ValueRange acc) {
-          auto logit = [&](ImplicitLocOpBuilder &ib, Value e) {
-            return tensor::ExtractOp::create(ib, logits, ValueRange{t, e})
-                .getResult();
-          };
-          // Maximum, then the softmax denominator.
-          Value lowest = arith::ConstantOp::create(
-              tb2, elementType, tb2.getFloatAttr(elementType, -inf));
-          Value max =
-              buildLoop(tb2, numExperts, {lowest},
-                        [&](ImplicitLocOpBuilder &ib, Value e, ValueRange a) {
-                          return SmallVector<Value>{arith::MaximumFOp::create(
-                              ib, a[0], logit(ib, e))};
-                        })
-                  .getResult(0);
-          Value zero = arith::ConstantOp::create(
-              tb2, elementType, tb2.getFloatAttr(elementType, 0.0));
-          Value denominator =
-              buildLoop(tb2, numExperts, {zero},
-                        [&](ImplicitLocOpBuilder &ib, Value e, ValueRange a) {
-                          Value shifted =
-                              arith::SubFOp::create(ib, logit(ib, e), max);
-                          Value exp = math::ExpOp::create(ib, shifted);
-                          return SmallVector<Value>{
-                              arith::AddFOp::create(ib, a[0], exp)};
-                        })
-                  .getResult(0);
-
-          // The j-th pick is the largest (logit, -index) strictly below the
-          // previous pick in that order: ties go to the lower index.
-          SmallVector<Value> picks, probs;
-          Value prevValue, prevIndex;
-          Value noIndex = arith::ConstantIndexOp::create(tb2, -1);
-          for (int64_t j = 0; j < k; ++j) {
-            auto best = buildLoop(
-                tb2, numExperts, {lowest, noIndex},
-                [&](ImplicitLocOpBuilder &ib, Value e, ValueRange a) {
-                  Value v = logit(ib, e);
-                  Value better = arith::OrIOp::create(
-                      ib,
-                      arith::CmpIOp::create(ib, arith::CmpIPredicate::eq,
-                                            a[1], noIndex),
-                      arith::CmpFOp::create(ib, arith::CmpFPredicate::OGT, v,
-                                            a[0]));
-                  Value take = better;
-                  if (prevValue) {
-                    Value below = arith::CmpFOp::create(
-                        ib, arith::CmpFPredicate::OLT, v, prevValue);
-                    Value tieAfter = arith::AndIOp::create(
-                        ib,
-                        arith::CmpFOp::create(ib, arith::CmpFPredicate::OEQ,
-                                              v, prevValue),
-                        arith::CmpIOp::create(ib, arith::CmpIPredicate::sgt,
-                                              e, prevIndex));
-                    Value eligible = arith::OrIOp::create(ib, below, tieAfter);
-                    take = arith::AndIOp::create(ib, eligible, better);
-                  }
-                  return SmallVector<Value>{
-                      arith::SelectOp::create(ib, take, v, a[0]),
-                      arith::SelectOp::create(ib, take, e, a[1])};
-                });
-            prevValue = best.getResult(0);
-            // NaN logits select nothing: fall back to expert 0 to stay in
-            // bounds (the weight is NaN anyway).
-            Value none = arith::CmpIOp::create(
-                tb2, arith::CmpIPredicate::eq, best.getResult(1), noIndex);
-            prevIndex = arith::SelectOp::create(
-                tb2, none, arith::ConstantIndexOp::create(tb2, 0),
-                best.getResult(1));
-            Value shifted = arith::SubFOp::create(tb2, prevValue, max);
-            Value p = arith::DivFOp::create(
-                tb2, math::ExpOp::create(tb2, shifted), denominator);
-            picks.push_back(prevIndex);
-            probs.push_back(p);
-          }
-          if (normalize) {
-            Value sum = probs[0];
-            for (int64_t j = 1; j < k; ++j)
-              sum = arith::AddFOp::create(tb2, sum, probs[j]);
-            for (Value &p : probs)
-              p = arith::DivFOp::create(tb2, p, sum);
-          }
+          TopK top = buildTopK(tb2, numExperts, k, normalize, elementType,
+                               [&](ImplicitLocOpBuilder &ib, Value e) {
+                                 return tensor::ExtractOp::create(
+                                            ib, logits, ValueRange{t, e})
+                                     .getResult();
+                               });
+          SmallVector<Value> &picks = top.experts, &probs = top.probs;
           Value indices = acc[0], weights = acc[1];
           for (int64_t j = 0; j < k; ++j) {
             Value jIndex = arith::ConstantIndexOp::create(tb2, j);

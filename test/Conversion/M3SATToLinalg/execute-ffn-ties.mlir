@@ -6,4 +6,8 @@
 // RUN: m3sat-opt %t.mlir -m3sat-cpu-pipeline \
 // RUN:   | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs \
 // RUN:   | FileCheck %s
+// The same with the parallel (row-gather) form of the expert-major ops.
+// RUN: m3sat-opt %t.mlir -m3sat-cpu-pipeline=moe-lowering=row-gather \
+// RUN:   | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs \
+// RUN:   | FileCheck %s
 // CHECK: violations = 0

@@ -1,0 +1,101 @@
+// RUN: m3sat-opt %s -m3sat-convert-to-linalg=moe-lowering=row-gather -split-input-file | FileCheck %s
+
+// Routing: one generic parallel over (token, slot); each iteration runs the
+// token's softmax and k selection loops and keeps its slot's pick.
+// CHECK-LABEL: func @route
+// CHECK-NOT: m3sat.
+// CHECK: %[[R:.*]]:2 = linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]
+// CHECK-SAME: outs(%{{.*}}, %{{.*}} : tensor<6x2xi64>, tensor<6x2xf32>)
+// CHECK:   %[[T:.*]] = linalg.index 0
+// CHECK:   %[[J:.*]] = linalg.index 1
+// CHECK:   scf.for {{.*}} -> (f32)
+// CHECK:     tensor.extract %{{.*}}[%[[T]], %{{.*}}] : tensor<6x4xf32>
+// CHECK:     arith.maximumf
+// CHECK:   math.exp
+// CHECK-COUNT-2: scf.for {{.*}} -> (f32, index)
+// CHECK:   arith.cmpi eq, %[[J]], %c1
+// CHECK:   linalg.yield
+// CHECK: return %[[R]]#0, %[[R]]#1
+func.func @route(%l: tensor<6x4xf32>) -> (tensor<6x2xi64>, tensor<6x2xf32>) {
+  %i, %w = m3sat.route %l k = 2 : tensor<6x4xf32> -> tensor<6x2xi64>, tensor<6x2xf32>
+  return %i, %w : tensor<6x2xi64>, tensor<6x2xf32>
+}
+
+// -----
+
+// Dispatch: the counting sort over the 12 slot ids (scalar loops that move
+// no rows), then the rows gathered in parallel.
+// CHECK-LABEL: func @dispatch
+// CHECK-NOT: m3sat.
+// CHECK: scf.for {{.*}} -> (tensor<4xi64>)
+// CHECK: %[[OFFSETS:.*]] = scf.for {{.*}} -> (tensor<5xi64>)
+// CHECK: %[[PERM:.*]]:2 = scf.for {{.*}} -> (tensor<12xi64>, tensor<4xi64>)
+// CHECK-NOT: tensor<12x8xf32>
+// CHECK: scf.yield
+// CHECK: %[[SORTED:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]} ins(%[[PERM]]#0 : tensor<12xi64>) outs(%{{.*}} : tensor<12x8xf32>)
+// CHECK:   arith.divui
+// CHECK:   tensor.extract %{{.*}} : tensor<6x8xf32>
+// CHECK: return %[[SORTED]], %[[PERM]]#0, %[[OFFSETS]]
+func.func @dispatch(%x: tensor<6x8xf32>, %i: tensor<6x2xi64>)
+    -> (tensor<12x8xf32>, tensor<12xi64>, tensor<5xi64>) {
+  %s, %p, %o = m3sat.dispatch %x, %i num_experts = 4
+      : tensor<6x8xf32>, tensor<6x2xi64> -> tensor<12x8xf32>, tensor<12xi64>, tensor<5xi64>
+  return %s, %p, %o : tensor<12x8xf32>, tensor<12xi64>, tensor<5xi64>
+}
+
+// -----
+
+// The grouped matmul: no loop over experts. Each row's group from the
+// offsets (a reduction over the 5 offsets, parallel over the 12 rows), -1
+// outside every group; the bias of the row's expert; one contraction over
+// (row, column, k) reading the weights at the row's expert.
+// CHECK-LABEL: func @grouped_matmul
+// CHECK-SAME: (%[[A:[^:]*]]: tensor<12x8xf32>, %[[W:[^:]*]]: tensor<4x16x8xf32>, %[[O:[^:]*]]: tensor<5xi64>, %[[B:[^:]*]]: tensor<4x16xf32>)
+// CHECK-NOT: scf.for
+// CHECK: %[[COUNT:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%[[O]] : tensor<5xi64>) outs(%{{.*}} : tensor<12xi64>)
+// CHECK:   arith.cmpi sle
+// CHECK: %[[EXPERT:.*]] = linalg.generic {{.*}} ins(%[[COUNT]] : tensor<12xi64>)
+// CHECK:   arith.select %{{.*}}, %{{.*}}, %c-1_i64
+// CHECK: %[[INIT:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]} ins(%[[EXPERT]] : tensor<12xi64>) outs(%{{.*}} : tensor<12x16xf32>)
+// CHECK:   tensor.extract %[[B]]
+// CHECK: %[[OUT:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[A]], %[[EXPERT]] : tensor<12x8xf32>, tensor<12xi64>) outs(%[[INIT]] : tensor<12x16xf32>)
+// CHECK:   tensor.extract %[[W]][%{{.*}}, %{{.*}}, %{{.*}}] : tensor<4x16x8xf32>
+// CHECK:   arith.mulf
+// CHECK:   arith.addf
+// CHECK: return %[[OUT]]
+func.func @grouped_matmul(%a: tensor<12x8xf32>, %w: tensor<4x16x8xf32>,
+    %o: tensor<5xi64>, %b: tensor<4x16xf32>) -> tensor<12x16xf32> {
+  %r = m3sat.grouped_matmul %a, %w, %o bias %b
+      : (tensor<12x8xf32>, tensor<4x16x8xf32>, tensor<5xi64>, tensor<4x16xf32>) -> tensor<12x16xf32>
+  return %r : tensor<12x16xf32>
+}
+
+// -----
+
+// Combine: the permutation inverted by a scalar loop over the 12 slots, then
+// each token's row computed once from its 2 slots' sorted rows.
+// CHECK-LABEL: func @combine
+// CHECK-SAME: (%[[ROWS:[^:]*]]: tensor<12x8xf32>
+// CHECK: %[[POS:.*]] = scf.for {{.*}} -> (tensor<12xi64>)
+// CHECK:   tensor.insert
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]} outs(%{{.*}} : tensor<6x8xf32>)
+// CHECK-COUNT-2: tensor.extract %[[ROWS]]
+// CHECK-NOT: tensor.insert
+// CHECK: return
+func.func @combine(%r: tensor<12x8xf32>, %p: tensor<12xi64>, %w: tensor<6x2xf32>) -> tensor<6x8xf32> {
+  %y = m3sat.combine %r, %p, %w : tensor<12x8xf32>, tensor<12xi64>, tensor<6x2xf32> -> tensor<6x8xf32>
+  return %y : tensor<6x8xf32>
+}
+
+// -----
+
+// The default stays the loop form.
+// RUN: m3sat-opt %s -m3sat-convert-to-linalg -split-input-file | FileCheck %s --check-prefix=LOOPS
+// LOOPS-LABEL: func @grouped_matmul_default
+// LOOPS: scf.for {{.*}} -> (tensor<12x16xf32>)
+func.func @grouped_matmul_default(%a: tensor<12x8xf32>, %w: tensor<4x16x8xf32>,
+    %o: tensor<5xi64>) -> tensor<12x16xf32> {
+  %r = m3sat.grouped_matmul %a, %w, %o
+      : (tensor<12x8xf32>, tensor<4x16x8xf32>, tensor<5xi64>) -> tensor<12x16xf32>
+  return %r : tensor<12x16xf32>
+}
