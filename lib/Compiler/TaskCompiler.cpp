@@ -454,6 +454,8 @@ LogicalResult m3sat::compileModel(MLIRContext &context,
     PassManager lower(&context);
     GPUPipelineOptions pipeline;
     pipeline.chip = options.gpuArch;
+    if (options.moeLowering)
+      pipeline.moeLowering = *options.moeLowering;
     buildGPUPipeline(lower, pipeline);
     if (failed(lower.run(*module)))
       return failure();
@@ -499,6 +501,8 @@ LogicalResult m3sat::compileModel(MLIRContext &context,
     CPUPipelineOptions pipeline;
     pipeline.parallel = !options.openmpLibraryDir.empty();
     pipeline.blas = options.blas;
+    if (options.moeLowering)
+      pipeline.moeLowering = *options.moeLowering;
     buildCPUPipeline(lower, pipeline);
     if (failed(lower.run(*module)))
       return failure();

@@ -3,7 +3,7 @@
 // m3sat-compile MODEL.onnx --tasks=semseg[,depth] [--modalities=rgb,...]
 //               [--profile=usage.json --coverage=0.999]
 //               --target=cpu|gpu|hls -o OUT_DIR [--emit=mlir] [-v]
-//               [--gpu-arch=sm_90]
+//               [--gpu-arch=sm_90] [--moe-lowering=loops|row-gather]
 //
 // Writes OUT_DIR/libm3sat_task.so (the task code with its C ABI; for GPU,
 // the host code with the kernels embedded, their PTX and cubin also in
@@ -114,6 +114,12 @@ static cl::opt<std::string>
     gpuArch("gpu-arch",
             cl::desc("--target=gpu: the NVIDIA architecture to compile for"),
             cl::value_desc("sm_XX"), cl::init("sm_90"));
+static cl::opt<std::string> moeLowering(
+    "moe-lowering",
+    cl::desc("Form of token-routed MoE layers: loops (--target=cpu default) "
+             "or row-gather (parallel loop nests, the grouped GEMM one "
+             "contraction over all rows; --target=gpu default)"),
+    cl::value_desc("loops|row-gather"));
 static cl::opt<bool>
     hlsLutGelu("hls-lut-gelu",
                cl::desc("--target=hls: GELU from a table over [-8, 8] with "
@@ -354,6 +360,17 @@ int main(int argc, char **argv) {
   if (hlsUnroll > 1 && target != "hls")
     return fail("--hls-unroll needs --target=hls");
   options.hlsNumerics.unroll = hlsUnroll;
+  if (moeLowering.getNumOccurrences()) {
+    if (target == "hls")
+      return fail("--moe-lowering needs --target=cpu or --target=gpu");
+    if (moeLowering == "loops")
+      options.moeLowering = MoELowering::Loops;
+    else if (moeLowering == "row-gather")
+      options.moeLowering = MoELowering::RowGather;
+    else
+      return fail("--moe-lowering=" + moeLowering +
+                  " is not known (use loops or row-gather)");
+  }
   if (threads)
     options.openmpLibraryDir = M3SAT_OPENMP_LIBRARY_DIR;
   options.cpu = cpu;

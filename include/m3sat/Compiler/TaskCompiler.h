@@ -9,6 +9,7 @@
 #ifndef M3SAT_COMPILER_TASKCOMPILER_H
 #define M3SAT_COMPILER_TASKCOMPILER_H
 
+#include "m3sat/Conversion/MoELowering.h"
 #include "m3sat/Target/HLS/HLSNumerics.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -16,6 +17,7 @@
 #include "mlir/IR/OwningOpRef.h"
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,6 +51,9 @@ struct CompileOptions {
   /// Matrix products call the runtime's SGEMM (oneDNN or OpenBLAS when
   /// present, loops otherwise).
   bool blas = true;
+  /// Form of token-routed MoE layers; unset: the target's default (loops
+  /// for CPU, row-gather for GPU).
+  std::optional<MoELowering> moeLowering;
   /// Profile-guided pruning: the expert usage JSON of m3sat-profile and
   /// the share of the routing mass the kept experts must carry.
   std::string profilePath;
