@@ -82,6 +82,12 @@ void m3sat::buildCPUPipeline(OpPassManager &pm,
 
   // Loops, then everything to the LLVM dialect (erf and friends via libm).
   pm.addNestedPass<func::FuncOp>(createCopyToLinalg());
+  // Elementwise work and row reductions become vector code here; LLVM does
+  // not vectorize the loops below when they call libm or reduce.
+  if (options.vectorize) {
+    pm.addNestedPass<func::FuncOp>(createVectorizeElementwise());
+    pm.addPass(createCanonicalizerPass());
+  }
   if (options.parallel) {
     // Large outermost parallel loops become OpenMP worksharing loops; the
     // rest run sequentially on the calling thread.
@@ -102,17 +108,27 @@ void m3sat::buildCPUPipeline(OpPassManager &pm,
   }
   // Integer powers (math.ipowi) become calls to generated functions.
   pm.addPass(createConvertMathToFuncs());
+  if (options.vectorize) {
+    // n-D vector transfers become loops of 1-D ones; erf and exp on vectors
+    // become polynomials (on scalars they stay libm calls).
+    pm.addPass(createConvertVectorToSCFPass());
+    pm.addPass(createApproximateVectorMath());
+  }
   pm.addPass(createSCFToControlFlowPass());
   // Ops libm lacks (rsqrt, ...) expand into ones it has.
   math::MathExpandOpsPassOptions expand;
   expand.opMnemonics = {"rsqrt"};
   pm.addPass(math::createMathExpandOpsPass(expand));
-  pm.addPass(createConvertMathToLibmPass());
+  // LLVM intrinsics first: fma, exp, sqrt, ... on vectors stay SIMD
+  // instructions (libm would scalarize them); what has no intrinsic (erf,
+  // tanh) becomes a libm call.
   pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createUBToLLVMConversionPass());
   // Static shapes: every memref crosses function boundaries as a bare
   // pointer, which is what the task runtime passes.
   ConvertFuncToLLVMPassOptions funcToLLVM;

@@ -20,11 +20,15 @@ using namespace mlir;
 
 namespace {
 
-/// Fuse only into consumers whose loops are all parallel.
+/// Fuse only into consumers whose loops are all parallel, and only a
+/// producer that nothing else reads: fusing one with several readers
+/// recomputes it in each, and a chain of such producers (a transformer's
+/// residual stream, read by each block's layer norm and by the next residual
+/// add) grows quadratically with depth.
 bool intoParallelConsumer(OpOperand *fused) {
   auto consumer = dyn_cast<linalg::LinalgOp>(fused->getOwner());
-  return consumer &&
-         consumer.getNumReductionLoops() == 0;
+  return consumer && consumer.getNumReductionLoops() == 0 &&
+         fused->get().hasOneUse();
 }
 
 struct FuseElementwisePass

@@ -48,6 +48,12 @@ struct CPUPipelineOptions
       llvm::cl::desc("f32 matrix products call m3sat_sgemm (provided by "
                      "the task runtime; m3sat-contractions-to-blas)"),
       llvm::cl::init(false)};
+  Option<bool> vectorize{
+      *this, "vectorize",
+      llvm::cl::desc("Elementwise and row-reduction ops become SIMD vector "
+                     "code, with polynomial erf/exp "
+                     "(m3sat-vectorize-elementwise)"),
+      llvm::cl::init(true)};
   Option<int64_t> minParallelIterations{
       *this, "min-parallel-iterations",
       llvm::cl::desc("Smallest loop nest worth a parallel region"),

@@ -361,4 +361,56 @@ def InterchangeForLocality : Pass<"m3sat-interchange-for-locality",
   }];
 }
 
+def VectorizeElementwise : Pass<"m3sat-vectorize-elementwise",
+                                 "::mlir::func::FuncOp"> {
+  let summary = "Vectorize elementwise and row-reduction linalg ops on buffers";
+  let description = [{
+    LLVM does not vectorize the loops that linalg lowers to when their body
+    calls libm (`erff`, `expf`) or reduces along a row. This pass vectorizes
+    them in MLIR instead, with upstream's tiling and `linalg::vectorize`:
+
+    - a `linalg.generic` whose loops are all parallel is tiled by 1 on every
+      loop but the innermost, which is tiled by `width` (or the largest
+      power of two down to 4 that divides it), and each tile becomes vector
+      ops on `vector<1x..x1xWIDTHxT>`;
+    - one whose innermost loop is its only reduction (softmax and layer-norm
+      rows) keeps that loop whole, up to `max-reduction` elements, and
+      reduces with `vector.multi_reduction`.
+
+    Only ops with static shapes, a body of `arith` and `math` ops, and
+    operands that are contiguous along the innermost loop (its dimension is
+    the last one the operand's map yields, on a unit-stride memref) or do
+    not depend on it (broadcast) qualify; others, e.g. transposes and
+    matrix products, are left for the loop lowering. The tile loops are one
+    `scf.parallel`, so `m3sat-select-parallel-loops` can share them among
+    threads.
+  }];
+  let options = [
+    Option<"width", "width", "int64_t", /*default=*/"16",
+           "Elements per vector along the innermost loop">,
+    Option<"maxReduction", "max-reduction", "int64_t", /*default=*/"4096",
+           "Longest innermost reduction kept whole in one vector">
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::memref::MemRefDialect"];
+  let statistics = [
+    Statistic<"numVectorized", "num-vectorized", "linalg ops vectorized">
+  ];
+}
+
+def ApproximateVectorMath : Pass<"m3sat-approximate-vector-math"> {
+  let summary = "Polynomial erf, exp, tanh, log on vectors";
+  let description = [{
+    Rewrites `math` ops on vector operands (from
+    `m3sat-vectorize-elementwise`) into upstream's polynomial
+    approximations, which LLVM compiles to SIMD code. The same ops on
+    scalars are left alone: they become libm calls, which are faster than
+    the scalar polynomial with its selects.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 #endif // M3SAT_TRANSFORMS_PASSES_TD
