@@ -26,7 +26,8 @@
 using namespace mlir;
 
 void m3sat::buildBufferizedLinalgPipeline(OpPassManager &pm, bool foldRouting,
-                                          MoELowering moeLowering) {
+                                          MoELowering moeLowering,
+                                          bool convolutionsAsMatmul) {
   // Static routing first: constant router logits become expert sets, so the
   // lowering below needs no routing for them.
   if (foldRouting)
@@ -39,6 +40,8 @@ void m3sat::buildBufferizedLinalgPipeline(OpPassManager &pm, bool foldRouting,
                               TosaToLinalgNamedOptions(), std::nullopt);
   pm.addNestedPass<func::FuncOp>(createTosaToArithPass());
   pm.addNestedPass<func::FuncOp>(createTosaToTensorPass());
+  if (convolutionsAsMatmul)
+    pm.addNestedPass<func::FuncOp>(createConvolutionsToMatmul());
   // Elementwise arith/math on whole tensors becomes linalg.generic.
   pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
 
@@ -69,7 +72,9 @@ void m3sat::buildBufferizedLinalgPipeline(OpPassManager &pm, bool foldRouting,
 
 void m3sat::buildCPUPipeline(OpPassManager &pm,
                              const CPUPipelineOptions &options) {
-  buildBufferizedLinalgPipeline(pm, options.foldRouting, options.moeLowering);
+  // With SGEMM, a convolution is faster as im2col and one matrix product.
+  buildBufferizedLinalgPipeline(pm, options.foldRouting, options.moeLowering,
+                                /*convolutionsAsMatmul=*/options.blas);
   // The remaining temporary buffers are freed where they die.
   bufferization::buildBufferDeallocationPipeline(pm);
   // Matrix products go to the runtime's SGEMM (after deallocation is

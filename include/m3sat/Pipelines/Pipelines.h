@@ -65,10 +65,13 @@ struct CPUPipelineOptions
 /// bufferization across function boundaries -> results as caller-provided
 /// out-params (statically shaped result allocations hoisted into them). No
 /// deallocation is inserted: targets add what they need. `moeLowering` is
-/// the form of the token-routed MoE ops (m3sat-convert-to-linalg).
+/// the form of the token-routed MoE ops (m3sat-convert-to-linalg). With
+/// `convolutionsAsMatmul`, 2-D convolutions become im2col and a matrix
+/// product (m3sat-convolutions-to-matmul).
 void buildBufferizedLinalgPipeline(
     mlir::OpPassManager &pm, bool foldRouting,
-    MoELowering moeLowering = MoELowering::Loops);
+    MoELowering moeLowering = MoELowering::Loops,
+    bool convolutionsAsMatmul = false);
 
 /// Builds the CPU pipeline: tosa and m3sat on tensors -> linalg -> one-shot
 /// bufferization -> loops -> the LLVM dialect, ready for translation to LLVM

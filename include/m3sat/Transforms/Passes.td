@@ -413,4 +413,20 @@ def ApproximateVectorMath : Pass<"m3sat-approximate-vector-math"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def ConvolutionsToMatmul : Pass<"m3sat-convolutions-to-matmul",
+                                "::mlir::func::FuncOp"> {
+  let summary = "2-D convolutions as im2col and a matrix product";
+  let description = [{
+    Rewrites the 2-D convolutions that TOSA lowers to (e.g.
+    `linalg.conv_2d_nhwc_fhwc`, a ViT's patch embedding) into an im2col
+    copy and a matrix product, with upstream's
+    `populateConvertConv2DToImg2ColPatterns`. The product then goes to the
+    task runtime's SGEMM (`m3sat-contractions-to-blas`) like every other
+    one, instead of a seven-deep loop nest. Tensor semantics only: run it
+    before bufferization and before named ops are generalized.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 #endif // M3SAT_TRANSFORMS_PASSES_TD
