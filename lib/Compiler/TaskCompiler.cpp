@@ -501,6 +501,7 @@ LogicalResult m3sat::compileModel(MLIRContext &context,
     CPUPipelineOptions pipeline;
     pipeline.parallel = !options.openmpLibraryDir.empty();
     pipeline.blas = options.blas;
+    pipeline.vectorize = options.vectorize;
     if (options.moeLowering)
       pipeline.moeLowering = *options.moeLowering;
     buildCPUPipeline(lower, pipeline);

@@ -137,6 +137,12 @@ static cl::opt<bool>
                   "(oneDNN or OpenBLAS, loaded at run time; default on); "
                   "--blas=false: generated loops"),
          cl::init(true));
+static cl::opt<bool> vectorize(
+    "vectorize",
+    cl::desc("Elementwise ops and row reductions (GELU, softmax, layer "
+             "norm) become SIMD code, erf and exp as polynomials (default "
+             "on); --vectorize=false: scalar loops and libm"),
+    cl::init(true));
 static cl::opt<double> coverage("coverage",
                                 cl::desc("Routing mass to keep with "
                                          "--profile"),
@@ -336,6 +342,7 @@ int main(int argc, char **argv) {
   options.coverage = coverage;
   options.exposeRouting = exposeRouting;
   options.blas = blas;
+  options.vectorize = vectorize;
   options.hlsNumerics.fixed = hlsFixed;
   for (auto [option, text, width, intBits] :
        {std::make_tuple("hls-act-fixed", &hlsActFixed,

@@ -51,6 +51,8 @@ struct CompileOptions {
   /// Matrix products call the runtime's SGEMM (oneDNN or OpenBLAS when
   /// present, loops otherwise).
   bool blas = true;
+  /// Elementwise ops and row reductions become vector code (CPU).
+  bool vectorize = true;
   /// Form of token-routed MoE layers; unset: the target's default (loops
   /// for CPU, row-gather for GPU).
   std::optional<MoELowering> moeLowering;
