@@ -242,6 +242,7 @@ LogicalResult compileForHLS(ModuleOp module, const BundleWriter &writer,
                             const HLSNumerics &numerics) {
   PassManager lower(module.getContext());
   HLSPipelineOptions pipeline;
+  pipeline.onlineSoftmax = numerics.onlineSoftmax;
   buildHLSPipeline(lower, pipeline);
   if (failed(lower.run(module)))
     return failure();

@@ -24,6 +24,10 @@ using namespace mlir;
 
 void m3sat::buildHLSPipeline(OpPassManager &pm,
                              const HLSPipelineOptions &options) {
+  // Softmax in one pass over each row, as the accelerators do it (on the
+  // importer's TOSA ops, before they are lowered).
+  if (options.onlineSoftmax)
+    pm.addNestedPass<func::FuncOp>(createHLSOnlineSoftmax());
   buildBufferizedLinalgPipeline(pm, options.foldRouting);
   // No deallocation: every temporary buffer of a top function becomes an
   // on-chip array with static storage. Allocations in loop bodies move out

@@ -125,6 +125,11 @@ static cl::opt<bool>
                cl::desc("--target=hls: GELU from a table over [-8, 8] with "
                         "linear interpolation (as the FPGA accelerators) "
                         "instead of erf"));
+static cl::opt<bool> hlsOnlineSoftmax(
+    "hls-online-softmax",
+    cl::desc("--target=hls: softmax in one pass over each row with a running "
+             "maximum and sum (as the FPGA accelerators), then the "
+             "normalisation"));
 static cl::opt<int>
     hlsUnroll("hls-unroll",
               cl::desc("--target=hls: unroll pipelined loops P times "
@@ -361,6 +366,9 @@ int main(int argc, char **argv) {
   options.hlsNumerics.lutGelu = hlsLutGelu;
   if (hlsLutGelu && target != "hls")
     return fail("--hls-lut-gelu needs --target=hls");
+  options.hlsNumerics.onlineSoftmax = hlsOnlineSoftmax;
+  if (hlsOnlineSoftmax && target != "hls")
+    return fail("--hls-online-softmax needs --target=hls");
   if (hlsUnroll < 1 || hlsUnroll > 64)
     return fail("--hls-unroll=" + std::to_string(hlsUnroll) +
                 ": expected 1 to 64");

@@ -155,6 +155,11 @@ struct HLSPipelineOptions
                        llvm::cl::desc("GELU from a table with linear "
                                       "interpolation (m3sat-hls-lut-gelu)"),
                        llvm::cl::init(false)};
+  Option<bool> onlineSoftmax{
+      *this, "online-softmax",
+      llvm::cl::desc("Softmax in one pass with a running maximum and sum "
+                     "(m3sat-hls-online-softmax)"),
+      llvm::cl::init(false)};
 };
 
 /// Builds the HLS pipeline: the shared front half, then memref copies and

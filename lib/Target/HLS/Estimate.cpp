@@ -98,42 +98,68 @@ bool sameValue(Value a, Value b, unsigned depth = 0) {
   return true;
 }
 
-/// Whether pipelined `loop` carries a float accumulation from one iteration
-/// to the next: an iteration argument yielded as itself plus (or minus)
-/// something, or a store of `M[idx] + x` to `M[idx]` with `idx` the same in
-/// every iteration (a reduction into a buffer element). The next addition
-/// then waits for the previous one: the loop's II is the adder's latency.
-bool carriesFloatAccumulation(scf::ForOp loop) {
-  auto accumulates = [](Value value, function_ref<bool(Value)> isCarried) {
-    Operation *def = value.getDefiningOp();
-    return isa_and_nonnull<arith::AddFOp, arith::SubFOp>(def) &&
-           llvm::any_of(def->getOperands(), isCarried);
+/// The float additions, subtractions and multiplications on the longest
+/// path from a carried value (`isCarried`) to `value` through the pure ops
+/// of `loop`'s body, or -1 without such a path.
+int64_t recurrenceOps(Value value, scf::ForOp loop,
+                      function_ref<bool(Value)> isCarried,
+                      DenseMap<Value, int64_t> &memo) {
+  if (isCarried(value))
+    return 0;
+  if (auto it = memo.find(value); it != memo.end())
+    return it->second;
+  memo[value] = -1;
+  Operation *def = value.getDefiningOp();
+  if (!def || !loop->isProperAncestor(def) || def->getNumRegions() != 0 ||
+      !isMemoryEffectFree(def))
+    return -1;
+  int64_t longest = -1;
+  for (Value operand : def->getOperands())
+    longest = std::max(longest, recurrenceOps(operand, loop, isCarried, memo));
+  if (longest >= 0 && isa<arith::AddFOp, arith::SubFOp, arith::MulFOp>(def))
+    ++longest;
+  memo[value] = longest;
+  return longest;
+}
+
+/// The float arithmetic ops on the longest recurrence that pipelined `loop`
+/// carries from one iteration to the next through an addition (an
+/// iteration argument yielded as a sum of itself, or `M[idx]` stored back
+/// to `M[idx]` with `idx` the same in every iteration: a reduction into a
+/// buffer element), or 0. The next iteration's operation waits for the
+/// previous one: the loop's II is that many operations' latency. A plain
+/// accumulation (`acc + x`) is one; an online softmax's rescaled sum
+/// (`s * e + 1`) two.
+int64_t floatRecurrenceOps(scf::ForOp loop) {
+  int64_t longest = 0;
+  auto measure = [&](Value value, function_ref<bool(Value)> isCarried) {
+    if (!isa_and_nonnull<arith::AddFOp, arith::SubFOp>(value.getDefiningOp()))
+      return;
+    DenseMap<Value, int64_t> memo;
+    longest = std::max(longest, recurrenceOps(value, loop, isCarried, memo));
   };
   auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
   for (auto [iterArg, yielded] :
        llvm::zip(loop.getRegionIterArgs(), yield.getOperands()))
-    if (isa<FloatType>(iterArg.getType()) &&
-        accumulates(yielded, [&](Value v) { return v == iterArg; }))
-      return true;
+    if (isa<FloatType>(iterArg.getType()))
+      measure(yielded, [&](Value v) { return v == iterArg; });
   DenseMap<Value, bool> memo;
-  WalkResult result = loop.getBody()->walk([&](memref::StoreOp store) {
+  loop.getBody()->walk([&](memref::StoreOp store) {
     if (!isa<FloatType>(store.getValueToStore().getType()) ||
         llvm::any_of(store.getIndices(),
                      [&](Value index) { return variesIn(index, loop, memo); }))
-      return WalkResult::advance();
-    if (accumulates(store.getValueToStore(), [&](Value v) {
-          auto load = v.getDefiningOp<memref::LoadOp>();
-          return load && load.getMemRef() == store.getMemRef() &&
-                 llvm::all_of(
-                     llvm::zip_equal(load.getIndices(), store.getIndices()),
-                     [](auto pair) {
-                       return sameValue(std::get<0>(pair), std::get<1>(pair));
-                     });
-        }))
-      return WalkResult::interrupt();
-    return WalkResult::advance();
+      return;
+    measure(store.getValueToStore(), [&](Value v) {
+      auto load = v.getDefiningOp<memref::LoadOp>();
+      return load && load.getMemRef() == store.getMemRef() &&
+             llvm::all_of(
+                 llvm::zip_equal(load.getIndices(), store.getIndices()),
+                 [](auto pair) {
+                   return sameValue(std::get<0>(pair), std::get<1>(pair));
+                 });
+    });
   });
-  return result.wasInterrupted();
+  return longest;
 }
 
 class Estimator {
@@ -264,9 +290,11 @@ private:
         return failure();
       int64_t groups = (trip + parallelism - 1) / parallelism;
       int64_t interval = ii.getInt();
-      if (accumulationII > interval && carriesFloatAccumulation(loop)) {
-        interval = accumulationII;
-        ++accumulationLoops;
+      if (accumulationII > interval) {
+        if (int64_t ops = floatRecurrenceOps(loop)) {
+          interval = accumulationII * ops;
+          ++accumulationLoops;
+        }
       }
       return Cost{groups * interval, body->multipliers, body->dividers};
     }
@@ -427,7 +455,9 @@ std::string m3sat::formatHLSEstimates(ArrayRef<HLSEstimate> estimates) {
     if (estimate.accumulationLoops)
       os << "\n  " << estimate.accumulationLoops
          << " pipelined loops carry a float accumulation: II="
-         << estimate.accumulationII << " (the adder's latency)";
+         << estimate.accumulationII
+         << " (the adder's latency) per float add or multiply on the "
+            "recurrence";
     os << "\n  by parallelism (P: cycles, multipliers):";
     for (const auto &[parallelism, cost] : estimate.byParallelism)
       os << "  " << parallelism << ": " << cost.first << ", " << cost.second;

@@ -49,7 +49,8 @@ struct HLSEstimate {
   int64_t boundedLoops = 0;
   /// Pipelined loops whose iterations carry a float accumulation (a
   /// reduction into a scalar or a buffer element): they run at
-  /// `accumulationII`, not at the II requested.
+  /// `accumulationII` per float add or multiply on the recurrence (one for
+  /// a sum), not at the II requested.
   int64_t accumulationLoops = 0;
   int64_t accumulationII = 1;
   /// Cycles and multipliers at parallelism 1, 2, 4, 8, 16.
@@ -69,7 +70,8 @@ inline constexpr int64_t kHLSFloatAddLatency = 4;
 
 /// Estimates `top`; fails (after a diagnostic) when a loop has no bound.
 /// Pipelined loops that carry a float accumulation run at
-/// `accumulationII` (kHLSFloatAddLatency for float, 1 for fixed point).
+/// `accumulationII` (kHLSFloatAddLatency for float, 1 for fixed point) per
+/// float add or multiply on the recurrence.
 mlir::FailureOr<HLSEstimate> estimateHLS(mlir::func::FuncOp top,
                                          int64_t accumulationII);
 

@@ -25,6 +25,9 @@ struct HLSNumerics {
   int weightInt = 2;
   /// GELU from a table with linear interpolation (m3sat-hls-lut-gelu).
   bool lutGelu = false;
+  /// Softmax in one pass with a running maximum and sum
+  /// (m3sat-hls-online-softmax).
+  bool onlineSoftmax = false;
   /// Unroll factor of pipelined loops (their arrays partitioned to match).
   int unroll = 1;
 };

@@ -215,4 +215,39 @@ def HLSPartitionArrays : Pass<"m3sat-hls-partition-arrays",
   ];
 }
 
+def HLSOnlineSoftmax : Pass<"m3sat-hls-online-softmax",
+                            "::mlir::func::FuncOp"> {
+  let summary = "Compute softmax in one pass over the row with a running "
+                "maximum and sum";
+  let description = [{
+    Softmax as the FPGA accelerators compute it. The importer's softmax
+    along an axis, on TOSA before lowering (`tosa.reduce_max`, `tosa.sub`,
+    `tosa.exp`, `tosa.reduce_sum`, then `exp / sum` as a `linalg.generic`
+    `arith.divf`, or `tosa.reciprocal` and `tosa.mul`), reads each row three
+    times (maximum, exponentials and their sum, division) and keeps the
+    exponentials in a buffer. It becomes two `linalg.generic` ops:
+
+    1. one pass over the row (the axis a reduction loop) that keeps the
+       running maximum `m` (from the row's first element, so that no
+       difference involves -inf, which fixed point cannot hold) and the
+       running sum `s` (from 0) of `exp(x - m)`: `m' = max(m, x)`,
+       `s' = s exp(m - m') + exp(x - m')`; one of the two exponentials is
+       `exp(0) = 1`, so each element takes one: `s' = s exp(m - x) + 1`
+       when `x > m`, else `s + exp(x - m)` (and 1 when `x` and `m` are the
+       same infinity);
+    2. the normalisation `exp(x - m) / s`.
+
+    The result is softmax up to rounding (the sum is rescaled as the maximum
+    grows). Softmax whose intermediate values have other uses, or that is
+    not on f32 tensors of static shape, stays as it is.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::tensor::TensorDialect"];
+  let statistics = [
+    Statistic<"numRewritten", "num-rewritten", "Softmaxes made single-pass">
+  ];
+}
+
 #endif // M3SAT_TARGET_HLS_PASSES_TD
