@@ -35,21 +35,62 @@ int64_t tripCount(scf::ParallelOp loop) {
   return count;
 }
 
-/// Rewrites a reduction-free scf.parallel into nested scf.for loops.
-void sequentialize(scf::ParallelOp loop) {
-  OpBuilder builder(loop);
+/// Iterations of each dimension of `loop` (INT64_MAX when not constant).
+SmallVector<int64_t> dimTripCounts(scf::ParallelOp loop) {
+  SmallVector<int64_t> counts;
+  for (auto [lb, ub, step] : llvm::zip(loop.getLowerBound(),
+                                       loop.getUpperBound(), loop.getStep())) {
+    std::optional<int64_t> l = getConstantIntValue(lb);
+    std::optional<int64_t> u = getConstantIntValue(ub);
+    std::optional<int64_t> s = getConstantIntValue(step);
+    counts.push_back(!l || !u || !s || *s <= 0
+                         ? INT64_MAX
+                         : std::max<int64_t>(0, (*u - *l + *s - 1) / *s));
+  }
+  return counts;
+}
+
+/// Emits at the builder's insertion point scf.for loops for the dimensions
+/// of `loop` from `first` on, and its body inside them.
+void emitSequentialDims(OpBuilder &builder, scf::ParallelOp loop,
+                        unsigned first, IRMapping &mapping) {
   Location loc = loop.getLoc();
-  IRMapping mapping;
-  Block *body = loop.getBody();
-  for (auto [i, iv] : llvm::enumerate(loop.getInductionVars())) {
+  for (unsigned i = first, e = loop.getNumLoops(); i < e; ++i) {
     auto forOp =
         scf::ForOp::create(builder, loc, loop.getLowerBound()[i],
                            loop.getUpperBound()[i], loop.getStep()[i]);
-    mapping.map(iv, forOp.getInductionVar());
+    mapping.map(loop.getInductionVars()[i], forOp.getInductionVar());
     builder.setInsertionPointToStart(forOp.getBody());
   }
-  for (Operation &op : body->without_terminator())
+  for (Operation &op : loop.getBody()->without_terminator())
     builder.clone(op, mapping);
+}
+
+/// Rewrites a reduction-free scf.parallel into nested scf.for loops.
+void sequentialize(scf::ParallelOp loop) {
+  OpBuilder builder(loop);
+  IRMapping mapping;
+  emitSequentialDims(builder, loop, 0, mapping);
+  loop.erase();
+}
+
+/// Keeps the first `keep` dimensions of a reduction-free scf.parallel
+/// parallel and runs the others as scf.for loops inside it.
+void keepOuterDims(scf::ParallelOp loop, unsigned keep) {
+  OpBuilder builder(loop);
+  SmallVector<Value> lbs = loop.getLowerBound(), ubs = loop.getUpperBound(),
+                     steps = loop.getStep();
+  SmallVector<Value> oldIvs(loop.getInductionVars());
+  scf::ParallelOp::create(
+      builder, loop.getLoc(), ValueRange(lbs).take_front(keep),
+      ValueRange(ubs).take_front(keep), ValueRange(steps).take_front(keep),
+      [&](OpBuilder &nested, Location, ValueRange ivs) {
+        IRMapping mapping;
+        for (auto [oldIv, newIv] :
+             llvm::zip(ArrayRef<Value>(oldIvs).take_front(keep), ivs))
+          mapping.map(oldIv, newIv);
+        emitSequentialDims(nested, loop, keep, mapping);
+      });
   loop.erase();
 }
 
@@ -78,6 +119,33 @@ struct SelectParallelLoopsPass
     for (scf::ParallelOp loop : llvm::reverse(sequential)) {
       sequentialize(loop);
       ++numSequential;
+    }
+    // A kept loop shares only its outer dimensions among threads, as few as
+    // give `min-outer-iterations` iterations: OpenMP would otherwise
+    // collapse all of them into one index recovered by divisions in every
+    // iteration, and the innermost loop, contiguous in memory, could not be
+    // vectorized.
+    // (Walked afresh: sequentializing an enclosing loop cloned some kept
+    // ones. Every reduction-free scf.parallel left is a kept one.)
+    SmallVector<scf::ParallelOp> remaining;
+    getOperation().walk([&](scf::ParallelOp loop) {
+      if (loop.getInitVals().empty())
+        remaining.push_back(loop);
+    });
+    for (scf::ParallelOp loop : remaining) {
+      SmallVector<int64_t> counts = dimTripCounts(loop);
+      unsigned keep = 0;
+      int64_t product = 1;
+      while (keep < counts.size() && product < minOuterIterations) {
+        product = counts[keep] == INT64_MAX
+                      ? INT64_MAX
+                      : product * counts[keep];
+        ++keep;
+      }
+      if (keep < counts.size()) {
+        keepOuterDims(loop, keep);
+        ++numSplit;
+      }
     }
   }
 };

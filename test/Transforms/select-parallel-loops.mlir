@@ -42,3 +42,27 @@ func.func @nests(%m: memref<16x16xf32>, %v: memref<8xf32>, %big: memref<4x512xf3
   }
   return
 }
+
+// A kept loop shares only as many outer dimensions as give
+// min-outer-iterations (default 64) iterations: here the first (128); the
+// two inner ones run as scf.for inside it, the innermost contiguous.
+// CHECK-LABEL: func @outer_dims
+// CHECK: scf.parallel (%[[I:.*]]) = (%{{.*}}) to (%{{.*}}) step (%{{.*}}) {
+// CHECK-NEXT: scf.for %[[J:.*]] =
+// CHECK-NEXT: scf.for %[[K:.*]] =
+// CHECK-NEXT: memref.store %{{.*}}, %{{.*}}[%[[I]], %[[J]], %[[K]]]
+// CHECK-NOT: scf.parallel
+// CHECK: return
+func.func @outer_dims(%m: memref<128x4x32xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c32 = arith.constant 32 : index
+  %c128 = arith.constant 128 : index
+  %f = arith.constant 1.0 : f32
+  scf.parallel (%i, %j, %k) = (%c0, %c0, %c0) to (%c128, %c4, %c32) step (%c1, %c1, %c1) {
+    memref.store %f, %m[%i, %j, %k] : memref<128x4x32xf32>
+    scf.reduce
+  }
+  return
+}

@@ -321,17 +321,26 @@ def SelectParallelLoops : Pass<"m3sat-select-parallel-loops",
     trip counts count as large) and no enclosing loop is kept parallel;
     every other `scf.parallel` without reductions becomes a nest of
     `scf.for`. A row update inside a per-token loop thus runs on the
-    calling thread, while a matmul's rows and columns are shared.
+    calling thread, while a matmul's rows and columns are shared. Of a kept
+    loop, only the outer dimensions that give `min-outer-iterations`
+    iterations stay parallel; the inner ones run as `scf.for` inside it
+    (contiguous, vectorizable, no index divisions).
   }];
   let options = [
     Option<"minIterations", "min-iterations", "int64_t", /*default=*/"4096",
-           "Smallest iteration count worth a parallel region">
+           "Smallest iteration count worth a parallel region">,
+    Option<"minOuterIterations", "min-outer-iterations", "int64_t",
+           /*default=*/"64",
+           "A kept loop's outer dimensions stay parallel until they give "
+           "this many iterations; the inner ones become scf.for">
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect"];
   let statistics = [
     Statistic<"numKept", "num-kept", "Parallel loops kept">,
     Statistic<"numSequential", "num-sequential",
-              "Parallel loops made sequential">
+              "Parallel loops made sequential">,
+    Statistic<"numSplit", "num-split",
+              "Kept loops whose inner dimensions became sequential">
   ];
 }
 
