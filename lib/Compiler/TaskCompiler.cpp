@@ -243,6 +243,7 @@ LogicalResult compileForHLS(ModuleOp module, const BundleWriter &writer,
   PassManager lower(module.getContext());
   HLSPipelineOptions pipeline;
   pipeline.onlineSoftmax = numerics.onlineSoftmax;
+  pipeline.sharedLinear = numerics.sharedLinear;
   buildHLSPipeline(lower, pipeline);
   if (failed(lower.run(module)))
     return failure();

@@ -67,6 +67,11 @@ void m3sat::buildHLSPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createHLSShareBuffers());
   // A flattened buffer's load and store compute the same offset.
   pm.addPass(createCSEPass());
+  // Matrix products take turns on one linear unit, as in Edge-MoE.
+  if (options.sharedLinear) {
+    pm.addPass(createHLSSharedLinear());
+    pm.addPass(createCanonicalizerPass());
+  }
 
   // Pragmas for the emitter.
   HLSAnnotateLoopsOptions annotate;

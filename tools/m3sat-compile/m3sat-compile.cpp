@@ -130,6 +130,11 @@ static cl::opt<bool> hlsOnlineSoftmax(
     cl::desc("--target=hls: softmax in one pass over each row with a running "
              "maximum and sum (as the FPGA accelerators), then the "
              "normalisation"));
+static cl::opt<bool> hlsSharedLinear(
+    "hls-shared-linear",
+    cl::desc("--target=hls: every matrix product a call of one linear unit "
+             "(m3sat_linear, one multiply-accumulate array that attention, "
+             "dense FFN and experts take turns on; float only)"));
 static cl::opt<int>
     hlsUnroll("hls-unroll",
               cl::desc("--target=hls: unroll pipelined loops P times "
@@ -369,6 +374,13 @@ int main(int argc, char **argv) {
   options.hlsNumerics.onlineSoftmax = hlsOnlineSoftmax;
   if (hlsOnlineSoftmax && target != "hls")
     return fail("--hls-online-softmax needs --target=hls");
+  options.hlsNumerics.sharedLinear = hlsSharedLinear;
+  if (hlsSharedLinear && target != "hls")
+    return fail("--hls-shared-linear needs --target=hls");
+  // Weights and activations share the unit's operand B: one element type.
+  if (hlsSharedLinear && hlsFixed)
+    return fail("--hls-shared-linear needs float numerics: in fixed point "
+                "weights and activations have other types");
   if (hlsUnroll < 1 || hlsUnroll > 64)
     return fail("--hls-unroll=" + std::to_string(hlsUnroll) +
                 ": expected 1 to 64");

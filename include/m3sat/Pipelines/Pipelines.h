@@ -160,6 +160,11 @@ struct HLSPipelineOptions
       llvm::cl::desc("Softmax in one pass with a running maximum and sum "
                      "(m3sat-hls-online-softmax)"),
       llvm::cl::init(false)};
+  Option<bool> sharedLinear{
+      *this, "shared-linear",
+      llvm::cl::desc("Every matrix product a call of one shared linear unit "
+                     "(m3sat-hls-shared-linear)"),
+      llvm::cl::init(false)};
 };
 
 /// Builds the HLS pipeline: the shared front half, then memref copies and

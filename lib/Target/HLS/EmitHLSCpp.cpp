@@ -185,22 +185,26 @@ SmallVector<std::string> portNames(func::FuncOp func) {
   return names;
 }
 
-/// Whether a memref argument is only read (it can be declared const):
-/// loaded from, or passed to callees that only read it.
-bool isReadOnly(BlockArgument arg) {
-  return llvm::none_of(arg.getUses(), [&](OpOperand &use) {
+/// Whether a memref is only read (it can be declared const): loaded from,
+/// or passed (as it is or flattened) to callees that only read it.
+bool isReadOnly(Value memref, Operation *function) {
+  return llvm::none_of(memref.getUses(), [&](OpOperand &use) {
     Operation *user = use.getOwner();
     if (auto call = dyn_cast<func::CallOp>(user)) {
       auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
           call, call.getCalleeAttr());
-      return !callee || callee.isExternal() ||
-             callee == arg.getOwner()->getParentOp() ||
-             !isReadOnly(callee.getArgument(use.getOperandNumber()));
+      return !callee || callee.isExternal() || callee == function ||
+             !isReadOnly(callee.getArgument(use.getOperandNumber()), callee);
     }
     if (auto store = dyn_cast<memref::StoreOp>(user))
-      return store.getMemRef() == arg;
+      return store.getMemRef() == memref;
+    if (auto flat = dyn_cast<memref::ReinterpretCastOp>(user))
+      return !isReadOnly(flat.getResult(), function);
     return !isa<memref::LoadOp>(user);
   });
+}
+bool isReadOnly(BlockArgument arg) {
+  return isReadOnly(arg, arg.getOwner()->getParentOp());
 }
 
 /// Prints `value` as a C++ literal of a float type ('f' suffix for float).
@@ -284,6 +288,7 @@ private:
   LogicalResult emitStore(memref::StoreOp store);
   LogicalResult emitAlloc(Operation *op, MemRefType type);
   LogicalResult emitCall(func::CallOp call);
+  LogicalResult emitFlatView(memref::ReinterpretCastOp flat);
   LogicalResult emitReturn(func::ReturnOp ret);
 
   // Weights.
@@ -639,6 +644,20 @@ LogicalResult HLSCppEmitter::emitFunction(func::FuncOp func, bool top) {
   // weights load while the current one computes).
   if (func->hasAttr(kHLSDataflowAttr))
     os << "#ifdef __SYNTHESIS__\n#pragma HLS DATAFLOW\n#endif\n";
+  // A shared unit is one instance that its callers take turns on.
+  if (func->hasAttr(kHLSSharedUnitAttr))
+    os << "#ifdef __SYNTHESIS__\n#pragma HLS INLINE off\n#endif\n";
+  llvm::SetVector<Operation *> sharedCallees;
+  func.walk([&](func::CallOp call) {
+    auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
+        call, call.getCalleeAttr());
+    if (callee && callee->hasAttr(kHLSSharedUnitAttr))
+      sharedCallees.insert(callee);
+  });
+  for (Operation *callee : sharedCallees)
+    os << "#ifdef __SYNTHESIS__\n#pragma HLS ALLOCATION function instances="
+       << symbolNames.lookup(cast<func::FuncOp>(callee).getSymName())
+       << " limit=1\n#endif\n";
   // Arguments nobody reads would make g++ -Wextra warn.
   for (unsigned i = 0; i < func.getNumArguments(); ++i)
     if (func.getArgument(i).use_empty())
@@ -669,6 +688,8 @@ LogicalResult HLSCppEmitter::emitOp(Operation *op) {
         names[get.getResult()] = symbolNames.lookup(get.getName());
         return success();
       })
+      .Case<memref::ReinterpretCastOp>(
+          [&](auto flat) { return emitFlatView(flat); })
       // Static storage is never freed.
       .Case<memref::DeallocOp>([&](auto) { return success(); })
       .Case<func::CallOp>([&](auto call) { return emitCall(call); })
@@ -714,6 +735,16 @@ LogicalResult HLSCppEmitter::emitFor(scf::ForOp loop) {
       os << "#pragma HLS UNROLL factor=" << unroll.getInt() << "\n";
     if (trips)
       os << "#pragma HLS LOOP_TRIPCOUNT max=" << trips.getInt() << "\n";
+    // Iterations that write other elements: no dependence between them
+    // through the arrays stored to.
+    if (loop->hasAttr(kHLSIndependentAttr)) {
+      llvm::SetVector<Value> stored;
+      loop.getBody()->walk(
+          [&](memref::StoreOp store) { stored.insert(store.getMemRef()); });
+      for (Value memref : stored)
+        os << "#pragma HLS DEPENDENCE variable=" << name(memref)
+           << " inter false\n";
+    }
     os << "#endif\n";
   }
   Block &body = *loop.getBody();
@@ -837,6 +868,23 @@ LogicalResult HLSCppEmitter::emitAlloc(Operation *op, MemRefType type) {
     os << "#ifdef __SYNTHESIS__\n#pragma HLS ARRAY_PARTITION variable=" << var
        << " cyclic factor=" << partition[1] << " dim=" << partition[0]
        << "\n#endif\n";
+  return success();
+}
+
+LogicalResult HLSCppEmitter::emitFlatView(memref::ReinterpretCastOp flat) {
+  // An array seen as 1-D from its first element (passed to a callee that
+  // takes the largest size its callers pass): a pointer to that element.
+  auto source = cast<MemRefType>(flat.getSource().getType());
+  MemRefType type = flat.getType();
+  if (type.getRank() != 1 || !type.getLayout().isIdentity() ||
+      !source.hasStaticShape() || !source.getLayout().isIdentity() ||
+      flat.getStaticOffsets() != ArrayRef<int64_t>{0})
+    return flat.emitOpError("is not an array seen as 1-D from its first "
+                            "element, the only view HLS C++ prints");
+  std::string text = "(&" + name(flat.getSource());
+  for (int64_t d = 0; d < std::max<int64_t>(source.getRank(), 1); ++d)
+    text += "[0]";
+  names[flat.getResult()] = text + ")";
   return success();
 }
 

@@ -219,6 +219,8 @@ public:
       if (!callee || callee.isExternal() || !callee.getBody().hasOneBlock())
         return call.emitOpError("calls a function without a single-block "
                                 "body; the HLS estimate needs one");
+      if (callee->hasAttr(kHLSSharedUnitAttr))
+        return sharedUnitCall(call, callee, unroll);
       if (!callee->hasAttr(kHLSDataflowAttr))
         return block(callee.getBody().front(), unroll);
       // DATAFLOW: its tasks run at the same time; the longest counts.
@@ -252,12 +254,39 @@ public:
   int64_t boundedLoops = 0;
   /// Pipelined loops counted at the accumulation II.
   int64_t accumulationLoops = 0;
+  /// Calls of the shared linear unit, and its multipliers (counted once).
+  int64_t sharedUnitCalls = 0;
+  int64_t sharedUnitMultipliers = 0;
 
 private:
+  llvm::SmallPtrSet<Operation *, 16> sharedUnitCallOps;
   static void add(Cost &into, const Cost &cost) {
     into.cycles += cost.cycles;
     into.multipliers += cost.multipliers;
     into.dividers += cost.dividers;
+  }
+
+  /// A call of the shared linear unit (m3sat-hls-shared-linear): M x K
+  /// runs of its pipelined N loop at II 1 (its iterations write other
+  /// elements of C), N / P cycles each at parallelism P, at the largest
+  /// sizes the call can have. The calls take turns on one unit: its P
+  /// multipliers are counted at the first call only.
+  FailureOr<Cost> sharedUnitCall(func::CallOp call, func::FuncOp callee,
+                                 int64_t unroll) {
+    auto trips = call->getAttrOfType<DenseI64ArrayAttr>(kHLSLinearTripsAttr);
+    if (!trips || trips.size() != 3)
+      return call.emitOpError("calls the shared linear unit without its "
+                              "largest sizes (m3sat.hls.linear_trips)");
+    int64_t m = trips[0], n = trips[1], k = trips[2];
+    Cost cost;
+    cost.cycles = m * k * ((n + parallelism - 1) / parallelism);
+    if (sharedUnitCallOps.insert(call).second)
+      ++sharedUnitCalls;
+    if (sharedUnitMultipliers == 0) {
+      sharedUnitMultipliers = parallelism * unroll;
+      cost.multipliers = sharedUnitMultipliers;
+    }
+    return cost;
   }
 
   FailureOr<Cost> forLoop(scf::ForOp loop, int64_t unroll) {
@@ -395,6 +424,8 @@ FailureOr<HLSEstimate> m3sat::estimateHLS(func::FuncOp top,
       estimate.boundedLoops = estimator.boundedLoops;
       estimate.accumulationLoops = estimator.accumulationLoops;
       estimate.accumulationII = accumulationII;
+      estimate.sharedUnitCalls = estimator.sharedUnitCalls;
+      estimate.sharedUnitMultipliers = estimator.sharedUnitMultipliers;
     }
     estimate.byParallelism.push_back(
         {parallelism, {total.cycles, total.multipliers}});
@@ -458,6 +489,10 @@ std::string m3sat::formatHLSEstimates(ArrayRef<HLSEstimate> estimates) {
          << estimate.accumulationII
          << " (the adder's latency) per float add or multiply on the "
             "recurrence";
+    if (estimate.sharedUnitCalls)
+      os << "\n  " << estimate.sharedUnitCalls
+         << " matrix products take turns on one linear unit (m3sat_linear, "
+         << estimate.sharedUnitMultipliers << " multipliers at P=1)";
     os << "\n  by parallelism (P: cycles, multipliers):";
     for (const auto &[parallelism, cost] : estimate.byParallelism)
       os << "  " << parallelism << ": " << cost.first << ", " << cost.second;
@@ -492,6 +527,7 @@ llvm::json::Value m3sat::hlsEstimatesToJSON(ArrayRef<HLSEstimate> estimates) {
                            {"bounded_loops", estimate.boundedLoops},
                            {"accumulation_loops", estimate.accumulationLoops},
                            {"accumulation_ii", estimate.accumulationII},
+                           {"shared_unit_calls", estimate.sharedUnitCalls},
                            {"by_parallelism", std::move(byParallelism)},
                            {"stages", std::move(stages)}});
   }

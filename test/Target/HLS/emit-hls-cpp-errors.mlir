@@ -12,6 +12,8 @@
 // WHILE: while.mlir:3:3: error: 'scf.while' op cannot be emitted as HLS C++
 // RUN: not m3sat-translate --emit-hls-cpp %t/f16.mlir 2>&1 | FileCheck %s --check-prefix=F16
 // F16: f16.mlir:1:1: error: 'func.func' op has type 'f16' that HLS C++ cannot represent
+// RUN: not m3sat-translate --emit-hls-cpp %t/view.mlir 2>&1 | FileCheck %s --check-prefix=VIEW
+// VIEW: view.mlir:2:8: error: 'memref.reinterpret_cast' op is not an array seen as 1-D from its first element, the only view HLS C++ prints
 
 //--- vector.mlir
 func.func @f(%out: memref<4xf32>) {
@@ -44,5 +46,14 @@ func.func @f(%a: memref<4xi1>) {
 func.func @f(%a: memref<4xf16>) {
   %c0 = arith.constant 0 : index
   %x = memref.load %a[%c0] : memref<4xf16>
+  return
+}
+
+//--- view.mlir
+func.func @f(%a: memref<4x8xf32>, %out: memref<8xf32>) {
+  %v = memref.reinterpret_cast %a to offset: [8], sizes: [8], strides: [1] : memref<4x8xf32> to memref<8xf32, strided<[1], offset: 8>>
+  %c0 = arith.constant 0 : index
+  %x = memref.load %v[%c0] : memref<8xf32, strided<[1], offset: 8>>
+  memref.store %x, %out[%c0] : memref<8xf32>
   return
 }

@@ -53,6 +53,10 @@ struct HLSEstimate {
   /// a sum), not at the II requested.
   int64_t accumulationLoops = 0;
   int64_t accumulationII = 1;
+  /// Calls of the shared linear unit (m3sat-hls-shared-linear), which take
+  /// turns on one unit, and its multipliers at parallelism 1.
+  int64_t sharedUnitCalls = 0;
+  int64_t sharedUnitMultipliers = 0;
   /// Cycles and multipliers at parallelism 1, 2, 4, 8, 16.
   std::vector<std::pair<int64_t, std::pair<int64_t, int64_t>>> byParallelism;
   std::vector<HLSStageEstimate> stages;

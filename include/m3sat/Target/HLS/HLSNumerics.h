@@ -28,6 +28,9 @@ struct HLSNumerics {
   /// Softmax in one pass with a running maximum and sum
   /// (m3sat-hls-online-softmax).
   bool onlineSoftmax = false;
+  /// Every matrix product a call of one linear unit
+  /// (m3sat-hls-shared-linear).
+  bool sharedLinear = false;
   /// Unroll factor of pipelined loops (their arrays partitioned to match).
   int unroll = 1;
 };

@@ -54,6 +54,21 @@ inline constexpr llvm::StringLiteral kHLSDataflowAttr = "m3sat.hls.dataflow";
 inline constexpr llvm::StringLiteral kHLSSharedBranchesAttr =
     "m3sat.hls.shared_branches";
 
+/// The unit attribute of a function that synthesis builds once and every
+/// caller shares (`#pragma HLS INLINE off`, and `#pragma HLS ALLOCATION
+/// function instances=... limit=1` in its callers).
+inline constexpr llvm::StringLiteral kHLSSharedUnitAttr =
+    "m3sat.hls.shared_unit";
+/// The unit attribute of a pipelined `scf.for` whose iterations write other
+/// elements of the arrays they store to (`#pragma HLS DEPENDENCE ...
+/// inter false`).
+inline constexpr llvm::StringLiteral kHLSIndependentAttr =
+    "m3sat.hls.independent";
+/// The attribute of a call of the shared linear unit: its largest M, N and
+/// K (array<i64: M, N, K>).
+inline constexpr llvm::StringLiteral kHLSLinearTripsAttr =
+    "m3sat.hls.linear_trips";
+
 #define GEN_PASS_DECL
 #include "m3sat/Target/HLS/Passes.h.inc"
 

@@ -250,4 +250,42 @@ def HLSOnlineSoftmax : Pass<"m3sat-hls-online-softmax",
   ];
 }
 
+def HLSSharedLinear : Pass<"m3sat-hls-shared-linear", "::mlir::ModuleOp"> {
+  let summary = "Compute every matrix product on one shared linear unit";
+  let description = [{
+    The Edge-MoE accelerator has one linear unit that attention, the dense
+    FFN and the experts take turns on. Every loop nest that computes
+    `C += X * Y` on f32 arrays (loop-level IR: perfectly nested `scf.for`
+    loops from 0 by 1, index arithmetic between them, an innermost body
+    that loads C, X and Y, multiplies, adds and stores C; indices linear in
+    the induction variables once the floor divisions and remainders by
+    constants that folded reshapes leave cancel: `d (x floordiv d) + x mod
+    d` is `x`, and `x floordiv d` is 0 when `x` is in [0, d)) becomes a
+    call of `@m3sat_linear(A, B, C, M,
+    N, K, aOff, aM, aK, bOff, bK, bN, cOff, cM, cN)`, which computes
+    `C[cOff + m cM + n cN] += A[aOff + m aM + k aK] * B[bOff + k bK + n
+    bN]` for m < M, k < K, n < N in that loop order: the N loop innermost
+    and pipelined, its iterations writing other elements of C (`m3sat.hls.
+    independent`), so that a float accumulation does not hold it back.
+    Each element of C receives the same additions in the same order as
+    before. Loops that index all three arrays (batch, heads) stay around
+    the call; values from outside the nest (an expert's index, a token
+    group's size) become offsets and sizes. A nest with more than one
+    reduction loop (a convolution) or indices that are not linear stays
+    as it is.
+
+    The unit is one function (`m3sat.hls.shared_unit`: not inlined, one
+    instance), its arrays 1-D with the size of the largest array passed
+    (`memref.reinterpret_cast` at the call sites); each call records its
+    largest M, N and K (`m3sat.hls.linear_trips`) for the estimate.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
+  let statistics = [
+    Statistic<"numCalls", "num-calls", "Matrix products on the shared unit">
+  ];
+}
+
 #endif // M3SAT_TARGET_HLS_PASSES_TD
