@@ -33,13 +33,12 @@ struct ApproximateVectorMathPass
     if (ops.empty())
       return;
     RewritePatternSet patterns(&getContext());
-    populateMathPolynomialApproximationPatterns(
-        patterns, [](StringRef name) {
-          return llvm::is_contained({"math.erf", "math.exp", "math.tanh",
-                                     "math.log", "math.log1p", "math.expm1",
-                                     "math.log2"},
-                                    name);
-        });
+    populateMathPolynomialApproximationPatterns(patterns, [](StringRef name) {
+      return llvm::is_contained({"math.erf", "math.exp", "math.tanh",
+                                 "math.log", "math.log1p", "math.expm1",
+                                 "math.log2"},
+                                name);
+    });
     GreedyRewriteConfig config;
     config.setStrictness(GreedyRewriteStrictness::ExistingAndNewOps);
     if (failed(applyOpPatternsGreedily(ops, std::move(patterns), config)))

@@ -20,21 +20,6 @@ using namespace mlir;
 
 namespace {
 
-/// Iterations of `loop`, or INT64_MAX when a bound is not a constant.
-int64_t tripCount(scf::ParallelOp loop) {
-  int64_t count = 1;
-  for (auto [lb, ub, step] : llvm::zip(loop.getLowerBound(),
-                                       loop.getUpperBound(), loop.getStep())) {
-    std::optional<int64_t> l = getConstantIntValue(lb);
-    std::optional<int64_t> u = getConstantIntValue(ub);
-    std::optional<int64_t> s = getConstantIntValue(step);
-    if (!l || !u || !s || *s <= 0)
-      return INT64_MAX;
-    count *= std::max<int64_t>(0, (*u - *l + *s - 1) / *s);
-  }
-  return count;
-}
-
 /// Iterations of each dimension of `loop` (INT64_MAX when not constant).
 SmallVector<int64_t> dimTripCounts(scf::ParallelOp loop) {
   SmallVector<int64_t> counts;
@@ -48,6 +33,17 @@ SmallVector<int64_t> dimTripCounts(scf::ParallelOp loop) {
                          : std::max<int64_t>(0, (*u - *l + *s - 1) / *s));
   }
   return counts;
+}
+
+/// Iterations of `loop`, or INT64_MAX when a bound is not a constant.
+int64_t tripCount(scf::ParallelOp loop) {
+  int64_t count = 1;
+  for (int64_t dim : dimTripCounts(loop)) {
+    if (dim == INT64_MAX)
+      return INT64_MAX;
+    count *= dim;
+  }
+  return count;
 }
 
 /// Emits at the builder's insertion point scf.for loops for the dimensions
@@ -137,9 +133,8 @@ struct SelectParallelLoopsPass
       unsigned keep = 0;
       int64_t product = 1;
       while (keep < counts.size() && product < minOuterIterations) {
-        product = counts[keep] == INT64_MAX
-                      ? INT64_MAX
-                      : product * counts[keep];
+        product =
+            counts[keep] == INT64_MAX ? INT64_MAX : product * counts[keep];
         ++keep;
       }
       if (keep < counts.size()) {

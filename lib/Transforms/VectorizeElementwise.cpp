@@ -58,9 +58,8 @@ int64_t vectorWidth(int64_t size, int64_t width) {
 
 /// Tile sizes for `op` (see the pass description), or none when it does
 /// not qualify.
-std::optional<SmallVector<int64_t>> tileSizesFor(linalg::GenericOp op,
-                                                 int64_t width,
-                                                 int64_t maxReduction) {
+std::optional<SmallVector<int64_t>>
+tileSizesFor(linalg::GenericOp op, int64_t width, int64_t maxReduction) {
   if (!op.hasPureBufferSemantics() || op.getNumLoops() == 0)
     return std::nullopt;
   for (Operation &bodyOp : op.getBody()->without_terminator()) {
@@ -169,8 +168,7 @@ struct VectorizeElementwisePass
     // the lanes one after another instead of as a tree.
     auto flags = arith::FastMathFlags::reassoc | arith::FastMathFlags::contract;
     getOperation().walk([&](vector::ReductionOp op) {
-      op.setFastmathAttr(
-          arith::FastMathFlagsAttr::get(&getContext(), flags));
+      op.setFastmathAttr(arith::FastMathFlagsAttr::get(&getContext(), flags));
     });
   }
 };
