@@ -77,6 +77,9 @@ void m3sat::buildCPUPipeline(OpPassManager &pm,
                                 /*convolutionsAsMatmul=*/options.blas);
   // The remaining temporary buffers are freed where they die.
   bufferization::buildBufferDeallocationPipeline(pm);
+  // Copies of a filled buffer (bufferization's answer to a shared zero
+  // init) become fills.
+  pm.addNestedPass<func::FuncOp>(createForwardFills());
   // Matrix products go to the runtime's SGEMM (after deallocation is
   // placed: the call reads the buffers through plain pointers).
   if (options.blas) {

@@ -438,4 +438,19 @@ def ConvolutionsToMatmul : Pass<"m3sat-convolutions-to-matmul",
                            "::mlir::tensor::TensorDialect"];
 }
 
+def ForwardFills : Pass<"m3sat-forward-fills", "::mlir::func::FuncOp"> {
+  let summary = "Fill copy targets directly instead of copying a filled buffer";
+  let description = [{
+    One-shot bufferization copies a zero-filled buffer each time the fill is
+    the init of several ops (CSE merged their fills): the fill runs once and
+    every other user gets a `memref.copy` of it, which reads as much memory
+    as it writes. When nothing writes the filled buffer between the fill
+    and such a copy, the copy becomes the same fill on its target; a filled
+    buffer left with no reader is removed with its fill.
+  }];
+  let statistics = [
+    Statistic<"numForwarded", "num-forwarded", "Copies replaced by fills">
+  ];
+}
+
 #endif // M3SAT_TRANSFORMS_PASSES_TD
