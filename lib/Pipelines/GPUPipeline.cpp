@@ -54,6 +54,10 @@ void m3sat::buildGPUPipeline(OpPassManager &pm,
 
   // Kernels into one gpu.module for the chosen architecture.
   pm.addPass(createGpuKernelOutliningPass());
+  // Launches become asynchronous, chained on one token: the host waits for
+  // the stream only where it must (before an allocation, a copy, the frees
+  // at the end), not after every kernel.
+  pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
   pm.addPass(createGPUMergeKernelModules());
   GpuNVVMAttachTargetOptions target;
   target.chip = options.chip;

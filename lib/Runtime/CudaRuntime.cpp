@@ -243,6 +243,23 @@ extern "C" void mgpuStreamSynchronize(void *stream) {
           "running a kernel (cuStreamSynchronize)");
 }
 
+/// Events order work between streams. With the one stream, work is already
+/// in order: an event only stands for "what was queued so far", which
+/// waiting for the stream covers. (The asynchronous launches of
+/// gpu-async-region join token chains through them.)
+extern "C" void *mgpuEventCreate() {
+  static char event;
+  return &event;
+}
+
+extern "C" void mgpuEventDestroy(void *) {}
+
+extern "C" void mgpuEventRecord(void *, void *) {}
+
+extern "C" void mgpuStreamWaitEvent(void *, void *) {}
+
+extern "C" void mgpuEventSynchronize(void *) { mgpuStreamSynchronize(nullptr); }
+
 extern "C" void *mgpuMemAlloc(uint64_t size, void *, bool) {
   Driver *driver = enter();
   CUdeviceptr pointer = 0;

@@ -199,26 +199,32 @@ struct LowerDispatchRowGather : OpRewritePattern<DispatchOp> {
                   })
             .getResult(0);
 
-    // Each slot, in ascending order, at its expert's cursor (stable).
-    Value cursor = tensor::ExtractSliceOp::create(
-        b, RankedTensorType::get({numExperts}, i64), offsets,
-        ArrayRef<OpFoldResult>{b.getIndexAttr(0)},
-        ArrayRef<OpFoldResult>{b.getIndexAttr(numExperts)},
-        ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
+    // Each slot at offsets[e] + (slots of e before it): the slots in
+    // descending order, each taking the last free place of its expert's
+    // group, counted down in `counts` (dead after the prefix sum, so
+    // updated in place: no buffer is initialized or copied for it).
     Value permutationInit =
         tensor::EmptyOp::create(b, ArrayRef<int64_t>{numSlots}, i64);
     Value permutation =
         buildLoop(
-            b, numSlots, {permutationInit, cursor},
-            [&](ImplicitLocOpBuilder &ib, Value s, ValueRange a) {
+            b, numSlots, {permutationInit, counts},
+            [&](ImplicitLocOpBuilder &ib, Value iv, ValueRange a) {
+              Value s = arith::SubIOp::create(
+                  ib, arith::ConstantIndexOp::create(ib, numSlots - 1), iv);
               Value e = expertOf(ib, s);
-              Value pos64 = tensor::ExtractOp::create(ib, a[1], ValueRange{e});
+              Value left = arith::SubIOp::create(
+                  ib, tensor::ExtractOp::create(ib, a[1], ValueRange{e}), one);
+              Value pos64 = arith::AddIOp::create(
+                  ib, tensor::ExtractOp::create(ib, offsets, ValueRange{e}),
+                  left);
               Value pos =
                   arith::IndexCastOp::create(ib, ib.getIndexType(), pos64);
               Value slot64 = arith::IndexCastOp::create(ib, i64, s);
               Value perm =
                   tensor::InsertOp::create(ib, slot64, a[0], ValueRange{pos});
-              return SmallVector<Value>{perm, increment(ib, a[1], e)};
+              Value rest =
+                  tensor::InsertOp::create(ib, left, a[1], ValueRange{e});
+              return SmallVector<Value>{perm, rest};
             })
             .getResult(0);
 

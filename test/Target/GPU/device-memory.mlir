@@ -33,6 +33,40 @@ func.func @buffers(%out: memref<4xf32>) {
 
 // -----
 
+// Buffers of static shape are allocated on entry, in program order, before
+// the first kernel (the one between the two launches too), and freed at the
+// return.
+// CHECK-LABEL: func @hoisted
+// CHECK: gpu.alloc async {{.*}} : memref<4xf32>
+// CHECK: gpu.alloc async {{.*}} : memref<8xf32>
+// CHECK-NOT: gpu.alloc
+// CHECK: gpu.launch
+// CHECK: gpu.launch
+// CHECK: gpu.dealloc
+// CHECK: gpu.dealloc
+// CHECK: return
+func.func @hoisted(%out: memref<8xf32>) {
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %cst = arith.constant 1.0 : f32
+  %a = memref.alloc() : memref<4xf32>
+  gpu.launch blocks(%b0, %b1, %b2) in (%x = %c1, %y = %c1, %z = %c1) threads(%t0, %t1, %t2) in (%tx = %c4, %ty = %c1, %tz = %c1) {
+    memref.store %cst, %a[%t0] : memref<4xf32>
+    gpu.terminator
+  }
+  %b = memref.alloc() : memref<8xf32>
+  gpu.launch blocks(%b0, %b1, %b2) in (%x = %c1, %y = %c1, %z = %c1) threads(%t0, %t1, %t2) in (%tx = %c8, %ty = %c1, %tz = %c1) {
+    %v = memref.load %a[%c1] : memref<4xf32>
+    memref.store %v, %b[%t0] : memref<8xf32>
+    memref.store %v, %out[%t0] : memref<8xf32>
+    gpu.terminator
+  }
+  return
+}
+
+// -----
+
 // A copy between whole buffers is a device-to-device gpu.memcpy.
 // CHECK-LABEL: func @copy
 // CHECK: %[[READY:.*]] = gpu.wait async

@@ -1,19 +1,48 @@
 // RUN: m3sat-opt %s --m3sat-gpu-pipeline | FileCheck %s
 // RUN: m3sat-opt %s --m3sat-gpu-pipeline="chip=sm_80" | FileCheck %s --check-prefix=SM80
+// RUN: m3sat-opt %s --m3sat-gpu-pipeline | mlir-translate --mlir-to-llvmir | FileCheck %s --check-prefix=LLVMIR
 
 // The task function becomes host code in the LLVM dialect that takes bare
 // pointers (the task ABI), allocates its temporary on the device, and
 // launches kernels whose PTX targets sm_90: a fill, a matmul with the
 // reduction loop inside each thread, and tanh.
+// The temporary is allocated before the first kernel; the three launches
+// are asynchronous on one stream, with no host wait between them; the host
+// waits once, where the temporary is freed.
 // CHECK-LABEL: llvm.func @task(
 // CHECK-SAME: %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr)
 // CHECK: llvm.call @mgpuMemAlloc
-// CHECK: gpu.launch_func @{{.*}}::@{{.*}} blocks in
-// CHECK: gpu.launch_func
+// CHECK: %[[STREAM:.*]] = llvm.call @mgpuStreamCreate
+// CHECK-NOT: mgpuStreamSynchronize
+// CHECK: gpu.launch_func <%[[STREAM]] : !llvm.ptr> @{{.*}}::@{{.*}} blocks in
+// CHECK-NOT: mgpuStreamSynchronize
+// CHECK: gpu.launch_func <%[[STREAM]] : !llvm.ptr>
+// CHECK-NOT: mgpuStreamSynchronize
+// CHECK: gpu.launch_func <%[[STREAM]] : !llvm.ptr>
+// CHECK-NOT: mgpuStreamSynchronize
 // CHECK: llvm.call @mgpuMemFree
+// CHECK-NEXT: llvm.call @mgpuStreamSynchronize
+// CHECK-NOT: mgpuStreamSynchronize
 // CHECK: llvm.return
 // CHECK: gpu.binary @{{.*}} [#gpu.object<#nvvm.target<O = 3, chip = "sm_90">, {{.*}}assembly = "{{.*}}.target sm_90{{.*}}.entry
 // SM80: .target sm_80
+
+// In LLVM IR (as the task library is built): the launches call
+// mgpuLaunchKernel on the stream and nothing waits for them until the end.
+// LLVMIR-LABEL: define void @task(
+// LLVMIR: call ptr @mgpuMemAlloc
+// LLVMIR: call void @mgpuStreamSynchronize
+// LLVMIR-NOT: mgpuStreamSynchronize
+// LLVMIR: call void @mgpuLaunchKernel(
+// LLVMIR-NOT: mgpuStreamSynchronize
+// LLVMIR: call void @mgpuLaunchKernel(
+// LLVMIR-NOT: mgpuStreamSynchronize
+// LLVMIR: call void @mgpuLaunchKernel(
+// LLVMIR-NOT: mgpuStreamSynchronize
+// LLVMIR: call void @mgpuMemFree
+// LLVMIR-NEXT: call void @mgpuStreamSynchronize
+// LLVMIR-NOT: mgpuStreamSynchronize
+// LLVMIR: ret void
 func.func @task(%x: tensor<2x8xf32>, %w: tensor<8x4xf32>) -> tensor<2x4xf32> {
   %zero = arith.constant 0.0 : f32
   %empty = tensor.empty() : tensor<2x4xf32>

@@ -81,7 +81,11 @@ def GPUDeviceMemory : Pass<"m3sat-gpu-device-memory",
     allocates buffers and launches kernels. This pass makes those buffers
     device buffers: `memref.alloc` and `memref.alloca` at the top level of
     the function become `gpu.alloc` (with a `gpu.dealloc` before each
-    return, and in place of a `memref.dealloc`), a `memref.copy` between
+    return, and in place of a `memref.dealloc`), made on entry to the
+    function, before the first kernel, when their shape is static (so that
+    the kernels form one sequence that `gpu-async-region` can chain without
+    host waits; the GPU pipeline frees nothing earlier, so there no peak
+    grows), a `memref.copy` between
     whole buffers of identity layout becomes `gpu.memcpy`, and
     `memref.get_global`
     used by a kernel (possibly through views) is re-created inside it, so
