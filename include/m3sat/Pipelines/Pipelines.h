@@ -20,6 +20,16 @@ class OpPassManager;
 
 namespace m3sat {
 
+/// The values of the pipelines' moe-lowering option.
+inline auto moeLoweringValues() {
+  return llvm::cl::values(
+      clEnumValN(MoELowering::Loops, "loops",
+                 "scf.for loops over tokens, slots and experts"),
+      clEnumValN(MoELowering::RowGather, "row-gather",
+                 "parallel loop nests; grouped_matmul as one contraction "
+                 "over all rows"));
+}
+
 /// Options of the CPU pipeline.
 struct CPUPipelineOptions
     : public mlir::PassPipelineOptions<CPUPipelineOptions> {
@@ -32,13 +42,7 @@ struct CPUPipelineOptions
       *this, "moe-lowering",
       llvm::cl::desc("Form of the token-routed MoE ops (route, dispatch, "
                      "grouped_matmul, combine)"),
-      llvm::cl::init(MoELowering::Loops),
-      llvm::cl::values(
-          clEnumValN(MoELowering::Loops, "loops",
-                     "scf.for loops over tokens, slots and experts"),
-          clEnumValN(MoELowering::RowGather, "row-gather",
-                     "parallel loop nests; grouped_matmul as one "
-                     "contraction over all rows"))};
+      llvm::cl::init(MoELowering::Loops), moeLoweringValues()};
   Option<bool> parallel{
       *this, "parallel",
       llvm::cl::desc("Run large parallel loops on all cores (OpenMP)"),
@@ -91,13 +95,7 @@ struct GPUPipelineOptions
       *this, "moe-lowering",
       llvm::cl::desc("Form of the token-routed MoE ops (route, dispatch, "
                      "grouped_matmul, combine)"),
-      llvm::cl::init(MoELowering::RowGather),
-      llvm::cl::values(
-          clEnumValN(MoELowering::Loops, "loops",
-                     "scf.for loops over tokens, slots and experts"),
-          clEnumValN(MoELowering::RowGather, "row-gather",
-                     "parallel loop nests; grouped_matmul as one "
-                     "contraction over all rows"))};
+      llvm::cl::init(MoELowering::RowGather), moeLoweringValues()};
   Option<std::string> chip{*this, "chip",
                            llvm::cl::desc("NVIDIA architecture (sm_XX)"),
                            llvm::cl::init("sm_90")};
