@@ -1,6 +1,7 @@
 //===- Diagnostics.cpp - one-line diagnostics for the tools ---------------===//
 
 #include "m3sat/Support/Diagnostics.h"
+#include "m3sat/Support/OneLine.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Location.h"
@@ -48,12 +49,14 @@ OneLineDiagnostics::OneLineDiagnostics(MLIRContext &context)
     for (const Diagnostic &note : diag.getNotes())
       if (!StringRef(note.str()).starts_with("see current operation"))
         message += " (" + note.str() + ")";
-    // Keep it one line whatever the message holds.
+    // Keep it one line whatever the message holds: line breaks in MLIR's
+    // own messages become spaces; anything else unprintable (names from a
+    // damaged file) is escaped.
     for (char &c : message)
       if (c == '\n')
         c = ' ';
-    llvm::errs() << (location.empty() ? "" : location + ": ") << kind
-                 << message << "\n";
+    llvm::errs() << escapeForOneLine(location.empty() ? "" : location + ": ")
+                 << kind << escapeForOneLine(message) << "\n";
     return success();
   });
 }

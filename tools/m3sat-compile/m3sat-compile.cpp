@@ -324,7 +324,7 @@ int main(int argc, char **argv) {
   OneLineDiagnostics diagnostics(context);
 
   auto fail = [&](const std::string &message) {
-    llvm::errs() << model << ": error: " << message << "\n";
+    llvm::errs() << escapeForOneLine(model + ": error: " + message) << "\n";
     return 1;
   };
   if (!emit.empty() && emit != "mlir")

@@ -16,6 +16,7 @@
 
 #include "m3sat/Runtime/TaskLoader.h"
 #include "m3sat/Support/Npy.h"
+#include "m3sat/Support/OneLine.h"
 #include "m3sat/Support/ToolOptions.h"
 
 #include "llvm/ADT/StringRef.h"
@@ -70,7 +71,7 @@ static cl::opt<std::string> svg("svg",
 namespace {
 
 [[noreturn]] void fail(const std::string &message) {
-  llvm::errs() << "m3sat-profile: error: " << message << "\n";
+  llvm::errs() << "m3sat-profile: error: " << escapeForOneLine(message) << "\n";
   std::exit(1);
 }
 

@@ -12,6 +12,7 @@
 
 #include "m3sat/Runtime/TaskLoader.h"
 #include "m3sat/Support/Npy.h"
+#include "m3sat/Support/OneLine.h"
 #include "m3sat/Support/ToolOptions.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -51,7 +52,7 @@ static cl::opt<unsigned> repeat("repeat",
 namespace {
 
 [[noreturn]] void fail(const std::string &message) {
-  llvm::errs() << "m3sat-run: error: " << message << "\n";
+  llvm::errs() << "m3sat-run: error: " << escapeForOneLine(message) << "\n";
   std::exit(1);
 }
 

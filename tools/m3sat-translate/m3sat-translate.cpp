@@ -71,7 +71,8 @@ static int writeOutput(llvm::function_ref<void(llvm::raw_ostream &)> print) {
   std::string errorMessage;
   auto output = mlir::openOutputFile(outputFile, &errorMessage);
   if (!output) {
-    llvm::errs() << "m3sat-translate: error: " << errorMessage << "\n";
+    llvm::errs() << "m3sat-translate: error: " << escapeForOneLine(errorMessage)
+                 << "\n";
     return 1;
   }
   print(output->os());
@@ -149,8 +150,9 @@ int main(int argc, char **argv) {
             if (diag.getSeverity() != mlir::DiagnosticSeverity::Remark)
               return mlir::failure();
             std::string location = formatLocation(diag.getLocation());
-            llvm::errs() << (location.empty() ? "" : location + ": ")
-                         << "remark: " << diag.str() << "\n";
+            llvm::errs() << escapeForOneLine(location.empty() ? ""
+                                                              : location + ": ")
+                         << "remark: " << escapeForOneLine(diag.str()) << "\n";
             return mlir::success();
           });
 

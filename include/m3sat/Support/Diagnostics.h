@@ -8,6 +8,7 @@
 #ifndef M3SAT_SUPPORT_DIAGNOSTICS_H
 #define M3SAT_SUPPORT_DIAGNOSTICS_H
 
+#include "m3sat/Support/OneLine.h"
 #include "mlir/IR/Diagnostics.h"
 
 #include <string>

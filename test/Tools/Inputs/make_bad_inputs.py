@@ -99,6 +99,18 @@ def main():
     helper.set_model_props(broken, {"m3sat": "{\"tasks\": "})
     save("metadata_not_json", broken)
 
+    # Names from a damaged file: a node named with a line break and an
+    # escape character, reading a tensor whose name holds a byte that is not
+    # UTF-8 (written over a placeholder after serializing) and that no node
+    # produces. The diagnostic must stay on one line.
+    damaged = moe_model("damaged_names")
+    damaged.graph.node[0].name = "ga\nte\x1b"
+    damaged.graph.node[0].input[0] = "x@PLACEHOLDER"
+    data = damaged.SerializeToString()
+    assert data.count(b"@PLACEHOLDER") == 1
+    with open(os.path.join(out, "damaged_names.onnx"), "wb") as f:
+        f.write(data.replace(b"@PLACEHOLDER", b"\xff" * len("@PLACEHOLDER")))
+
 
 if __name__ == "__main__":
     main()
