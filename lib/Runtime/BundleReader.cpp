@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
 #include <cerrno>
 #include <cstring>
 #include <set>
@@ -35,6 +37,34 @@ size_t m3sat::bundleDTypeSize(int dtype) {
     return 1;
   }
   return 0;
+}
+
+uint32_t MappedBundle::checksum(const uint8_t *data, size_t size,
+                                const uint8_t *field) {
+  // zlib takes lengths as uInt: feed large blobs in pieces.
+  auto update = [](uLong crc, const uint8_t *from, size_t length) {
+    while (length) {
+      uInt piece = static_cast<uInt>(std::min<size_t>(length, 1u << 30));
+      crc = crc32(crc, from, piece);
+      from += piece;
+      length -= piece;
+    }
+    return crc;
+  };
+  static const uint8_t zeros[sizeof(uint32_t)] = {};
+  uLong crc = crc32(0L, Z_NULL, 0);
+  crc = update(crc, data, field - data);
+  crc = update(crc, zeros, sizeof(zeros));
+  crc =
+      update(crc, field + sizeof(zeros), size - (field - data) - sizeof(zeros));
+  return static_cast<uint32_t>(crc);
+}
+
+const uint8_t *MappedBundle::crcFieldOf(const bundle::Bundle *root) {
+  // Generated tables derive privately from flatbuffers::Table, which holds
+  // the field lookup; a table is nothing but its Table base.
+  return reinterpret_cast<const flatbuffers::Table *>(root)->GetAddressOf(
+      bundle::Bundle::VT_CRC32);
 }
 
 namespace {
@@ -83,7 +113,7 @@ std::string checkSpecs(const flatbuffers::Vector<
 } // namespace
 
 std::string MappedBundle::verify(const void *data, size_t size,
-                                 const std::string &name) {
+                                 const std::string &name, bool checkCrc) {
   auto *bytes = static_cast<const uint8_t *>(data);
   if (size < 8 || !bundle::BundleBufferHasIdentifier(bytes))
     return name + ": not an m3sat bundle (missing 'M3SB' identifier)";
@@ -95,6 +125,17 @@ std::string MappedBundle::verify(const void *data, size_t size,
     return name + ": field 'format_version' is " +
            std::to_string(root->format_version()) + ", this m3sat reads " +
            std::to_string(kBundleFormatVersion);
+  // The checksum before anything reads names or sizes out of the file.
+  const uint8_t *crcField = crcFieldOf(root);
+  if (checkCrc && !crcField)
+    return name + ": corrupt bundle (field 'crc32' is missing)";
+  uint32_t crc = checkCrc ? checksum(bytes, size, crcField) : 0;
+  if (checkCrc && crc != root->crc32()) {
+    char text[80];
+    std::snprintf(text, sizeof(text), "%08x, field 'crc32' says %08x", crc,
+                  root->crc32());
+    return name + ": corrupt bundle (the file's CRC-32 is " + text + ")";
+  }
 
   const flatbuffers::Vector<uint8_t> *weights = root->weights();
   uint64_t blobSize = weights ? weights->size() : 0;

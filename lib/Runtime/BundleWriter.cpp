@@ -81,13 +81,22 @@ std::string BundleWriter::write(const std::string &path,
   std::vector<flatbuffers::Offset<flatbuffers::String>> modalityOffsets;
   for (const std::string &m : modalities)
     modalityOffsets.push_back(fbb.CreateString(m));
+  // The crc32 field is written as zero (forced: zero is its default), then
+  // patched with the checksum of the finished buffer.
+  fbb.ForceDefaults(true);
   auto root = bundle::CreateBundle(
       fbb, kBundleFormatVersion, fbb.CreateString(modelHash),
       fbb.CreateString(codeId), fbb.CreateString(library),
       fbb.CreateString(target), fbb.CreateVector(modalityOffsets),
-      fbb.CreateVector(taskOffsets), fbb.CreateVector(bufferOffsets),
-      weights);
+      fbb.CreateVector(taskOffsets), fbb.CreateVector(bufferOffsets), weights,
+      /*crc32=*/0);
   bundle::FinishBundleBuffer(fbb, root);
+  bundle::Bundle *written = bundle::GetMutableBundle(fbb.GetBufferPointer());
+  const uint8_t *crcField = MappedBundle::crcFieldOf(written);
+  if (!crcField)
+    return "internal error: the bundle's crc32 field was not written";
+  written->mutate_crc32(
+      MappedBundle::checksum(fbb.GetBufferPointer(), fbb.GetSize(), crcField));
 
   std::string error =
       MappedBundle::verify(fbb.GetBufferPointer(), fbb.GetSize(), path);

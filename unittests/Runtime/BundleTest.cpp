@@ -92,17 +92,51 @@ TEST_F(BundleTest, TruncatedBundlesAreRejected) {
   }
 }
 
-TEST_F(BundleTest, FlippedBytesAreRejectedOrStayInBounds) {
+TEST_F(BundleTest, EveryFlippedByteIsRejected) {
   writeSample();
   std::vector<uint8_t> bytes = readFile();
-  // Flipping a byte of the metadata is caught by the verifier or the
-  // semantic checks; a flip inside weight data is harmless by design. An
-  // accepted bundle must still keep every weight slice inside the blob
-  // (ASan in scripts/sanitize.sh catches any read out of bounds here).
+  ASSERT_EQ(MappedBundle::verify(bytes.data(), bytes.size(), "bundle"), "");
+  // Metadata and weight bytes alike: the verifier, the version check or the
+  // CRC-32 refuses each one.
+  size_t weightFlips = 0;
+  const bundle::Bundle *original = bundle::GetBundle(bytes.data());
+  const uint8_t *blob = original->weights()->data();
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    std::vector<uint8_t> flipped = bytes;
+    flipped[i] ^= 0x01;
+    std::string error =
+        MappedBundle::verify(flipped.data(), flipped.size(), "bundle");
+    EXPECT_NE(error, "") << "flip at " << i;
+    if (bytes.data() + i >= blob &&
+        bytes.data() + i < blob + original->weights()->size()) {
+      ++weightFlips;
+      EXPECT_NE(error.find("corrupt bundle (the file's CRC-32 is"),
+                std::string::npos)
+          << error;
+    }
+  }
+  EXPECT_GT(weightFlips, 0u);
+}
+
+TEST_F(BundleTest, ResealedFlipsAreRejectedOrStayInBounds) {
+  writeSample();
+  std::vector<uint8_t> bytes = readFile();
+  // A writer with a bug would seal wrong metadata with a right CRC-32: the
+  // semantic checks must still refuse it or keep every weight slice inside
+  // the blob (ASan in scripts/sanitize.sh catches any read out of bounds).
   int rejected = 0;
   for (size_t i = 0; i < bytes.size(); i += 7) {
     std::vector<uint8_t> flipped = bytes;
     flipped[i] ^= 0xff;
+    flatbuffers::Verifier verifier(flipped.data(), flipped.size());
+    if (!bundle::VerifyBundleBuffer(verifier)) {
+      ++rejected;
+      continue;
+    }
+    bundle::Bundle *mutableRoot = bundle::GetMutableBundle(flipped.data());
+    if (const uint8_t *field = MappedBundle::crcFieldOf(mutableRoot))
+      mutableRoot->mutate_crc32(
+          MappedBundle::checksum(flipped.data(), flipped.size(), field));
     std::string error =
         MappedBundle::verify(flipped.data(), flipped.size(), "bundle");
     if (!error.empty()) {
@@ -123,8 +157,7 @@ TEST_F(BundleTest, WrongVersionIsNamed) {
   auto *root = bundle::GetMutableBundle(bytes.data());
   ASSERT_TRUE(root->mutate_format_version(99));
   std::string error = MappedBundle::verify(bytes.data(), bytes.size(), "b");
-  EXPECT_EQ(error,
-            "b: field 'format_version' is 99, this m3sat reads 1");
+  EXPECT_EQ(error, "b: field 'format_version' is 99, this m3sat reads 2");
 }
 
 } // namespace

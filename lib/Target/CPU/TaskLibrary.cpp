@@ -207,18 +207,14 @@ LogicalResult m3sat::emitTaskLibrary(ModuleOp module, StringRef libraryPath,
                             "link the task library");
   }
   std::string temporaryLibrary = (libraryPath + ".tmp." + pid).str();
-  SmallVector<StringRef> argv = {*linker,
-                                 "-shared",
-                                 "-o",
-                                 temporaryLibrary,
+  SmallVector<StringRef> argv = {*linker, "-shared", "-o", temporaryLibrary,
                                  temporaryObject,
                                  // The runtime's C ABI is what the library
                                  // exports: take all of it.
-                                 "-Wl,--whole-archive",
-                                 options.runtimeArchive,
-                                 "-Wl,--no-whole-archive",
-                                 "-lm",
-                                 "-ldl"};
+                                 "-Wl,--whole-archive", options.runtimeArchive,
+                                 "-Wl,--no-whole-archive", "-lm", "-ldl",
+                                 // The bundle reader's CRC-32.
+                                 "-lz"};
   // Parallel loops call the LLVM OpenMP runtime.
   std::string ompDir = options.openmpLibraryDir;
   std::string ompSearch = "-L" + ompDir, ompRPath = "-Wl,-rpath," + ompDir;
