@@ -1,10 +1,10 @@
 //===- Sgemm.cpp - the matrix-product kernel of task libraries ------------===//
 //
 // m3sat_sgemm_parts and m3sat_sgemm, called by code that
-// m3sat-contractions-to-blas produced: C += op(A) op(B) on row-major f32
-// matrices, split into parts that the task's OpenMP worksharing loop runs
-// on its own threads (one part per thread, so the kernel uses every core
-// of the task's pool and starts no threads of its own).
+// m3sat-contractions-to-blas produced: C = op(A) op(B) or C += op(A) op(B)
+// on row-major f32 matrices, split into parts that the task's OpenMP
+// worksharing loop runs on its own threads (one part per thread, so the kernel
+// uses every core of the task's pool and starts no threads of its own).
 //
 // Each part runs a single-threaded micro-kernel library, loaded on first use
 // so that a task library has no link-time dependency on it:
@@ -114,10 +114,14 @@ const Kernel &kernel() {
   return loaded;
 }
 
-/// C += op(A) op(B), by loops: the fallback without a library.
+/// C = beta C + op(A) op(B) with beta 0 or 1, by loops: the fallback
+/// without a library. With beta 0, C is not read (BLAS semantics).
 void plainSgemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
                 const float *a, int64_t lda, const float *b, int64_t ldb,
-                float *c, int64_t ldc) {
+                float beta, float *c, int64_t ldc) {
+  if (beta == 0.0f)
+    for (int64_t i = 0; i < m; ++i)
+      std::fill(c + i * ldc, c + i * ldc + n, 0.0f);
   for (int64_t i = 0; i < m; ++i)
     for (int64_t p = 0; p < k; ++p) {
       float av = transA ? a[p * lda + i] : a[i * lda + p];
@@ -134,27 +138,33 @@ void plainSgemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
 }
 
 void sgemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
-           const float *a, int64_t lda, const float *b, int64_t ldb, float *c,
-           int64_t ldc) {
-  if (m <= 0 || n <= 0 || k <= 0)
+           const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
+           float *c, int64_t ldc) {
+  if (m <= 0 || n <= 0)
     return;
+  if (k <= 0) {
+    // An empty sum: C keeps its values, or becomes zero with beta 0.
+    if (beta == 0.0f)
+      plainSgemm(transA, transB, m, n, 0, a, lda, b, ldb, beta, c, ldc);
+    return;
+  }
   const Kernel &lib = kernel();
   if (lib.dnnl) {
     if (lib.gompSetThreads)
       lib.gompSetThreads(1);
     if (lib.dnnl(transA ? 'T' : 'N', transB ? 'T' : 'N', m, n, k, 1.0f, a, lda,
-                 b, ldb, 1.0f, c, ldc) == 0)
+                 b, ldb, beta, c, ldc) == 0)
       return;
   }
   constexpr int64_t kIntMax = 0x7fffffff;
   if (lib.cblas && m <= kIntMax && n <= kIntMax && k <= kIntMax &&
       lda <= kIntMax && ldb <= kIntMax && ldc <= kIntMax) {
     lib.cblas(RowMajor, transA ? Trans : NoTrans, transB ? Trans : NoTrans,
-              int(m), int(n), int(k), 1.0f, a, int(lda), b, int(ldb), 1.0f, c,
+              int(m), int(n), int(k), 1.0f, a, int(lda), b, int(ldb), beta, c,
               int(ldc));
     return;
   }
-  plainSgemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc);
+  plainSgemm(transA, transB, m, n, k, a, lda, b, ldb, beta, c, ldc);
 }
 
 // Columns (or rows) of one part: a multiple of the kernels' 16-float
@@ -179,13 +189,15 @@ extern "C" int64_t m3sat_sgemm_parts(int64_t m, int64_t n, int64_t k) {
   return std::max<int64_t>(1, std::min(parts, granules));
 }
 
-/// Part `part` of `parts` of C += op(A) op(B): a band of C's columns (or of
-/// its rows when C is taller than wide). Called by generated code with
+/// Part `part` of `parts` of C += op(A) op(B), or of C = op(A) op(B) when
+/// `accumulate` is 0 (C is then not read): a band of C's columns (or of its
+/// rows when C is taller than wide). Called by generated code with
 /// index-typed arguments: pointers arrive as integers.
 extern "C" void m3sat_sgemm(int64_t part, int64_t parts, int64_t transA,
                             int64_t transB, int64_t m, int64_t n, int64_t k,
                             intptr_t a, int64_t lda, intptr_t b, int64_t ldb,
-                            intptr_t c, int64_t ldc) {
+                            int64_t accumulate, intptr_t c, int64_t ldc) {
+  float beta = accumulate ? 1.0f : 0.0f;
   if (parts < 1 || part < 0 || part >= parts)
     return;
   const auto *pa = reinterpret_cast<const float *>(a);
@@ -203,11 +215,11 @@ extern "C" void m3sat_sgemm(int64_t part, int64_t parts, int64_t transA,
   if (byRows) {
     // Rows begin..end of op(A) and C.
     sgemm(transA, transB, end - begin, n, k,
-          transA ? pa + begin : pa + begin * lda, lda, pb, ldb,
+          transA ? pa + begin : pa + begin * lda, lda, pb, ldb, beta,
           pc + begin * ldc, ldc);
   } else {
     // Columns begin..end of op(B) and C.
     sgemm(transA, transB, m, end - begin, k, pa, lda,
-          transB ? pb + begin * ldb : pb + begin, ldb, pc + begin, ldc);
+          transB ? pb + begin * ldb : pb + begin, ldb, beta, pc + begin, ldc);
   }
 }

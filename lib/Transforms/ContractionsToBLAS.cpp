@@ -2,14 +2,18 @@
 //
 // Implements m3sat-contractions-to-blas: matrix products on buffers become
 // calls to m3sat_sgemm, which the task runtime serves with an optimized
-// BLAS.
+// BLAS. A product whose C was just filled with zeros (bufferization's init
+// of a fresh result) computes C = AB instead (BLAS beta 0): the fill goes.
 //
 //===----------------------------------------------------------------------===//
 
+#include "m3sat/Transforms/Fills.h"
 #include "m3sat/Transforms/Passes.h"
 
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 namespace m3sat {
 #define GEN_PASS_DEF_CONTRACTIONSTOBLAS
@@ -50,6 +54,23 @@ std::optional<OperandAccess> analyze(Value buffer, AffineMap map,
   for (auto [i, expr] : llvm::enumerate(map.getResults()))
     access.dimOf[cast<AffineDimExpr>(expr).getPosition()] = i;
   return access;
+}
+
+/// The fill of +0.0 into all of `op`'s C (m3sat::filledValue) that last
+/// wrote it before `op`, with only side-effect free ops in between; null if
+/// there is none. `op` writes every element of C, so that fill is dead once
+/// `op` does not read C.
+Operation *zeroFillBefore(linalg::LinalgOp op) {
+  Value c = op.getDpsInits()[0];
+  if (llvm::is_contained(op.getDpsInputs(), c))
+    return nullptr;
+  for (Operation *prev = op->getPrevNode(); prev; prev = prev->getPrevNode()) {
+    if (std::optional<Value> value = filledValue(prev, c))
+      return matchPattern(*value, m_PosZeroFloat()) ? prev : nullptr;
+    if (!isMemoryEffectFree(prev))
+      return nullptr;
+  }
+  return nullptr;
 }
 
 struct ContractionsToBLASPass
@@ -142,7 +163,7 @@ struct ContractionsToBLASPass
     OpBuilder builder(op);
     Location loc = op.getLoc();
     auto module = op->getParentOfType<ModuleOp>();
-    func::FuncOp sgemm = declare(module, kSgemm, 13, 0);
+    func::FuncOp sgemm = declare(module, kSgemm, 14, 0);
     auto constant = [&](int64_t v) -> Value {
       return arith::ConstantIndexOp::create(builder, loc, v);
     };
@@ -190,6 +211,8 @@ struct ContractionsToBLASPass
                        : leading(loopStride(*b, rb, k), sizes[n]);
     Value ldc = leading(loopStride(*c, rc, m), sizes[n]);
     Value flagA = constant(transA), flagB = constant(transB);
+    Operation *zeroFill = zeroFillBefore(op);
+    Value accumulate = constant(zeroFill ? 0 : 1);
 
     // The product splits into parts, each a band of C, that the threads of
     // the task's pool compute side by side.
@@ -244,8 +267,10 @@ struct ContractionsToBLASPass
     func::CallOp::create(builder, loc, sgemm,
                          ValueRange{ivs.back(), parts, flagA, flagB, sizes[m],
                                     sizes[n], sizes[k], bases[0], lda, bases[1],
-                                    ldb, bases[2], ldc});
+                                    ldb, accumulate, bases[2], ldc});
     op->erase();
+    if (zeroFill)
+      zeroFill->erase();
     return success();
   }
 };

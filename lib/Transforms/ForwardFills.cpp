@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "m3sat/Transforms/Fills.h"
 #include "m3sat/Transforms/Passes.h"
 
 #include "mlir/IR/IRMapping.h"
@@ -19,22 +20,9 @@ using namespace mlir;
 
 namespace {
 
-/// Whether `op` writes one value, defined outside it, to all of `buffer`:
-/// linalg.fill, or a linalg.generic without inputs whose only output is
-/// `buffer` with an identity map and whose body yields such a value.
+/// Whether `op` writes one value, defined outside it, to all of `buffer`.
 bool isFillOf(Operation *op, Value buffer) {
-  if (auto fill = dyn_cast<linalg::FillOp>(op))
-    return fill.hasPureBufferSemantics() &&
-           fill.getDpsInits().front() == buffer;
-  auto generic = dyn_cast<linalg::GenericOp>(op);
-  if (!generic || !generic.hasPureBufferSemantics() ||
-      generic.getNumDpsInputs() != 0 || generic.getNumDpsInits() != 1 ||
-      generic.getDpsInits().front() != buffer ||
-      !generic.getIndexingMapsArray().front().isIdentity() ||
-      !generic.getBody()->without_terminator().empty())
-    return false;
-  Value yielded = generic.getBody()->getTerminator()->getOperand(0);
-  return !generic.getRegion().isAncestor(yielded.getParentRegion());
+  return m3sat::filledValue(op, buffer).has_value();
 }
 
 /// The fill of `source` that `copy` reads, if nothing writes `source` in

@@ -1,10 +1,12 @@
 // RUN: m3sat-opt %s -m3sat-contractions-to-blas -split-input-file | FileCheck %s
 // RUN: m3sat-opt %s -m3sat-contractions-to-blas=parallel=false -split-input-file | FileCheck %s --check-prefix=SEQ
+// RUN: m3sat-opt %s -m3sat-contractions-to-blas -canonicalize -split-input-file | FileCheck %s --check-prefix=ACC
 
 // C[m, n] += A[m, k] * B[k, n], loops in i-k-j order: no transposes,
 // leading dimensions from the strides; the runtime says into how many parts
 // the product splits, and a parallel loop computes the parts.
-// CHECK-DAG: func.func private @m3sat_sgemm(index, index, index, index, index, index, index, index, index, index, index, index, index)
+// C is not known to be zero: accumulate = 1.
+// CHECK-DAG: func.func private @m3sat_sgemm(index, index, index, index, index, index, index, index, index, index, index, index, index, index)
 // CHECK-DAG: func.func private @m3sat_sgemm_parts(index, index, index) -> index
 // CHECK-LABEL: func @matmul
 // CHECK: %[[M:.*]] = memref.dim %arg0, %{{.*}}
@@ -12,9 +14,10 @@
 // CHECK: %[[N:.*]] = memref.dim %arg1, %{{.*}}
 // CHECK: %[[PA:.*]] = memref.extract_aligned_pointer_as_index %arg0
 // CHECK: %[[ZERO:.*]] = arith.constant 0 : index
+// CHECK: %[[ONE:.*]] = arith.constant 1 : index
 // CHECK: %[[PARTS:.*]] = call @m3sat_sgemm_parts(%[[M]], %[[N]], %[[K]]) : (index, index, index) -> index
 // CHECK: scf.parallel (%[[PART:.*]]) = (%{{.*}}) to (%[[PARTS]]) step (%{{.*}}) {
-// CHECK: func.call @m3sat_sgemm(%[[PART]], %[[PARTS]], %[[ZERO]], %{{.*}}, %[[M]], %[[N]], %[[K]], %{{.*}}) : (index, index, index, index, index, index, index, index, index, index, index, index, index) -> ()
+// CHECK: func.call @m3sat_sgemm(%[[PART]], %[[PARTS]], %[[ZERO]], %{{.*}}, %[[M]], %[[N]], %[[K]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[ONE]], %{{.*}}, %{{.*}}) : (index, index, index, index, index, index, index, index, index, index, index, index, index, index) -> ()
 // CHECK-NOT: linalg.generic
 
 // Without parallel: one part, in a sequential loop.
@@ -73,4 +76,76 @@ func.func @strided(%a: memref<32x32xf32, strided<[64, 2]>>, %b: memref<32x32xf32
 func.func @tiny(%a: memref<4x4xf32>, %b: memref<4x4xf32>, %c: memref<4x4xf32>) {
   linalg.matmul ins(%a, %b : memref<4x4xf32>, memref<4x4xf32>) outs(%c : memref<4x4xf32>)
   return
+}
+
+// -----
+
+// A fresh result: zero-filled right before the product (side-effect free
+// ops in between). The fill goes and the kernel overwrites C
+// (accumulate = 0; constants uniqued by -canonicalize).
+// ACC-LABEL: func @zero_filled
+// ACC-NOT: linalg.fill
+// ACC: func.call @m3sat_sgemm(%{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %c0, %intptr_{{[0-9]+}}, %c32)
+// ACC-NOT: linalg.fill
+// ACC: return %alloc :
+func.func @zero_filled(%a: memref<128x64xf32>, %b: memref<64x32xf32>) -> memref<128x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %c = memref.alloc() : memref<128x32xf32>
+  linalg.fill ins(%zero : f32) outs(%c : memref<128x32xf32>)
+  %one = arith.constant 1 : index
+  linalg.matmul ins(%a, %b : memref<128x64xf32>, memref<64x32xf32>) outs(%c : memref<128x32xf32>)
+  return %c : memref<128x32xf32>
+}
+
+// -----
+
+// The same with the fill generalized (what bufferization leaves after named
+// ops were generalized for fusion): a generic without inputs.
+// ACC-LABEL: func @zero_filled_generic
+// ACC-NOT: linalg.generic
+// ACC: func.call @m3sat_sgemm(%{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %c0, %intptr_{{[0-9]+}}, %c32)
+#id2 = affine_map<(i, j) -> (i, j)>
+func.func @zero_filled_generic(%a: memref<128x64xf32>, %b: memref<64x32xf32>) -> memref<128x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %c = memref.alloc() : memref<128x32xf32>
+  linalg.generic {indexing_maps = [#id2], iterator_types = ["parallel", "parallel"]} outs(%c : memref<128x32xf32>) {
+  ^bb0(%out: f32):
+    linalg.yield %zero : f32
+  }
+  linalg.matmul ins(%a, %b : memref<128x64xf32>, memref<64x32xf32>) outs(%c : memref<128x32xf32>)
+  return %c : memref<128x32xf32>
+}
+
+// -----
+
+// The fill stays, and C is accumulated into, when: the fill is not +0.0;
+// something reads C between fill and product; the fill writes another
+// buffer; the product reads C as an input.
+// ACC-LABEL: func @fills_kept
+// ACC: linalg.fill ins(%cst_0 : f32) outs(%alloc : memref<128x32xf32>)
+// ACC: func.call @m3sat_sgemm(%{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %c1, %intptr_{{[0-9]+}}, %c{{32|64}})
+// ACC: linalg.fill ins(%cst : f32) outs(%[[C2:alloc_[0-9]+]] :
+// ACC: memref.load %[[C2]]
+// ACC: func.call @m3sat_sgemm(%{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %c1, %intptr_{{[0-9]+}}, %c{{32|64}})
+// ACC: linalg.fill ins(%cst : f32) outs(%[[OTHER:alloc_[0-9]+]] :
+// ACC: func.call @m3sat_sgemm(%{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %c1, %intptr_{{[0-9]+}}, %c{{32|64}})
+// ACC: linalg.fill ins(%cst : f32) outs(%arg2 :
+// ACC: func.call @m3sat_sgemm(%{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %c1, %intptr_{{[0-9]+}}, %c{{32|64}})
+func.func @fills_kept(%a: memref<128x64xf32>, %b: memref<64x32xf32>, %sq: memref<64x64xf32>) -> (memref<128x32xf32>, f32, memref<128x32xf32>, memref<64x64xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %negzero = arith.constant -0.0 : f32
+  %i = arith.constant 0 : index
+  %c1 = memref.alloc() : memref<128x32xf32>
+  linalg.fill ins(%negzero : f32) outs(%c1 : memref<128x32xf32>)
+  linalg.matmul ins(%a, %b : memref<128x64xf32>, memref<64x32xf32>) outs(%c1 : memref<128x32xf32>)
+  %c2 = memref.alloc() : memref<128x32xf32>
+  linalg.fill ins(%zero : f32) outs(%c2 : memref<128x32xf32>)
+  %seen = memref.load %c2[%i, %i] : memref<128x32xf32>
+  linalg.matmul ins(%a, %b : memref<128x64xf32>, memref<64x32xf32>) outs(%c2 : memref<128x32xf32>)
+  %other = memref.alloc() : memref<128x32xf32>
+  linalg.fill ins(%zero : f32) outs(%other : memref<128x32xf32>)
+  linalg.matmul ins(%a, %b : memref<128x64xf32>, memref<64x32xf32>) outs(%c2 : memref<128x32xf32>)
+  linalg.fill ins(%zero : f32) outs(%sq : memref<64x64xf32>)
+  linalg.matmul ins(%sq, %sq : memref<64x64xf32>, memref<64x64xf32>) outs(%sq : memref<64x64xf32>)
+  return %c1, %seen, %other, %sq : memref<128x32xf32>, f32, memref<128x32xf32>, memref<64x64xf32>
 }

@@ -280,10 +280,13 @@ def ContractionsToBLAS : Pass<"m3sat-contractions-to-blas",
     On buffers (after bufferization): every `linalg` op that is an f32
     contraction (`C += A * B`, body a multiply and an add) whose operands
     are indexed by plain loop dimensions becomes calls to
-    `m3sat_sgemm(part, parts, transA, transB, M, N, K, A, lda, B, ldb, C,
-    ldc)`, which computes band `part` of `parts` of C += op(A) op(B) on
-    row-major matrices (the task runtime calls an optimized micro-kernel
-    library). One M, one N and one K dimension go to the kernel; batch and
+    `m3sat_sgemm(part, parts, transA, transB, M, N, K, A, lda, B, ldb,
+    accumulate, C, ldc)`, which computes band `part` of `parts` of
+    C += op(A) op(B) on row-major matrices (the task runtime calls an
+    optimized micro-kernel library). When the op before the product (past
+    side-effect free ops) is a `linalg.fill` of +0.0 into the same C buffer,
+    that fill is erased and `accumulate` is 0: the kernel computes
+    C = op(A) op(B) without reading C (BLAS beta 0). One M, one N and one K dimension go to the kernel; batch and
     any further dimensions become loops around the call. With `parallel`,
     `m3sat_sgemm_parts(M, N, K)` says into how many parts the runtime splits
     the product (its thread count, fewer for small products) and one

@@ -1,0 +1,26 @@
+//===- Fills.cpp - recognizing fills of whole buffers ---------------------===//
+
+#include "m3sat/Transforms/Fills.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+
+using namespace mlir;
+
+std::optional<Value> m3sat::filledValue(Operation *op, Value buffer) {
+  if (auto fill = dyn_cast<linalg::FillOp>(op)) {
+    if (fill.hasPureBufferSemantics() && fill.getDpsInits().front() == buffer)
+      return fill.getInputs().front();
+    return std::nullopt;
+  }
+  auto generic = dyn_cast<linalg::GenericOp>(op);
+  if (!generic || !generic.hasPureBufferSemantics() ||
+      generic.getNumDpsInputs() != 0 || generic.getNumDpsInits() != 1 ||
+      generic.getDpsInits().front() != buffer ||
+      !generic.getIndexingMapsArray().front().isIdentity() ||
+      !generic.getBody()->without_terminator().empty())
+    return std::nullopt;
+  Value yielded = generic.getBody()->getTerminator()->getOperand(0);
+  if (generic.getRegion().isAncestor(yielded.getParentRegion()))
+    return std::nullopt;
+  return yielded;
+}
