@@ -35,8 +35,17 @@ void m3sat::buildGPUPipeline(OpPassManager &pm,
 
   // Loops: parallel dimensions stay parallel, reductions become scf.for.
   pm.addNestedPass<func::FuncOp>(createCopyToLinalg());
+  // Every parallel loop outside the reductions, so that all of them become
+  // threads (the front half ordered them for the CPU's caches).
+  pm.addNestedPass<func::FuncOp>(createGPUReductionsInnermost());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createCanonicalizerPass());
+  // Each reduction loop keeps its output element in a register, not in
+  // memory at every step (LLVM cannot prove that it does not alias). The
+  // task runtime gives every input and output a device buffer of its own.
+  PromoteLoopAccumulatorsOptions accumulators;
+  accumulators.distinctArguments = true;
+  pm.addNestedPass<func::FuncOp>(createPromoteLoopAccumulators(accumulators));
   // Code that is not a parallel loop runs in kernels of one thread; each
   // parallel loop becomes a grid of blocks of threads.
   pm.addNestedPass<func::FuncOp>(createGPUSequentialLaunch());

@@ -456,4 +456,62 @@ def ForwardFills : Pass<"m3sat-forward-fills", "::mlir::func::FuncOp"> {
   ];
 }
 
+def PromoteLoopAccumulators : Pass<"m3sat-promote-loop-accumulators"> {
+  let summary = "Keep a reduction loop's accumulator in a register";
+  let description = [{
+    A contraction lowered to loops loads and stores its output element
+    `C[i, j]` at every step of the reduction loop; LLVM keeps that in
+    memory because it cannot prove that `C` does not alias the inputs. This
+    pass turns the pair into an `iter_args` value of the `scf.for`: one load
+    before the loop, one store after it.
+
+    A `memref.load` and a `memref.store` in the body of an `scf.for` (not
+    nested deeper) are promoted when all of these hold:
+    - they use the same memref and the same index values, all defined
+      outside the loop, and the load comes before the store;
+    - no other op in the loop, at any depth, may read or write memory that
+      aliases that memref: upstream's `LocalAliasAnalysis` must answer "no
+      alias" for every memory effect of every other op (two different
+      allocations, or an allocation and an argument of the function that
+      allocates it). A second access to the same buffer, even at other
+      indices, or an op with unknown effects prevent it. Two arguments of
+      the function may alias, unless `distinct-arguments` is set: then an
+      argument the loop writes aliases no other argument (true of a GPU
+      task function, whose runtime stages each input and each output in a
+      device buffer of its own; weights may share one, but are only read);
+    - the loop has a static trip count of at least one (the load before the
+      loop is then not speculative, and the store after it writes what the
+      last iteration would have written).
+    Loops are visited innermost first, so an accumulator moves out of a nest
+    of reduction loops one loop at a time.
+
+    ```mlir
+    scf.for %k = %c0 to %c8 step %c1 {
+      %a = memref.load %A[%i, %k] : memref<4x8xf32>
+      %c = memref.load %C[%i] : memref<4xf32>
+      %s = arith.addf %c, %a : f32
+      memref.store %s, %C[%i] : memref<4xf32>
+    }
+    // becomes (%C allocated in the function, %A its argument)
+    %init = memref.load %C[%i] : memref<4xf32>
+    %r = scf.for %k = %c0 to %c8 step %c1 iter_args(%c = %init) -> (f32) {
+      %a = memref.load %A[%i, %k] : memref<4x8xf32>
+      %s = arith.addf %c, %a : f32
+      scf.yield %s : f32
+    }
+    memref.store %r, %C[%i] : memref<4xf32>
+    ```
+  }];
+  let options = [
+    Option<"distinctArguments", "distinct-arguments", "bool",
+           /*default=*/"false",
+           "An argument of the function that it writes aliases no other "
+           "argument">
+  ];
+  let statistics = [
+    Statistic<"numPromoted", "num-promoted",
+              "Load/store pairs turned into loop-carried values">
+  ];
+}
+
 #endif // M3SAT_TRANSFORMS_PASSES_TD

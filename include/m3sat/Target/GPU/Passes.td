@@ -49,6 +49,28 @@ def GPUSequentialLaunch : Pass<"m3sat-gpu-sequential-launch",
   ];
 }
 
+def GPUReductionsInnermost : Pass<"m3sat-gpu-reductions-innermost",
+                                   "::mlir::func::FuncOp"> {
+  let summary = "Put the reduction loops of linalg ops innermost";
+  let description = [{
+    Reorders the loops of every `linalg.generic` so that its parallel loops
+    come first, in their order, and its reductions last. The shared front
+    half of the pipelines puts the contiguous loop innermost for the CPU
+    (`m3sat-interchange-for-locality`): a matmul against (in, out) weights
+    becomes `(i, k, j)`. On a GPU, `convert-linalg-to-parallel-loops` would
+    then give `scf.parallel (i) { scf.for k { scf.parallel (j) } }`: only
+    `i` becomes threads and each thread runs all of `j` in turn. With the
+    reductions innermost, `(i, j)` both become threads, `j` (the weights'
+    and the output's contiguous dimension) on `threadIdx.x`, and each
+    thread runs the reduction over `k` for its own output element.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+  let statistics = [
+    Statistic<"numInterchanged", "num-interchanged",
+              "Linalg ops whose loops were reordered">
+  ];
+}
+
 def GPUTileParallelLoops : Pass<"m3sat-gpu-tile-parallel-loops",
                                 "::mlir::func::FuncOp"> {
   let summary = "Tile top-level scf.parallel loops into blocks of threads";
