@@ -355,6 +355,15 @@ LogicalResult m3sat::compileModel(MLIRContext &context,
   specialize.addPass(createJitEvalConstants());
   specialize.addPass(createCanonicalizerPass());
   specialize.addPass(createCSEPass());
+  // The row-gather form of routed MoE layers (the GPU's, unless loops are
+  // asked for) reads expert weights best as (in, out): transposed now, so
+  // that the bundle holds them that way.
+  bool rowGather =
+      (options.target == "gpu" && options.moeLowering != MoELowering::Loops) ||
+      (options.target == "cpu" &&
+       options.moeLowering == MoELowering::RowGather);
+  if (rowGather)
+    specialize.addNestedPass<func::FuncOp>(createTransposeExpertWeights());
   specialize.addPass(createOutlineWeights());
   if (failed(specialize.run(*module)))
     return failure();

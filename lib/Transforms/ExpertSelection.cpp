@@ -38,12 +38,8 @@ SmallVector<OpOperand *> m3sat::perExpertOperands(Operation *op) {
   return operands;
 }
 
-namespace {
-
-/// The bytes of a constant's elements in row-major order, or failure for
-/// attributes whose bytes are not plain (e.g. i1).
-FailureOr<ArrayRef<char>> rawBytes(ElementsAttr value,
-                                   SmallVectorImpl<char> &storage) {
+FailureOr<ArrayRef<char>> m3sat::constantBytes(ElementsAttr value,
+                                               SmallVectorImpl<char> &storage) {
   auto type = cast<ShapedType>(value.getType());
   if (type.getElementTypeBitWidth() % 8 != 0)
     return failure();
@@ -66,8 +62,6 @@ FailureOr<ArrayRef<char>> rawBytes(ElementsAttr value,
   return ArrayRef<char>(storage);
 }
 
-} // namespace
-
 Value m3sat::gatherExperts(OpBuilder &builder, Location loc, Value perExpert,
                            ArrayRef<int64_t> experts, int64_t dim) {
   auto type = cast<RankedTensorType>(perExpert.getType());
@@ -78,7 +72,7 @@ Value m3sat::gatherExperts(OpBuilder &builder, Location loc, Value perExpert,
   ElementsAttr constant;
   SmallVector<char> storage;
   if (dim == 0 && matchPattern(perExpert, m_Constant(&constant))) {
-    FailureOr<ArrayRef<char>> bytes = rawBytes(constant, storage);
+    FailureOr<ArrayRef<char>> bytes = constantBytes(constant, storage);
     if (succeeded(bytes)) {
       size_t sliceBytes = bytes->size() / type.getDimSize(0);
       SmallVector<char> kept;

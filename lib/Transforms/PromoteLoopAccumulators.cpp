@@ -22,9 +22,10 @@ using namespace mlir;
 
 namespace {
 
-/// Upstream's local alias analysis, which may also know that two different
-/// arguments of the function do not alias (the pass's `distinct-arguments`:
-/// the pass only asks about buffers that the loop writes).
+/// Upstream's local alias analysis, which the pass only asks about buffers
+/// that the loop writes: such a buffer is not a constant global, and with
+/// the pass's `distinct-arguments` an argument it is does not alias another
+/// argument.
 class AccumulatorAliasAnalysis : public LocalAliasAnalysis {
 public:
   explicit AccumulatorAliasAnalysis(bool distinctArguments)
@@ -32,6 +33,8 @@ public:
 
 protected:
   AliasResult aliasImpl(Value lhs, Value rhs) override {
+    if (lhs != rhs && (isConstantGlobal(lhs) || isConstantGlobal(rhs)))
+      return AliasResult::NoAlias;
     if (distinctArguments && lhs != rhs && isFunctionArgument(lhs) &&
         isFunctionArgument(rhs))
       return AliasResult::NoAlias;
@@ -39,6 +42,17 @@ protected:
   }
 
 private:
+  /// Whether `value` is a `memref.get_global` of a constant `memref.global`
+  /// (never written).
+  static bool isConstantGlobal(Value value) {
+    auto get = value.getDefiningOp<memref::GetGlobalOp>();
+    if (!get)
+      return false;
+    auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
+        get, get.getNameAttr());
+    return global && global.getConstant();
+  }
+
   static bool isFunctionArgument(Value value) {
     auto argument = dyn_cast<BlockArgument>(value);
     return argument && argument.getOwner()->isEntryBlock() &&

@@ -219,3 +219,30 @@ func.func @unknown_effects(%a: memref<4xf32>, %i: index, %n: index) {
   "test.use"(%c) : (memref<4xf32>) -> ()
   return
 }
+
+// -----
+
+// A constant global is never written, so it is not the accumulator's
+// buffer: reading it in the loop does not prevent the promotion.
+// CHECK-LABEL: func @constant_global
+// CHECK: %[[INIT:.*]] = memref.load
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[INIT]]) -> (f32)
+// CHECK-NOT: memref.store
+// CHECK: }
+// CHECK-NEXT: memref.store
+memref.global "private" constant @weights : memref<4xf32> = dense<[1.0, 2.0, 3.0, 4.0]>
+func.func @constant_global(%i: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %w = memref.get_global @weights : memref<4xf32>
+  %c = memref.alloc() : memref<4xf32>
+  scf.for %k = %c0 to %c4 step %c1 {
+    %x = memref.load %w[%k] : memref<4xf32>
+    %acc = memref.load %c[%i] : memref<4xf32>
+    %s = arith.addf %acc, %x : f32
+    memref.store %s, %c[%i] : memref<4xf32>
+  }
+  "test.use"(%c) : (memref<4xf32>) -> ()
+  return
+}

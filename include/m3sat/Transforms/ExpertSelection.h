@@ -11,6 +11,7 @@
 #define M3SAT_TRANSFORMS_EXPERTSELECTION_H
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributeInterfaces.h"
 #include "mlir/IR/Operation.h"
 
 #include <string>
@@ -25,6 +26,12 @@ std::string moeLayerName(mlir::Operation *op, unsigned index);
 /// one slice per expert along dimension 0 (weights and biases); empty for
 /// other ops.
 llvm::SmallVector<mlir::OpOperand *> perExpertOperands(mlir::Operation *op);
+
+/// The bytes of a constant's elements in row-major order (`storage` holds
+/// them for a splat), or failure for attributes whose bytes are not plain
+/// (e.g. i1).
+llvm::FailureOr<llvm::ArrayRef<char>>
+constantBytes(mlir::ElementsAttr value, llvm::SmallVectorImpl<char> &storage);
 
 /// `value` restricted to `experts` along dimension `dim`, in that order.
 /// Constants along dimension 0 are sliced at compile time (resource blobs

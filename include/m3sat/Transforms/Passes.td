@@ -473,7 +473,9 @@ def PromoteLoopAccumulators : Pass<"m3sat-promote-loop-accumulators"> {
       aliases that memref: upstream's `LocalAliasAnalysis` must answer "no
       alias" for every memory effect of every other op (two different
       allocations, or an allocation and an argument of the function that
-      allocates it). A second access to the same buffer, even at other
+      allocates it), or that op reads a constant `memref.global` (never
+      written, so not the buffer). A second access to the same buffer, even
+      at other
       indices, or an op with unknown effects prevent it. Two arguments of
       the function may alias, unless `distinct-arguments` is set: then an
       argument the loop writes aliases no other argument (true of a GPU
@@ -511,6 +513,30 @@ def PromoteLoopAccumulators : Pass<"m3sat-promote-loop-accumulators"> {
   let statistics = [
     Statistic<"numPromoted", "num-promoted",
               "Load/store pairs turned into loop-carried values">
+  ];
+}
+
+def TransposeExpertWeights : Pass<"m3sat-transpose-expert-weights",
+                                  "::mlir::func::FuncOp"> {
+  let summary = "Store the constant weights of routed MoE FFNs as (in, out)";
+  let description = [{
+    For the row-gather form of token-routed MoE layers (the GPU's): each
+    thread of its grouped GEMM computes one output column n of one row and
+    reads the weights `W[e, n, k]` of the row's expert along k, so
+    neighbouring threads (n, n + 1) read K elements apart. This pass gives
+    every constant `fc1_weights` and `fc2_weights` of an `m3sat.moe_ffn`
+    with dynamic routing the (in, out) layout at compile time: a new
+    constant `Wt[e, k, n]` (a resource blob `<name>_in_out` for a resource)
+    and `linalg.transpose` of it (permutation [0, 2, 1]) as the operand.
+    The row-gather lowering of `m3sat.grouped_matmul` reads such weights
+    from `Wt` directly, so that neighbouring threads read neighbouring
+    weights; any other lowering computes the transpose. A constant with no
+    other user is removed (the bundle then holds only the new layout).
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+  let statistics = [
+    Statistic<"numTransposed", "num-transposed", "Weights transposed">
   ];
 }
 

@@ -253,6 +253,10 @@ struct LowerDispatchRowGather : OpRewritePattern<DispatchOp> {
 ///   result[r, n] = bias[e_r, n] + sum_k lhs[r, k] * W[e_r, n, k]
 ///                  (0 for rows with rowExpert -1)
 ///
+/// Weights given as `linalg.transpose` (permutation [0, 2, 1]) of Wt [E, K,
+/// N] (`m3sat-transpose-expert-weights`) are read from Wt[e_r, k, n]: the
+/// threads of the grouped GEMM, along n, then read neighbouring weights.
+///
 /// For nondecreasing offsets, rowExpert[r] is the e with offsets[e] <= r <
 /// offsets[e+1], so the result is the loop form's (whose rows outside every
 /// group stay 0). Any offsets stay in bounds: e_r is clamped into [0, E).
@@ -318,7 +322,16 @@ struct LowerGroupedMatmulRowGather : OpRewritePattern<GroupedMatmulOp> {
           return arith::SelectOp::create(ib, inGroup(ib, args[0]), bias, zero)
               .getResult();
         });
-    // Loops (r, n, k), k reduced; the weights of the row's expert.
+    // Loops (r, n, k), k reduced; the weights of the row's expert, read in
+    // the (in, out) layout when that is where they come from.
+    Value weights = op.getWeights();
+    bool inOut = false;
+    if (auto transpose = weights.getDefiningOp<linalg::TransposeOp>()) {
+      if (transpose.getPermutation() == ArrayRef<int64_t>{0, 2, 1}) {
+        weights = transpose.getInput();
+        inOut = true;
+      }
+    }
     auto flags = arith::FastMathFlagsAttr::get(
         b.getContext(),
         arith::FastMathFlags::reassoc | arith::FastMathFlags::contract);
@@ -326,9 +339,11 @@ struct LowerGroupedMatmulRowGather : OpRewritePattern<GroupedMatmulOp> {
         b, {op.getLhs(), rowExpert}, {{0, 2}, {0}}, init, {0, 1}, 3, {2},
         [&](ImplicitLocOpBuilder &ib, ValueRange args) {
           Value e = clampToIndex(ib, args[1], numExperts);
-          Value w = tensor::ExtractOp::create(
-              ib, op.getWeights(),
-              ValueRange{e, loopIndex(ib, 1), loopIndex(ib, 2)});
+          Value n = loopIndex(ib, 1), k = loopIndex(ib, 2);
+          SmallVector<Value> at = {e, n, k};
+          if (inOut)
+            std::swap(at[1], at[2]);
+          Value w = tensor::ExtractOp::create(ib, weights, at);
           Value product = arith::MulFOp::create(ib, args[0], w, flags);
           Value sum = arith::AddFOp::create(ib, args[2], product, flags);
           return arith::SelectOp::create(ib, inGroup(ib, args[1]), sum, args[2])

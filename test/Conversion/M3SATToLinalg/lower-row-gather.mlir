@@ -59,7 +59,9 @@ func.func @dispatch(%x: tensor<6x8xf32>, %i: tensor<6x2xi64>)
 // CHECK: %[[INIT:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]} ins(%[[EXPERT]] : tensor<12xi64>) outs(%{{.*}} : tensor<12x16xf32>)
 // CHECK:   tensor.extract %[[B]]
 // CHECK: %[[OUT:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[A]], %[[EXPERT]] : tensor<12x8xf32>, tensor<12xi64>) outs(%[[INIT]] : tensor<12x16xf32>)
-// CHECK:   tensor.extract %[[W]][%{{.*}}, %{{.*}}, %{{.*}}] : tensor<4x16x8xf32>
+// CHECK:   %[[N:.*]] = linalg.index 1
+// CHECK:   %[[K:.*]] = linalg.index 2
+// CHECK:   tensor.extract %[[W]][%{{.*}}, %[[N]], %[[K]]] : tensor<4x16x8xf32>
 // CHECK:   arith.mulf
 // CHECK:   arith.addf
 // CHECK: return %[[OUT]]
@@ -67,6 +69,29 @@ func.func @grouped_matmul(%a: tensor<12x8xf32>, %w: tensor<4x16x8xf32>,
     %o: tensor<5xi64>, %b: tensor<4x16xf32>) -> tensor<12x16xf32> {
   %r = m3sat.grouped_matmul %a, %w, %o bias %b
       : (tensor<12x8xf32>, tensor<4x16x8xf32>, tensor<5xi64>, tensor<4x16xf32>) -> tensor<12x16xf32>
+  return %r : tensor<12x16xf32>
+}
+
+// -----
+
+// Weights that come as the transpose of (in, out) weights
+// (m3sat-transpose-expert-weights) are read from those at [e, k, n]; the
+// transpose is not computed.
+// CHECK-LABEL: func @grouped_matmul_in_out
+// CHECK-SAME: %[[WT:[^:]*]]: tensor<4x8x16xf32>
+// CHECK-NOT: linalg.transpose
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]}
+// CHECK:   %[[N:.*]] = linalg.index 1
+// CHECK:   %[[K:.*]] = linalg.index 2
+// CHECK:   tensor.extract %[[WT]][%{{.*}}, %[[K]], %[[N]]] : tensor<4x8x16xf32>
+// CHECK-NOT: linalg.transpose
+// CHECK: return
+func.func @grouped_matmul_in_out(%a: tensor<12x8xf32>, %wt: tensor<4x8x16xf32>,
+    %o: tensor<5xi64>) -> tensor<12x16xf32> {
+  %init = tensor.empty() : tensor<4x16x8xf32>
+  %w = linalg.transpose ins(%wt : tensor<4x8x16xf32>) outs(%init : tensor<4x16x8xf32>) permutation = [0, 2, 1]
+  %r = m3sat.grouped_matmul %a, %w, %o
+      : (tensor<12x8xf32>, tensor<4x16x8xf32>, tensor<5xi64>) -> tensor<12x16xf32>
   return %r : tensor<12x16xf32>
 }
 
