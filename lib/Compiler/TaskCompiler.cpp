@@ -244,6 +244,9 @@ LogicalResult compileForHLS(ModuleOp module, const BundleWriter &writer,
   HLSPipelineOptions pipeline;
   pipeline.onlineSoftmax = numerics.onlineSoftmax;
   pipeline.sharedLinear = numerics.sharedLinear;
+  pipeline.dataflow = numerics.dataflow;
+  // Unrolled loops (annotated later) access several values per cycle.
+  pipeline.dataflowFifo = numerics.unroll <= 1;
   buildHLSPipeline(lower, pipeline);
   if (failed(lower.run(module)))
     return failure();

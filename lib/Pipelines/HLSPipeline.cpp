@@ -63,6 +63,15 @@ void m3sat::buildHLSPipeline(OpPassManager &pm,
   // expert's weights streamed into a ping-pong buffer while the previous
   // one computes.
   pm.addPass(createHLSExpertSchedule());
+  // Task-level DATAFLOW between the stages of each top function (not with
+  // the shared linear unit: its one instance cannot serve stages that run
+  // at the same time). Streams carry one value per cycle: with unrolled
+  // loops every channel is a ping-pong buffer.
+  if (options.dataflow && !options.sharedLinear) {
+    HLSDataflowOptions dataflow;
+    dataflow.fifo = options.dataflowFifo && options.unroll <= 1;
+    pm.addPass(createHLSDataflow(dataflow));
+  }
   // Temporaries of one type with disjoint live ranges share an array.
   pm.addNestedPass<func::FuncOp>(createHLSShareBuffers());
   // A flattened buffer's load and store compute the same offset.

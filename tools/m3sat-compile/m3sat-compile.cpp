@@ -135,6 +135,11 @@ static cl::opt<bool> hlsSharedLinear(
     cl::desc("--target=hls: every matrix product a call of one linear unit "
              "(m3sat_linear, one multiply-accumulate array that attention, "
              "dense FFN and experts take turns on; float only)"));
+static cl::opt<bool> hlsDataflow(
+    "hls-dataflow",
+    cl::desc("--target=hls: DATAFLOW between the stages of each top function "
+             "(each stage a function, FIFO or ping-pong channels between "
+             "them; not with --hls-shared-linear)"));
 static cl::opt<int>
     hlsUnroll("hls-unroll",
               cl::desc("--target=hls: unroll pipelined loops P times "
@@ -381,6 +386,14 @@ int main(int argc, char **argv) {
   if (hlsSharedLinear && hlsFixed)
     return fail("--hls-shared-linear needs float numerics: in fixed point "
                 "weights and activations have other types");
+  options.hlsNumerics.dataflow = hlsDataflow;
+  if (hlsDataflow && target != "hls")
+    return fail("--hls-dataflow needs --target=hls");
+  // Stages that run at the same time cannot take turns on one unit.
+  if (hlsDataflow && hlsSharedLinear)
+    return fail("--hls-dataflow and --hls-shared-linear exclude each other: "
+                "the one linear unit cannot serve stages that run at the "
+                "same time");
   if (hlsUnroll < 1 || hlsUnroll > 64)
     return fail("--hls-unroll=" + std::to_string(hlsUnroll) +
                 ": expected 1 to 64");

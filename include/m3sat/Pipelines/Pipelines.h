@@ -163,6 +163,18 @@ struct HLSPipelineOptions
       llvm::cl::desc("Every matrix product a call of one shared linear unit "
                      "(m3sat-hls-shared-linear)"),
       llvm::cl::init(false)};
+  Option<bool> dataflow{
+      *this, "dataflow",
+      llvm::cl::desc("DATAFLOW regions between the stages of top functions, "
+                     "connected by FIFOs and ping-pong buffers "
+                     "(m3sat-hls-dataflow; not with shared-linear)"),
+      llvm::cl::init(false)};
+  Option<bool> dataflowFifo{
+      *this, "dataflow-fifo",
+      llvm::cl::desc("With dataflow: FIFO channels where producer and "
+                     "consumer walk a buffer in the same order (else every "
+                     "channel is a ping-pong buffer)"),
+      llvm::cl::init(true)};
 };
 
 /// Builds the HLS pipeline: the shared front half, then memref copies and

@@ -185,6 +185,21 @@ SmallVector<std::string> portNames(func::FuncOp func) {
   return names;
 }
 
+/// Whether `memref` is a FIFO channel argument of a dataflow stage
+/// (m3sat-hls-dataflow): an `m3sat_stream` that loads read and stores
+/// write.
+bool isFifoArgument(Value memref) {
+  auto arg = dyn_cast<BlockArgument>(memref);
+  if (!arg)
+    return false;
+  auto func = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp());
+  if (!func || arg.getOwner() != &func.getBody().front())
+    return false;
+  auto kind =
+      func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), kHLSChannelAttr);
+  return kind && kind.getValue().starts_with("fifo");
+}
+
 /// Whether a memref is only read (it can be declared const): loaded from,
 /// or passed (as it is or flattened) to callees that only read it.
 bool isReadOnly(Value memref, Operation *function) {
@@ -486,6 +501,10 @@ FailureOr<std::string> HLSCppEmitter::signature(func::FuncOp func) {
       FailureOr<std::string> dims = arrayDims(memref, func);
       if (failed(element) || failed(dims))
         return failure();
+      if (!func.isExternal() && isFifoArgument(func.getArgument(i))) {
+        text += "m3sat_stream<" + *element + "> &" + ports[i];
+        continue;
+      }
       bool readOnly = !func.isExternal() && isReadOnly(func.getArgument(i));
       text += (readOnly ? "const " : "") + *element + " " + ports[i] + *dims;
       continue;
@@ -658,6 +677,31 @@ LogicalResult HLSCppEmitter::emitFunction(func::FuncOp func, bool top) {
     os << "#ifdef __SYNTHESIS__\n#pragma HLS ALLOCATION function instances="
        << symbolNames.lookup(cast<func::FuncOp>(callee).getSymName())
        << " limit=1\n#endif\n";
+  // A FIFO argument is read (or written) once per element, by one load
+  // (or store) in loops that visit the buffer in order.
+  for (unsigned i = 0; i < func.getNumArguments(); ++i) {
+    BlockArgument arg = func.getArgument(i);
+    if (!isFifoArgument(arg))
+      continue;
+    bool in = func.getArgAttrOfType<StringAttr>(i, kHLSChannelAttr)
+                  .getValue()
+                  .ends_with("-in");
+    unsigned uses = 0;
+    for (OpOperand &use : arg.getUses()) {
+      Operation *user = use.getOwner();
+      ++uses;
+      if (in ? !isa<memref::LoadOp>(user)
+             : !(isa<memref::StoreOp>(user) && use.getOperandNumber() == 1))
+        return func.emitOpError("has a FIFO argument ")
+               << i << " that is not only " << (in ? "loaded" : "stored")
+               << "; a stream is " << (in ? "read" : "written")
+               << " one value at a time";
+    }
+    if (uses != 1)
+      return func.emitOpError("has a FIFO argument ")
+             << i << " with " << uses << " accesses; a stream is "
+             << (in ? "read" : "written") << " by one access in its loops";
+  }
   // Arguments nobody reads would make g++ -Wextra warn.
   for (unsigned i = 0; i < func.getNumArguments(); ++i)
     if (func.getArgument(i).use_empty())
@@ -837,7 +881,9 @@ bool HLSCppEmitter::isWeightOperand(memref::LoadOp load) {
 }
 
 LogicalResult HLSCppEmitter::emitLoad(memref::LoadOp load) {
-  std::string expr = access(load.getMemRef(), load.getIndices());
+  std::string expr = isFifoArgument(load.getMemRef())
+                         ? name(load.getMemRef()) + ".read()"
+                         : access(load.getMemRef(), load.getIndices());
   if (!isWeightOperand(load))
     return assign(load.getResult(), expr, load);
   std::string var = fresh("v");
@@ -847,6 +893,11 @@ LogicalResult HLSCppEmitter::emitLoad(memref::LoadOp load) {
 }
 
 LogicalResult HLSCppEmitter::emitStore(memref::StoreOp store) {
+  if (isFifoArgument(store.getMemRef())) {
+    os << name(store.getMemRef()) << ".write(" << name(store.getValueToStore())
+       << ");\n";
+    return success();
+  }
   os << access(store.getMemRef(), store.getIndices()) << " = "
      << name(store.getValueToStore()) << ";\n";
   return success();
@@ -858,10 +909,26 @@ LogicalResult HLSCppEmitter::emitAlloc(Operation *op, MemRefType type) {
   FailureOr<std::string> dims = arrayDims(type, op);
   if (failed(element) || failed(dims))
     return failure();
+  // A FIFO channel of a DATAFLOW region: a stream of the given depth.
+  auto channel = op->getAttrOfType<StringAttr>(kHLSChannelAttr);
+  if (channel && channel.getValue() == "fifo") {
+    auto depth = op->getAttrOfType<IntegerAttr>(kHLSFifoDepthAttr);
+    if (!depth || depth.getInt() < 1)
+      return op->emitOpError("is a FIFO channel without a depth "
+                             "(m3sat.hls.fifo_depth)");
+    std::string var = fresh("fifo");
+    os << "m3sat_stream<" << *element << "> " << var << ";\n"
+       << "#ifdef __SYNTHESIS__\n#pragma HLS STREAM variable=" << var
+       << " depth=" << depth.getInt() << "\n#endif\n";
+    names[op->getResult(0)] = var;
+    return success();
+  }
   // Static storage: an on-chip array in hardware, and no stack overflow
-  // in C simulation.
+  // in C simulation. A ping-pong channel of a DATAFLOW region is a local
+  // array for synthesis (M3SAT_HLS_PIPO is empty there).
   std::string var = fresh("buf");
-  os << "static " << *element << " " << var << *dims << ";\n";
+  os << (channel ? "M3SAT_HLS_PIPO " : "static ") << *element << " " << var
+     << *dims << ";\n";
   names[op->getResult(0)] = var;
   if (auto partition = op->getAttrOfType<DenseI64ArrayAttr>(kHLSPartitionAttr);
       partition && partition.size() == 2)

@@ -221,6 +221,8 @@ public:
                                 "body; the HLS estimate needs one");
       if (callee->hasAttr(kHLSSharedUnitAttr))
         return sharedUnitCall(call, callee, unroll);
+      if (callee->hasAttr(kHLSDataflowRegionAttr))
+        return dataflowRegion(callee, unroll);
       if (!callee->hasAttr(kHLSDataflowAttr))
         return block(callee.getBody().front(), unroll);
       // DATAFLOW: its tasks run at the same time; the longest counts.
@@ -258,8 +260,127 @@ public:
   int64_t sharedUnitCalls = 0;
   int64_t sharedUnitMultipliers = 0;
 
+  /// DATAFLOW regions (m3sat-hls-dataflow) and their stages.
+  int64_t dataflowRegions = 0;
+  int64_t dataflowStages = 0;
+
 private:
   llvm::SmallPtrSet<Operation *, 16> sharedUnitCallOps;
+
+  /// A DATAFLOW region of m3sat-hls-dataflow: its stages (the calls in its
+  /// body, in an order their channels allow) run as the channels let them.
+  /// A stage starts when every stage it reads a ping-pong channel of has
+  /// finished (the buffers swap when the producer returns: within one call
+  /// of the region such stages run one after another), and when each stage
+  /// it reads a FIFO of has filled it: run the ops before the nest that
+  /// writes the FIFO and one iteration of that nest's outermost loop. It
+  /// ends no earlier than its own cycles after its start, and than a cycle
+  /// after each FIFO producer ends. Stages without a channel between them
+  /// overlap. The region takes until its last stage ends; every stage has
+  /// its own units.
+  FailureOr<Cost> dataflowRegion(func::FuncOp region, int64_t unroll) {
+    struct StageTimes {
+      int64_t start = 0, end = 0;
+      /// Cycles until each FIFO argument's first value.
+      DenseMap<Value, int64_t> fill;
+    };
+    DenseMap<Value, StageTimes *> producers;
+    SmallVector<std::unique_ptr<StageTimes>> stages;
+    Cost cost;
+    bool counted = countedRegions.insert(region).second;
+    if (counted)
+      ++dataflowRegions;
+    for (auto call : region.getBody().front().getOps<func::CallOp>()) {
+      auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
+          call, call.getCalleeAttr());
+      if (!callee || callee.isExternal() || !callee.getBody().hasOneBlock())
+        return call.emitOpError("calls a function without a single-block "
+                                "body; the HLS estimate needs one");
+      if (counted)
+        ++dataflowStages;
+      // The cost of each op of the stage, as `block` adds them up.
+      SmallVector<int64_t> opCycles;
+      Cost stageCost;
+      bool straightLine = false;
+      Block &body = callee.getBody().front();
+      for (Operation &op : body) {
+        bool isStraight = false;
+        FailureOr<Cost> opCost = this->op(op, unroll, isStraight);
+        if (failed(opCost))
+          return failure();
+        opCycles.push_back(opCost->cycles);
+        add(stageCost, *opCost);
+        straightLine |= isStraight;
+      }
+      if (straightLine && unroll == 1)
+        stageCost.cycles += 1;
+      auto times = std::make_unique<StageTimes>();
+      // Inputs: when the stage can start, and when it can end at the
+      // earliest.
+      int64_t earliestEnd = 0;
+      for (auto [i, operand] : llvm::enumerate(call.getOperands())) {
+        auto kind = callee.getArgAttrOfType<StringAttr>(i, kHLSChannelAttr);
+        if (!kind)
+          continue;
+        if (kind.getValue().ends_with("-out")) {
+          producers[operand] = times.get();
+          // The FIFO's first value: the ops before the nest that stores
+          // it, and one outermost iteration of that nest.
+          if (kind.getValue() == "fifo-out") {
+            int64_t fill = stageCost.cycles;
+            for (Operation *user : callee.getArgument(i).getUsers()) {
+              Operation *top = body.findAncestorOpInBlock(*user);
+              if (!top)
+                continue;
+              int64_t index = std::distance(body.begin(), top->getIterator());
+              fill = 0;
+              for (int64_t k = 0; k < index; ++k)
+                fill += opCycles[k];
+              int64_t first = opCycles[index];
+              if (auto loop = dyn_cast<scf::ForOp>(top))
+                if (std::optional<int64_t> trips = constantTripCount(loop);
+                    trips && *trips > 0)
+                  first = (first + *trips - 1) / *trips;
+              fill += first;
+            }
+            times->fill[operand] = fill;
+          }
+          continue;
+        }
+        auto it = producers.find(operand);
+        if (it == producers.end())
+          return call.emitOpError("reads a channel of its DATAFLOW region "
+                                  "that no earlier stage writes");
+        StageTimes *producer = it->second;
+        if (kind.getValue() == "fifo-in") {
+          times->start =
+              std::max(times->start, producer->start + producer->fill[operand]);
+          earliestEnd = std::max(earliestEnd, producer->end + 1);
+        } else {
+          times->start = std::max(times->start, producer->end);
+        }
+      }
+      times->end = std::max(times->start + stageCost.cycles, earliestEnd);
+      cost.cycles = std::max(cost.cycles, times->end);
+      cost.multipliers += stageCost.multipliers;
+      cost.dividers += stageCost.dividers;
+      stages.push_back(std::move(times));
+    }
+    return cost;
+  }
+
+  static std::optional<int64_t> constantTripCount(scf::ForOp loop) {
+    APInt lower, upper, step;
+    if (!matchPattern(loop.getLowerBound(), m_ConstantInt(&lower)) ||
+        !matchPattern(loop.getUpperBound(), m_ConstantInt(&upper)) ||
+        !matchPattern(loop.getStep(), m_ConstantInt(&step)) ||
+        step.getSExtValue() <= 0)
+      return std::nullopt;
+    int64_t span =
+        std::max<int64_t>(upper.getSExtValue() - lower.getSExtValue(), 0);
+    return (span + step.getSExtValue() - 1) / step.getSExtValue();
+  }
+  llvm::SmallPtrSet<Operation *, 4> countedRegions;
   static void add(Cost &into, const Cost &cost) {
     into.cycles += cost.cycles;
     into.multipliers += cost.multipliers;
@@ -373,9 +494,27 @@ FailureOr<HLSEstimate> m3sat::estimateHLS(func::FuncOp top,
   llvm::SmallPtrSet<Operation *, 8> seen = {top};
   for (size_t i = 0; i < functions.size(); ++i)
     functions[i].walk([&](Operation *op) {
-      if (isa<memref::AllocOp, memref::AllocaOp>(op))
-        addBuffer(locationName(op->getLoc()),
-                  bufferBytes(cast<MemRefType>(op->getResult(0).getType())));
+      if (isa<memref::AllocOp, memref::AllocaOp>(op)) {
+        auto type = cast<MemRefType>(op->getResult(0).getType());
+        int64_t bytes = bufferBytes(type);
+        // Channels of a DATAFLOW region: a FIFO holds its depth, a
+        // ping-pong channel two buffers.
+        if (auto kind = op->getAttrOfType<StringAttr>(kHLSChannelAttr)) {
+          if (kind.getValue() == "fifo") {
+            auto depth = op->getAttrOfType<IntegerAttr>(kHLSFifoDepthAttr);
+            bytes = type.getNumElements() ? bytes / type.getNumElements() *
+                                                (depth ? depth.getInt() : 0)
+                                          : 0;
+            ++estimate.fifoChannels;
+            estimate.fifoBytes += bytes;
+          } else {
+            bytes *= 2;
+            ++estimate.pipoChannels;
+            estimate.pipoBytes += bytes;
+          }
+        }
+        addBuffer(locationName(op->getLoc()), bytes);
+      }
       if (auto get = dyn_cast<memref::GetGlobalOp>(op))
         if (auto global =
                 SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
@@ -426,6 +565,8 @@ FailureOr<HLSEstimate> m3sat::estimateHLS(func::FuncOp top,
       estimate.accumulationII = accumulationII;
       estimate.sharedUnitCalls = estimator.sharedUnitCalls;
       estimate.sharedUnitMultipliers = estimator.sharedUnitMultipliers;
+      estimate.dataflowRegions = estimator.dataflowRegions;
+      estimate.dataflowStages = estimator.dataflowStages;
     }
     estimate.byParallelism.push_back(
         {parallelism, {total.cycles, total.multipliers}});
@@ -493,6 +634,15 @@ std::string m3sat::formatHLSEstimates(ArrayRef<HLSEstimate> estimates) {
       os << "\n  " << estimate.sharedUnitCalls
          << " matrix products take turns on one linear unit (m3sat_linear, "
          << estimate.sharedUnitMultipliers << " multipliers at P=1)";
+    if (estimate.dataflowRegions)
+      os << "\n  " << estimate.dataflowRegions << " DATAFLOW regions of "
+         << estimate.dataflowStages << " stages: " << estimate.fifoChannels
+         << " FIFO channels (" << estimate.fifoBytes << " bytes), "
+         << estimate.pipoChannels << " ping-pong channels ("
+         << estimate.pipoBytes
+         << " bytes, two buffers each); stages joined by a FIFO overlap, "
+            "stages joined by a ping-pong channel run one after the other "
+            "within one call (they overlap only across calls)";
     os << "\n  by parallelism (P: cycles, multipliers):";
     for (const auto &[parallelism, cost] : estimate.byParallelism)
       os << "  " << parallelism << ": " << cost.first << ", " << cost.second;
@@ -528,6 +678,12 @@ llvm::json::Value m3sat::hlsEstimatesToJSON(ArrayRef<HLSEstimate> estimates) {
                            {"accumulation_loops", estimate.accumulationLoops},
                            {"accumulation_ii", estimate.accumulationII},
                            {"shared_unit_calls", estimate.sharedUnitCalls},
+                           {"dataflow_regions", estimate.dataflowRegions},
+                           {"dataflow_stages", estimate.dataflowStages},
+                           {"fifo_channels", estimate.fifoChannels},
+                           {"fifo_bytes", estimate.fifoBytes},
+                           {"pipo_channels", estimate.pipoChannels},
+                           {"pipo_bytes", estimate.pipoBytes},
                            {"by_parallelism", std::move(byParallelism)},
                            {"stages", std::move(stages)}});
   }

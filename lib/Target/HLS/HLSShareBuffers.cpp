@@ -71,7 +71,9 @@ struct HLSShareBuffers
 
   void runOnOperation() override {
     func::FuncOp func = getOperation();
-    if (!func.getBody().hasOneBlock())
+    // A DATAFLOW region's channels connect stages that run at the same
+    // time: each keeps its own storage.
+    if (!func.getBody().hasOneBlock() || func->hasAttr(m3sat::kHLSDataflowAttr))
       return;
     Block &body = func.getBody().front();
 
@@ -85,7 +87,8 @@ struct HLSShareBuffers
       if (!alloc.getType().hasStaticShape() ||
           !alloc.getType().getLayout().isIdentity() ||
           alloc.getType().getMemorySpace() ||
-          alloc->hasAttr(m3sat::kHLSStreamOfAttr))
+          alloc->hasAttr(m3sat::kHLSStreamOfAttr) ||
+          alloc->hasAttr(m3sat::kHLSChannelAttr))
         continue;
       bool simple = true, flat = true;
       for (Operation *user : alloc->getUsers()) {

@@ -14,6 +14,15 @@
 // F16: f16.mlir:1:1: error: 'func.func' op has type 'f16' that HLS C++ cannot represent
 // RUN: not m3sat-translate --emit-hls-cpp %t/view.mlir 2>&1 | FileCheck %s --check-prefix=VIEW
 // VIEW: view.mlir:2:8: error: 'memref.reinterpret_cast' op is not an array seen as 1-D from its first element, the only view HLS C++ prints
+// A FIFO channel of a DATAFLOW region (m3sat-hls-dataflow) is a stream:
+// one access in its stage, a load if it comes in, a store if it goes out;
+// its allocation has a depth.
+// RUN: not m3sat-translate --emit-hls-cpp %t/fifo-store.mlir 2>&1 | FileCheck %s --check-prefix=FIFO-STORE
+// FIFO-STORE: fifo-store.mlir:1:1: error: 'func.func' op has a FIFO argument 0 that is not only loaded; a stream is read one value at a time
+// RUN: not m3sat-translate --emit-hls-cpp %t/fifo-twice.mlir 2>&1 | FileCheck %s --check-prefix=FIFO-TWICE
+// FIFO-TWICE: fifo-twice.mlir:1:1: error: 'func.func' op has a FIFO argument 0 with 2 accesses; a stream is written by one access in its loops
+// RUN: not m3sat-translate --emit-hls-cpp %t/fifo-depth.mlir 2>&1 | FileCheck %s --check-prefix=FIFO-DEPTH
+// FIFO-DEPTH: fifo-depth.mlir:2:8: error: 'memref.alloc' op is a FIFO channel without a depth (m3sat.hls.fifo_depth)
 
 //--- vector.mlir
 func.func @f(%out: memref<4xf32>) {
@@ -55,5 +64,38 @@ func.func @f(%a: memref<4x8xf32>, %out: memref<8xf32>) {
   %c0 = arith.constant 0 : index
   %x = memref.load %v[%c0] : memref<8xf32, strided<[1], offset: 8>>
   memref.store %x, %out[%c0] : memref<8xf32>
+  return
+}
+
+//--- fifo-store.mlir
+func.func private @stage(%in: memref<4xf32> {m3sat.hls.channel = "fifo-in"}) {
+  %c0 = arith.constant 0 : index
+  %x = arith.constant 1.0 : f32
+  memref.store %x, %in[%c0] : memref<4xf32>
+  return
+}
+func.func @f() {
+  %a = memref.alloc() : memref<4xf32>
+  call @stage(%a) : (memref<4xf32>) -> ()
+  return
+}
+
+//--- fifo-twice.mlir
+func.func private @stage(%out: memref<4xf32> {m3sat.hls.channel = "fifo-out"}) {
+  %c0 = arith.constant 0 : index
+  %x = arith.constant 1.0 : f32
+  memref.store %x, %out[%c0] : memref<4xf32>
+  memref.store %x, %out[%c0] : memref<4xf32>
+  return
+}
+func.func @f() {
+  %a = memref.alloc() : memref<4xf32>
+  call @stage(%a) : (memref<4xf32>) -> ()
+  return
+}
+
+//--- fifo-depth.mlir
+func.func @f() attributes {m3sat.hls.dataflow, m3sat.hls.dataflow_region} {
+  %a = memref.alloc() {m3sat.hls.channel = "fifo"} : memref<4xf32>
   return
 }

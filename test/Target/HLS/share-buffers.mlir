@@ -84,3 +84,33 @@ func.func @calls() {
 func.func private @use(%m: memref<2x3xf32>) {
   return
 }
+
+// The channels of a DATAFLOW region (m3sat-hls-dataflow) connect stages
+// that run at the same time: the region function's buffers keep their
+// own storage, though %b is allocated after %a's last use. In a top
+// function, channel buffers keep theirs too.
+// CHECK-LABEL: func.func private @region
+// CHECK: %[[A:.*]] = memref.alloc() {m3sat.hls.channel = "pipo"} : memref<2x3xf32>
+// CHECK: call @use(%[[A]])
+// CHECK: %[[B:.*]] = memref.alloc() {m3sat.hls.channel = "pipo"} : memref<2x3xf32>
+// CHECK: call @use(%[[B]])
+// CHECK-LABEL: func.func @channels
+// CHECK: %[[C:.*]] = memref.alloc() {m3sat.hls.channel = "pipo"} : memref<2x3xf32>
+// CHECK: call @use(%[[C]])
+// CHECK: %[[D:.*]] = memref.alloc() : memref<2x3xf32>
+// CHECK: call @use(%[[D]])
+func.func private @region() attributes {m3sat.hls.dataflow, m3sat.hls.dataflow_region} {
+  %a = memref.alloc() {m3sat.hls.channel = "pipo"} : memref<2x3xf32>
+  call @use(%a) : (memref<2x3xf32>) -> ()
+  %b = memref.alloc() {m3sat.hls.channel = "pipo"} : memref<2x3xf32>
+  call @use(%b) : (memref<2x3xf32>) -> ()
+  return
+}
+func.func @channels() {
+  %c = memref.alloc() {m3sat.hls.channel = "pipo"} : memref<2x3xf32>
+  call @use(%c) : (memref<2x3xf32>) -> ()
+  %d = memref.alloc() : memref<2x3xf32>
+  call @use(%d) : (memref<2x3xf32>) -> ()
+  call @region() : () -> ()
+  return
+}

@@ -57,6 +57,15 @@ struct HLSEstimate {
   /// turns on one unit, and its multipliers at parallelism 1.
   int64_t sharedUnitCalls = 0;
   int64_t sharedUnitMultipliers = 0;
+  /// DATAFLOW regions (m3sat-hls-dataflow), their stages, and their
+  /// channels: FIFOs (bytes: depth x element) and ping-pong buffers
+  /// (bytes: two buffers), included in bufferBytes.
+  int64_t dataflowRegions = 0;
+  int64_t dataflowStages = 0;
+  int64_t fifoChannels = 0;
+  int64_t fifoBytes = 0;
+  int64_t pipoChannels = 0;
+  int64_t pipoBytes = 0;
   /// Cycles and multipliers at parallelism 1, 2, 4, 8, 16.
   std::vector<std::pair<int64_t, std::pair<int64_t, int64_t>>> byParallelism;
   std::vector<HLSStageEstimate> stages;

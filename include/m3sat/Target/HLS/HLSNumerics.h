@@ -31,6 +31,9 @@ struct HLSNumerics {
   /// Every matrix product a call of one linear unit
   /// (m3sat-hls-shared-linear).
   bool sharedLinear = false;
+  /// DATAFLOW regions between the stages of top functions
+  /// (m3sat-hls-dataflow).
+  bool dataflow = false;
   /// Unroll factor of pipelined loops (their arrays partitioned to match).
   int unroll = 1;
 };

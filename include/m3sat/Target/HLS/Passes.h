@@ -69,6 +69,18 @@ inline constexpr llvm::StringLiteral kHLSIndependentAttr =
 inline constexpr llvm::StringLiteral kHLSLinearTripsAttr =
     "m3sat.hls.linear_trips";
 
+/// The unit attribute of a function that m3sat-hls-dataflow made of the
+/// stages of a top function (a DATAFLOW region: it also has
+/// kHLSDataflowAttr). The estimate runs its stages as the channels allow.
+inline constexpr llvm::StringLiteral kHLSDataflowRegionAttr =
+    "m3sat.hls.dataflow_region";
+/// The kind of a channel between the stages of a dataflow region: on its
+/// `memref.alloc` in the region function "fifo" or "pipo"; on the stage
+/// functions' arguments "fifo-in", "fifo-out", "pipo-in" or "pipo-out".
+inline constexpr llvm::StringLiteral kHLSChannelAttr = "m3sat.hls.channel";
+/// The depth of a FIFO channel (i64, on its `memref.alloc`).
+inline constexpr llvm::StringLiteral kHLSFifoDepthAttr = "m3sat.hls.fifo_depth";
+
 #define GEN_PASS_DECL
 #include "m3sat/Target/HLS/Passes.h.inc"
 

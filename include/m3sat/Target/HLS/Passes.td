@@ -288,4 +288,66 @@ def HLSSharedLinear : Pass<"m3sat-hls-shared-linear", "::mlir::ModuleOp"> {
   ];
 }
 
+def HLSDataflow : Pass<"m3sat-hls-dataflow", "::mlir::ModuleOp"> {
+  let summary = "Group the stages of top functions into DATAFLOW regions "
+                "connected by FIFO and ping-pong channels";
+  let description = [{
+    Task-level DATAFLOW between the stages of each public function, in
+    Vitis HLS's canonical form. The top-level ops of the function are split
+    into segments at every op that is not a loop nest, branch or call
+    without results (loads, loops that yield a value, ...; allocations,
+    constants and other pure ops do not split). In a segment:
+
+    0. An elementwise update in place (`x[i] = f(x[i], ...)`, every element
+       once in order: a residual addition, an activation) of a buffer that
+       an earlier op wrote stores to a new buffer, which the later ops read.
+
+    1. Stages: the ops that write one buffer are one stage (a fill and the
+       accumulation after it); stages that depend on each other both ways
+       (one reads what the other wrote and writes what it read) become one;
+       the stages are then ordered by their dependences (a valid order of
+       the original ops), earliest first.
+    2. Regions: consecutive stages, as long as no buffer from outside the
+       region is read by two of its stages, and no stage writes a buffer
+       that an earlier stage of the region read from outside (each array
+       one reader and one writer, as Vitis requires). Regions of one stage
+       stay as they are.
+    3. Channels: a buffer written in the region and read by several of its
+       stages (or read in the region and after it) gets a copy per extra
+       reader: the producer stores each value to every copy. A channel is
+       a FIFO (`m3sat.hls.channel = "fifo"`) when the producer stores it
+       and the consumer loads it once each, element by element in row-major
+       order (every enclosing loop of the store and the load runs from 0 by
+       1 to a constant, and the offset is those loops' counters in order),
+       else a ping-pong buffer ("pipo"). A FIFO has depth 2 when its
+       producer has no other channel out and its consumer no other channel
+       in (no path can then wait on it while it is full), else the buffer's
+       size (`m3sat.hls.fifo_depth`).
+    4. Each stage becomes a function `<func>_df<r>_s<s>` (its own buffers
+       inside, channel arguments marked "fifo-in", "fifo-out", "pipo-in" or
+       "pipo-out") and each region a function `<func>_df<r>`
+       (`m3sat.hls.dataflow`, `m3sat.hls.dataflow_region`) that allocates
+       the channels and calls the stages; the segment becomes a call of it.
+
+    Ping-pong weight buffers of the expert schedule (`m3sat.hls.stream_of`)
+    stay in the top function. The computation is the same, in an order the
+    dependences allow.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::memref::MemRefDialect"];
+  let options = [
+    Option<"fifo", "fifo", "bool", /*default=*/"true",
+           "Connect stages that write and read a buffer in the same order "
+           "by FIFOs (else every channel is a ping-pong buffer)">
+  ];
+  let statistics = [
+    Statistic<"numRenamed", "num-renamed",
+              "In-place updates given a buffer of their own">,
+    Statistic<"numRegions", "num-regions", "DATAFLOW regions">,
+    Statistic<"numStages", "num-stages", "Stages in DATAFLOW regions">,
+    Statistic<"numFifos", "num-fifos", "FIFO channels">,
+    Statistic<"numPipos", "num-pipos", "Ping-pong channels">
+  ];
+}
+
 #endif // M3SAT_TARGET_HLS_PASSES_TD

@@ -53,6 +53,59 @@ typedef float m3sat_act_t;
 typedef float m3sat_weight_t;
 #endif
 
+// Channels between the stages of a DATAFLOW region (m3sat-compile
+// --hls-dataflow): a FIFO is an m3sat_stream<T>, Xilinx's hls::stream under
+// __SYNTHESIS__ and m3sat_hls::stream (below) otherwise; a ping-pong channel
+// is an array local to the region function, declared M3SAT_HLS_PIPO: static
+// storage in C simulation (no stack overflow), a plain local for synthesis.
+#ifdef __SYNTHESIS__
+#include <hls_stream.h>
+template <typename T> using m3sat_stream = hls::stream<T>;
+#define M3SAT_HLS_PIPO
+#else
+#include <cstddef>
+#include <cstdio>
+#include <cstdlib>
+#include <deque>
+namespace m3sat_hls {
+/// A FIFO for C simulation. The stages of a region run one after another
+/// here, so it holds every value its producer writes until the consumer
+/// runs (in hardware the stages overlap and the FIFO's depth suffices).
+/// Reading an empty stream, or leaving values unread, is a bug in the
+/// channel: the simulation stops with a message.
+template <typename T> class stream {
+public:
+  stream() = default;
+  stream(const stream &) = delete;
+  stream &operator=(const stream &) = delete;
+  ~stream() {
+    if (!values.empty()) {
+      std::fprintf(stderr, "m3sat_hls::stream: %zu values never read\n",
+                   values.size());
+      std::abort();
+    }
+  }
+  void write(const T &value) { values.push_back(value); }
+  T read() {
+    if (values.empty()) {
+      std::fprintf(stderr, "m3sat_hls::stream: read from an empty stream\n");
+      std::abort();
+    }
+    T value = values.front();
+    values.pop_front();
+    return value;
+  }
+  bool empty() const { return values.empty(); }
+  std::size_t size() const { return values.size(); }
+
+private:
+  std::deque<T> values;
+};
+} // namespace m3sat_hls
+template <typename T> using m3sat_stream = m3sat_hls::stream<T>;
+#define M3SAT_HLS_PIPO static
+#endif
+
 namespace m3sat_hls {
 
 #ifdef __SYNTHESIS__
