@@ -19,8 +19,9 @@ enum class MoELowering {
   /// Parallel loop nests: route parallel over (token, slot); dispatch's row
   /// gather and combine parallel over rows; grouped_matmul as one
   /// contraction over all rows, each reading its own expert's weights (row
-  /// r's expert computed from the offsets). Only the counting sort of the
-  /// T*k slot ids and the inversion of the permutation stay scalar loops.
+  /// r's expert computed from the offsets); the counting sort of the T*k
+  /// slot ids (in chunks) and the inversion of the permutation, parallel
+  /// too.
   RowGather,
 };
 

@@ -5,13 +5,15 @@
 // width is a parallel loop nest, so that a GPU runs it as a grid:
 //
 // * m3sat.route: linalg.generic parallel over (token, slot);
-// * m3sat.dispatch: a scalar counting sort of the T*k slot ids, then the
-//   rows gathered into sorted order in parallel;
+// * m3sat.dispatch: a counting sort of the T*k slot ids in chunks, each
+//   step a parallel loop nest, then the rows gathered into sorted order in
+//   parallel;
 // * m3sat.grouped_matmul: the expert of every row from the offsets (a
 //   reduction parallel over rows), then one contraction over all rows, each
 //   reading its own expert's weights;
-// * m3sat.combine: the permutation inverted by a scalar loop, then the
-//   weighted sum parallel over (token, column), gathering each slot's row.
+// * m3sat.combine: the permutation inverted in parallel over the slots,
+//   then the weighted sum parallel over (token, column), gathering each
+//   slot's row.
 //
 //===----------------------------------------------------------------------===//
 
@@ -30,6 +32,9 @@ namespace {
 
 /// Above the loop forms of RoutingLowering.cpp and ExpertLowering.cpp.
 constexpr unsigned kRowGatherBenefit = 2;
+
+/// Slots per chunk in dispatch's counting sort.
+constexpr int64_t kSortChunk = 32;
 
 /// Affine map of `numDims` loops onto the listed loop dims.
 AffineMap loopsToDims(MLIRContext *context, unsigned numDims,
@@ -137,9 +142,15 @@ struct LowerRouteParallel : OpRewritePattern<RouteOp> {
   }
 };
 
-/// Counting sort of the slot ids t*k + j by expert (scalar loops over the
-/// T*k slots and the E experts: integers only), then the rows gathered in
-/// parallel: sorted[i, d] = input[permutation[i] / k, d].
+/// Stable counting sort of the slot ids t*k + j by expert, in chunks of
+/// kSortChunk slots, every step parallel: counts per (chunk, expert)
+/// (kSortChunk steps each), their exclusive prefix over chunks (per
+/// (chunk, expert)) and over experts (the offsets), then, per sorted
+/// position i, its slot found by search: i's expert from the offsets, the
+/// chunk holding its rank among that expert's slots from the chunk
+/// prefixes, the slot by counting in that chunk (E + chunks + kSortChunk
+/// steps). Then the rows gathered in parallel: sorted[i, d] =
+/// input[permutation[i] / k, d].
 struct LowerDispatchRowGather : OpRewritePattern<DispatchOp> {
   LowerDispatchRowGather(MLIRContext *context)
       : OpRewritePattern(context, kRowGatherBenefit) {}
@@ -168,65 +179,143 @@ struct LowerDispatchRowGather : OpRewritePattern<DispatchOp> {
                           tensor::ExtractOp::create(ib, experts, ValueRange{s}),
                           numExperts);
     };
-    auto increment = [&](ImplicitLocOpBuilder &ib, Value tensor, Value at) {
-      Value n = tensor::ExtractOp::create(ib, tensor, ValueRange{at});
-      return tensor::InsertOp::create(ib, arith::AddIOp::create(ib, n, one),
-                                      tensor, ValueRange{at})
+
+    // The slots in chunks of kSortChunk: chunkCounts[c, e] = slots of chunk
+    // c routed to e, parallel over (c, e).
+    int64_t numChunks = (numSlots + kSortChunk - 1) / kSortChunk;
+    Value lastSlot = arith::ConstantIndexOp::create(b, numSlots - 1);
+    // Slot j of chunk c, clamped into range, and whether it exists.
+    auto slotOf = [&](ImplicitLocOpBuilder &ib, Value c, Value j) {
+      Value s = arith::AddIOp::create(
+          ib,
+          arith::MulIOp::create(ib, c,
+                                arith::ConstantIndexOp::create(ib, kSortChunk)),
+          j);
+      Value exists =
+          arith::CmpIOp::create(ib, arith::CmpIPredicate::ule, s, lastSlot);
+      Value clamped = arith::MinUIOp::create(ib, s, lastSlot);
+      return std::make_pair(clamped, exists);
+    };
+    auto addIf = [&](ImplicitLocOpBuilder &ib, Value cond, Value acc, Value n) {
+      return arith::SelectOp::create(ib, cond,
+                                     arith::AddIOp::create(ib, acc, n), acc)
           .getResult();
     };
+    auto lessThan = [&](ImplicitLocOpBuilder &ib, Value a, Value b2) {
+      return arith::CmpIOp::create(ib, arith::CmpIPredicate::ult, a, b2)
+          .getResult();
+    };
+    // byChunk[c, j] = the expert of slot c*kSortChunk + j, -1 past the
+    // last slot.
+    Value byChunk = buildGeneric(
+        b, {}, {},
+        tensor::EmptyOp::create(b, ArrayRef<int64_t>{numChunks, kSortChunk},
+                                i64),
+        {0, 1}, 2, {}, [&](ImplicitLocOpBuilder &ib, ValueRange) {
+          auto [s, exists] = slotOf(ib, loopIndex(ib, 0), loopIndex(ib, 1));
+          Value e = arith::IndexCastOp::create(ib, i64, expertOf(ib, s));
+          return arith::SelectOp::create(ib, exists, e, tb.i64(-1)).getResult();
+        });
+    // Loops (c, e, j), j reduced.
+    Value chunkCounts = buildGeneric(
+        b, {byChunk}, {{0, 2}}, tb.zeros({numChunks, numExperts}, i64), {0, 1},
+        3, {2}, [&](ImplicitLocOpBuilder &ib, ValueRange args) {
+          Value e = arith::IndexCastOp::create(ib, i64, loopIndex(ib, 1));
+          Value mine =
+              arith::CmpIOp::create(ib, arith::CmpIPredicate::eq, args[0], e);
+          return addIf(ib, mine, args[1], one);
+        });
+    // chunkStarts[c, e] = slots of e in the chunks before c, parallel over
+    // (c, e), each summing over the chunks before c (a loop in the body:
+    // an accumulator initialized with zeros would share chunkCounts' zero
+    // tensor, which bufferization then copies).
+    Value chunkStarts = buildGeneric(
+        b, {}, {},
+        tensor::EmptyOp::create(b, ArrayRef<int64_t>{numChunks, numExperts},
+                                i64),
+        {0, 1}, 2, {}, [&](ImplicitLocOpBuilder &ib, ValueRange) {
+          Value c = loopIndex(ib, 0), e = loopIndex(ib, 1);
+          return buildLoop(
+                     ib, numChunks, {tb.i64(0)},
+                     [&](ImplicitLocOpBuilder &lb, Value prior, ValueRange a) {
+                       Value n = tensor::ExtractOp::create(
+                           lb, chunkCounts, ValueRange{prior, e});
+                       return SmallVector<Value>{
+                           addIf(lb, lessThan(lb, prior, c), a[0], n)};
+                     })
+              .getResult(0);
+        });
+    // offsets[e] = slots of the experts before e (offsets[E] = T*k): loops
+    // (e, e', c), e' and c reduced.
+    Value offsets = buildGeneric(
+        b, {chunkCounts}, {{2, 1}}, tb.zeros({numExperts + 1}, i64), {0}, 3,
+        {1, 2}, [&](ImplicitLocOpBuilder &ib, ValueRange args) {
+          return addIf(ib, lessThan(ib, loopIndex(ib, 1), loopIndex(ib, 0)),
+                       args[1], args[0]);
+        });
 
-    // counts[e] = number of slots routed to e; offsets = their exclusive
-    // prefix sum with the total at the end.
-    Value counts =
-        buildLoop(b, numSlots, {tb.zeros({numExperts}, i64)},
-                  [&](ImplicitLocOpBuilder &ib, Value s, ValueRange a) {
-                    return SmallVector<Value>{
-                        increment(ib, a[0], expertOf(ib, s))};
+    // permutation[i], parallel over the sorted positions i: the expert e of
+    // position i (the last offset at or before it), the rank r = i -
+    // offsets[e] inside its group, the chunk holding that slot of e (the
+    // chunks whose slots of e all come before r), then that slot, found in
+    // its chunk by counting e's slots. Slots of one expert keep their
+    // order (a stable sort).
+    auto at = [&](ImplicitLocOpBuilder &ib, Value tensor, ValueRange indices) {
+      return tensor::ExtractOp::create(ib, tensor, indices).getResult();
+    };
+    auto toIndex = [&](ImplicitLocOpBuilder &ib, Value v) {
+      return arith::IndexCastOp::create(ib, ib.getIndexType(), v).getResult();
+    };
+    auto toI64 = [&](ImplicitLocOpBuilder &ib, Value v) {
+      return arith::IndexCastOp::create(ib, i64, v).getResult();
+    };
+    Value permutation = buildGeneric(
+        b, {}, {}, tensor::EmptyOp::create(b, ArrayRef<int64_t>{numSlots}, i64),
+        {0}, 1, {}, [&](ImplicitLocOpBuilder &ib, ValueRange) {
+          Value i = toI64(ib, loopIndex(ib, 0));
+          Value started =
+              buildLoop(
+                  ib, numExperts + 1, {tb.i64(0)},
+                  [&](ImplicitLocOpBuilder &lb, Value e, ValueRange a) {
+                    Value starts = arith::CmpIOp::create(
+                        lb, arith::CmpIPredicate::sle, at(lb, offsets, e), i);
+                    return SmallVector<Value>{addIf(lb, starts, a[0], one)};
                   })
-            .getResult(0);
-    Value offsets =
-        buildLoop(b, numExperts, {tb.zeros({numExperts + 1}, i64)},
-                  [&](ImplicitLocOpBuilder &ib, Value e, ValueRange a) {
-                    Value start =
-                        tensor::ExtractOp::create(ib, a[0], ValueRange{e});
-                    Value n =
-                        tensor::ExtractOp::create(ib, counts, ValueRange{e});
-                    Value next = arith::AddIOp::create(
-                        ib, e, arith::ConstantIndexOp::create(ib, 1));
-                    return SmallVector<Value>{tensor::InsertOp::create(
-                        ib, arith::AddIOp::create(ib, start, n), a[0],
-                        ValueRange{next})};
-                  })
-            .getResult(0);
-
-    // Each slot at offsets[e] + (slots of e before it): the slots in
-    // descending order, each taking the last free place of its expert's
-    // group, counted down in `counts` (dead after the prefix sum, so
-    // updated in place: no buffer is initialized or copied for it).
-    Value permutationInit =
-        tensor::EmptyOp::create(b, ArrayRef<int64_t>{numSlots}, i64);
-    Value permutation =
-        buildLoop(
-            b, numSlots, {permutationInit, counts},
-            [&](ImplicitLocOpBuilder &ib, Value iv, ValueRange a) {
-              Value s = arith::SubIOp::create(
-                  ib, arith::ConstantIndexOp::create(ib, numSlots - 1), iv);
-              Value e = expertOf(ib, s);
-              Value left = arith::SubIOp::create(
-                  ib, tensor::ExtractOp::create(ib, a[1], ValueRange{e}), one);
-              Value pos64 = arith::AddIOp::create(
-                  ib, tensor::ExtractOp::create(ib, offsets, ValueRange{e}),
-                  left);
-              Value pos =
-                  arith::IndexCastOp::create(ib, ib.getIndexType(), pos64);
-              Value slot64 = arith::IndexCastOp::create(ib, i64, s);
-              Value perm =
-                  tensor::InsertOp::create(ib, slot64, a[0], ValueRange{pos});
-              Value rest =
-                  tensor::InsertOp::create(ib, left, a[1], ValueRange{e});
-              return SmallVector<Value>{perm, rest};
-            })
-            .getResult(0);
+                  .getResult(0);
+          Value e = clampToIndex(ib, arith::SubIOp::create(ib, started, one),
+                                 numExperts);
+          Value rank = arith::SubIOp::create(ib, i, at(ib, offsets, e));
+          Value before =
+              buildLoop(ib, numChunks, {tb.i64(0)},
+                        [&](ImplicitLocOpBuilder &lb, Value c, ValueRange a) {
+                          Value end = arith::AddIOp::create(
+                              lb, at(lb, chunkStarts, {c, e}),
+                              at(lb, chunkCounts, {c, e}));
+                          Value done = arith::CmpIOp::create(
+                              lb, arith::CmpIPredicate::sle, end, rank);
+                          return SmallVector<Value>{addIf(lb, done, a[0], one)};
+                        })
+                  .getResult(0);
+          Value c = clampToIndex(ib, before, numChunks);
+          Value target =
+              arith::SubIOp::create(ib, rank, at(ib, chunkStarts, {c, e}));
+          scf::ForOp search = buildLoop(
+              ib, kSortChunk, {tb.i64(0), tb.i64(0)},
+              [&](ImplicitLocOpBuilder &lb, Value j, ValueRange a) {
+                Value s = slotOf(lb, c, j).first;
+                Value mine = arith::CmpIOp::create(lb, arith::CmpIPredicate::eq,
+                                                   at(lb, byChunk, {c, j}),
+                                                   toI64(lb, e));
+                Value hit = arith::AndIOp::create(
+                    lb, mine,
+                    arith::CmpIOp::create(lb, arith::CmpIPredicate::eq, a[0],
+                                          target));
+                Value found =
+                    arith::SelectOp::create(lb, hit, toI64(lb, s), a[1]);
+                return SmallVector<Value>{addIf(lb, mine, a[0], one), found};
+              });
+          return search.getResult(1);
+        });
 
     // The rows, gathered in parallel over (sorted row, column).
     Value sortedInit = tensor::EmptyOp::create(
@@ -355,9 +444,11 @@ struct LowerGroupedMatmulRowGather : OpRewritePattern<GroupedMatmulOp> {
 };
 
 /// result[t, d] = sum_j weights[t, j] * rows[position[t*k + j], d], with
-/// `position` the inverse of the permutation (a scalar loop over the T*k
-/// slots; a slot no row names contributes nothing). Parallel over (t, d),
-/// each token's row written once: no scatter.
+/// `position` the inverse of the permutation (parallel over the T*k slots,
+/// each searching the permutation: O((T*k)^2) integer steps in all; a slot
+/// no row names contributes nothing, one that several name takes the
+/// last). Parallel over (t, d), each token's row written once: no
+/// scatter.
 struct LowerCombineRowGather : OpRewritePattern<CombineOp> {
   LowerCombineRowGather(MLIRContext *context)
       : OpRewritePattern(context, kRowGatherBenefit) {}
@@ -376,17 +467,17 @@ struct LowerCombineRowGather : OpRewritePattern<CombineOp> {
     Type elementType = rowsType.getElementType();
     Type i64 = b.getI64Type();
 
-    Value position =
-        buildLoop(b, numSlots, {tb.filled({numSlots}, i64, tb.i64(-1))},
-                  [&](ImplicitLocOpBuilder &ib, Value i, ValueRange a) {
-                    Value slot64 = tensor::ExtractOp::create(
-                        ib, op.getPermutation(), ValueRange{i});
-                    Value slot = clampToIndex(ib, slot64, numSlots);
-                    Value i64Index = arith::IndexCastOp::create(ib, i64, i);
-                    return SmallVector<Value>{tensor::InsertOp::create(
-                        ib, i64Index, a[0], ValueRange{slot})};
-                  })
-            .getResult(0);
+    // position[s] = the last i with permutation[i] = s (clamped), -1 if
+    // none: loops (s, i), i reduced, parallel over the slots.
+    Value position = buildGeneric(
+        b, {op.getPermutation()}, {{1}}, tb.filled({numSlots}, i64, tb.i64(-1)),
+        {0}, 2, {1}, [&](ImplicitLocOpBuilder &ib, ValueRange args) {
+          Value names = arith::CmpIOp::create(
+              ib, arith::CmpIPredicate::eq, clampToIndex(ib, args[0], numSlots),
+              loopIndex(ib, 0));
+          Value i = arith::IndexCastOp::create(ib, i64, loopIndex(ib, 1));
+          return arith::SelectOp::create(ib, names, i, args[1]).getResult();
+        });
 
     Value zero = tb.floatConst(elementType, 0.0);
     Value result = buildGeneric(

@@ -23,19 +23,33 @@ func.func @route(%l: tensor<6x4xf32>) -> (tensor<6x2xi64>, tensor<6x2xf32>) {
 
 // -----
 
-// Dispatch: the counting sort over the 12 slot ids (scalar loops that move
-// no rows), then the rows gathered in parallel.
+// Dispatch: a counting sort of the 12 slot ids in chunks of 32 slots,
+// every step a parallel loop nest (no loop over all slots in one
+// iteration): each slot's expert by (chunk, slot), the counts per (chunk,
+// expert), their prefix over chunks and over experts (the offsets), then
+// each sorted position's slot found by searching (its expert among the
+// offsets, its chunk, its rank in the chunk); the rows gathered in
+// parallel.
 // CHECK-LABEL: func @dispatch
 // CHECK-NOT: m3sat.
-// CHECK: scf.for {{.*}} -> (tensor<4xi64>)
-// CHECK: %[[OFFSETS:.*]] = scf.for {{.*}} -> (tensor<5xi64>)
-// CHECK: %[[PERM:.*]]:2 = scf.for {{.*}} -> (tensor<12xi64>, tensor<4xi64>)
-// CHECK-NOT: tensor<12x8xf32>
-// CHECK: scf.yield
-// CHECK: %[[SORTED:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]} ins(%[[PERM]]#0 : tensor<12xi64>) outs(%{{.*}} : tensor<12x8xf32>)
+// CHECK: %[[BYCHUNK:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]} outs(%{{.*}} : tensor<1x32xi64>)
+// CHECK: %[[COUNTS:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[BYCHUNK]] : tensor<1x32xi64>) outs(%{{.*}} : tensor<1x4xi64>)
+// CHECK: %[[STARTS:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]} outs(%{{.*}} : tensor<1x4xi64>)
+// CHECK:   scf.for {{.*}} to %c1 {{.*}} -> (i64)
+// CHECK:     tensor.extract %[[COUNTS]]
+// CHECK: %[[OFFSETS:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction", "reduction"]} ins(%[[COUNTS]] : tensor<1x4xi64>) outs(%{{.*}} : tensor<5xi64>)
+// CHECK: %[[PERM:.*]] = linalg.generic {{.*}} iterator_types = ["parallel"]} outs(%{{.*}} : tensor<12xi64>)
+// CHECK:   scf.for {{.*}} to %c5 {{.*}} -> (i64)
+// CHECK:     tensor.extract %[[OFFSETS]]
+// CHECK:   scf.for {{.*}} to %c1 {{.*}} -> (i64)
+// CHECK:     tensor.extract %[[COUNTS]]
+// CHECK:     tensor.extract %[[STARTS]]
+// CHECK:   scf.for {{.*}} to %c32 {{.*}} -> (i64, i64)
+// CHECK:     tensor.extract %[[BYCHUNK]]
+// CHECK: %[[SORTED:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]} ins(%[[PERM]] : tensor<12xi64>) outs(%{{.*}} : tensor<12x8xf32>)
 // CHECK:   arith.divui
 // CHECK:   tensor.extract %{{.*}} : tensor<6x8xf32>
-// CHECK: return %[[SORTED]], %[[PERM]]#0, %[[OFFSETS]]
+// CHECK: return %[[SORTED]], %[[PERM]], %[[OFFSETS]]
 func.func @dispatch(%x: tensor<6x8xf32>, %i: tensor<6x2xi64>)
     -> (tensor<12x8xf32>, tensor<12xi64>, tensor<5xi64>) {
   %s, %p, %o = m3sat.dispatch %x, %i num_experts = 4
@@ -97,12 +111,13 @@ func.func @grouped_matmul_in_out(%a: tensor<12x8xf32>, %wt: tensor<4x8x16xf32>,
 
 // -----
 
-// Combine: the permutation inverted by a scalar loop over the 12 slots, then
-// each token's row computed once from its 2 slots' sorted rows.
+// Combine: the permutation inverted in parallel over the 12 slots (each
+// searching the 12 positions), then each token's row computed once from its
+// 2 slots' sorted rows.
 // CHECK-LABEL: func @combine
-// CHECK-SAME: (%[[ROWS:[^:]*]]: tensor<12x8xf32>
-// CHECK: %[[POS:.*]] = scf.for {{.*}} -> (tensor<12xi64>)
-// CHECK:   tensor.insert
+// CHECK-SAME: (%[[ROWS:[^:]*]]: tensor<12x8xf32>, %[[P:[^:]*]]: tensor<12xi64>
+// CHECK-NOT: scf.for
+// CHECK: %[[POS:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%[[P]] : tensor<12xi64>) outs(%{{.*}} : tensor<12xi64>)
 // CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]} outs(%{{.*}} : tensor<6x8xf32>)
 // CHECK-COUNT-2: tensor.extract %[[ROWS]]
 // CHECK-NOT: tensor.insert
