@@ -1,5 +1,20 @@
 // REQUIRES: libdevice
 // RUN: m3sat-opt %s -split-input-file --m3sat-gpu-pipeline | %python %S/Inputs/print_ptx.py | FileCheck %s
+// RUN: m3sat-opt %s -split-input-file --m3sat-gpu-pipeline -mlir-print-ir-after=convert-parallel-loops-to-gpu -o /dev/null 2>&1 | FileCheck %s --check-prefix=MAPPED
+
+// Every parallel loop became threads: none is left inside a kernel, to run
+// in turn in each thread (as `j` of a matmul ordered (i, k, j) for the CPU
+// did before m3sat-gpu-reductions-innermost).
+// MAPPED-LABEL: func.func @task(%{{.*}}: memref<16x64xf32>
+// MAPPED-NOT: scf.parallel
+// MAPPED: gpu.launch
+// MAPPED-NOT: scf.parallel
+// MAPPED: return
+// MAPPED-LABEL: func.func @task(%{{.*}}: memref<6x16xf32>
+// MAPPED-NOT: scf.parallel
+// MAPPED: gpu.launch
+// MAPPED-NOT: scf.parallel
+// MAPPED: return
 
 // In the PTX of a dense matmul (16x64 @ 64x32, weights (in, out)), each
 // thread computes one output element: the k loop loads an input and a
