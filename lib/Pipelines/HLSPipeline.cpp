@@ -80,6 +80,8 @@ void m3sat::buildHLSPipeline(OpPassManager &pm,
   if (options.sharedLinear) {
     pm.addPass(createHLSSharedLinear());
     pm.addPass(createCanonicalizerPass());
+    // Its operands on chip: one instance reads one kind of array.
+    pm.addPass(createHLSStageUnitOperands());
   }
 
   // Pragmas for the emitter.

@@ -350,4 +350,28 @@ def HLSDataflow : Pass<"m3sat-hls-dataflow", "::mlir::ModuleOp"> {
   ];
 }
 
+def HLSStageUnitOperands : Pass<"m3sat-hls-stage-unit-operands",
+                                "::mlir::ModuleOp"> {
+  let summary = "Copy the shared linear unit's operands from ports into "
+                "on-chip buffers";
+  let description = [{
+    After m3sat-hls-shared-linear, a call of the unit may pass a port of
+    the top function (an `m_axi` weight, input or output: an argument of a
+    public function, or an argument that a caller passes one) as A, B or C,
+    where other calls pass on-chip arrays. One synthesized instance of the
+    unit needs one kind: each such operand becomes an on-chip buffer (one
+    per function and operand, shared by its calls, of the unit's operand
+    type) that loops fill from the port before the call (before the
+    top-level op that holds it, when that op holds no other call of the
+    unit) and, for C, copy back after it. The unit computes the same
+    values from the copies.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
+  let statistics = [
+    Statistic<"numStaged", "num-staged", "Operands copied on chip">
+  ];
+}
+
 #endif // M3SAT_TARGET_HLS_PASSES_TD
