@@ -366,7 +366,7 @@ LogicalResult m3sat::compileModel(MLIRContext &context,
       (options.target == "cpu" &&
        options.moeLowering == MoELowering::RowGather);
   if (rowGather)
-    specialize.addNestedPass<func::FuncOp>(createTransposeExpertWeights());
+    specialize.addPass(createTransposeExpertWeights());
   specialize.addPass(createOutlineWeights());
   if (failed(specialize.run(*module)))
     return failure();

@@ -26,10 +26,9 @@ using namespace m3sat;
 
 namespace {
 
-/// `constant` [E, N, K] as a constant [E, K, N], or null if its bytes are
-/// not plain.
-Value transposedConstant(OpBuilder &builder, Location loc,
-                         ElementsAttr constant) {
+/// `constant` [E, N, K] as an attribute [E, K, N], or null if its bytes
+/// are not plain.
+TypedAttr transposedAttr(ElementsAttr constant) {
   auto type = cast<RankedTensorType>(constant.getType());
   SmallVector<char> storage;
   FailureOr<ArrayRef<char>> bytes = constantBytes(constant, storage);
@@ -48,14 +47,11 @@ Value transposedConstant(OpBuilder &builder, Location loc,
                     elementBytes);
   auto resultType =
       RankedTensorType::get({numExperts, k, n}, type.getElementType());
-  Attribute attr;
   if (auto resource = dyn_cast<DenseResourceElementsAttr>(constant))
-    attr = DenseResourceElementsAttr::get(
+    return DenseResourceElementsAttr::get(
         resultType, resource.getRawHandle().getKey().str() + "_in_out",
         HeapAsmResourceBlob::allocateAndCopyWithAlign(transposed, 64));
-  else
-    attr = DenseElementsAttr::getFromRawBuffer(resultType, transposed);
-  return arith::ConstantOp::create(builder, loc, cast<TypedAttr>(attr));
+  return DenseElementsAttr::getFromRawBuffer(resultType, transposed);
 }
 
 struct TransposeExpertWeightsPass
@@ -63,7 +59,9 @@ struct TransposeExpertWeightsPass
   using Base::Base;
 
   void runOnOperation() override {
-    // One transposed constant per constant op, however many layers share it.
+    // One transposed attribute per value, for every function of the module;
+    // one constant op per constant op, however many layers share it.
+    llvm::DenseMap<Attribute, TypedAttr> transposedAttrs;
     llvm::DenseMap<Operation *, Value> transposedOf;
     SmallVector<Operation *> replaced;
     OpBuilder builder(&getContext());
@@ -81,10 +79,14 @@ struct TransposeExpertWeightsPass
           continue;
         Value &transposed = transposedOf[definer];
         if (!transposed) {
-          builder.setInsertionPointAfter(definer);
-          transposed = transposedConstant(builder, definer->getLoc(), constant);
-          if (!transposed)
+          TypedAttr &attr = transposedAttrs[constant];
+          if (!attr)
+            attr = transposedAttr(constant);
+          if (!attr)
             continue;
+          builder.setInsertionPointAfter(definer);
+          transposed =
+              arith::ConstantOp::create(builder, definer->getLoc(), attr);
           replaced.push_back(definer);
         }
         builder.setInsertionPoint(op);

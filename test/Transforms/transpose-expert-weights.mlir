@@ -61,11 +61,24 @@ func.func @untouched(%x: tensor<3x2xf32>, %l: tensor<3x2xf32>, %w1: tensor<2x4x2
 
 // -----
 
-// A resource blob stays a resource blob, named after the old one.
+// A resource blob stays a resource blob, named after the old one; the
+// functions of a module (one per task) that share a weight share its
+// transposed blob (one buffer in the bundle), and the old blob goes.
 // CHECK-LABEL: func @resource
 // CHECK: arith.constant dense_resource<w_in_out> : tensor<1x2x2xf32>
+// CHECK-LABEL: func @other_task
+// CHECK: arith.constant dense_resource<w_in_out> : tensor<1x2x2xf32>
+// CHECK-NOT: w_in_out_
 // CHECK: w_in_out: "0x{{........}}0000803F000040400000004000008040"
+// CHECK-NOT: w_in_out_
 func.func @resource(%x: tensor<3x2xf32>, %l: tensor<3x1xf32>, %w2: tensor<1x2x2xf32>) -> tensor<3x2xf32> {
+  %w1 = arith.constant dense_resource<w> : tensor<1x2x2xf32>
+  %y = m3sat.moe_ffn %x routed by %l fc1(%w1) fc2(%w2) k = 1
+       : (tensor<3x2xf32>, tensor<3x1xf32>, tensor<1x2x2xf32>, tensor<1x2x2xf32>) -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}
+
+func.func @other_task(%x: tensor<3x2xf32>, %l: tensor<3x1xf32>, %w2: tensor<1x2x2xf32>) -> tensor<3x2xf32> {
   %w1 = arith.constant dense_resource<w> : tensor<1x2x2xf32>
   %y = m3sat.moe_ffn %x routed by %l fc1(%w1) fc2(%w2) k = 1
        : (tensor<3x2xf32>, tensor<3x1xf32>, tensor<1x2x2xf32>, tensor<1x2x2xf32>) -> tensor<3x2xf32>

@@ -517,7 +517,7 @@ def PromoteLoopAccumulators : Pass<"m3sat-promote-loop-accumulators"> {
 }
 
 def TransposeExpertWeights : Pass<"m3sat-transpose-expert-weights",
-                                  "::mlir::func::FuncOp"> {
+                                  "::mlir::ModuleOp"> {
   let summary = "Store the constant weights of routed MoE FFNs as (in, out)";
   let description = [{
     For the row-gather form of token-routed MoE layers (the GPU's): each
@@ -531,7 +531,10 @@ def TransposeExpertWeights : Pass<"m3sat-transpose-expert-weights",
     The row-gather lowering of `m3sat.grouped_matmul` reads such weights
     from `Wt` directly, so that neighbouring threads read neighbouring
     weights; any other lowering computes the transpose. A constant with no
-    other user is removed (the bundle then holds only the new layout).
+    other user is removed (the bundle then holds only the new layout). One
+    value is transposed once for the whole module: the task functions that
+    share a weight share its transposed constant (one buffer in the
+    bundle).
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect"];
