@@ -9,6 +9,8 @@
 
 #include "m3sat/Target/HLS/Passes.h"
 
+#include "BufferAccesses.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/SymbolTable.h"
@@ -19,15 +21,9 @@ namespace m3sat {
 } // namespace m3sat
 
 using namespace mlir;
+using m3sat::hls::rootOf;
 
 namespace {
-
-/// The array a memref value names: views are followed to their source.
-Value rootOf(Value memref) {
-  while (auto flat = memref.getDefiningOp<memref::ReinterpretCastOp>())
-    memref = flat.getSource();
-  return memref;
-}
 
 /// Copies every element of `port` to `buffer` (1-D, row-major), or back
 /// when `out`, in loops at the builder's insertion point.
