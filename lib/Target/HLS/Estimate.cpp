@@ -8,6 +8,7 @@
 
 #include "m3sat/Target/HLS/Estimate.h"
 
+#include "BufferAccesses.h"
 #include "m3sat/Target/HLS/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -78,26 +79,6 @@ bool variesIn(Value value, scf::ForOp loop, DenseMap<Value, bool> &memo) {
   return varies;
 }
 
-/// Whether `a` and `b` are the same value: one SSA value, or computed by
-/// the same pure op from the same values (a flattened buffer's offset,
-/// computed once for the load and once for the store).
-bool sameValue(Value a, Value b, unsigned depth = 0) {
-  if (a == b)
-    return true;
-  Operation *x = a.getDefiningOp(), *y = b.getDefiningOp();
-  if (!x || !y || depth > 8 || x->getName() != y->getName() ||
-      x->getAttrDictionary() != y->getAttrDictionary() ||
-      x->getNumOperands() != y->getNumOperands() || x->getNumRegions() != 0 ||
-      !isMemoryEffectFree(x) ||
-      cast<OpResult>(a).getResultNumber() !=
-          cast<OpResult>(b).getResultNumber())
-    return false;
-  for (auto [p, q] : llvm::zip(x->getOperands(), y->getOperands()))
-    if (!sameValue(p, q, depth + 1))
-      return false;
-  return true;
-}
-
 /// The float additions, subtractions and multiplications on the longest
 /// path from a carried value (`isCarried`) to `value` through the pure ops
 /// of `loop`'s body, or -1 without such a path.
@@ -155,7 +136,7 @@ int64_t floatRecurrenceOps(scf::ForOp loop) {
              llvm::all_of(
                  llvm::zip_equal(load.getIndices(), store.getIndices()),
                  [](auto pair) {
-                   return sameValue(std::get<0>(pair), std::get<1>(pair));
+                   return hls::sameValue(std::get<0>(pair), std::get<1>(pair));
                  });
     });
   });
