@@ -1,0 +1,438 @@
+#!/usr/bin/env python3
+"""The GPU check: a package built here, run on a machine with a GPU.
+
+The GPU machine has CUDA, PyTorch and numpy but no LLVM/MLIR, and only a
+small upload reaches it, so everything m3sat must do there is compiled here
+into one folder (the package):
+
+  gpu_check.py pack BIN_DIR PKG_DIR SRC_ROOT       (Debian's /usr/bin/python3)
+      Exports every example model at its small size (the examples' own
+      make_model.py, torch 1.13), keeps the PyTorch module (torch.save) and
+      its example inputs, compiles all tasks with --target=gpu (PTX + cubin
+      for sm_90) and --target=cpu, runs every task on the CPU with m3sat-run
+      and keeps those outputs as the reference, and writes manifest.json.
+      The CPU OUT_DIRs stay beside the package (PKG_DIR.cpu), not in it.
+  gpu_check.py check PKG_DIR SRC_ROOT               (dry mode, no GPU needed)
+      Checks what would be sent: size within the upload limit, every file
+      the manifest names, PTX for sm_90 with a kernel and its cubin in every
+      kernel module, task libraries that need nothing beyond the C/C++
+      runtime and zlib; then runs the device flow on the CPU OUT_DIRs
+      (through python/m3sat, as on the device) and the packed PyTorch
+      modules on the CPU, so the device script itself is exercised.
+  gpu_check.py device PKG_DIR SRC_ROOT [--budget-s S] [--json FILE]
+      On the GPU machine (its python3 with torch): every task's outputs on
+      the GPU against the CPU reference (|gpu - cpu| <= 1e-4 + 1e-4 |cpu|),
+      then median / p90 latency of m3sat, PyTorch eager CUDA and
+      torch.compile on the same task, the MoE layers computing only the
+      experts the tokens selected (a sparse top-k forward, as the specialized
+      program does). Stops timing (not checking) when the budget is spent.
+
+Exit status: 0 all checked, 1 a check failed (one line says which).
+"""
+
+import argparse
+import glob
+import importlib.util
+import json
+import math
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+# The upload limit of the GPU machine (the `run` tool's carry).
+UPLOAD_LIMIT = 64 << 20
+ARCH = "sm_90"
+# Shared libraries a task library may need on the GPU machine (libcuda is
+# opened at run time by the GPU runtime).
+ALLOWED_NEEDED = {"libz.so.1", "libstdc++.so.6", "libm.so.6", "libgcc_s.so.1",
+                  "libc.so.6", "libdl.so.2", "libpthread.so.0",
+                  "ld-linux-x86-64.so.2"}
+
+
+def fail(message):
+    print("gpu-check: FAIL: " + message, flush=True)
+    sys.exit(1)
+
+
+def run(argv, **kwargs):
+    result = subprocess.run(argv, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, **kwargs)
+    if result.returncode != 0:
+        fail("%s exited with %d: %s" % (os.path.basename(argv[0]),
+                                       result.returncode,
+                                       result.stdout.strip()[-2000:]))
+    return result.stdout
+
+
+def examples_table(src):
+    """The examples and their tasks, as the GPU ctest knows them."""
+    path = os.path.join(src, "test", "Target", "GPU", "gpu_examples.py")
+    spec = importlib.util.spec_from_file_location("m3sat_gpu_examples", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.EXAMPLES, module.COMPILE_ARGS
+
+
+def load_example_module(src, generator, name):
+    """Imports examples/<generator> under a name of its own (the name the
+    pickled PyTorch module refers to)."""
+    path = os.path.join(src, "examples", generator)
+    module_name = "m3sat_example_" + name
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def directory_bytes(path):
+    total = 0
+    for root, _, files in os.walk(path):
+        for f in files:
+            total += os.path.getsize(os.path.join(root, f))
+    return total
+
+
+def task_inputs(directory, task, names):
+    """The .npy files of a task's inputs (the examples' naming)."""
+    return {n: os.path.join(directory, n + ".npy") for n in names}
+
+
+def torch_inputs(directory, task, names, captured):
+    """The PyTorch module's arguments for `task`: NAME_<task>.npy (a task
+    selector), else NAME.npy, else the tensor the export was traced with."""
+    import torch
+    args = []
+    for i, name in enumerate(names):
+        candidates = ([f"{name}_{task}.npy"] if task else []) + [f"{name}.npy"]
+        for candidate in candidates:
+            path = os.path.join(directory, candidate)
+            if os.path.exists(path):
+                args.append(torch.from_numpy(np.load(path)))
+                break
+        else:
+            args.append(captured[i])
+    return args
+
+
+# --- pack ------------------------------------------------------------------
+
+def pack(bin_dir, pkg, src):
+    import torch
+    examples, compile_args = examples_table(src)
+    cpu_root = pkg.rstrip("/") + ".cpu"
+    for path in (pkg, cpu_root):
+        shutil.rmtree(path, ignore_errors=True)
+        os.makedirs(path)
+    compile_tool = os.path.join(bin_dir, "m3sat-compile")
+    run_tool = os.path.join(bin_dir, "m3sat-run")
+    manifest = {"arch": ARCH, "examples": {}}
+    for name, (generator, gen_args, model_file, tasks) in examples.items():
+        directory = os.path.join(pkg, name)
+        os.makedirs(directory)
+        # Export through the example's own script, keeping the module and
+        # the arguments it was exported with.
+        module = load_example_module(src, generator, name)
+        captured = {}
+        real_export = module.export
+
+        def capture(model, args, path, input_names, output_names, *rest,
+                    **kwargs):
+            captured.update(model=model, args=args, inputs=input_names,
+                            outputs=output_names)
+            return real_export(model, args, path, input_names, output_names,
+                               *rest, **kwargs)
+
+        module.export = capture
+        saved_argv = sys.argv
+        sys.argv = [generator, directory] + gen_args
+        try:
+            module.main()
+        finally:
+            sys.argv, module.export = saved_argv, real_export
+        if "model" not in captured:
+            fail("%s: the example never called export()" % generator)
+        model = captured["model"].eval()
+        torch.save({"module": model, "args": list(captured["args"]),
+                    "inputs": captured["inputs"],
+                    "outputs": captured["outputs"]},
+                   os.path.join(directory, "torch_model.pt"))
+        # The ONNX file and PyTorch's references are not needed there.
+        model_path = os.path.join(cpu_root, name + ".onnx")
+        shutil.move(os.path.join(directory, model_file), model_path)
+        for ref in glob.glob(os.path.join(directory, "ref_*.npy")):
+            os.remove(ref)
+        extra = compile_args.get(name, [])
+        gpu_out = os.path.join(directory, "gpu")
+        cpu_out = os.path.join(cpu_root, name)
+        run([compile_tool, model_path, "--target=gpu", "--gpu-arch=" + ARCH,
+             "-o", gpu_out] + extra)
+        run([compile_tool, model_path, "--target=cpu", "-o", cpu_out] + extra)
+        entry = {"module": "m3sat_example_" + name, "generator": generator,
+                 "tasks": {}}
+        for task, inputs in tasks.items():
+            label = task or "default"
+            ref = os.path.join(directory, "cpu_ref", label)
+            argv = [run_tool, cpu_out] + (["--task=" + task] if task else [])
+            for n, f in task_inputs(directory, task, inputs).items():
+                argv += ["--input", "%s=%s" % (n, f)]
+            run(argv + ["--output-dir", ref])
+            entry["tasks"][label] = {
+                "task": task, "inputs": inputs,
+                "outputs": sorted(os.path.basename(p)[:-4] for p in
+                                  glob.glob(os.path.join(ref, "*.npy")))}
+        manifest["examples"][name] = entry
+        print("packed %s: %d tasks" % (name, len(tasks)), flush=True)
+    with open(os.path.join(pkg, "manifest.json"), "w") as f:
+        json.dump(manifest, f, indent=1)
+    print("package %s: %.1f MiB" % (pkg, directory_bytes(pkg) / 2**20))
+    return 0
+
+
+# --- check (dry mode) ------------------------------------------------------
+
+def elf_needed(path):
+    text = subprocess.run(["readelf", "-d", path], stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True).stdout
+    return set(re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", text))
+
+
+def symbol_versions(path, prefix):
+    """The highest `prefix` symbol version (GLIBC_, GLIBCXX_) `path` needs."""
+    text = subprocess.run(["objdump", "-T", path], stdout=subprocess.PIPE,
+                          stderr=subprocess.DEVNULL, text=True).stdout
+    found = set(re.findall(r"\b%s([0-9.]+)\b" % prefix, text))
+    key = lambda v: tuple(int(x) for x in v.split(".") if x)  # noqa: E731
+    return max(found, key=key) if found else None
+
+
+def check(pkg, src):
+    manifest_path = os.path.join(pkg, "manifest.json")
+    if not os.path.exists(manifest_path):
+        fail("%s: no manifest.json (run scripts/gpu-check.sh to pack)" % pkg)
+    manifest = json.load(open(manifest_path))
+    size = directory_bytes(pkg)
+    if size > UPLOAD_LIMIT:
+        fail("package %s is %.1f MiB, over the %d MiB upload limit" %
+             (pkg, size / 2**20, UPLOAD_LIMIT >> 20))
+    kernels, glibc, glibcxx = 0, set(), set()
+    for name, entry in manifest["examples"].items():
+        directory = os.path.join(pkg, name)
+        gpu = os.path.join(directory, "gpu")
+        for f in ("bundle.m3b", "libm3sat_task.so"):
+            if not os.path.exists(os.path.join(gpu, f)):
+                fail("%s: no %s" % (gpu, f))
+        needed = elf_needed(os.path.join(gpu, "libm3sat_task.so"))
+        if not needed or not needed <= ALLOWED_NEEDED:
+            fail("%s/libm3sat_task.so needs %s, which the GPU machine may "
+                 "lack" % (gpu, ", ".join(sorted(needed - ALLOWED_NEEDED))
+                           or "nothing readable"))
+        library = os.path.join(gpu, "libm3sat_task.so")
+        glibc.add(symbol_versions(library, "GLIBC_"))
+        glibcxx.add(symbol_versions(library, "GLIBCXX_"))
+        ptx = sorted(glob.glob(os.path.join(gpu, "kernels", "*.ptx")))
+        if not ptx:
+            fail("%s: no kernel modules" % gpu)
+        for path in ptx:
+            text = open(path).read()
+            if ".target " + ARCH not in text or ".entry" not in text:
+                fail("%s is not PTX for %s with a kernel" % (path, ARCH))
+            kernels += text.count(".entry ")
+            cubin = path[:-4] + ".cubin"
+            if not os.path.exists(cubin) or \
+                    open(cubin, "rb").read(4) != b"\x7fELF":
+                fail("no cubin assembled from %s" % path)
+        if not os.path.exists(os.path.join(directory, "torch_model.pt")):
+            fail("%s: no torch_model.pt" % directory)
+        for label, t in entry["tasks"].items():
+            for n, f in task_inputs(directory, t["task"], t["inputs"]).items():
+                if not os.path.exists(f):
+                    fail("%s task %s: input %s missing" % (name, label, f))
+            for out in t["outputs"]:
+                if not os.path.exists(os.path.join(directory, "cpu_ref",
+                                                   label, out + ".npy")):
+                    fail("%s task %s: reference %s missing" %
+                         (name, label, out))
+    print("package %s: %.1f MiB of %d MiB, %d examples, %d kernels for %s, "
+          "cubins present" % (pkg, size / 2**20, UPLOAD_LIMIT >> 20,
+                              len(manifest["examples"]), kernels, ARCH),
+          flush=True)
+    newest = lambda vs: max((v for v in vs if v),  # noqa: E731
+                            key=lambda v: tuple(map(int, v.split("."))),
+                            default="?")
+    print("task libraries need glibc >= %s and libstdc++ GLIBCXX_%s on the "
+          "GPU machine, plus its libcuda.so.1 and libz.so.1" %
+          (newest(glibc), newest(glibcxx)), flush=True)
+    print("dry mode: the device flow on this machine's CPU (timings here "
+          "only show that the timing code runs)", flush=True)
+    # The device flow on the CPU: the same script, other OUT_DIRs.
+    return device(pkg, src, target="cpu", budget_s=60, repeats=3,
+                  json_path=None)
+
+
+# --- device ----------------------------------------------------------------
+
+def percentile(values, q):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(math.ceil(q * len(ordered))) - 1)]
+
+
+def timed(fn, repeats, sync=None):
+    fn()  # warm-up
+    if sync:
+        sync()
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        if sync:
+            sync()
+        samples.append((time.perf_counter() - start) * 1e3)
+    return statistics.median(samples), percentile(samples, 0.9)
+
+
+def sparse_moe_forward(layers):
+    """MoE.forward computing each selected expert over the tokens that
+    selected it only (what a specialized program computes), instead of
+    every expert over every token."""
+    import torch
+
+    def forward(self, x, router_logits):
+        indices, weights = layers.route(router_logits, self.k, self.normalize)
+        flat = x.reshape(-1, x.shape[-1])
+        idx = indices.reshape(-1, indices.shape[-1])
+        wts = weights.reshape(-1, weights.shape[-1])
+        out = torch.zeros_like(flat)
+        for e in torch.unique(idx).tolist():
+            rows, slot = torch.nonzero(idx == e, as_tuple=True)
+            h = flat[rows] @ self.fc1_weight[e].t()
+            if self.fc1_bias is not None:
+                h = h + self.fc1_bias[e]
+            y = layers._activation(h, self.activation) @ self.fc2_weight[e].t()
+            if self.fc2_bias is not None:
+                y = y + self.fc2_bias[e]
+            out.index_add_(0, rows, wts[rows, slot].unsqueeze(-1) * y)
+        return out.reshape(x.shape)
+
+    return forward
+
+
+def device(pkg, src, target, budget_s, repeats, json_path):
+    import torch
+    sys.path.insert(0, os.path.join(src, "python"))
+    import m3sat
+    from m3sat_torch import layers
+    manifest = json.load(open(os.path.join(pkg, "manifest.json")))
+    on_gpu = target == "gpu"
+    if on_gpu and not torch.cuda.is_available():
+        fail("torch sees no CUDA device")
+    dev = torch.device("cuda" if on_gpu else "cpu")
+    sync = torch.cuda.synchronize if on_gpu else None
+    compile_ok = on_gpu and hasattr(torch, "compile")
+    layers.MoE.forward = sparse_moe_forward(layers)
+    deadline = time.monotonic() + budget_s
+    rows, worst = [], 0.0
+    print("%-18s %-14s %10s %10s %10s %10s %10s  %s" %
+          ("example", "task", "max|d|", "m3sat ms", "p90", "eager ms",
+           "compile ms", "eager/m3sat"), flush=True)
+    for name, entry in manifest["examples"].items():
+        directory = os.path.join(pkg, name)
+        out_dir = os.path.join(directory, "gpu") if on_gpu else \
+            os.path.join(pkg.rstrip("/") + ".cpu", name)
+        load_example_module(src, entry["generator"], name)
+        saved = torch.load(os.path.join(directory, "torch_model.pt"),
+                           **({"weights_only": False}
+                              if "weights_only" in
+                              torch.load.__code__.co_varnames else {}))
+        module = saved["module"].eval().to(dev)
+        compiled = None
+        for label, t in entry["tasks"].items():
+            task = m3sat.Task(out_dir, task=t["task"] or None)
+            arrays = {n: np.load(f) for n, f in
+                      task_inputs(directory, t["task"], t["inputs"]).items()}
+            outputs = task.run(**arrays)
+            err = 0.0
+            for out in t["outputs"]:
+                expected = np.load(os.path.join(directory, "cpu_ref", label,
+                                                out + ".npy"))
+                if out not in outputs:
+                    fail("%s task %s: no output %s" % (name, label, out))
+                got = outputs[out]
+                if got.shape != expected.shape:
+                    fail("%s task %s output %s: shape %s, CPU %s" %
+                         (name, label, out, got.shape, expected.shape))
+                diff = np.abs(got.astype(np.float64) - expected)
+                e = float(diff.max()) if diff.size else 0.0
+                err = max(err, e)
+                if not np.all(diff <= 1e-4 + 1e-4 * np.abs(expected)):
+                    fail("%s task %s output %s: max |%s - cpu| = %.3g" %
+                         (name, label, out, target, e))
+            worst = max(worst, err)
+            row = {"example": name, "task": label, "max_abs_diff": err}
+            if time.monotonic() < deadline:
+                row["m3sat_ms"], row["m3sat_p90_ms"] = timed(
+                    lambda: task.run(**arrays), repeats)
+                args = [a.to(dev) for a in torch_inputs(
+                    directory, t["task"], saved["inputs"], saved["args"])]
+                with torch.no_grad():
+                    row["eager_ms"], _ = timed(lambda: module(*args), repeats,
+                                               sync)
+                    if compile_ok and time.monotonic() < deadline:
+                        try:
+                            if compiled is None:
+                                compiled = torch.compile(module)
+                            row["compile_ms"], _ = timed(
+                                lambda: compiled(*args), repeats, sync)
+                        except Exception as error:  # noqa: BLE001
+                            row["compile_error"] = str(error).splitlines()[0]
+                            compile_ok = False
+            rows.append(row)
+
+            def cell(key):
+                return "%10.3f" % row[key] if key in row else "%10s" % "-"
+            ratio = "%.2fx" % (row["eager_ms"] / row["m3sat_ms"]) \
+                if "eager_ms" in row else "-"
+            print("%-18s %-14s %10.3g %s %s %s %s  %s" %
+                  (name, label, err, cell("m3sat_ms"), cell("m3sat_p90_ms"),
+                   cell("eager_ms"), cell("compile_ms"), ratio), flush=True)
+    print("all %s outputs match the CPU reference (worst %.3g); PyTorch "
+          "columns: sparse top-k MoE, inputs already on the device" %
+          (target.upper(), worst))
+    if json_path:
+        with open(json_path, "w") as f:
+            json.dump({"target": target, "torch": torch.__version__,
+                       "device": torch.cuda.get_device_name(0) if on_gpu
+                       else "cpu", "rows": rows}, f, indent=1)
+    return 0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("mode", choices=["pack", "check", "device"])
+    parser.add_argument("args", nargs="+")
+    parser.add_argument("--budget-s", type=float, default=360)
+    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--json")
+    options = parser.parse_args()
+    if options.mode == "pack":
+        if len(options.args) != 3:
+            parser.error("pack BIN_DIR PKG_DIR SRC_ROOT")
+        return pack(*options.args)
+    if len(options.args) != 2:
+        parser.error("%s PKG_DIR SRC_ROOT" % options.mode)
+    if options.mode == "check":
+        return check(*options.args)
+    return device(options.args[0], options.args[1], "gpu", options.budget_s,
+                  options.repeats, options.json)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
