@@ -48,17 +48,15 @@ public:
   void done(StringRef phase) {
     auto now = std::chrono::steady_clock::now();
     if (enabled)
-      llvm::errs() << llvm::format("m3sat-compile: %-24s %8.3f s\n",
-                                   (phase + ":").str().c_str(),
-                                   std::chrono::duration<double>(now - last)
-                                       .count());
+      llvm::errs() << llvm::format(
+          "m3sat-compile: %-24s %8.3f s\n", (phase + ":").str().c_str(),
+          std::chrono::duration<double>(now - last).count());
     last = now;
   }
 
 private:
   bool enabled;
-  std::chrono::steady_clock::time_point last =
-      std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last = std::chrono::steady_clock::now();
 };
 
 /// Bundle dtype of a tensor element type; -1 if the bundle cannot hold it.
@@ -156,28 +154,29 @@ LogicalResult collectTasks(ModuleOp module, BundleWriter &writer,
       std::string name = nameOf(attrs, "input" + std::to_string(i));
       int dtype = type ? bundleDType(type.getElementType()) : -1;
       if (!type || !type.hasStaticShape() || dtype < 0)
-        return func.emitError() << "task '" << task.name << "': input '"
-                                << name << "' has type "
-                                << func.getArgumentTypes()[i]
+        return func.emitError() << "task '" << task.name << "': input '" << name
+                                << "' has type " << func.getArgumentTypes()[i]
                                 << "; tasks take static tensors of f16, "
                                    "f32, f64, i1, i8, i16, i32 or i64";
-      auto weight = attrs ? attrs.getAs<ElementsAttr>("m3sat.weight")
-                          : ElementsAttr();
+      auto weight =
+          attrs ? attrs.getAs<ElementsAttr>("m3sat.weight") : ElementsAttr();
       if (!weight) {
-        task.inputs.push_back({name, dtype, std::vector<int64_t>(type.getShape().begin(), type.getShape().end())});
+        task.inputs.push_back({name, dtype,
+                               std::vector<int64_t>(type.getShape().begin(),
+                                                    type.getShape().end())});
         continue;
       }
       FailureOr<std::vector<uint8_t>> bytes = weightBytes(weight);
       if (failed(bytes))
-        return func.emitError() << "weight '" << name
-                                << "' has no readable data";
+        return func.emitError()
+               << "weight '" << name << "' has no readable data";
       std::string key = std::to_string(
           reinterpret_cast<uintptr_t>(weight.getAsOpaquePointer()));
       task.weights.push_back(writer.addBuffer(
-          key, name, dtype, std::vector<int64_t>(type.getShape().begin(), type.getShape().end()), bytes->data(),
-          bytes->size()));
-      func.removeArgAttr(i, StringAttr::get(func.getContext(),
-                                            "m3sat.weight"));
+          key, name, dtype,
+          std::vector<int64_t>(type.getShape().begin(), type.getShape().end()),
+          bytes->data(), bytes->size()));
+      func.removeArgAttr(i, StringAttr::get(func.getContext(), "m3sat.weight"));
     }
     for (unsigned i = 0; i < func.getNumResults(); ++i) {
       auto type = dyn_cast<RankedTensorType>(func.getResultTypes()[i]);
@@ -185,12 +184,14 @@ LogicalResult collectTasks(ModuleOp module, BundleWriter &writer,
           nameOf(func.getResultAttrDict(i), "output" + std::to_string(i));
       int dtype = type ? bundleDType(type.getElementType()) : -1;
       if (!type || !type.hasStaticShape() || dtype < 0)
-        return func.emitError() << "task '" << task.name << "': output '"
-                                << name << "' has type "
-                                << func.getResultTypes()[i]
-                                << "; tasks return static tensors of "
-                                   "f16, f32, f64, i1, i8, i16, i32 or i64";
-      task.outputs.push_back({name, dtype, std::vector<int64_t>(type.getShape().begin(), type.getShape().end())});
+        return func.emitError()
+               << "task '" << task.name << "': output '" << name
+               << "' has type " << func.getResultTypes()[i]
+               << "; tasks return static tensors of "
+                  "f16, f32, f64, i1, i8, i16, i32 or i64";
+      task.outputs.push_back({name, dtype,
+                              std::vector<int64_t>(type.getShape().begin(),
+                                                   type.getShape().end())});
     }
     func.walk([&](Operation *op) {
       MoELayerDesc layer;
@@ -223,10 +224,10 @@ LogicalResult collectTasks(ModuleOp module, BundleWriter &writer,
           layer.keptExperts.push_back(e);
       task.moeLayers.push_back(std::move(layer));
     });
-    entries.push_back({func.getSymName().str(),
-                       static_cast<unsigned>(task.inputs.size() +
-                                             task.weights.size() +
-                                             task.outputs.size())});
+    entries.push_back(
+        {func.getSymName().str(),
+         static_cast<unsigned>(task.inputs.size() + task.weights.size() +
+                               task.outputs.size())});
     writer.addTask(std::move(task));
   }
   if (entries.empty())
@@ -237,8 +238,8 @@ LogicalResult collectTasks(ModuleOp module, BundleWriter &writer,
 /// --target=hls: lowers `module` with the HLS pipeline and writes the HLS
 /// project (sources, testbenches, weights.bin, script, estimate) to `dir`.
 LogicalResult compileForHLS(ModuleOp module, const BundleWriter &writer,
-                            ArrayRef<TaskEntry> entries,
-                            const std::string &dir, std::string &estimate,
+                            ArrayRef<TaskEntry> entries, const std::string &dir,
+                            std::string &estimate,
                             const HLSNumerics &numerics) {
   PassManager lower(module.getContext());
   HLSPipelineOptions pipeline;
@@ -259,8 +260,8 @@ LogicalResult compileForHLS(ModuleOp module, const BundleWriter &writer,
     top.symbol = entries[task.entry].function;
     auto func = module.lookupSymbol<func::FuncOp>(top.symbol);
     if (!func)
-      return module.emitError() << "task '" << task.name
-                                << "': no function '" << top.symbol << "'";
+      return module.emitError() << "task '" << task.name << "': no function '"
+                                << top.symbol << "'";
     top.function = hlsFunctionName(func);
     top.stem = hlsFileStem(task.name);
     if (!stems.insert(top.stem).second)
@@ -298,8 +299,8 @@ LogicalResult m3sat::compileModel(MLIRContext &context,
 
   auto file = llvm::MemoryBuffer::getFile(options.modelPath);
   if (!file)
-    return emitError(fileLoc) << "cannot read model: "
-                              << file.getError().message();
+    return emitError(fileLoc)
+           << "cannot read model: " << file.getError().message();
   std::string modelHash = sha256Hex((*file)->getBuffer());
 
   OwningOpRef<ModuleOp> module;
@@ -322,52 +323,20 @@ LogicalResult m3sat::compileModel(MLIRContext &context,
 
   // One function per task, routing folded, weights outlined.
   PassManager specialize(&context);
-  SpecializeOptions specializeOptions;
-  specializeOptions.tasks.assign(options.tasks.begin(), options.tasks.end());
-  specializeOptions.modalities.assign(options.modalities.begin(),
-                                      options.modalities.end());
-  specialize.addPass(createSpecialize(specializeOptions));
-  // Tasks named together also run together: one more function computes
-  // them all, sharing their common work (after CSE below).
-  if (options.tasks.size() >= 2 && !options.exposeRouting &&
-      options.target != "hls")
-    specialize.addPass(createGroupTasks());
-  specialize.addPass(createCanonicalizerPass());
-  // Gate computations of the bound task (and other constant subgraphs)
-  // evaluate now; constant routing then folds to static expert sets.
-  specialize.addPass(createJitEvalConstants());
-  specialize.addPass(createCanonicalizerPass());
-  // (x || t) W with a constant task embedding t: x W_x plus a bias, which
-  // the second evaluation below folds.
-  specialize.addNestedPass<func::FuncOp>(createSplitConcatMatmul());
-  // Constant routing that differs between runs of tokens (per-modality
-  // gates): one static layer per run.
-  specialize.addNestedPass<func::FuncOp>(createSegmentStaticRouting());
-  // Routing that is still per token: profiled, or pruned by a profile.
-  if (options.exposeRouting)
-    specialize.addNestedPass<func::FuncOp>(createExposeRouting());
-  if (!options.profilePath.empty()) {
-    PruneByProfileOptions byProfile;
-    byProfile.profile = options.profilePath;
-    byProfile.coverage = options.coverage;
-    specialize.addNestedPass<func::FuncOp>(createPruneByProfile(byProfile));
-  }
-  specialize.addNestedPass<func::FuncOp>(createPruneExperts());
-  // A static set of experts becomes one dense FFN; its weights fold.
-  specialize.addNestedPass<func::FuncOp>(createFuseStaticExperts());
-  specialize.addPass(createJitEvalConstants());
-  specialize.addPass(createCanonicalizerPass());
-  specialize.addPass(createCSEPass());
+  SpecializePipelineOptions specializeOptions;
+  specializeOptions.tasks = options.tasks;
+  specializeOptions.modalities = options.modalities;
+  specializeOptions.groupTasks = options.target != "hls";
+  specializeOptions.exposeRouting = options.exposeRouting;
+  specializeOptions.profile = options.profilePath;
+  specializeOptions.coverage = options.coverage;
   // The row-gather form of routed MoE layers (the GPU's, unless loops are
-  // asked for) reads expert weights best as (in, out): transposed now, so
-  // that the bundle holds them that way.
-  bool rowGather =
+  // asked for) reads expert weights best as (in, out).
+  specializeOptions.transposeExpertWeights =
       (options.target == "gpu" && options.moeLowering != MoELowering::Loops) ||
       (options.target == "cpu" &&
        options.moeLowering == MoELowering::RowGather);
-  if (rowGather)
-    specialize.addPass(createTransposeExpertWeights());
-  specialize.addPass(createOutlineWeights());
+  buildSpecializePipeline(specialize, specializeOptions);
   if (failed(specialize.run(*module)))
     return failure();
   timer.done("specialize");
@@ -380,9 +349,9 @@ LogicalResult m3sat::compileModel(MLIRContext &context,
        dir = llvm::sys::path::parent_path(dir))
     createdDir = dir.str();
   if (std::error_code ec = llvm::sys::fs::create_directories(options.outDir))
-    return emitError(fileLoc) << options.outDir
-                              << ": cannot create output directory: "
-                              << ec.message();
+    return emitError(fileLoc)
+           << options.outDir
+           << ": cannot create output directory: " << ec.message();
   bool compiled = false;
   llvm::scope_exit removeCreated([&] {
     if (!compiled && !createdDir.empty())
@@ -402,9 +371,9 @@ LogicalResult m3sat::compileModel(MLIRContext &context,
       };
       llvm::outs() << llvm::format(
           "%-28s %16lld %16lld %16lld  (%.1f%% FLOPs, %.1f%% params)\n",
-          name.str().c_str(), (long long)cost.flops,
-          (long long)cost.paramBytes, (long long)cost.activationBytes,
-          pct(cost.flops, full.flops), pct(cost.paramBytes, full.paramBytes));
+          name.str().c_str(), (long long)cost.flops, (long long)cost.paramBytes,
+          (long long)cost.activationBytes, pct(cost.flops, full.flops),
+          pct(cost.paramBytes, full.paramBytes));
     };
     row("full model", fullCost.total, fullCost.total);
     for (auto func : module->getOps<func::FuncOp>()) {
@@ -486,8 +455,7 @@ LogicalResult m3sat::compileModel(MLIRContext &context,
     timer.done(options.ptxas.empty() ? "write PTX" : "write PTX, ptxas");
     if (options.verbose)
       llvm::errs() << "m3sat-compile: " << numModules
-                   << " kernel module(s) for "
-                   << options.gpuArch
+                   << " kernel module(s) for " << options.gpuArch
                    << (options.ptxas.empty() ? " (PTX; no ptxas found)"
                                              : " (PTX and cubin)")
                    << "\n";
@@ -552,8 +520,8 @@ LogicalResult m3sat::compileModel(MLIRContext &context,
   timer.done("write bundle");
   if (options.verbose)
     llvm::errs() << "m3sat-compile: bundle: " << entries.size() << " tasks, "
-                 << writer.numBuffers() << " weights, "
-                 << writer.weightBytes() << " bytes of weights\n";
+                 << writer.numBuffers() << " weights, " << writer.weightBytes()
+                 << " bytes of weights\n";
 
   // The specialized tensor program, for inspection; written last so that a
   // failed compilation leaves no file behind.
@@ -568,9 +536,8 @@ LogicalResult m3sat::compileModel(MLIRContext &context,
     auto out = openOutputFile(options.outDir + "/routing.json", &error);
     if (!out)
       return emitError(fileLoc) << error;
-    out->os() << llvm::formatv(
-                     "{0:2}", llvm::json::Value(llvm::json::Object{
-                                  {"tasks", std::move(routing)}}))
+    out->os() << llvm::formatv("{0:2}", llvm::json::Value(llvm::json::Object{
+                                            {"tasks", std::move(routing)}}))
               << "\n";
     out->keep();
   }

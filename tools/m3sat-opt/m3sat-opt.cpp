@@ -17,8 +17,8 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
-#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/InitAllPasses.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 
 int main(int argc, char **argv) {
@@ -36,6 +36,7 @@ int main(int argc, char **argv) {
   m3sat::registerM3SATGPUPasses();
   m3sat::registerM3SATHLSPasses();
   m3sat::registerPipelines();
+  m3sat::registerSpecializePipeline();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "m3sat optimizer driver\n", registry));
 }

@@ -1,9 +1,10 @@
 //===- Pipelines.h - m3sat named pass pipelines -----------------*- C++ -*-===//
 //
-// The named pipelines that take imported (and specialized) m3sat programs to
-// a target: `m3sat-cpu-pipeline`, `m3sat-gpu-pipeline` and
-// `m3sat-hls-pipeline`, which share their front half (tensors to bufferized
-// linalg with out-params).
+// The named pipelines of m3sat-compile's phases: `m3sat-specialize-pipeline`
+// (imported model to one function per task with outlined weights), then one
+// that takes the specialized program to a target: `m3sat-cpu-pipeline`,
+// `m3sat-gpu-pipeline` and `m3sat-hls-pipeline`, which share their front
+// half (tensors to bufferized linalg with out-params).
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,6 +14,8 @@
 #include "m3sat/Conversion/MoELowering.h"
 
 #include "mlir/Pass/PassOptions.h"
+
+#include <string>
 
 namespace mlir {
 class OpPassManager;
@@ -72,10 +75,9 @@ struct CPUPipelineOptions
 /// the form of the token-routed MoE ops (m3sat-convert-to-linalg). With
 /// `convolutionsAsMatmul`, 2-D convolutions become im2col and a matrix
 /// product (m3sat-convolutions-to-matmul).
-void buildBufferizedLinalgPipeline(
-    mlir::OpPassManager &pm, bool foldRouting,
-    MoELowering moeLowering = MoELowering::Loops,
-    bool convolutionsAsMatmul = false);
+void buildBufferizedLinalgPipeline(mlir::OpPassManager &pm, bool foldRouting,
+                                   MoELowering moeLowering = MoELowering::Loops,
+                                   bool convolutionsAsMatmul = false);
 
 /// Builds the CPU pipeline: tosa and m3sat on tensors -> linalg -> one-shot
 /// bufferization -> loops -> the LLVM dialect, ready for translation to LLVM
@@ -185,8 +187,58 @@ struct HLSPipelineOptions
 void buildHLSPipeline(mlir::OpPassManager &pm,
                       const HLSPipelineOptions &options);
 
-/// Registers the m3sat pipelines with the global pass registry.
+/// Registers the lowering pipelines (CPU, GPU, HLS) with the global pass
+/// registry.
 void registerPipelines();
+
+/// Options of the specialization pipeline (m3sat-compile's first phase
+/// after import).
+struct SpecializePipelineOptions
+    : public mlir::PassPipelineOptions<SpecializePipelineOptions> {
+  ListOption<std::string> tasks{
+      *this, "tasks", llvm::cl::desc("Tasks to compile (default: all)")};
+  ListOption<std::string> modalities{
+      *this, "modalities",
+      llvm::cl::desc("Modalities the device has (default: all)")};
+  Option<bool> groupTasks{
+      *this, "group-tasks",
+      llvm::cl::desc("With two or more tasks (and no expose-routing), one "
+                     "more function computes them all, sharing their common "
+                     "work (m3sat-group-tasks)"),
+      llvm::cl::init(true)};
+  Option<bool> exposeRouting{
+      *this, "expose-routing",
+      llvm::cl::desc("Token-routed MoE layers also return their routing "
+                     "decisions (m3sat-expose-routing; for m3sat-profile)"),
+      llvm::cl::init(false)};
+  Option<std::string> profile{
+      *this, "profile",
+      llvm::cl::desc("Expert usage JSON of m3sat-profile: prune the experts "
+                     "the routing rarely picks (m3sat-prune-by-profile)"),
+      llvm::cl::init("")};
+  Option<double> coverage{
+      *this, "coverage",
+      llvm::cl::desc("With profile: share of the routing mass the kept "
+                     "experts must carry"),
+      llvm::cl::init(0.999)};
+  Option<bool> transposeExpertWeights{
+      *this, "transpose-expert-weights",
+      llvm::cl::desc("Expert weights stored as (in, out), as the row-gather "
+                     "form of routed MoE layers reads them best "
+                     "(m3sat-transpose-expert-weights)"),
+      llvm::cl::init(false)};
+};
+
+/// Builds the specialization pipeline: one function per task (routing of
+/// the bound task folded, constant subgraphs evaluated, static expert sets
+/// pruned and fused, optionally pruned by a profile), then the large
+/// constants outlined as weight arguments. This is what m3sat-compile runs
+/// between import and the target's lowering pipeline.
+void buildSpecializePipeline(mlir::OpPassManager &pm,
+                             const SpecializePipelineOptions &options);
+
+/// Registers `m3sat-specialize-pipeline` with the global pass registry.
+void registerSpecializePipeline();
 
 } // namespace m3sat
 
