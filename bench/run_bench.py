@@ -1,573 +1,666 @@
-#!/usr/bin/env python3
-"""m3sat CPU benchmarks, measured side by side in one run on this machine.
+#!/usr/bin/python3
+"""m3sat against the runtimes users would otherwise pick, side by side in one
+run on this machine: every task of the example models (Edge-MoE, the M3SAT
+multimodal model, M3ViT multi-gate) at batch 1 and 8.
 
-Prints (and writes as JSON to BUILD/bench/results.json):
-* the machine's fp32 FMA peak and memory bandwidth (bench/peak.cpp, all
-  cores);
-* for MoE FFN layers of the example families' sizes, at batch 1 and 8, for
-  a token-routed layer and a task-routed one (static expert set after
-  specialization): the m3sat task library's latency (median of 20 runs),
-  PyTorch 1.13 eager on the unspecialized layer (m3sat_torch.MoE, what the
-  multi-task model runs), PyTorch on the same work m3sat does (only the
-  selected experts, each over its own tokens), both with the same thread
-  count, the ratios, achieved GFLOP/s and % of peak, and bundle bytes
-  against the full layer's weights;
-* for each example model (Edge-MoE, M3ViT multi-gate, the M3SAT multimodal
-  model, at their bench sizes) and task, at batch 1 and 8: the task
-  binary's latency (median of 20 runs), PyTorch eager on the full
-  multi-task model computing that task's output (every expert over every
-  token, masked, as m3sat_torch's reference layers do), PyTorch on the same
-  specialized work (only the task's modalities and outputs; each MoE layer
-  only its selected experts over their own tokens), same thread count, the
-  ratios, GFLOP/s (FLOPs from m3sat-compile --report) and % of peak, and
-  the bundle's bytes against the ONNX model's;
-* GEMM micro-benchmarks of the expert shapes (x[M, D] @ W[D, H], M = tokens
-  per expert from 8 to 1024): m3sat's generated code (--blas=false), the
-  default SGEMM path with each kernel library (M3SAT_SGEMM=onednn,
-  openblas), and torch.matmul with the same thread count, in GFLOP/s and %
-  of peak;
-* single-thread throughput of the SGEMM kernel libraries on the expert
-  shapes, in the thread's CPU time (bench/sgemm_kernels.cpp): oneDNN,
-  OpenBLAS with this environment's OPENBLAS_CORETYPE and with SkylakeX
-  kernels, BLIS, whichever are installed;
-* a plot of the model rows (BUILD/bench/models.svg).
+Runs with Debian's /usr/bin/python3 (torch 1.13: the examples' exports and
+the PyTorch reference). The peers run in subprocesses of the `python3`
+first on PATH (ONNX Runtime 1.31.1, OpenVINO 2026.4.1, installed by
+scripts/setup-peers.sh; M3SAT_PEER_PYTHON overrides it), see
+bench/peer_worker.py. Every runtime runs in a process of its own, whose
+peak RSS (getrusage of the child) is reported.
 
-With --target=gpu: the same MoE layers compiled for the GPU
-(m3sat-compile --target=gpu), m3sat-run's median latency on the GPU (inputs
-and outputs copied to and from the device inside each run) beside the CPU
-task library's, and the largest |GPU - CPU| difference of the outputs;
-written to BUILD/bench/results_gpu.json. Exits 0 with a message when no
-CUDA GPU is available.
+Per row (model, task, batch), median and p90 of each, same thread count:
+* m3sat: the task binary (m3sat-compile --tasks=TASK, m3sat-run);
+* PyTorch: the task's own forward with sparse top-k MoE layers (only the
+  selected experts, each over its own tokens; bench/models.py);
+* ORT full: ONNX Runtime (CPU EP, default optimizations) on the whole
+  multi-task model with com.microsoft::MoE, fetching the task's output;
+  and the same with all graph optimizations off;
+* ORT task: ONNX Runtime on a graph that holds only the task's output;
+* OpenVINO: the whole model in standard ops (it has no com.microsoft::MoE);
+* the max abs error of every output against PyTorch's (ref_<task>.npy from
+  the example's generator), the ratios, m3sat's GFLOP/s (m3sat-compile
+  --report) and % of the measured peak (bench/peak.cpp), peak RSS.
+Then the targets of issue 18, each printed as met / not met.
 
-Usage: run_bench.py BUILD_DIR [--quick] [--target=gpu]
-(--quick: fewer sizes; no M3ViT)
+Writes BUILD/bench/results.json and, for a full run, bench/RESULTS.md (the
+measured run: machine, ISA, date, threads, load). --quick runs the small
+Edge-MoE at batch 1, one task, few repeats (seconds; what the ctest runs)
+and writes its RESULTS.md under BUILD/bench/quick only.
+
+Usage: run_bench.py BUILD_DIR [--quick] [--micro] [--results=PATH]
+                              [--target=gpu]
+  --micro: also the MoE layer, GEMM and SGEMM-kernel sections (micro.py)
+  --results=PATH: where RESULTS.md goes (default: bench/RESULTS.md for a
+    full run, BUILD/bench/quick/RESULTS.md with --quick)
+  --target=gpu: the MoE layers on the GPU against the CPU (micro.py)
 """
-import contextlib
-import importlib.util
+import datetime
 import json
 import os
+import platform
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
-import torch
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "python"))
-import m3sat_torch.layers as mlayers  # noqa: E402
-from m3sat_torch import MoE, route  # noqa: E402
-
+BENCH = os.path.join(ROOT, "bench")
 THREADS = os.cpu_count()
-# (name, tokens per image, dim, hidden, experts)
-LAYERS = [("edgemoe-ffn", 128, 192, 384, 16), ("m3vit-ffn", 196, 384, 768, 16)]
+PEER_PYTHON = os.environ.get("M3SAT_PEER_PYTHON") or shutil.which("python3")
 
 
-def median_ms(fn, runs=20, warmup=3):
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1e3)
-    return float(np.median(times))
+TIME = "/usr/bin/time"
 
 
-def m3sat_ms(build, out, task, x_path):
-    result = subprocess.run(
-        [os.path.join(build, "bin", "m3sat-run"), out, f"--task={task}",
-         "--input", f"x={x_path}", "--output-dir", os.path.join(out, "res"),
-         "--repeat", "20"], capture_output=True, text=True, check=True)
-    line = [l for l in result.stdout.splitlines() if l.startswith("latency")]
-    return float(line[0].split("median ")[1].split()[0])
+def run_measured(cmd, env=None, check=True):
+    """Runs `cmd` as a child process; returns (stdout, stderr, peak RSS of
+    that child alone in kB). The child is started by GNU time, whose own
+    image is small: a child forked straight from this process would start
+    its RSS high-water mark at this process's size (torch loaded)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.NamedTemporaryFile(mode="r") as rss:
+        proc = subprocess.run([TIME, "-f", "%M", "-o", rss.name] + cmd,
+                              stdout=out, stderr=err,
+                              env=dict(os.environ, **(env or {})))
+        out.seek(0), err.seek(0)
+        stdout = out.read().decode(errors="replace")
+        stderr = err.read().decode(errors="replace")
+        lines = [l for l in rss.read().splitlines() if l.strip().isdigit()]
+    if check and proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n"
+                           f"{stderr.strip()[-2000:]}")
+    return stdout, stderr, int(lines[-1]) if lines else 0
 
 
-class NoGPU(Exception):
-    pass
+def stats(latencies):
+    s = np.sort(np.asarray(latencies, dtype=np.float64))
+    pick = lambda q: float(s[min(len(s) - 1, int(round(q * (len(s) - 1))))])
+    return {"median_ms": pick(0.5), "p90_ms": pick(0.9), "runs": len(s)}
 
 
-def gpu_benchmarks(build, work, quick):
-    """m3sat on the GPU against m3sat on the CPU, same layers."""
-    compile_ = os.path.join(build, "bin", "m3sat-compile")
-    rows = []
-    print(f"{'layer':<14}{'batch':>6}{'task':>8}{'gpu ms':>10}{'cpu ms':>10}"
-          f"{'cpu/gpu':>9}{'max |gpu-cpu|':>15}")
-    for name, tokens, d, h, e in LAYERS[:1] if quick else LAYERS:
-        for batch in (1, 8):
-            case = os.path.join(work, f"{name}-b{batch}")
-            subprocess.run([sys.executable,
-                            os.path.join(ROOT, "examples", "mlir",
-                                         "make_moe_model.py"),
-                            case, str(tokens * batch), str(d), str(h),
-                            str(e)], check=True)
-            outs = {}
-            for target in ("gpu", "cpu"):
-                outs[target] = os.path.join(case, "out_" + target)
-                subprocess.run([compile_, os.path.join(case, "model.mlir"),
-                                "--target=" + target, "-o", outs[target]],
-                               capture_output=True, check=True)
-            x_path = os.path.join(case, "x.npy")
-            for task in ("routed", "static"):
-                try:
-                    gpu_ms = m3sat_ms(build, outs["gpu"], task, x_path)
-                except subprocess.CalledProcessError as error:
-                    if "no CUDA GPU is available" in error.stderr:
-                        raise NoGPU(error.stderr.strip())
-                    raise
-                cpu_ms = m3sat_ms(build, outs["cpu"], task, x_path)
-                output = f"y_{task}.npy"
-                got = np.load(os.path.join(outs["gpu"], "res", output))
-                ref = np.load(os.path.join(outs["cpu"], "res", output))
-                diff = float(np.abs(got - ref).max())
-                rows.append(dict(layer=name, batch=batch, task=task,
-                                 gpu_ms=gpu_ms, cpu_ms=cpu_ms,
-                                 max_abs_diff=diff))
-                print(f"{name:<14}{batch:>6}{task:>8}{gpu_ms:>10.3f}"
-                      f"{cpu_ms:>10.3f}{cpu_ms / gpu_ms:>9.2f}{diff:>15.3g}")
-    return rows
+def max_abs_err(path, ref):
+    got = np.load(path)
+    if got.shape != ref.shape:
+        return float("nan")
+    return float(np.abs(got.astype(np.float64) - ref).max())
 
 
-def torch_layers(weights, k, activation, normalize):
-    """The unspecialized layer (all experts, m3sat_torch eager) and a
-    function doing only the routed work (per expert over its tokens)."""
-    w1, b1 = torch.from_numpy(weights["w1"]), torch.from_numpy(weights["b1"])
-    w2, b2 = torch.from_numpy(weights["w2"]), torch.from_numpy(weights["b2"])
-    e, h, d = w1.shape
-    full = MoE(d, h, e, k=k, activation=activation, normalize=normalize)
-    with torch.no_grad():
-        full.fc1_weight.copy_(w1), full.fc1_bias.copy_(b1)
-        full.fc2_weight.copy_(w2), full.fc2_bias.copy_(b2)
-    act = {"gelu": torch.nn.functional.gelu, "silu": torch.nn.functional.silu}[activation]
+# --- The machine -----------------------------------------------------------
 
-    def sparse(x, logits):
-        flat = x.reshape(-1, d)
-        idx, w = route(logits.reshape(-1, e), k, normalize)
-        out = torch.zeros_like(flat)
-        for expert in idx.unique().tolist():
-            tok, slot = (idx == expert).nonzero(as_tuple=True)
-            y = act(flat[tok] @ w1[expert].t() + b1[expert]) @ w2[expert].t() + b2[expert]
-            out.index_add_(0, tok, y * w[tok, slot].unsqueeze(1))
-        return out.reshape(x.shape)
-    return full, sparse
+def machine_info():
+    model, flags = platform.processor() or "?", ""
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name") and model in ("?", "x86_64", ""):
+                model = line.split(":", 1)[1].strip()
+            if line.startswith("flags"):
+                flags = line.split(":", 1)[1].split()
+                break
+    isa = [x for x, f in (("AVX2+FMA", "fma"), ("AVX-512F", "avx512f"),
+                          ("AVX-512 BF16", "avx512_bf16"),
+                          ("AMX", "amx_tile")) if f in flags]
+    return {"cpu": model, "isa": isa, "threads": THREADS,
+            "kernel": platform.release(),
+            "date_utc": datetime.datetime.now(datetime.timezone.utc)
+            .strftime("%Y-%m-%d %H:%M UTC")}
 
 
-GEMM_TEMPLATE = """func.func @main(%x: tensor<{m}x{k}xf32> {{m3sat.name = "x"}},
-                %w: tensor<{k}x{n}xf32> {{m3sat.name = "w"}})
-    -> (tensor<{m}x{n}xf32> {{m3sat.name = "y"}}) {{
+def measure_peak(work, quick):
+    binary = os.path.join(work, "peak")
+    subprocess.run(["g++", "-O2", "-fopenmp", "-o", binary,
+                    os.path.join(BENCH, "peak.cpp"), "-ldl"], check=True)
+    out, _, _ = run_measured([binary] + (["--quick"] if quick else []))
+    peak = json.loads(out)
+    for name, isa in peak["isas"].items():
+        print(f"peak {name:<7} {isa['accumulators']:>2} accumulators: "
+              f"1 thread {isa['single_thread']['gflops']:.1f} GFLOP/s, "
+              f"{peak['threads']} threads {isa['all_threads']['gflops']:.1f} "
+              f"GFLOP/s (wall {isa['all_threads']['wall_gflops']:.1f}); "
+              f"triad {isa['triad_gbs']:.1f} GB/s, read "
+              f"{isa['read_gbs']:.1f} GB/s")
+    check = peak["check"]
+    if check.get("kernel"):
+        print(f"check: {check['kernel']} M={check['M']} N={check['N']} "
+              f"K={check['K']} ({peak['isa']}): 1 thread "
+              f"{check['single_thread']['gflops']:.1f} GFLOP/s = "
+              f"{100 * check['single_thread_fraction']:.0f}% of peak, "
+              f"{peak['threads']} threads {check['all_threads']['gflops']:.1f}"
+              f" = {100 * check['all_threads_fraction']:.0f}%: "
+              f"{'ok, below the peak' if check['ok'] else 'FAILED: a kernel beats the peak'}")
+    else:
+        print(f"check: no known kernel ({check.get('why')})")
+    return peak
+
+
+GEMM_TEMPLATE = """func.func @main(%x: tensor<8x8xf32> {m3sat.name = "x"},
+                %w: tensor<8x8xf32> {m3sat.name = "w"})
+    -> (tensor<8x8xf32> {m3sat.name = "y"}) {
   %zero = arith.constant 0.0 : f32
-  %e = tensor.empty() : tensor<{m}x{n}xf32>
-  %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<{m}x{n}xf32>) -> tensor<{m}x{n}xf32>
-  %y = linalg.matmul ins(%x, %w : tensor<{m}x{k}xf32>, tensor<{k}x{n}xf32>)
-                     outs(%acc : tensor<{m}x{n}xf32>) -> tensor<{m}x{n}xf32>
-  return %y : tensor<{m}x{n}xf32>
-}}
+  %e = tensor.empty() : tensor<8x8xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<8x8xf32>) -> tensor<8x8xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<8x8xf32>, tensor<8x8xf32>)
+                     outs(%acc : tensor<8x8xf32>) -> tensor<8x8xf32>
+  return %y : tensor<8x8xf32>
+}
 """
 
 
-GEMM_VARIANTS = (("m3sat_loops", ["--blas=false"], {}),
-                 ("m3sat_onednn", [], {"M3SAT_SGEMM": "onednn"}),
-                 ("m3sat_openblas", [], {"M3SAT_SGEMM": "openblas"}))
+def runtime_rss(build, work):
+    """m3sat's own size: the peak RSS of m3sat-run on an 8x8 matrix product
+    (the runtime, its kernel library loaded, no model to speak of)."""
+    case = os.path.join(work, "runtime-size")
+    os.makedirs(case, exist_ok=True)
+    with open(os.path.join(case, "gemm.mlir"), "w") as f:
+        f.write(GEMM_TEMPLATE)
+    for name in ("x", "w"):
+        np.save(os.path.join(case, name + ".npy"),
+                np.ones((8, 8), np.float32))
+    out = os.path.join(case, "out")
+    subprocess.run([os.path.join(build, "bin", "m3sat-compile"),
+                    os.path.join(case, "gemm.mlir"), "-o", out],
+                   check=True, capture_output=True)
+    _, _, rss = run_measured(
+        [os.path.join(build, "bin", "m3sat-run"), out, "--input",
+         f"x={case}/x.npy", "--input", f"w={case}/w.npy", "--output-dir",
+         os.path.join(out, "res"), "--repeat", "3"],
+        env={"OMP_NUM_THREADS": str(THREADS)})
+    return rss
 
 
-def gemm_benchmarks(build, work, machine, quick):
-    """Expert-shaped GEMMs: generated loops, the runtime's SGEMM with each
-    kernel library, torch.matmul."""
-    peak = machine["fp32_peak_gflops"]
-    shapes = [(192, 384)] if quick else [(192, 384), (384, 192), (384, 768)]
-    rows = []
-    for k, n in shapes:
-        print(f"\nGEMM x[M, {k}] @ W[{k}, {n}] (GFLOP/s, % of peak)")
-        print(f"{'M':>6}{'m3sat loops':>18}{'m3sat oneDNN':>18}"
-              f"{'m3sat OpenBLAS':>18}{'torch':>18}")
-        for m in (8, 64, 1024) if quick else (8, 16, 32, 64, 128, 256, 512,
-                                              1024):
-            case = os.path.join(work, f"gemm-{m}x{k}x{n}")
-            os.makedirs(case, exist_ok=True)
-            with open(os.path.join(case, "gemm.mlir"), "w") as f:
-                f.write(GEMM_TEMPLATE.format(m=m, k=k, n=n))
-            rng = np.random.default_rng(m)
-            x = rng.standard_normal((m, k)).astype(np.float32)
-            w = rng.standard_normal((k, n)).astype(np.float32)
-            np.save(os.path.join(case, "x.npy"), x)
-            np.save(os.path.join(case, "w.npy"), w)
-            flops = 2.0 * m * n * k
-            row = {"M": m, "K": k, "N": n}
-            compiled = set()
-            for label, extra, env in GEMM_VARIANTS:
-                out = os.path.join(case, "loops" if extra else "sgemm")
-                # Compiled afresh once per run (cheap), so that a run never
-                # measures an output left by an older compiler.
-                if out not in compiled:
-                    compiled.add(out)
-                    subprocess.run([os.path.join(build, "bin", "m3sat-compile"),
-                                    os.path.join(case, "gemm.mlir"), "-o", out]
-                                   + extra, capture_output=True, check=True)
-                res = subprocess.run(
-                    [os.path.join(build, "bin", "m3sat-run"), out, "--input",
-                     f"x={case}/x.npy", "--input", f"w={case}/w.npy",
-                     "--output-dir", os.path.join(out, "res"), "--repeat",
-                     "50"], capture_output=True, text=True, check=True,
-                    env=dict(os.environ, **env)).stdout
-                got = np.load(os.path.join(out, "res", "y.npy"))
-                assert np.allclose(got, x @ w, rtol=1e-3, atol=1e-3), label
-                ms = float(res.split("median ")[1].split()[0])
-                row[label + "_gflops"] = flops / ms / 1e6
-            tx, tw = torch.from_numpy(x), torch.from_numpy(w)
-            t = median_ms(lambda: tx @ tw, runs=50)
-            row["torch_gflops"] = flops / t / 1e6
-            rows.append(row)
-            cells = [row[v[0] + "_gflops"] for v in GEMM_VARIANTS]
-            cells.append(row["torch_gflops"])
-            print(f"{m:>6}" + "".join(f"{g:>11.1f} ({100 * g / peak:>4.1f}%)"
-                                      for g in cells))
-    return rows
+# --- One row ---------------------------------------------------------------
+
+def live_set_bytes(task_report):
+    """The largest live activation set, if the report has it (arena
+    planning); None otherwise."""
+    for key in ("largest_live_bytes", "max_live_bytes", "peak_live_bytes",
+                "arena_bytes"):
+        if key in task_report:
+            return int(task_report[key])
+    arena = task_report.get("arena")
+    if isinstance(arena, dict):
+        for key in ("largest_live_bytes", "bytes", "size"):
+            if key in arena:
+                return int(arena[key])
+    return None
 
 
-# The example models at their bench sizes: (name, generator, its arguments,
-# ONNX file, tasks (all in the full run; the first two with --quick), in
-# --quick?).
-MODELS = [
-    ("edgemoe", "examples/edgemoe/make_model.py", [], "edgemoe.onnx",
-     ("semseg", "depth"), True),
-    ("multimodal", "examples/m3sat_multimodal/make_model.py", [],
-     "m3sat_multimodal.onnx", ("scene", "activity", "caption"), True),
-    ("m3vit", "examples/m3vit/make_model.py", ["--variant", "multigate"],
-     "m3vit_multigate.onnx", ("semseg", "depth", "normals"), False),
-]
+def bench_m3sat(build, example, model, case, task, repeat):
+    import models
+    out = os.path.join(case, f"m3sat-{task}")
+    subprocess.run([os.path.join(build, "bin", "m3sat-compile"),
+                    os.path.join(case, example.onnx), f"--tasks={task}", "-o",
+                    out, "--report"], check=True, capture_output=True)
+    with open(os.path.join(out, "report.json")) as f:
+        report = json.load(f)["tasks"][task]
+    cmd = [os.path.join(build, "bin", "m3sat-run"), out, "--output-dir",
+           os.path.join(out, "res"), "--warmup", "3", "--repeat",
+           str(repeat)]
+    for name, path in models.task_inputs(example, model, case, task).items():
+        cmd += ["--input", f"{name}={path}"]
+    stdout, _, rss = run_measured(cmd, env={"OMP_NUM_THREADS": str(THREADS)})
+    line = [l for l in stdout.splitlines() if l.startswith("latency over")][0]
+    fields = line.split(":", 1)[1].split()
+    values = dict(zip(fields[0::2], map(float, fields[1::2])))
+    return {"median_ms": values["median"], "p90_ms": values["p90"],
+            "runs": repeat, "rss_kb": rss,
+            "output": os.path.join(out, "res", f"{task}.npy"),
+            "flops": report.get("flops"),
+            "bundle_bytes": os.path.getsize(os.path.join(out, "bundle.m3b")),
+            "activation_bytes": report.get("activation_bytes"),
+            "live_bytes": live_set_bytes(report)}
 
 
-def load_example(path):
-    spec = importlib.util.spec_from_file_location(
-        "example_" + os.path.basename(os.path.dirname(path)), path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def bench_peer(runtime, model_path, output, feed, result_dir, repeat):
+    cmd = [PEER_PYTHON, os.path.join(BENCH, "peer_worker.py"), runtime,
+           model_path, output, result_dir, str(THREADS), str(repeat)]
+    cmd += [f"{n}={p}" for n, p in feed.items()]
+    stdout, _, rss = run_measured(cmd, env={"OMP_NUM_THREADS": str(THREADS)})
+    result = json.loads(stdout.strip().splitlines()[-1])
+    row = stats(result["latencies_ms"])
+    row.update(rss_kb=rss, net_rss_kb=rss - result["baseline_rss_kb"],
+               version=result["version"],
+               output=os.path.join(result_dir, output + ".npy"))
+    return row
 
 
-def _sparse_moe(ctx, x, logits, w1, b1, w2, b2, k, activation, normalize,
-                domain="m3sat", legacy_layout=False):
-    """m3sat::MoE doing only the routed work: each selected expert over its
-    own tokens."""
-    d = x.shape[-1]
-    flat = x.reshape(-1, d)
-    idx, w = route(logits.reshape(-1, logits.shape[-1]), k, normalize)
-    out = torch.zeros_like(flat)
-    act = {"gelu": torch.nn.functional.gelu, "relu": torch.relu,
-           "silu": torch.nn.functional.silu,
-           "identity": lambda v: v}[activation]
-    for e in idx.unique().tolist():
-        tok, slot = (idx == e).nonzero(as_tuple=True)
-        h = flat[tok] @ w1[e].t()
-        if b1 is not None:
-            h = h + b1[e]
-        y = act(h) @ w2[e].t()
-        if b2 is not None:
-            y = y + b2[e]
-        out.index_add_(0, tok, y * w[tok, slot].unsqueeze(1))
-    return out.reshape(x.shape)
+def bench_torch(example, case, task, small, result_dir, repeat):
+    cmd = [sys.executable, os.path.abspath(__file__), "--worker=torch",
+           example.name, case, task, "small" if small else "full",
+           result_dir, str(repeat)]
+    stdout, _, rss = run_measured(cmd, env={"OMP_NUM_THREADS": str(THREADS)})
+    result = json.loads(stdout.strip().splitlines()[-1])
+    row = stats(result["latencies_ms"])
+    row.update(rss_kb=rss, net_rss_kb=rss - result["baseline_rss_kb"],
+               output=os.path.join(result_dir, task + ".npy"))
+    return row
 
 
-def _sparse_moa(ctx, x, logits, wq, wk, wv, wo, bo, k, normalize, scale):
-    """m3sat::MoAttention computing only the head experts some token
-    selected."""
-    return mlayers.moa_forward(x, logits, wq, wk, wv, wo, bo, k, normalize,
-                               scale, selected_only=True)
+def torch_worker(argv):
+    """--worker=torch NAME CASE TASK small|full RESULT_DIR REPEAT: times the
+    task's forward with sparse MoE layers (PyTorch 1.13, THREADS threads)."""
+    sys.path.insert(0, BENCH)
+    import torch
+    import models
+    name, case, task, size, result_dir, repeat = argv
+    with open("/proc/self/status") as f:
+        baseline = [int(l.split()[1]) for l in f if l.startswith("VmRSS")][0]
+    torch.set_num_threads(THREADS)
+    example = {e.name: e for e in models.EXAMPLES}[name]
+    model = models.build_model(example, size == "small")
+    forward = models.TaskForward(example, model, task)
+    args = [torch.from_numpy(np.load(p)) for p in
+            models.task_inputs(example, model, case, task).values()]
+    with torch.no_grad(), models.sparse_layers():
+        for _ in range(3):
+            result = forward(*args)
+        latencies = []
+        for _ in range(int(repeat)):
+            start = time.perf_counter()
+            result = forward(*args)
+            latencies.append((time.perf_counter() - start) * 1e3)
+    os.makedirs(result_dir, exist_ok=True)
+    np.save(os.path.join(result_dir, task + ".npy"), result.numpy())
+    print(json.dumps({"latencies_ms": latencies,
+                      "baseline_rss_kb": baseline}))
 
 
-@contextlib.contextmanager
-def same_work():
-    """m3sat_torch's MoE layers compute only the selected experts."""
-    saved = (mlayers._MoEFunction.forward, mlayers._MoAttentionFunction.forward)
-    mlayers._MoEFunction.forward = staticmethod(_sparse_moe)
-    mlayers._MoAttentionFunction.forward = staticmethod(_sparse_moa)
-    try:
-        yield
-    finally:
-        mlayers._MoEFunction.forward = staticmethod(saved[0])
-        mlayers._MoAttentionFunction.forward = staticmethod(saved[1])
+def bench_row(build, example, model, case, batch, task, small, repeat):
+    import models
+    ref = np.load(os.path.join(case, f"ref_{task}.npy")).astype(np.float64)
+    row = {"model": example.name, "task": task, "batch": batch}
+    row["m3sat"] = bench_m3sat(build, example, model, case, task, repeat)
+    peers = os.path.join(case, f"peers-{task}")
+    row["torch"] = bench_torch(example, case, task, small,
+                               os.path.join(peers, "torch"), repeat)
+    full = models.full_feed(example, case, task)
+    own = models.task_inputs(example, model, case, task)
+    for key, runtime, onnx, feed in (
+            ("ort_full", "ort", "ort_full.onnx", full),
+            ("ort_full_noopt", "ort-noopt", "ort_full.onnx", full),
+            ("ort_task", "ort", f"ort_{task}.onnx", own),
+            ("openvino", "openvino", "plain_full.onnx", full)):
+        try:
+            row[key] = bench_peer(runtime, os.path.join(case, onnx), task,
+                                  feed, os.path.join(peers, key), repeat)
+        except RuntimeError as error:
+            # A peer that cannot run the model is a finding, not a crash.
+            row[key] = {"error": str(error).strip().splitlines()[-1][:200]}
+    for key in ("m3sat", "torch", "ort_full", "ort_full_noopt", "ort_task",
+                "openvino"):
+        if "output" in row[key]:
+            row[key]["max_abs_err"] = max_abs_err(row[key].pop("output"), ref)
+    m = row["m3sat"]
+    if m.get("flops"):
+        m["gflops"] = m["flops"] / m["median_ms"] / 1e6
+    for key in ("torch", "ort_full", "ort_full_noopt", "ort_task",
+                "openvino"):
+        if "median_ms" in row[key]:
+            row[key]["speedup"] = row[key]["median_ms"] / m["median_ms"]
+    return row
 
 
-def torch_model(name, module, case):
-    """The PyTorch model (built as its generator builds it) and, per task,
-    the full multi-task forward and the task's own forward, plus the task's
-    input names."""
-    torch.manual_seed(0)
-    load = lambda n: torch.from_numpy(np.load(os.path.join(case, n + ".npy")))
-    if name in ("edgemoe", "m3vit"):
-        model = module.EdgeMoE() if name == "edgemoe" else \
-            module.M3ViT("multigate")
-        image = load("image")
-        tasks = list(module.TASKS)
-        full = {t: (lambda i=i: model(image, torch.tensor(i)))
-                for i, t in enumerate(tasks)}
-        # Every head is one linear layer: the task's forward is the full
-        # forward with one head's output kept.
-        task = {t: (lambda i=i: model(image, torch.tensor(i))[i])
-                for i, t in enumerate(tasks)}
-        return model.eval(), full, task, {t: ["image"] for t in tasks}
-    model = module.M3SAT().eval()
-    inputs = {n: load(n) for n in ("image", "sensor", "tokens")}
-    full_fn = lambda: model(*inputs.values())
+# --- Tables ----------------------------------------------------------------
 
-    def parts():
-        b = inputs["sensor"].shape[0]
-        img = model.patch(inputs["image"])
-        sen = model.sensor(inputs["sensor"].reshape(
-            b, model.sensor_tokens, model.window * model.channels))
-        return img, sen, model.embed(inputs["tokens"])
-
-    def scene():
-        img, sen, _ = parts()
-        return model.scene(model.encode([img, sen], [0, 1]).mean(dim=1))
-
-    def activity():
-        _, sen, txt = parts()
-        return model.activity(model.encode([sen, txt], [1, 2]).mean(dim=1))
-
-    def caption():
-        img, _, txt = parts()
-        cap = model.encode([img, txt], [0, 2])
-        return model.caption(cap[:, model.image_tokens:])
-
-    names = {t: [n for m in module.TASKS[t] for n in module.MODALITIES[m]]
-             for t in module.TASKS}
-    return (model, {t: full_fn for t in module.TASKS},
-            {"scene": scene, "activity": activity, "caption": caption}, names)
+PEERS = (("torch", "PyTorch"), ("ort_full", "ORT full"),
+         ("ort_full_noopt", "ORT noopt"), ("ort_task", "ORT task"),
+         ("openvino", "OpenVINO"))
 
 
-def model_benchmarks(build, work, machine, quick):
-    peak = machine["fp32_peak_gflops"]
-    print(f"\n{'model':<11}{'task':>9}{'batch':>6}{'m3sat ms':>10}"
-          f"{'torch full':>11}{'torch same':>11}{'x full':>8}{'x same':>8}"
-          f"{'GFLOP/s':>9}{'% peak':>8}{'bundle/model':>13}")
-    rows = []
-    for name, generator, args, onnx, tasks, in_quick in MODELS:
-        if quick and not in_quick:
-            continue
-        module = load_example(os.path.join(ROOT, generator))
-        for batch in (1, 8):
-            case = os.path.join(work, f"{name}-b{batch}")
-            if not os.path.exists(os.path.join(case, onnx)):
-                subprocess.run([sys.executable, os.path.join(ROOT, generator),
-                                case, "--batch", str(batch)] + args,
-                               check=True, capture_output=True)
-            model_bytes = os.path.getsize(os.path.join(case, onnx))
-            model, full, task_fn, inputs = torch_model(name, module, case)
-            for task in tasks:
-                out = os.path.join(case, f"out-{task}")
-                subprocess.run([os.path.join(build, "bin", "m3sat-compile"),
-                                os.path.join(case, onnx), f"--tasks={task}",
-                                "-o", out, "--report"], capture_output=True,
-                               check=True)
-                report = json.load(open(os.path.join(out, "report.json")))
-                flops = report["tasks"][task]["flops"]
-                run = [os.path.join(build, "bin", "m3sat-run"), out,
-                       "--output-dir", os.path.join(out, "res"), "--repeat",
-                       "20"]
-                for n in inputs[task]:
-                    run += ["--input", f"{n}={os.path.join(case, n)}.npy"]
-                res = subprocess.run(run, capture_output=True, text=True,
-                                     check=True).stdout
-                ms = float(res.split("median ")[1].split()[0])
-                got = np.load(os.path.join(out, "res", f"{task}.npy"))
-                ref = np.load(os.path.join(case, f"ref_{task}.npy"))
-                assert np.allclose(got, ref, rtol=1e-3, atol=1e-3), \
-                    (name, task, float(np.abs(got - ref).max()))
-                with torch.no_grad():
-                    t_full = median_ms(full[task])
-                    with same_work():
-                        same = task_fn[task]().numpy()
-                        assert np.allclose(same, ref, rtol=1e-3, atol=1e-3), \
-                            (name, task, "same-work PyTorch")
-                        t_same = median_ms(task_fn[task])
-                gflops = flops / ms / 1e6
-                bundle = os.path.getsize(os.path.join(out, "bundle.m3b"))
-                row = dict(model=name, task=task, batch=batch, m3sat_ms=ms,
-                           torch_full_ms=t_full, torch_same_work_ms=t_same,
-                           speedup_vs_full=t_full / ms,
-                           speedup_vs_same_work=t_same / ms, flops=flops,
-                           gflops=gflops, percent_of_peak=100 * gflops / peak,
-                           bundle_bytes=bundle, model_bytes=model_bytes)
-                rows.append(row)
-                print(f"{name:<11}{task:>9}{batch:>6}{ms:>10.3f}"
-                      f"{t_full:>11.3f}{t_same:>11.3f}{t_full / ms:>8.2f}"
-                      f"{t_same / ms:>8.2f}{gflops:>9.1f}"
-                      f"{row['percent_of_peak']:>7.1f}%"
-                      f"{bundle / model_bytes:>13.2f}")
-    return rows
+def fmt(value, spec=".2f", none="-"):
+    return none if value is None else format(value, spec)
 
 
-def write_svg(rows, path):
-    """Speedups of each model row over PyTorch (full model and same work),
-    as horizontal bars on a log scale."""
-    bar, gap, left, width = 9, 8, 190, 520
-    height = 40 + len(rows) * (2 * bar + gap) + 30
-    top = max([r["speedup_vs_full"] for r in rows] + [2.0])
-    lo = min([r["speedup_vs_same_work"] for r in rows] + [0.5])
-    lmin, lmax = np.log10(lo / 1.5), np.log10(top * 1.5)
-    xpos = lambda v: left + width * (np.log10(v) - lmin) / (lmax - lmin)
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 20}"'
-           f' height="{height}" font-family="sans-serif" font-size="11">',
-           f'<text x="{left}" y="16" font-size="13">m3sat task binary speedup '
-           f'over PyTorch eager (log scale)</text>',
-           f'<rect x="{left}" y="24" width="10" height="8" fill="#4477aa"/>'
-           f'<text x="{left + 14}" y="32">vs full multi-task model</text>',
-           f'<rect x="{left + 170}" y="24" width="10" height="8" '
-           f'fill="#ee6677"/><text x="{left + 184}" y="32">vs same '
-           f'specialized work</text>']
-    y = 40
+def latency_table(rows, peak):
+    head = ["model", "task", "b", "m3sat med", "m3sat p90"]
+    head += [f"{label} med" for _, label in PEERS]
+    head += [f"x {label}" for _, label in PEERS] + ["GFLOP/s", "% peak"]
+    lines = [head]
     for r in rows:
-        label = f'{r["model"]} {r["task"]} b{r["batch"]}'
-        out.append(f'<text x="{left - 6}" y="{y + bar + 3}" '
-                   f'text-anchor="end">{label}</text>')
-        for i, (key, color) in enumerate((("speedup_vs_full", "#4477aa"),
-                                          ("speedup_vs_same_work",
-                                           "#ee6677"))):
-            x1 = xpos(r[key])
-            x0 = xpos(1.0)
-            out.append(f'<rect x="{min(x0, x1):.1f}" y="{y + i * bar}" '
-                       f'width="{abs(x1 - x0):.1f}" height="{bar - 1}" '
-                       f'fill="{color}"/>')
-            out.append(f'<text x="{max(x0, x1) + 3:.1f}" '
-                       f'y="{y + i * bar + bar - 2}" font-size="9">'
-                       f'{r[key]:.2f}x</text>')
-        y += 2 * bar + gap
-    x1 = xpos(1.0)
-    out.append(f'<line x1="{x1:.1f}" y1="38" x2="{x1:.1f}" y2="{y}" '
-               f'stroke="black"/><text x="{x1:.1f}" y="{y + 14}" '
-               f'text-anchor="middle">1x</text>')
-    out.append("</svg>")
+        m = r["m3sat"]
+        cells = [r["model"], r["task"], str(r["batch"]),
+                 fmt(m["median_ms"], ".3f"), fmt(m["p90_ms"], ".3f")]
+        cells += [fmt(r[k].get("median_ms"), ".3f", "n/a") for k, _ in PEERS]
+        cells += [fmt(r[k].get("speedup"), ".2f", "n/a") for k, _ in PEERS]
+        g = m.get("gflops")
+        cells += [fmt(g, ".1f"), fmt(g and 100 * g / peak, ".1f")]
+        lines.append(cells)
+    return lines
+
+
+def p90_table(rows):
+    head = ["model", "task", "b", "m3sat p90"] + \
+        [f"{label} p90" for _, label in PEERS]
+    lines = [head]
+    for r in rows:
+        lines.append([r["model"], r["task"], str(r["batch"]),
+                      fmt(r["m3sat"]["p90_ms"], ".3f")] +
+                     [fmt(r[k].get("p90_ms"), ".3f", "n/a")
+                      for k, _ in PEERS])
+    return lines
+
+
+def error_table(rows):
+    head = ["model", "task", "b", "m3sat"] + [label for _, label in PEERS]
+    lines = [head]
+    for r in rows:
+        cells = [r["model"], r["task"], str(r["batch"]),
+                 fmt(r["m3sat"].get("max_abs_err"), ".2e")]
+        for k, _ in PEERS:
+            cells.append(fmt(r[k].get("max_abs_err"), ".2e",
+                             "failed: " + r[k].get("error", "?")[:60]))
+        lines.append(cells)
+    return lines
+
+
+def rss_budget(r, runtime_kb):
+    m = r["m3sat"]
+    if m.get("live_bytes") is None:
+        return None
+    return m["bundle_bytes"] / 1024 + 2 * m["live_bytes"] / 1024 + runtime_kb
+
+
+def rss_table(rows, runtime_kb):
+    head = ["model", "task", "b", "m3sat MB (net)", "budget MB",
+            "bundle MB", "arena MB", "act sum MB"]
+    head += [f"{label} MB (net)" for _, label in PEERS]
+    head += ["net m3sat / ORT"]
+    lines = [head]
+    mb = lambda kb: fmt(kb and kb / 1024, ".1f")
+    for r in rows:
+        m = r["m3sat"]
+        budget = rss_budget(r, runtime_kb)
+        cells = [r["model"], r["task"], str(r["batch"]),
+                 f"{mb(m['rss_kb'])} ({mb(m['rss_kb'] - runtime_kb)})",
+                 mb(budget), fmt(m["bundle_bytes"] / 2**20, ".1f"),
+                 fmt(m["live_bytes"] and m["live_bytes"] / 2**20, ".1f"),
+                 fmt(m["activation_bytes"] and
+                     m["activation_bytes"] / 2**20, ".1f")]
+        for k, _ in PEERS:
+            p = r[k]
+            cells.append(f"{mb(p['rss_kb'])} ({mb(p['net_rss_kb'])})"
+                         if "rss_kb" in p else "n/a")
+        ort = r["ort_full"].get("net_rss_kb")
+        cells.append(fmt(ort and (m["rss_kb"] - runtime_kb) / ort, ".2f",
+                         "n/a"))
+        lines.append(cells)
+    return lines
+
+
+def render(lines, markdown):
+    if markdown:
+        out = ["| " + " | ".join(lines[0]) + " |",
+               "|" + "|".join("---" for _ in lines[0]) + "|"]
+        out += ["| " + " | ".join(c) + " |" for c in lines[1:]]
+        return "\n".join(out)
+    widths = [max(len(l[i]) for l in lines) for i in range(len(lines[0]))]
+    return "\n".join("  ".join(c.rjust(w) if i > 1 else c.ljust(w)
+                               for i, (c, w) in enumerate(zip(l, widths)))
+                     for l in lines)
+
+
+# --- Targets ---------------------------------------------------------------
+
+def targets(rows, peak, runtime_kb):
+    """Issue 18's targets: (text, met, detail) each."""
+    out = []
+    b1 = [r for r in rows if r["batch"] == 1]
+
+    def ratio_target(key, need, text):
+        got = [(r, r[key].get("speedup")) for r in b1]
+        bad = [f"{r['model']} {r['task']} {fmt(s, '.2f', 'n/a')}x"
+               for r, s in got if s is None or s < need]
+        worst = min((s for _, s in got if s is not None), default=None)
+        detail = (f"lowest {fmt(worst, '.2f')}x" +
+                  (f"; below: {', '.join(bad)}" if bad else ""))
+        out.append((text, not bad and bool(got), detail))
+
+    ratio_target("ort_full", 1.5, "m3sat >= 1.5x ORT on the full model, "
+                 "every task, batch 1")
+    ratio_target("ort_task", 1.2, "m3sat >= 1.2x ORT on the task-only "
+                 "graph, every task, batch 1")
+    edge = [r for r in rows if r["model"] == "edgemoe" and
+            r["m3sat"].get("gflops")]
+    shares = [(r, 100 * r["m3sat"]["gflops"] / peak) for r in edge]
+    out.append(("Edge-MoE end to end >= 60% of the measured peak "
+                f"({peak:.1f} GFLOP/s)",
+                bool(shares) and all(s >= 60 for _, s in shares),
+                ", ".join(f"{r['task']} b{r['batch']} {s:.1f}%"
+                          for r, s in shares) or "no Edge-MoE rows"))
+    budget_bad, budget_rows, ort_bad = [], 0, []
+    for r in rows:
+        budget = rss_budget(r, runtime_kb)
+        if budget is not None:
+            budget_rows += 1
+            if r["m3sat"]["rss_kb"] > budget:
+                budget_bad.append(f"{r['model']} {r['task']} b{r['batch']}")
+        ort = r["ort_full"].get("net_rss_kb")
+        net = r["m3sat"]["rss_kb"] - runtime_kb
+        if not ort or net > 0.4 * ort:
+            ort_bad.append(f"{r['model']} {r['task']} b{r['batch']} "
+                           f"{fmt(ort and net / ort)}x")
+    if budget_rows == 0:
+        out.append(("peak RSS <= bundle + 2 x largest live set + runtime "
+                    f"({runtime_kb / 1024:.1f} MB)", False,
+                    "not evaluated: --report gives no arena size "
+                    "(no activation arena planned yet)"))
+    else:
+        out.append(("peak RSS <= bundle + 2 x largest live set + runtime "
+                    f"({runtime_kb / 1024:.1f} MB)",
+                    not budget_bad and budget_rows == len(rows),
+                    "above: " + ", ".join(budget_bad) if budget_bad else
+                    f"all {budget_rows} rows"))
+    out.append(("net peak RSS <= 0.4 x ORT's net RSS (full model; net: "
+                "less the runtime loaded without a model)", not ort_bad,
+                "above: " + ", ".join(ort_bad) if ort_bad else
+                f"all {len(rows)} rows"))
+    return out
+
+
+# --- RESULTS.md ------------------------------------------------------------
+
+def write_results_md(path, info, peak, runtime_kb, rows, goals, quick,
+                     elapsed):
+    c = peak["check"]
+    isa_lines = []
+    for name, isa in peak["isas"].items():
+        isa_lines.append(
+            f"| {name} | {isa['accumulators']} | "
+            f"{isa['single_thread']['gflops']:.1f} | "
+            f"{isa['all_threads']['gflops']:.1f} "
+            f"(wall {isa['all_threads']['wall_gflops']:.1f}) | "
+            f"{isa['triad_gbs']:.1f} | {isa['read_gbs']:.1f} |")
+    check = (f"{c['kernel']} at M={c['M']}, N={c['N']}, K={c['K']} "
+             f"({peak['isa']} kernels): 1 thread "
+             f"{c['single_thread']['gflops']:.1f} GFLOP/s "
+             f"({100 * c['single_thread_fraction']:.0f}% of the 1-thread "
+             f"peak), {peak['threads']} threads "
+             f"{c['all_threads']['gflops']:.1f} GFLOP/s "
+             f"({100 * c['all_threads_fraction']:.0f}%): "
+             f"{'ok, below the peak' if c['ok'] else 'FAILED, above the peak'}"
+             if c.get("kernel") else f"no known kernel: {c.get('why')}")
+    versions = {k: next((r[k]["version"] for r in rows
+                         if "version" in r[k]), "?")
+                for k in ("ort_full", "openvino")}
+    text = f"""# m3sat against ONNX Runtime, OpenVINO and PyTorch
+
+Written by `bench/run_bench.py` ({'--quick' if quick else 'full run'}); do
+not edit by hand: re-run `/usr/bin/python3 bench/run_bench.py build`.
+
+- machine: {info['cpu']}, {info['threads']} cores, ISA {', '.join(info['isa'])}
+  (Linux {info['kernel']})
+- date: {info['date_utc']}; the run took {elapsed / 60:.1f} min
+- threads: {THREADS} for every runtime (m3sat OMP_NUM_THREADS, PyTorch
+  set_num_threads, ORT intra_op_num_threads, OpenVINO
+  INFERENCE_NUM_THREADS)
+- load average (1 min) at the start {info['load_start']:.2f}, at the end
+  {info['load_end']:.2f} (the machine is shared; a load above
+  {THREADS} means other processes competed for the cores)
+- peers: ONNX Runtime {versions['ort_full']} (CPU EP), OpenVINO
+  {versions['openvino']} (CPU), PyTorch 1.13 (Debian)
+
+## Peak (bench/peak.cpp)
+
+| ISA | accumulators | 1 thread GFLOP/s | all threads GFLOP/s | triad GB/s | read GB/s |
+|---|---|---|---|---|---|
+{chr(10).join(isa_lines)}
+
+All-thread figures are the larger of wall-clock and per-thread CPU time
+(another process on a core slows the wall-clock figure, not the CPU-time
+one). Check against a known kernel: {check}. "% peak" below is of
+{peak['fp32_peak_gflops']:.1f} GFLOP/s ({peak['isa']}, all threads).
+
+## Latency (ms, median over each runtime's runs; ratio = peer / m3sat)
+
+- m3sat: the task binary (`m3sat-compile --tasks=TASK`, `m3sat-run`).
+- PyTorch: the task's own forward, MoE layers sparse (only the selected
+  experts over their own tokens, `bench/models.py`).
+- ORT full: ONNX Runtime, default optimizations, the whole multi-task model
+  (com.microsoft::MoE), the task's output fetched; ORT noopt: the same with
+  graph optimizations disabled; ORT task: a graph holding only the task's
+  output.
+- OpenVINO: the whole model in standard ops (OpenVINO has no conversion for
+  com.microsoft::MoE): every expert over every token, masked by the top-k
+  routing weights.
+
+{render(latency_table(rows, peak['fp32_peak_gflops']), True)}
+
+p90 (ms):
+
+{render(p90_table(rows), True)}
+
+## Max abs error against PyTorch
+
+ORT computes com.microsoft::MoE's "gelu" with the tanh approximation
+(PyTorch and m3sat use erf), hence its ~1e-4 with optimizations off. Its
+default optimizations give a wrong output on Edge-MoE (disabling only its
+ConstantFolding optimizer restores it); shown as measured.
+
+{render(error_table(rows), True)}
+
+## Peak RSS (MB)
+
+Each runtime's process: gross, and in parentheses net of the runtime loaded
+without a model (m3sat: m3sat-run's peak RSS on an 8x8 matrix product,
+{runtime_kb / 1024:.1f} MB, its kernel library loaded; peers: the
+interpreter with the runtime imported and the inputs read). budget =
+bundle + 2 x the largest live activation set (the planned arena from
+`--report`) + the runtime ({runtime_kb / 1024:.1f} MB); "act sum" is the
+sum of all activation bytes in `--report`.
+
+{render(rss_table(rows, runtime_kb), True)}
+
+## Targets (issue 18)
+
+{chr(10).join(f"- {'met' if ok else 'NOT MET'}: {text} ({detail})"
+              for text, ok, detail in goals)}
+"""
     with open(path, "w") as f:
-        f.write("\n".join(out) + "\n")
+        f.write(text)
 
 
-KERNEL_LIBRARIES = (
-    ("oneDNN", "libdnnl.so.2", {}),
-    ("OpenBLAS", "libopenblas.so.0", {}),
-    ("OpenBLAS SkylakeX", "libopenblas.so.0",
-     {"OPENBLAS_CORETYPE": "SkylakeX"}),
-    ("BLIS", "/usr/lib/x86_64-linux-gnu/blis-pthread/libblis.so.4", {}),
-)
-
-
-def kernel_benchmarks(work, machine, quick):
-    """Single-thread GFLOP/s of each installed SGEMM library, in CPU time."""
-    binary = os.path.join(work, "sgemm_kernels")
-    subprocess.run(["g++", "-O2", "-o", binary,
-                    os.path.join(ROOT, "bench", "sgemm_kernels.cpp"), "-ldl"],
-                   check=True)
-    shapes = "192,384;384,192" if quick else "192,384;384,192;384,768;768,384"
-    ms = "8,64,256,1024"
-    per_core = machine["fp32_peak_gflops"] / machine["threads"]
-    print(f"\nSGEMM kernels, one thread, CPU time (GFLOP/s; per-core peak "
-          f"{per_core:.1f}); C[M, N] = A[M, K] B[N, K]^T")
-    results = {}
-    for label, library, env in KERNEL_LIBRARIES:
-        run = subprocess.run([binary, library, shapes, ms], text=True,
-                             capture_output=True,
-                             env=dict(os.environ, **env))
-        if run.returncode != 0:
-            print(f"  {label}: not available ({run.stderr.strip()})")
-            continue
-        results[label] = json.loads(run.stdout)
-        for shape, row in results[label].items():
-            cells = " ".join(f"M{m} {g:6.1f}" for m, g in row.items())
-            print(f"  {label:<18} K,N={shape:<8} {cells}")
-    return results
-
+# --- Main ------------------------------------------------------------------
 
 def main():
-    build = os.path.abspath(sys.argv[1])
-    quick = "--quick" in sys.argv
-    work = os.path.join(build, "bench")
+    if len(sys.argv) > 1 and sys.argv[1] == "--worker=torch":
+        return torch_worker(sys.argv[2:])
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    flags = [a for a in sys.argv[1:] if a.startswith("--")]
+    known = ("--quick", "--micro", "--target=gpu")
+    bad = [f for f in flags if f not in known and
+           not f.startswith("--results=")]
+    if len(args) != 1 or bad:
+        print("usage: run_bench.py BUILD_DIR [--quick] [--micro] "
+              "[--results=PATH] [--target=gpu]", file=sys.stderr)
+        return 1
+    build = os.path.abspath(args[0])
+    quick = "--quick" in flags
+    work = os.path.join(build, "bench", "quick" if quick else "")
     os.makedirs(work, exist_ok=True)
-    torch.set_num_threads(THREADS)
+    sys.path.insert(0, BENCH)
+    if "--target=gpu" in flags:
+        import micro
+        return micro.gpu_main(build, os.path.join(work, "gpu"), quick)
 
-    if "--target=gpu" in sys.argv:
-        try:
-            rows = gpu_benchmarks(build, os.path.join(work, "gpu"), quick)
-        except NoGPU as reason:
-            print(f"skipped: {reason}")
-            return
-        path = os.path.join(work, "results_gpu.json")
-        with open(path, "w") as f:
-            json.dump({"layers": rows}, f, indent=2)
-        print(f"results: {path}")
-        return
+    check = subprocess.run(["bash", os.path.join(ROOT, "scripts",
+                                                  "setup-peers.sh"),
+                            "--check"], capture_output=True, text=True,
+                           env=dict(os.environ,
+                                    M3SAT_PEER_PYTHON=PEER_PYTHON or ""))
+    if check.returncode != 0:
+        print(check.stderr.strip() or "run_bench: peers missing",
+              file=sys.stderr)
+        return 1
+    if not os.access(TIME, os.X_OK):
+        print(f"run_bench: {TIME} (GNU time, Debian package 'time') is "
+              "needed to measure each process's peak RSS", file=sys.stderr)
+        return 1
+    import models
 
-    peak_bin = os.path.join(work, "peak")
-    subprocess.run(["g++", "-O3", "-march=native", "-fopenmp", "-o", peak_bin,
-                    os.path.join(ROOT, "bench", "peak.cpp")], check=True)
-    machine = json.loads(subprocess.run([peak_bin], capture_output=True,
-                                        text=True, check=True).stdout)
-    print(f"machine: {machine['threads']} threads, fp32 FMA peak "
-          f"{machine['fp32_peak_gflops']:.1f} GFLOP/s, triad bandwidth "
-          f"{machine['triad_bandwidth_gbs']:.1f} GB/s")
+    started = time.time()
+    info = machine_info()
+    info["load_start"] = os.getloadavg()[0]
+    print(f"machine: {info['cpu']}, {info['threads']} threads, "
+          f"{' '.join(info['isa'])}; {info['date_utc']}; load "
+          f"{info['load_start']:.2f}; peers via {PEER_PYTHON}")
+    peak = measure_peak(work, quick)
+    runtime_kb = runtime_rss(build, work)
+    print(f"m3sat runtime alone: {runtime_kb / 1024:.1f} MB peak RSS")
 
+    repeat = 3 if quick else 20
     rows = []
-    header = (f"{'layer':<14}{'batch':>6}{'task':>8}{'m3sat ms':>10}"
-              f"{'torch full':>11}{'torch same':>11}{'x full':>8}"
-              f"{'x same':>8}{'GFLOP/s':>9}{'% peak':>8}{'bundle/full':>12}")
-    print(header)
-    for name, tokens, d, h, e in LAYERS[:1] if quick else LAYERS:
-        for batch in (1, 8):
-            t = tokens * batch
-            case = os.path.join(work, f"{name}-b{batch}")
-            subprocess.run([sys.executable,
-                            os.path.join(ROOT, "examples", "mlir",
-                                         "make_moe_model.py"),
-                            case, str(t), str(d), str(h), str(e)], check=True)
-            out = os.path.join(case, "out")
-            subprocess.run([os.path.join(build, "bin", "m3sat-compile"),
-                            os.path.join(case, "model.mlir"), "-o", out,
-                            "--report"], capture_output=True, check=True)
-            report = json.load(open(os.path.join(out, "report.json")))
-            weights = np.load(os.path.join(case, "weights.npz"))
-            x = torch.from_numpy(np.load(os.path.join(case, "x.npy")))
-            full_bytes = sum(weights[n].nbytes for n in ("w1", "b1", "w2", "b2"))
-            for task, activation, normalize in (("routed", "gelu", False),
-                                                ("static", "silu", True)):
-                full, sparse = torch_layers(weights, 2, activation, normalize)
-                if task == "routed":
-                    logits = x @ torch.from_numpy(weights["wg"])
-                else:
-                    logits = torch.from_numpy(weights["task_logits"]).expand(
-                        x.shape[0], x.shape[1], -1)
-                with torch.no_grad():
-                    ref = np.load(os.path.join(case, f"ref_{task}.npy"))
-                    got = sparse(x, logits).numpy()
-                    assert np.allclose(got, ref, rtol=1e-3, atol=1e-4), task
-                    t_full = median_ms(lambda: full(x, logits))
-                    t_same = median_ms(lambda: sparse(x, logits))
-                ms = m3sat_ms(build, out, task, os.path.join(case, "x.npy"))
-                flops = report["tasks"][task]["flops"]
-                gflops = flops / ms / 1e6
-                params = report["tasks"][task]["param_bytes"]
-                row = dict(layer=name, batch=batch, task=task, m3sat_ms=ms,
-                           torch_full_ms=t_full, torch_same_work_ms=t_same,
-                           speedup_vs_full=t_full / ms,
-                           speedup_vs_same_work=t_same / ms, gflops=gflops,
-                           percent_of_peak=100 * gflops /
-                           machine["fp32_peak_gflops"],
-                           param_bytes=params, full_layer_bytes=full_bytes)
+    for example in models.EXAMPLES[:1] if quick else models.EXAMPLES:
+        for batch in (1,) if quick else (1, 8):
+            case = os.path.join(work, f"{example.name}-b{batch}")
+            model = models.prepare(example, case, batch, small=quick)
+            for task in example.tasks[:1] if quick else example.tasks:
+                row = bench_row(build, example, model, case, batch, task,
+                                quick, repeat)
                 rows.append(row)
-                print(f"{name:<14}{batch:>6}{task:>8}{ms:>10.3f}{t_full:>11.3f}"
-                      f"{t_same:>11.3f}{t_full / ms:>8.2f}{t_same / ms:>8.2f}"
-                      f"{gflops:>9.1f}{row['percent_of_peak']:>7.1f}%"
-                      f"{params / full_bytes:>12.2f}")
-    models = model_benchmarks(build, work, machine, quick)
-    gemms = gemm_benchmarks(build, work, machine, quick)
-    kernels = kernel_benchmarks(work, machine, quick)
-    results = {"machine": machine, "torch_threads": THREADS, "layers": rows,
-               "models": models, "gemm": gemms, "sgemm_kernels": kernels}
+                m = row["m3sat"]
+                print(f"{example.name} {task} b{batch}: m3sat "
+                      f"{m['median_ms']:.3f} ms (p90 {m['p90_ms']:.3f}), " +
+                      ", ".join(f"{label} {fmt(row[k].get('median_ms'), '.3f', 'n/a')}"
+                                for k, label in PEERS), flush=True)
+    info["load_end"] = os.getloadavg()[0]
+    elapsed = time.time() - started
+
+    print("\nlatency (ms, median; x = peer / m3sat)")
+    print(render(latency_table(rows, peak["fp32_peak_gflops"]), False))
+    print("\np90 (ms)")
+    print(render(p90_table(rows), False))
+    print("\nmax abs error against PyTorch")
+    print(render(error_table(rows), False))
+    print("\npeak RSS (MB)")
+    print(render(rss_table(rows, runtime_kb), False))
+    goals = targets(rows, peak["fp32_peak_gflops"], runtime_kb)
+    print("\ntargets")
+    for text, ok, detail in goals:
+        print(f"  {'met' if ok else 'NOT MET'}: {text} ({detail})")
+
+    micro_results = {}
+    if "--micro" in flags:
+        import micro
+        micro_results = micro.run_all(build, work, peak, quick)
+    results = {"machine": info, "peak": peak, "runtime_rss_kb": runtime_kb,
+               "rows": rows, "targets": [
+                   {"target": t, "met": ok, "detail": d}
+                   for t, ok, d in goals], **micro_results}
     path = os.path.join(work, "results.json")
     with open(path, "w") as f:
         json.dump(results, f, indent=2)
-    plot = os.path.join(work, "models.svg")
-    write_svg(models, plot)
-    print(f"results: {path}, plot: {plot}")
+    md = next((f.split("=", 1)[1] for f in flags
+               if f.startswith("--results=")),
+              os.path.join(work, "RESULTS.md") if quick else
+              os.path.join(BENCH, "RESULTS.md"))
+    write_results_md(md, info, peak, runtime_kb, rows, goals, quick, elapsed)
+    print(f"results: {path}, {md}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

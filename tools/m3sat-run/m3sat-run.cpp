@@ -1,7 +1,7 @@
 //===- m3sat-run.cpp - run a compiled m3sat task --------------------------===//
 //
 // m3sat-run OUT_DIR [--task=T] --input NAME=FILE.npy ... --output-dir DIR
-//           [--repeat N]
+//           [--repeat N] [--warmup N]
 //
 // Verifies OUT_DIR/bundle.m3b, loads the task library through its C ABI,
 // checks every input against the task's declared names, dtypes and shapes,
@@ -48,6 +48,11 @@ static cl::opt<unsigned> repeat("repeat",
                                 cl::desc("Run N times and print latency "
                                          "statistics"),
                                 cl::init(1), cl::value_desc("N"));
+static cl::opt<unsigned> warmup("warmup",
+                                cl::desc("Run N untimed times first (the "
+                                         "first run loads and JIT-compiles "
+                                         "kernels)"),
+                                cl::init(0), cl::value_desc("N"));
 
 namespace {
 
@@ -98,6 +103,9 @@ int main(int argc, char **argv) {
   if (!llvm::sys::fs::can_write(outputDir))
     fail(outputDir + ": output directory is not writable");
 
+  for (unsigned r = 0; r < warmup; ++r)
+    if (!task->run(error))
+      fail(error);
   std::vector<double> latencies;
   for (unsigned r = 0; r < repeat; ++r) {
     auto start = std::chrono::steady_clock::now();
