@@ -8,7 +8,8 @@ Usage: peer_worker.py RUNTIME MODEL.onnx OUTPUT RESULT_DIR THREADS REPEAT
                       NAME=FILE.npy...
 RUNTIME: ort (CPU EP, default optimizations), ort-noopt (all graph
 optimizations off) or openvino (CPU, latency hint). THREADS: intra-op
-threads. Runs 3 warm-up runs, then REPEAT timed ones; writes
+threads. Runs up to 3 warm-up runs, then up to REPEAT timed ones (at least
+5; fewer than REPEAT when they would take over 4 s); writes
 RESULT_DIR/OUTPUT.npy and prints one JSON line: latencies (ms), the RSS after
 importing the runtime and reading the inputs (kB; peak RSS minus this is the
 runtime's net RSS) and the runtime's version.
@@ -27,6 +28,25 @@ def rss_kb():
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     return 0
+
+
+def timed_runs(run, repeat, budget_s=4.0):
+    """Up to 3 warm-up runs (fewer when a run takes over a second), then
+    REPEAT timed runs, fewer (at least 5) when they would take longer than
+    `budget_s`. Returns the last result and the latencies in ms."""
+    for _ in range(3):
+        start = time.perf_counter()
+        result = run()
+        took = time.perf_counter() - start
+        if took > 1.0:
+            break
+    count = max(5, min(repeat, int(budget_s / max(took, 1e-6))))
+    latencies = []
+    for _ in range(count):
+        start = time.perf_counter()
+        result = run()
+        latencies.append((time.perf_counter() - start) * 1e3)
+    return result, latencies
 
 
 def main():
@@ -69,13 +89,7 @@ def main():
     else:
         print(f"peer_worker: unknown runtime '{runtime}'", file=sys.stderr)
         return 1
-    for _ in range(3):
-        result = run()
-    latencies = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = run()
-        latencies.append((time.perf_counter() - start) * 1e3)
+    result, latencies = timed_runs(run, repeat)
     os.makedirs(result_dir, exist_ok=True)
     np.save(os.path.join(result_dir, output + ".npy"), np.asarray(result))
     print(json.dumps({"latencies_ms": latencies, "baseline_rss_kb": baseline,
