@@ -455,6 +455,7 @@ int main(int argc, char **argv) {
                 (gpu ? "M3SAT_GPU_TASK_RUNTIME" : "M3SAT_TASK_RUNTIME") + ")");
 
   ImportOptions importOptions;
+  importOptions.tasks = options.tasks;
   for (const std::string &shape : inputShapes) {
     std::string error = parseInputShapeOption(shape, importOptions);
     if (!error.empty())

@@ -91,6 +91,15 @@ public:
   /// input is not an integer tensor known at import time.
   mlir::FailureOr<llvm::SmallVector<int64_t>> constInts(unsigned i,
                                                         llvm::StringRef what);
+  /// The known contents of input `i` as doubles (of any numeric type); an
+  /// error naming `what` if they are not known at import time.
+  mlir::FailureOr<llvm::SmallVector<double>> constFloats(unsigned i,
+                                                         llvm::StringRef what);
+  /// The error for input `i` (called `what`) that must be `kind` known at
+  /// import time, with the remedy: --bind for a graph input, --bind or
+  /// --input-shape for a value computed from them.
+  mlir::InFlightDiagnostic emitNotKnown(unsigned i, llvm::StringRef what,
+                                        llvm::StringRef kind);
 
   /// Outputs as listed (unused optional outputs have empty names).
   unsigned getNumOutputs() const { return nodeProto.output_size(); }

@@ -9,6 +9,7 @@
 
 #include "m3sat/Import/ONNX/ONNXImporter.h"
 
+#include "GraphPruning.h"
 #include "ImportContext.h"
 #include "ModelReader.h"
 
@@ -284,6 +285,24 @@ const ConstData *NodeContext::constInput(unsigned i) {
   return entry && entry->known ? &*entry->known : nullptr;
 }
 
+InFlightDiagnostic NodeContext::emitNotKnown(unsigned i, StringRef what,
+                                             StringRef kind) {
+  InFlightDiagnostic diag = emitError();
+  StringRef name = nodeProto.input(i);
+  diag << "input '" << what << "' ('" << name << "') must be " << kind
+       << " known at import time";
+  ValueEntry *entry = importer.lookup(name);
+  if (!entry || entry->known)
+    return diag;
+  if (entry->value && isa<BlockArgument>(entry->value))
+    diag << ": bind graph input '" << name
+         << "' to a value with --bind=" << name << "=FILE.npy";
+  else
+    diag << ": it depends on graph input values; bind them with --bind, or "
+            "give symbolic dimensions with --input-shape";
+  return diag;
+}
+
 FailureOr<SmallVector<int64_t>> NodeContext::constInts(unsigned i,
                                                        StringRef what) {
   if (!hasInput(i))
@@ -292,9 +311,22 @@ FailureOr<SmallVector<int64_t>> NodeContext::constInts(unsigned i,
   RankedTensorType type = inputType(i);
   const ConstData *data = constInput(i);
   if (!type || !isa<IntegerType>(type.getElementType()) || !data)
-    return emitError() << "input '" << what << "' ('" << nodeProto.input(i)
-                       << "') must be an integer tensor known at import time";
+    return emitNotKnown(i, what, "an integer tensor");
   return data->ints;
+}
+
+FailureOr<SmallVector<double>> NodeContext::constFloats(unsigned i,
+                                                        StringRef what) {
+  if (!hasInput(i))
+    return emitError() << "missing required input '" << what << "' (#" << i
+                       << ")";
+  RankedTensorType type = inputType(i);
+  const ConstData *data = constInput(i);
+  if (!type || !data)
+    return emitNotKnown(i, what, "a tensor");
+  if (isa<FloatType>(type.getElementType()))
+    return data->floats;
+  return SmallVector<double>(data->ints.begin(), data->ints.end());
 }
 
 void NodeContext::setResult(unsigned i, Value value) {
@@ -637,6 +669,9 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
   if (failed(parsed))
     return {};
   model = std::move(*parsed);
+  // Only what the requested tasks need is converted.
+  if (failed(pruneToTasks(*model, options.tasks, fileLoc)))
+    return {};
   const onnx::GraphProto &graph = model->graph();
 
   for (const onnx::OperatorSetIdProto &opset : model->opset_import())

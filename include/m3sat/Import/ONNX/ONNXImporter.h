@@ -37,6 +37,12 @@ struct ImportOptions {
   /// (a shape, axes or count operand then folds like one) and is no longer
   /// an input of the program.
   llvm::StringMap<std::string> boundInputs;
+  /// Tasks to import (default: all). With names, only the graph outputs of
+  /// these tasks (per the `m3sat` metadata, else the outputs so named) and
+  /// the nodes they depend on are converted, and the metadata lists only
+  /// these tasks: an op of another task's head cannot stop the import. A
+  /// task the model does not have is an error.
+  std::vector<std::string> tasks;
 };
 
 /// Registers every dialect the importer's output uses.

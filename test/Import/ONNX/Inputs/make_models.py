@@ -362,9 +362,36 @@ def indexing(out):
           init("vals", np.array([0.0, 3.0], dtype=np.float32))])
 
 
+def prune(out):
+    """Two task heads over a shared trunk; the `words` head holds an op
+    the importer rejects (and unnamed nodes, named by position)."""
+    import json
+    g = rng()
+    n = helper.make_node
+    w = g.standard_normal((4, 3)).astype(np.float32)
+    nodes = [n("Relu", ["x"], ["h"], name="trunk"),
+             n("MatMul", ["h", "w"], ["score"], name="score_head"),
+             n("Neg", ["score"], ["s2"]),
+             n("Exp", ["h"], ["e"]),
+             n("Bar", ["e"], ["words"], domain="com.example")]
+    tasks = {"score": {"index": 0, "outputs": ["score"]},
+             "words": {"index": 1, "outputs": ["words"]}}
+    save(out, "prune", nodes, [vi("x", F32, [2, 4])],
+         [vi("score", F32, [2, 3]), vi("words", F32, None)], [init("w", w)],
+         extra_opsets=[("com.example", 1)],
+         metadata={"m3sat": json.dumps({"tasks": tasks})})
+    # Without metadata each graph output is a task of its own name.
+    save(out, "prune_plain", nodes, [vi("x", F32, [2, 4])],
+         [vi("score", F32, [2, 3]), vi("words", F32, None)], [init("w", w)],
+         extra_opsets=[("com.example", 1)])
+    x = g.standard_normal((2, 4)).astype(np.float32)
+    np.save(os.path.join(out, "x.npy"), x)
+    np.save(os.path.join(out, "score_ref.npy"), np.maximum(x, 0) @ w)
+
+
 MODELS = {"indexing": indexing, "elementwise": elementwise, "matmul": matmul,
           "constants": constants, "shapes": shapes, "nn": nn, "moe": moe,
-          "errors": errors}
+          "errors": errors, "prune": prune}
 
 
 def main():
