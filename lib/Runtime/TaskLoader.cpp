@@ -179,6 +179,26 @@ std::vector<std::string> LoadedTask::taskNames() const {
 
 bool LoadedTask::setInputs(const std::map<std::string, std::string> &files,
                            bool ignoreExtra, std::string &error) {
+  std::map<std::string, NpyArray> arrays;
+  std::map<std::string, std::string> sources;
+  for (const TensorInfo &info : inputInfos) {
+    auto it = files.find(info.name);
+    if (it == files.end())
+      continue; // setInputArrays names what is missing.
+    if (!readNpy(it->second, arrays[info.name], error))
+      return false;
+    sources[info.name] = it->second;
+  }
+  if (!ignoreExtra)
+    for (const auto &entry : files)
+      arrays.try_emplace(entry.first);
+  return setInputArrays(std::move(arrays), sources, ignoreExtra, error);
+}
+
+bool LoadedTask::setInputArrays(
+    std::map<std::string, NpyArray> given,
+    const std::map<std::string, std::string> &sources, bool ignoreExtra,
+    std::string &error) {
   std::vector<NpyArray> arrays(inputInfos.size());
   std::string expected;
   for (const TensorInfo &info : inputInfos)
@@ -188,32 +208,35 @@ bool LoadedTask::setInputs(const std::map<std::string, std::string> &files,
     const TensorInfo &info = inputInfos[i];
     std::string want =
         std::string(dtypeName(info.dtype)) + " " + formatShape(info.shape);
-    auto it = files.find(info.name);
-    if (it == files.end()) {
+    auto it = given.find(info.name);
+    if (it == given.end()) {
       error = "missing --input " + info.name + "=FILE.npy (" + want + ")";
       return false;
     }
-    if (!readNpy(it->second, arrays[i], error))
-      return false;
+    auto source = sources.find(info.name);
+    std::string from =
+        source != sources.end() ? source->second : "input '" + info.name + "'";
+    arrays[i] = std::move(it->second);
     const DTypeInfo &dtype = dtypeInfo(info.dtype);
     if (std::find(dtype.accepted.begin(), dtype.accepted.end(),
                   arrays[i].descr) == dtype.accepted.end()) {
-      error = it->second + ": dtype '" + arrays[i].descr + "' but input '" +
+      error = from + ": dtype '" + arrays[i].descr + "' but input '" +
               info.name + "' needs " + dtype.name + " ('" + dtype.descr + "')";
       return false;
     }
     if (arrays[i].shape != info.shape) {
-      error = it->second + ": shape " + formatShape(arrays[i].shape) +
+      error = from + ": shape " + formatShape(arrays[i].shape) +
               " but input '" + info.name + "' needs " + formatShape(info.shape);
       return false;
     }
   }
   if (!ignoreExtra)
-    for (const auto &[name, file] : files)
-      if (std::none_of(
-              inputInfos.begin(), inputInfos.end(),
-              [&](const TensorInfo &info) { return info.name == name; })) {
-        error = "--input '" + name + "' is not an input of this task " +
+    for (const auto &entry : given)
+      if (std::none_of(inputInfos.begin(), inputInfos.end(),
+                       [&](const TensorInfo &info) {
+                         return info.name == entry.first;
+                       })) {
+        error = "--input '" + entry.first + "' is not an input of this task " +
                 "(inputs: " + expected + ")";
         return false;
       }

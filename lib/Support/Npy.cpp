@@ -61,9 +61,9 @@ size_t skipSpaces(const std::string &text, size_t at) {
 
 } // namespace
 
-bool m3sat::parseNpy(const uint8_t *bytes, size_t size,
-                     const std::string &name, NpyArray &array,
-                     std::string &error) {
+bool m3sat::parseNpyHeader(const uint8_t *bytes, size_t size,
+                           const std::string &name, NpyArray &array,
+                           size_t &dataOffset, std::string &error) {
   static const char magic[] = "\x93NUMPY";
   if (size < 10 || std::memcmp(bytes, magic, 6) != 0) {
     error = name + ": not a .npy file (bad magic)";
@@ -164,7 +164,17 @@ bool m3sat::parseNpy(const uint8_t *bytes, size_t size,
             " (truncated file?)";
     return false;
   }
-  array.data.assign(bytes + dataStart, bytes + size);
+  array.data.clear();
+  dataOffset = dataStart;
+  return true;
+}
+
+bool m3sat::parseNpy(const uint8_t *bytes, size_t size, const std::string &name,
+                     NpyArray &array, std::string &error) {
+  size_t dataOffset;
+  if (!parseNpyHeader(bytes, size, name, array, dataOffset, error))
+    return false;
+  array.data.assign(bytes + dataOffset, bytes + size);
   return true;
 }
 

@@ -57,6 +57,11 @@ public:
   /// that is not an input is an error unless `ignoreExtra`.
   bool setInputs(const std::map<std::string, std::string> &files,
                  bool ignoreExtra, std::string &error);
+  /// As setInputs, from arrays in memory by input name; `sources` names
+  /// where each array came from (a file, a slice of a stack) in messages.
+  bool setInputArrays(std::map<std::string, NpyArray> arrays,
+                      const std::map<std::string, std::string> &sources,
+                      bool ignoreExtra, std::string &error);
   /// Runs the task on the inputs set last; outputs() then describes
   /// outputArrays().
   bool run(std::string &error);

@@ -36,6 +36,13 @@ bool readNpy(const std::string &path, NpyArray &array, std::string &error);
 bool parseNpy(const uint8_t *bytes, size_t size, const std::string &name,
               NpyArray &array, std::string &error);
 
+/// Parses and checks the header of an in-memory .npy image of `size` bytes
+/// (the data must be there in full): sets `array`'s descr and shape (not its
+/// data) and `dataOffset`, where the data starts. For stacks of samples that
+/// are read one slice at a time.
+bool parseNpyHeader(const uint8_t *bytes, size_t size, const std::string &name,
+                    NpyArray &array, size_t &dataOffset, std::string &error);
+
 /// Writes `array` to `path` atomically (temporary file, then rename).
 bool writeNpy(const std::string &path, const NpyArray &array,
               std::string &error);
