@@ -16,6 +16,7 @@ packages=(
   flatbuffers-compiler libflatbuffers-dev zlib1g-dev
   python3-onnx python3-numpy python3-torch libonnx-testdata
   libopenblas0-pthread libdnnl2
+  librsvg2-bin
 )
 
 missing=()

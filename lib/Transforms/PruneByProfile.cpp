@@ -12,6 +12,7 @@
 
 #include "M3SAT/M3SATOps.h"
 
+#include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -45,7 +46,8 @@ struct PruneByProfilePass
       return success();
     }
     if (!(coverage > 0.0 && coverage <= 1.0)) {
-      problem = "coverage " + std::to_string(coverage) + " is not in (0, 1]";
+      llvm::raw_string_ostream(problem)
+          << llvm::format("coverage %g is not in (0, 1]", double(coverage));
       return success();
     }
     auto file = llvm::MemoryBuffer::getFile(profile);

@@ -1,24 +1,35 @@
 //===- m3sat-profile.cpp - measure expert usage ---------------------------===//
 //
-// m3sat-profile MODEL.onnx --input NAME=FILE.npy ... [--tasks=...]
-//               [--modalities=...] -o usage.json [--svg=usage.svg]
+// m3sat-profile MODEL.onnx (--input NAME=FILE.npy ... | --calibration=SET)
+//               [--holdout=F|N] [--tasks=...] [--modalities=...]
+//               -o usage.json [--svg=usage.svg]
 //
 // Compiles the tasks with their token-level routing exposed (m3sat-compile
-// --expose-routing, into a temporary OUT_DIR), runs each task on the given
-// inputs (repeat --input NAME=... for more samples; every name the same
-// number of times) and writes, per task and MoE layer, how many token slots
-// chose each expert and the routing mass (sum of routing weights) each
-// received, as JSON for `m3sat-compile --profile`, plus an SVG heatmap.
-// The task outputs on the samples are kept next to the JSON (usage.ref/) so
-// that m3sat-compile --profile can measure what pruning changes.
+// --expose-routing, into a temporary OUT_DIR), runs each compiled task on
+// the calibration samples (Calibration.h: stacked .npy, .npz, a directory)
+// and writes, per task and MoE layer, how many token slots chose each
+// expert and the routing mass (sum of routing weights) each received, as
+// JSON for `m3sat-compile --profile`, plus an SVG heatmap.
+//
+// Some samples are held out (--holdout, default a fifth): they do not count
+// in the usage; their inputs and the unpruned tasks' outputs on them are
+// kept next to the JSON (usage.ref/), so that m3sat-compile --profile can
+// measure what pruning changes on samples the profile did not see.
 //
 //===----------------------------------------------------------------------===//
 
+#include "Calibration.h"
+#include "Plots.h"
+#include "Sweep.h"
+
+#include "m3sat/Runtime/BundleReader.h"
+#include "m3sat/Runtime/Bundle_generated.h"
 #include "m3sat/Runtime/TaskLoader.h"
 #include "m3sat/Support/Npy.h"
 #include "m3sat/Support/OneLine.h"
 #include "m3sat/Support/ToolOptions.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
@@ -27,11 +38,15 @@
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
 #include "llvm/Support/Program.h"
+#include "llvm/Support/SHA256.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <map>
 #include <numeric>
 
@@ -45,9 +60,20 @@ static cl::opt<std::string> model(cl::Positional, cl::desc("<MODEL.onnx>"),
                                   cl::Required);
 static cl::list<std::string>
     inputs("input",
-           cl::desc("An input sample as NAME=FILE.npy (repeat a name for "
-                    "more samples)"),
+           cl::desc("Samples of input NAME: one sample or a stack of them "
+                    "(leading axis, or the batch axis when the batch is 1); "
+                    "repeat for more"),
            cl::value_desc("NAME=FILE.npy"));
+static cl::list<std::string> calibration(
+    "calibration",
+    cl::desc("A calibration set: an .npz with NAME.npy per input, or a "
+             "directory with NAME.npy or NAME/*.npy per input (repeatable)"),
+    cl::value_desc("SET.npz|DIR"));
+static cl::opt<std::string>
+    holdout("holdout",
+            cl::desc("Samples held out of the profile to measure pruning on: "
+                     "a fraction in [0, 1) or a count (default 0.2)"),
+            cl::value_desc("F|N"), cl::init("0.2"));
 static cl::list<std::string> tasks("tasks", cl::CommaSeparated,
                                    cl::desc("Tasks to profile (default: all)"),
                                    cl::value_desc("name,..."));
@@ -68,10 +94,36 @@ static cl::opt<std::string> svg("svg",
                                          "JSON path with .svg)"),
                                 cl::value_desc("usage.svg"));
 
+static cl::opt<std::string>
+    compiled("compiled",
+             cl::desc("Profile OUT_DIR, compiled from MODEL with m3sat-compile "
+                      "--expose-routing, instead of compiling again"),
+             cl::value_desc("OUT_DIR"));
+static cl::list<std::string> sweep(
+    "sweep", cl::CommaSeparated,
+    cl::desc("Coverages to compile and measure on the held-out samples "
+             "(writes USAGE.sweep.json, USAGE.sweep.svg, USAGE.cost.svg)"),
+    cl::value_desc("C,..."));
+static cl::list<std::string> argmaxOutputs(
+    "argmax", cl::CommaSeparated,
+    cl::desc("With --sweep: outputs whose argmax along AXIS is a class "
+             "(default: rank-2 outputs, along axis 1)"),
+    cl::value_desc("OUTPUT:AXIS,..."));
+
 namespace {
+
+/// Temporary directories, removed on every exit.
+std::vector<std::string> temporaries;
+
+void removeTemporaries() {
+  for (const std::string &dir : temporaries)
+    llvm::sys::fs::remove_directories(dir);
+  temporaries.clear();
+}
 
 [[noreturn]] void fail(const std::string &message) {
   llvm::errs() << "m3sat-profile: error: " << escapeForOneLine(message) << "\n";
+  removeTemporaries();
   std::exit(1);
 }
 
@@ -79,6 +131,24 @@ std::string absolute(const std::string &path) {
   llvm::SmallString<256> result(path);
   llvm::sys::fs::make_absolute(result);
   return std::string(result);
+}
+
+/// `path` without a trailing ".json".
+std::string stem(const std::string &path) {
+  llvm::StringRef text(path);
+  return text.ends_with(".json") ? text.drop_back(5).str() : path;
+}
+
+/// A file name for tensor `name` (the `index`-th): the name itself when it
+/// is a plain file name, else "tensor<index>".
+std::string fileNameFor(const std::string &name, size_t index) {
+  bool plain = !name.empty() && name != "." && name != ".." &&
+               name.size() < 200 &&
+               std::all_of(name.begin(), name.end(), [](char c) {
+                 return std::isalnum(static_cast<unsigned char>(c)) ||
+                        c == '_' || c == '-' || c == '.';
+               });
+  return (plain ? name : "tensor" + std::to_string(index)) + ".npy";
 }
 
 /// Usage of one layer of one task, summed over tokens and samples.
@@ -105,50 +175,6 @@ int64_t expertsToCover(const std::vector<double> &mass, double coverage) {
   return n;
 }
 
-/// One row per (task, layer), one column per expert; darker is more mass.
-std::string heatmap(const std::map<std::string, std::vector<LayerUsage>> &all) {
-  const int cell = 18, label = 260, top = 40;
-  int64_t columns = 1, rows = 0;
-  for (const auto &[task, layers] : all)
-    for (const LayerUsage &layer : layers) {
-      columns = std::max<int64_t>(columns, layer.mass.size());
-      ++rows;
-    }
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  int64_t width = label + columns * cell + 20, height = top + rows * cell + 40;
-  os << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width
-     << "\" height=\"" << height << "\" font-family=\"monospace\" "
-     << "font-size=\"11\">\n"
-     << "<text x=\"4\" y=\"16\" font-size=\"13\">m3sat-profile: share of "
-        "each layer's routing mass per expert</text>\n";
-  for (int64_t e = 0; e < columns; ++e)
-    os << "<text x=\"" << label + e * cell + 3 << "\" y=\"" << top - 4 << "\">"
-       << e << "</text>\n";
-  int64_t row = 0;
-  for (const auto &[task, layers] : all)
-    for (const LayerUsage &layer : layers) {
-      int64_t y = top + row++ * cell;
-      os << "<text x=\"4\" y=\"" << y + 13 << "\">" << task << " / "
-         << layer.name << "</text>\n";
-      double total = std::accumulate(layer.mass.begin(), layer.mass.end(), 0.0);
-      double peak = *std::max_element(layer.mass.begin(), layer.mass.end());
-      for (size_t e = 0; e < layer.mass.size(); ++e) {
-        double share = total > 0 ? layer.mass[e] / total : 0;
-        double shade = peak > 0 ? layer.mass[e] / peak : 0;
-        int level = static_cast<int>(255 - 200 * shade);
-        os << "<rect x=\"" << label + e * cell << "\" y=\"" << y
-           << "\" width=\"" << cell - 1 << "\" height=\"" << cell - 1
-           << "\" fill=\"rgb(" << level << "," << level << ",255)\"><title>"
-           << task << " " << layer.name << " expert " << e << ": "
-           << llvm::format("%.4f", share) << " of the mass, " << layer.counts[e]
-           << " slots</title></rect>\n";
-      }
-    }
-  os << "</svg>\n";
-  return text;
-}
-
 void writeAtomically(const std::string &path, const std::string &text) {
   std::error_code ec;
   llvm::ToolOutputFile out(path + ".tmp", ec, llvm::sys::fs::OF_None);
@@ -163,6 +189,97 @@ void writeAtomically(const std::string &path, const std::string &text) {
     fail(path + ": cannot write: " + renamed.message());
 }
 
+/// Progress of the runs on stderr, task by task: a bar redrawn in place on
+/// a terminal, else a plain line at every tenth of a task and at its end.
+class Progress {
+public:
+  Progress(int64_t samples, size_t tasks)
+      : samples(samples), tasks(tasks), start(now()), taskStart(start),
+        terminal(llvm::sys::Process::StandardErrIsDisplayed()) {}
+
+  void beginTask(const std::string &name) {
+    task = name;
+    ++taskIndex;
+    done = 0;
+    taskStart = now();
+    lastDraw = -1;
+  }
+
+  void step() {
+    ++done;
+    double seconds = std::chrono::duration<double>(now() - taskStart).count();
+    double rate = seconds > 0 ? done / seconds : 0;
+    int64_t remaining = samples - done + (tasks - taskIndex) * samples;
+    double left = rate > 0 ? remaining / rate : 0;
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    os << "task " << task << " (" << taskIndex << " of " << tasks
+       << "): " << done << "/" << samples << " samples, "
+       << llvm::format("%.1f", rate) << " samples/s, "
+       << llvm::format("%.0f", left) << " s left";
+    if (terminal) {
+      // At most ten redraws a second.
+      if (done != samples && seconds - lastDraw < 0.1)
+        return;
+      lastDraw = seconds;
+      const int width = 30;
+      int filled =
+          static_cast<int>(width * done / std::max<int64_t>(samples, 1));
+      llvm::errs() << "\r[" << std::string(filled, '#')
+                   << std::string(width - filled, '.') << "] " << text
+                   << "\x1b[K";
+      if (done == samples)
+        llvm::errs() << "\n";
+    } else if (done == samples ||
+               done * 10 / samples != (done - 1) * 10 / samples) {
+      llvm::errs() << "m3sat-profile: " << text << "\n";
+    }
+    llvm::errs().flush();
+  }
+
+  double seconds() const {
+    return std::chrono::duration<double>(now() - start).count();
+  }
+
+private:
+  static std::chrono::steady_clock::time_point now() {
+    return std::chrono::steady_clock::now();
+  }
+  int64_t samples;
+  int64_t tasks, taskIndex = 0, done = 0;
+  std::string task;
+  std::chrono::steady_clock::time_point start, taskStart;
+  bool terminal;
+  double lastDraw = -1;
+};
+
+/// --holdout as a fraction in [0, 1) or a count.
+double parseHoldout() {
+  double value;
+  if (llvm::StringRef(holdout).getAsDouble(value) || !(value >= 0) ||
+      std::isinf(value) || (value >= 1 && value != std::floor(value)))
+    fail("--holdout=" + holdout +
+         ": not a fraction in [0, 1) or a number of samples");
+  return value;
+}
+
+/// The number of samples --holdout asks for out of `samples`.
+int64_t holdoutCount(int64_t samples) {
+  double value = parseHoldout();
+  if (value < 1) {
+    // A fraction: at least one sample when it is not 0 and there are two.
+    int64_t count = static_cast<int64_t>(std::floor(value * samples + 0.5));
+    if (value > 0 && samples >= 2)
+      count = std::max<int64_t>(count, 1);
+    return std::min<int64_t>(count, samples - 1);
+  }
+  if (value > samples - 1)
+    fail("--holdout=" + holdout + ": the calibration set has " +
+         std::to_string(samples) +
+         " samples, and at least one must build the profile");
+  return static_cast<int64_t>(value);
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -170,38 +287,45 @@ int main(int argc, char **argv) {
   libraryOptions.hideFromHelp();
   cl::ParseCommandLineOptions(argc, argv, "m3sat expert usage profiler\n");
 
-  // Samples: sample i takes the i-th file given for each input name.
-  std::map<std::string, std::vector<std::string>> files;
-  for (const std::string &spec : inputs) {
-    size_t eq = spec.find('=');
-    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
-      fail("--input '" + spec + "' is not NAME=FILE.npy");
-    files[spec.substr(0, eq)].push_back(absolute(spec.substr(eq + 1)));
+  parseHoldout();
+  std::vector<double> coverages;
+  if (std::string problem = parseCoverages(sweep, coverages); !problem.empty())
+    fail(problem);
+  std::map<std::string, int> argmaxAxes;
+  for (const std::string &spec : argmaxOutputs) {
+    size_t colon = spec.rfind(':');
+    unsigned axis;
+    if (colon == std::string::npos || colon == 0 ||
+        llvm::StringRef(spec).drop_front(colon + 1).getAsInteger(10, axis))
+      fail("--argmax '" + spec + "' is not OUTPUT:AXIS");
+    argmaxAxes[spec.substr(0, colon)] = static_cast<int>(axis);
   }
-  if (files.empty())
-    fail("no --input given: the profile runs the model on user inputs");
-  size_t numSamples = files.begin()->second.size();
-  for (const auto &[name, paths] : files)
-    if (paths.size() != numSamples)
-      fail("--input " + name + " is given " + std::to_string(paths.size()) +
-           " times, --input " + files.begin()->first + " " +
-           std::to_string(numSamples) +
-           " times: every input needs one file "
-           "per sample");
-  std::vector<std::map<std::string, std::string>> samples(numSamples);
-  for (const auto &[name, paths] : files)
-    for (size_t s = 0; s < numSamples; ++s)
-      samples[s][name] = paths[s];
+
+  // The calibration set: file headers now (bad files fail before the
+  // compile), shapes once the compiled tasks declare their inputs.
+  CalibrationSet set;
+  std::string error;
+  if (!inputs.empty() && !calibration.empty())
+    fail("--input and --calibration exclude each other");
+  for (const std::string &spec : inputs)
+    if (!set.addInput(spec, error))
+      fail(error);
+  for (const std::string &path : calibration)
+    if (!set.addSet(path, error))
+      fail(error);
+  if (set.empty())
+    fail("no --input or --calibration given: the profile runs the model on "
+         "user inputs");
 
   // Compile with the routing exposed, into a temporary OUT_DIR.
   llvm::SmallString<128> work;
   if (std::error_code ec =
           llvm::sys::fs::createUniqueDirectory("m3sat-profile", work))
     fail("cannot create a temporary directory: " + ec.message());
+  temporaries.push_back(std::string(work));
   struct Cleanup {
-    std::string dir;
-    ~Cleanup() { llvm::sys::fs::remove_directories(dir); }
-  } cleanup{std::string(work)};
+    ~Cleanup() { removeTemporaries(); }
+  } cleanup;
   std::string self = llvm::sys::fs::getMainExecutable(argv[0], (void *)&main);
   llvm::SmallString<256> compiler(llvm::sys::path::parent_path(self));
   llvm::sys::path::append(compiler, "m3sat-compile");
@@ -223,16 +347,44 @@ int main(int argc, char **argv) {
   for (const std::string &binding : bindings)
     args.push_back("--bind=" + binding);
   std::vector<llvm::StringRef> argRefs(args.begin(), args.end());
-  std::string error;
-  int status = llvm::sys::ExecuteAndWait(compiler, argRefs, std::nullopt, {}, 0,
-                                         0, &error);
-  if (status < 0)
-    fail(std::string(compiler) + ": " +
-         (error.empty() ? "did not finish" : error));
-  if (status != 0)
-    return 1; // m3sat-compile has said what is wrong, in one line.
+  auto compileStart = std::chrono::steady_clock::now();
+  std::string instrumented(work);
+  if (!compiled.empty()) {
+    // An OUT_DIR compiled before: from this model, with the routing exposed.
+    instrumented = compiled;
+    auto modelFile = llvm::MemoryBuffer::getFile(model);
+    if (!modelFile)
+      fail(model + ": cannot read: " + modelFile.getError().message());
+    std::shared_ptr<MappedBundle> bundle =
+        MappedBundle::open(instrumented + "/bundle.m3b", error);
+    if (!bundle)
+      fail(error);
+    llvm::SHA256 hash;
+    hash.update((*modelFile)->getBuffer());
+    if (bundle->root().model_hash()->str() !=
+        llvm::toHex(hash.final(), /*LowerCase=*/true))
+      fail("--compiled=" + compiled + ": compiled from another model than " +
+           model);
+    if (!llvm::sys::fs::exists(instrumented + "/routing.json"))
+      fail("--compiled=" + compiled +
+           ": not compiled with --expose-routing (no routing.json)");
+  } else {
+    int status = llvm::sys::ExecuteAndWait(compiler, argRefs, std::nullopt, {},
+                                           0, 0, &error);
+    if (status < 0)
+      fail(std::string(compiler) + ": " +
+           (error.empty() ? "did not finish" : error));
+    if (status != 0) {
+      removeTemporaries();
+      return 1; // m3sat-compile has said what is wrong, in one line.
+    }
+  }
+  double compileSeconds = std::chrono::duration<double>(
+                              std::chrono::steady_clock::now() - compileStart)
+                              .count();
 
-  auto routingFile = llvm::MemoryBuffer::getFile(work + "/routing.json");
+  auto routingFile =
+      llvm::MemoryBuffer::getFile(instrumented + "/routing.json");
   if (!routingFile)
     fail("m3sat-compile wrote no routing.json");
   llvm::Expected<llvm::json::Value> routing =
@@ -244,21 +396,88 @@ int main(int argc, char **argv) {
   if (!routingTasks)
     fail("m3sat-compile wrote a malformed routing.json");
 
-  std::string refDir = absolute(output);
-  if (llvm::StringRef(refDir).ends_with(".json"))
-    refDir.resize(refDir.size() - 5);
-  refDir += ".ref";
-  std::map<std::string, std::vector<LayerUsage>> usage;
-  llvm::json::Object jsonTasks;
   // Tasks in name order, so that runs print the same.
   std::vector<std::string> taskNames;
   for (const auto &entry : *routingTasks)
-    taskNames.push_back(entry.first.str());
+    if (compiled.empty() || tasks.empty() ||
+        llvm::is_contained(tasks, entry.first.str()))
+      taskNames.push_back(entry.first.str());
+  for (const std::string &task : tasks)
+    if (!compiled.empty() && !llvm::is_contained(taskNames, task))
+      fail("--tasks: --compiled=" + compiled + " has no task '" + task + "'");
   std::sort(taskNames.begin(), taskNames.end());
+  std::map<std::string, std::unique_ptr<LoadedTask>> loaded;
+  std::map<std::string, std::pair<std::string, std::vector<int64_t>>> declared;
   for (const std::string &task : taskNames) {
-    const llvm::json::Value &layersValue = *routingTasks->get(task);
+    loaded[task] = LoadedTask::open(instrumented, task, error);
+    if (!loaded[task])
+      fail(error);
+    for (const TensorInfo &info : loaded[task]->inputs())
+      declared.emplace(info.name,
+                       std::make_pair(dtypeDescr(info.dtype), info.shape));
+  }
+  if (!set.bind(declared, error))
+    fail(error);
+  for (const auto &[name, axis] : argmaxAxes)
+    if (!std::any_of(loaded.begin(), loaded.end(), [&](const auto &entry) {
+          return llvm::any_of(
+              entry.second->outputs(), [&](const TensorInfo &info) {
+                return info.name == name &&
+                       axis < static_cast<int>(info.shape.size());
+              });
+        }))
+      fail("--argmax " + name + ":" + std::to_string(axis) +
+           ": no task has an output '" + name + "' with that axis");
+  for (const auto &[name, info] : declared)
+    if (!llvm::is_contained(set.names(), name))
+      fail("input '" + name + "' (" + info.first + " " +
+           formatShape(info.second) + ") has no samples: give --input " + name +
+           "=FILE.npy or NAME.npy in the --calibration set");
+
+  // Held-out samples spread evenly over the set.
+  int64_t numSamples = set.size();
+  int64_t numHeldOut = holdoutCount(numSamples);
+  std::vector<bool> heldOut(numSamples, false);
+  std::vector<int64_t> heldOutIds;
+  for (int64_t s = 0; s < numSamples; ++s)
+    if ((s + 1) * numHeldOut / numSamples != s * numHeldOut / numSamples) {
+      heldOut[s] = true;
+      heldOutIds.push_back(s);
+    }
+  // Without held-out samples, the profiled ones are the reference.
+  bool referenceProfiled = heldOutIds.empty();
+  std::vector<int64_t> referenceIds = heldOutIds;
+  if (referenceProfiled)
+    for (int64_t s = 0; s < numSamples; ++s)
+      referenceIds.push_back(s);
+
+  // Reference files go to a temporary directory that replaces usage.ref/
+  // when everything is written; the JSON names their final paths.
+  std::string refDir = stem(absolute(output)) + ".ref";
+  std::string refTemp = refDir + ".tmp";
+  llvm::sys::fs::remove_directories(refTemp);
+  temporaries.push_back(refTemp);
+  auto writeArray = [&](const std::string &relative, const NpyArray &array) {
+    std::string path = refTemp + "/" + relative;
+    if (std::error_code ec = llvm::sys::fs::create_directories(
+            llvm::sys::path::parent_path(path)))
+      fail(path + ": cannot create directory: " + ec.message());
+    if (!writeNpy(path, array, error))
+      fail(error);
+    return refDir + "/" + relative;
+  };
+
+  // Every task on every sample.
+  std::map<std::string, std::vector<LayerUsage>> usage;
+  llvm::json::Object jsonTasks;
+  std::map<int64_t, llvm::json::Object> referenceInputs;
+  std::map<std::string, NpyArray> arrays;
+  std::map<std::string, std::string> sources;
+  Progress progress(numSamples, taskNames.size());
+  for (const std::string &task : taskNames) {
     std::vector<LayerUsage> &layers = usage[task];
-    for (const llvm::json::Value &value : *layersValue.getAsArray()) {
+    for (const llvm::json::Value &value :
+         *routingTasks->get(task)->getAsArray()) {
       const llvm::json::Object &layer = *value.getAsObject();
       LayerUsage entry;
       entry.name = layer.getString("name")->str();
@@ -268,59 +487,71 @@ int main(int argc, char **argv) {
       entry.mass.assign(experts, 0.0);
       layers.push_back(std::move(entry));
     }
-    std::unique_ptr<LoadedTask> loaded =
-        LoadedTask::open(work.str().str(), task, error);
-    if (!loaded)
-      fail(error);
-    llvm::json::Array references;
-    for (size_t s = 0; s < numSamples; ++s) {
-      if (!loaded->setInputs(samples[s], /*ignoreExtra=*/true, error) ||
-          !loaded->run(error))
+    LoadedTask &runner = *loaded[task];
+    progress.beginTask(task);
+    std::string taskDir = fileNameFor(task, &task - &taskNames[0]);
+    taskDir.resize(taskDir.size() - 4);
+    std::map<int64_t, llvm::json::Object> references;
+    for (int64_t s = 0; s < numSamples; ++s) {
+      bool isReference = heldOut[s] || referenceProfiled;
+      set.sample(s, arrays, sources);
+      if (isReference && !referenceInputs.count(s)) {
+        llvm::json::Object files;
+        size_t index = 0;
+        for (const auto &[name, array] : arrays)
+          files[name] = writeArray(std::to_string(s) + "/inputs/" +
+                                       fileNameFor(name, index++),
+                                   array);
+        referenceInputs[s] = std::move(files);
+      }
+      if (!runner.setInputArrays(std::move(arrays), sources,
+                                 /*ignoreExtra=*/true, error) ||
+          !runner.run(error))
         fail(error);
-      llvm::json::Object reference;
-      const std::vector<NpyArray> &arrays = loaded->outputArrays();
+      const std::vector<NpyArray> &outputs = runner.outputArrays();
       std::map<std::string, const NpyArray *> byName;
-      for (size_t i = 0; i < arrays.size(); ++i)
-        byName[loaded->outputs()[i].name] = &arrays[i];
-      for (LayerUsage &layer : layers) {
-        auto indices = byName.find("m3sat.routing." + layer.name + ".indices");
-        auto weights = byName.find("m3sat.routing." + layer.name + ".weights");
-        if (indices == byName.end() || weights == byName.end() ||
-            indices->second->descr != "<i8" || weights->second->descr != "<f4")
-          fail("task '" + task + "' does not return the routing of layer '" +
-               layer.name + "'");
-        const auto *ids =
-            reinterpret_cast<const int64_t *>(indices->second->data.data());
-        const auto *ws =
-            reinterpret_cast<const float *>(weights->second->data.data());
-        int64_t slots = indices->second->numElements();
-        layer.tokens += slots / std::max<int64_t>(layer.k, 1);
-        for (int64_t i = 0; i < slots; ++i) {
-          if (ids[i] < 0 || ids[i] >= static_cast<int64_t>(layer.mass.size()))
-            fail("layer '" + layer.name + "' routed to expert " +
-                 std::to_string(ids[i]) + " of " +
-                 std::to_string(layer.mass.size()));
-          ++layer.counts[ids[i]];
-          layer.mass[ids[i]] += ws[i];
+      for (size_t i = 0; i < outputs.size(); ++i)
+        byName[runner.outputs()[i].name] = &outputs[i];
+      if (!heldOut[s])
+        for (LayerUsage &layer : layers) {
+          auto indices =
+              byName.find("m3sat.routing." + layer.name + ".indices");
+          auto weights =
+              byName.find("m3sat.routing." + layer.name + ".weights");
+          if (indices == byName.end() || weights == byName.end() ||
+              indices->second->descr != "<i8" ||
+              weights->second->descr != "<f4")
+            fail("task '" + task + "' does not return the routing of layer '" +
+                 layer.name + "'");
+          const auto *ids =
+              reinterpret_cast<const int64_t *>(indices->second->data.data());
+          const auto *ws =
+              reinterpret_cast<const float *>(weights->second->data.data());
+          int64_t slots = indices->second->numElements();
+          layer.tokens += slots / std::max<int64_t>(layer.k, 1);
+          for (int64_t i = 0; i < slots; ++i) {
+            if (ids[i] < 0 || ids[i] >= static_cast<int64_t>(layer.mass.size()))
+              fail("layer '" + layer.name + "' routed to expert " +
+                   std::to_string(ids[i]) + " of " +
+                   std::to_string(layer.mass.size()));
+            ++layer.counts[ids[i]];
+            layer.mass[ids[i]] += ws[i];
+          }
         }
+      // The unpruned task's outputs are the reference for pruning.
+      if (isReference) {
+        llvm::json::Object reference;
+        for (size_t i = 0; i < outputs.size(); ++i) {
+          const std::string &name = runner.outputs()[i].name;
+          if (llvm::StringRef(name).starts_with("m3sat.routing."))
+            continue;
+          reference[name] = writeArray(std::to_string(s) + "/outputs/" +
+                                           taskDir + "/" + fileNameFor(name, i),
+                                       outputs[i]);
+        }
+        references[s] = std::move(reference);
       }
-      // The task's own outputs are the reference for pruning.
-      std::string dir = refDir + "/" + task + "/" + std::to_string(s);
-      if (std::error_code ec = llvm::sys::fs::create_directories(dir))
-        fail(dir + ": cannot create directory: " + ec.message());
-      for (size_t i = 0; i < arrays.size(); ++i) {
-        const std::string &name = loaded->outputs()[i].name;
-        if (llvm::StringRef(name).starts_with("m3sat.routing."))
-          continue;
-        if (name.empty() || name.find('/') != std::string::npos ||
-            name == "." || name == "..")
-          fail("output name '" + name + "' is not a file name");
-        std::string path = dir + "/" + name + ".npy";
-        if (!writeNpy(path, arrays[i], error))
-          fail(error);
-        reference[name] = path;
-      }
-      references.push_back(std::move(reference));
+      progress.step();
     }
 
     llvm::json::Array jsonLayers;
@@ -342,32 +573,98 @@ int main(int argc, char **argv) {
           {"counts", llvm::json::Array(layer.counts)},
           {"mass", llvm::json::Array(layer.mass)}});
     }
-    jsonTasks[task] = llvm::json::Object{{"layers", std::move(jsonLayers)},
-                                         {"reference", std::move(references)}};
+    llvm::json::Array referenceList;
+    for (int64_t s : referenceIds)
+      referenceList.push_back(std::move(references[s]));
+    jsonTasks[task] =
+        llvm::json::Object{{"layers", std::move(jsonLayers)},
+                           {"reference", std::move(referenceList)}};
   }
+  double runSeconds = progress.seconds();
 
+  // "samples" are those with reference outputs: the held-out ones, or
+  // every sample when none is held out ("samples_held_out": false).
   llvm::json::Array jsonSamples;
-  for (const auto &sample : samples) {
-    llvm::json::Object inputsObject;
-    for (const auto &[name, path] : sample)
-      inputsObject[name] = path;
-    jsonSamples.push_back(
-        llvm::json::Object{{"inputs", std::move(inputsObject)}});
+  for (int64_t s : referenceIds)
+    jsonSamples.push_back(llvm::json::Object{
+        {"index", s}, {"inputs", std::move(referenceInputs[s])}});
+  llvm::json::Object root{
+      {"version", 2},
+      {"model", absolute(model)},
+      {"calibration", llvm::json::Object{{"samples", numSamples},
+                                         {"profiled", numSamples - numHeldOut},
+                                         {"held_out", numHeldOut}}},
+      {"samples_held_out", !referenceProfiled},
+      {"samples", std::move(jsonSamples)},
+      {"tasks", std::move(jsonTasks)}};
+  std::string svgPath = svg.empty() ? stem(output) + ".svg" : std::string(svg);
+  std::vector<HeatmapTask> panels;
+  for (const auto &[task, layers] : usage) {
+    HeatmapTask &panel = panels.emplace_back();
+    panel.name = task;
+    for (const LayerUsage &layer : layers) {
+      HeatmapLayer &row = panel.layers.emplace_back();
+      row.name = layer.name;
+      row.counts = layer.counts;
+      double total = std::accumulate(layer.mass.begin(), layer.mass.end(), 0.0);
+      for (double m : layer.mass)
+        row.share.push_back(total > 0 ? m / total : 0);
+    }
   }
-  llvm::json::Object root{{"version", 1},
-                          {"model", absolute(model)},
-                          {"samples", std::move(jsonSamples)},
-                          {"tasks", std::move(jsonTasks)}};
-  std::string svgPath = svg;
-  if (svgPath.empty()) {
-    svgPath = output;
-    if (llvm::StringRef(svgPath).ends_with(".json"))
-      svgPath.resize(svgPath.size() - 5);
-    svgPath += ".svg";
-  }
-  writeAtomically(svgPath, heatmap(usage));
+  writeAtomically(
+      svgPath,
+      heatmapSvg(panels, "Expert usage of " +
+                             llvm::sys::path::filename(model).str() + " (" +
+                             std::to_string(numSamples - numHeldOut) +
+                             " profiled samples)"));
+  std::string pngNote;
+  std::string pngPath = llvm::StringRef(svgPath).ends_with(".svg")
+                            ? svgPath.substr(0, svgPath.size() - 4) + ".png"
+                            : svgPath + ".png";
+  bool png = writePng(svgPath, pngPath, pngNote);
+  llvm::sys::fs::remove_directories(refDir);
+  if (std::error_code ec = llvm::sys::fs::rename(refTemp, refDir))
+    fail(refDir + ": cannot write: " + ec.message());
   writeAtomically(output,
                   llvm::formatv("{0:2}", llvm::json::Value(std::move(root))));
-  llvm::outs() << "wrote " << output << " and " << svgPath << "\n";
+  std::string compileText;
+  if (compiled.empty())
+    llvm::raw_string_ostream(compileText)
+        << llvm::format("compile %.1f s", compileSeconds);
+  else
+    compileText = "compiled before";
+  llvm::outs() << llvm::format(
+      "profiled %lld of %lld samples (%lld held out) on %zu task(s): %s, "
+      "runs %.1f s (%.1f samples/s per task)\n",
+      (long long)(numSamples - numHeldOut), (long long)numSamples,
+      (long long)numHeldOut, taskNames.size(), compileText.c_str(), runSeconds,
+      runSeconds > 0 ? numSamples * taskNames.size() / runSeconds : 0.0);
+  llvm::outs() << "wrote " << output << " and " << svgPath
+               << (png ? " (and " + pngPath + ")" : "; " + pngNote) << "\n";
+
+  if (!coverages.empty()) {
+    SweepOptions options;
+    options.compiler = std::string(compiler);
+    options.compileArgs.push_back(model);
+    options.compileArgs.push_back("--target=cpu");
+    if (!tasks.empty())
+      options.compileArgs.push_back("--tasks=" + join(tasks));
+    if (!modalities.empty())
+      options.compileArgs.push_back("--modalities=" + join(modalities));
+    for (const std::string &shape : inputShapes)
+      options.compileArgs.push_back("--input-shape=" + shape);
+    for (const std::string &binding : bindings)
+      options.compileArgs.push_back("--bind=" + binding);
+    options.usagePath = absolute(output);
+    options.coverages = coverages;
+    options.argmaxAxes = argmaxAxes;
+    options.workDir = std::string(work);
+    options.jsonPath = stem(output) + ".sweep.json";
+    options.svgPath = stem(output) + ".sweep.svg";
+    options.costSvgPath = stem(output) + ".cost.svg";
+    options.modelName = llvm::sys::path::filename(model).str();
+    if (std::string problem = runSweep(options); !problem.empty())
+      fail(problem);
+  }
   return 0;
 }
