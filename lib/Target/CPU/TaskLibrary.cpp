@@ -212,7 +212,11 @@ LogicalResult m3sat::emitTaskLibrary(ModuleOp module, StringRef libraryPath,
                                  // The runtime's C ABI is what the library
                                  // exports: take all of it.
                                  "-Wl,--whole-archive", options.runtimeArchive,
-                                 "-Wl,--no-whole-archive", "-lm", "-ldl",
+                                 "-Wl,--no-whole-archive",
+                                 // Its own calls to that ABI stay inside it
+                                 // when an application's libm3sat_runtime.so
+                                 // exports the same names.
+                                 "-Wl,-Bsymbolic-functions", "-lm", "-ldl",
                                  // The bundle reader's CRC-32.
                                  "-lz"};
   // Parallel loops call the LLVM OpenMP runtime.
