@@ -14,8 +14,8 @@
 #include "m3sat/Runtime/BundleWriter.h"
 #include "m3sat/Target/CPU/TaskLibrary.h"
 #include "m3sat/Target/GPU/KernelObjects.h"
-#include "m3sat/Target/HLS/EmitHLSCpp.h"
-#include "m3sat/Target/HLS/HLSProject.h"
+#include "m3sat/Target/HLS/Emit/EmitHLSCpp.h"
+#include "m3sat/Target/HLS/Emit/HLSProject.h"
 #include "m3sat/Transforms/Passes.h"
 
 #include "mlir/IR/DialectResourceBlobManager.h"

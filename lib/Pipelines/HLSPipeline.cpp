@@ -92,4 +92,6 @@ void m3sat::buildHLSPipeline(OpPassManager &pm,
   // Arrays that a pipelined loop reads or writes through more than two
   // ports are partitioned.
   pm.addPass(createHLSPartitionArrays());
+  // DATAFLOW channels are streams the emitter can print.
+  pm.addPass(createHLSVerifyChannels());
 }

@@ -16,7 +16,7 @@
 
 #include "m3sat/Import/ONNX/ONNXImporter.h"
 #include "m3sat/Support/Diagnostics.h"
-#include "m3sat/Target/HLS/EmitHLSCpp.h"
+#include "m3sat/Target/HLS/Emit/EmitHLSCpp.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"

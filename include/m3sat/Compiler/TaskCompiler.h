@@ -10,7 +10,7 @@
 #define M3SAT_COMPILER_TASKCOMPILER_H
 
 #include "m3sat/Conversion/MoELowering.h"
-#include "m3sat/Target/HLS/HLSNumerics.h"
+#include "m3sat/Target/HLS/Emit/HLSNumerics.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"

@@ -1,0 +1,32 @@
+//===- Passes.h - HLS transform passes --------------------------*- C++ -*-===//
+//
+// Declarations and registration of the HLS architecture transforms
+// (generated from Transforms/Passes.td).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef M3SAT_TARGET_HLS_TRANSFORMS_PASSES_H
+#define M3SAT_TARGET_HLS_TRANSFORMS_PASSES_H
+
+#include "m3sat/Target/HLS/Attributes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Pass/Pass.h"
+
+namespace m3sat {
+
+#define GEN_PASS_DECL
+#include "m3sat/Target/HLS/Transforms/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "m3sat/Target/HLS/Transforms/Passes.h.inc"
+
+} // namespace m3sat
+
+#endif // M3SAT_TARGET_HLS_TRANSFORMS_PASSES_H

@@ -1,0 +1,286 @@
+//===- Passes.td - HLS architecture transforms -------------*- tablegen -*-===//
+//
+// Passes that give a design its hardware architecture: the schedule of
+// token-routed experts, DATAFLOW regions, the shared linear unit, shared
+// buffers, and the accelerators' forms of softmax and GELU. Each one keeps
+// the computation (up to the rounding it documents).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef M3SAT_TARGET_HLS_TRANSFORMS_PASSES_TD
+#define M3SAT_TARGET_HLS_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def HLSExpertSchedule : Pass<"m3sat-hls-expert-schedule", "::mlir::ModuleOp"> {
+  let summary = "Visit the non-empty experts of a token-routed layer one "
+                "after another, streaming each one's weights into a "
+                "ping-pong buffer while the previous one computes";
+  let description = [{
+    The schedule of the MoE accelerators (M3ViT, Edge-MoE) for token-routed
+    layers in expert-major form. An expert loop is a top-level
+    `scf.for %e = 0 to E` of a public function whose body reads arguments
+    of shape `E x ...` only at `[%e, ...]` (an expert's weights), and whose
+    loops all run from 0 to the same count computed in the body (the
+    expert's token queue, from the routing's group offsets); its other ops
+    are loads and pure ops, so an expert with no token does nothing.
+
+    Each such loop becomes:
+    1. a queue: the experts whose count is positive, in order;
+    2. two on-chip buffers per streamed weight (ping and pong: one
+       expert's slice, `memref.alloc` with `m3sat.hls.stream_of = <argument
+       index>`);
+    3. the first queued expert's weights loaded into ping, then a loop over
+       the queue (`m3sat.hls.expert_schedule`) whose step i calls
+       `<func>_<n>_expert_step`, a DATAFLOW function
+       (`m3sat.hls.dataflow`) of two tasks: `<func>_<n>_expert_load` loads
+       expert queue[i+1]'s weights (if there is one) into one buffer while
+       `<func>_<n>_expert_compute` (the loop body, outlined) runs expert
+       queue[i] from the other. Even steps compute from ping, odd ones from
+       pong (an `scf.if` with `m3sat.hls.shared_branches`: both branches
+       call the same step function).
+
+    The result is the same computation in the same order for every expert,
+    so C simulation matches the loop it replaces bit for bit.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
+  let statistics = [
+    Statistic<"numScheduled", "num-scheduled",
+              "Expert loops given the ping-pong schedule">
+  ];
+}
+
+def HLSDataflow : Pass<"m3sat-hls-dataflow", "::mlir::ModuleOp"> {
+  let summary = "Group the stages of top functions into DATAFLOW regions "
+                "connected by FIFO and ping-pong channels";
+  let description = [{
+    Task-level DATAFLOW between the stages of each public function, in
+    Vitis HLS's canonical form. The top-level ops of the function are split
+    into segments at every op that is not a loop nest, branch or call
+    without results (loads, loops that yield a value, ...; allocations,
+    constants and other pure ops do not split). In a segment:
+
+    0. An elementwise update in place (`x[i] = f(x[i], ...)`, every element
+       once in order: a residual addition, an activation) of a buffer that
+       an earlier op wrote stores to a new buffer, which the later ops read.
+
+    1. Stages: the ops that write one buffer are one stage (a fill and the
+       accumulation after it); stages that depend on each other both ways
+       (one reads what the other wrote and writes what it read) become one;
+       the stages are then ordered by their dependences (a valid order of
+       the original ops), earliest first.
+    2. Regions: consecutive stages, as long as no buffer from outside the
+       region is read by two of its stages, and no stage writes a buffer
+       that an earlier stage of the region read from outside (each array
+       one reader and one writer, as Vitis requires). Regions of one stage
+       stay as they are.
+    3. Channels: a buffer written in the region and read by several of its
+       stages (or read in the region and after it) gets a copy per extra
+       reader: the producer stores each value to every copy. A channel is
+       a FIFO (`m3sat.hls.channel = "fifo"`) when the producer stores it
+       and the consumer loads it once each, element by element in row-major
+       order (every enclosing loop of the store and the load runs from 0 by
+       1 to a constant, and the offset is those loops' counters in order),
+       else a ping-pong buffer ("pipo"). A FIFO has depth 2 when its
+       producer has no other channel out and its consumer no other channel
+       in (no path can then wait on it while it is full), else the buffer's
+       size (`m3sat.hls.fifo_depth`).
+    4. Each stage becomes a function `<func>_df<r>_s<s>` (its own buffers
+       inside, channel arguments marked "fifo-in", "fifo-out", "pipo-in" or
+       "pipo-out") and each region a function `<func>_df<r>`
+       (`m3sat.hls.dataflow`, `m3sat.hls.dataflow_region`) that allocates
+       the channels and calls the stages; the segment becomes a call of it.
+
+    Ping-pong weight buffers of the expert schedule (`m3sat.hls.stream_of`)
+    stay in the top function. The computation is the same, in an order the
+    dependences allow.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::memref::MemRefDialect"];
+  let options = [
+    Option<"fifo", "fifo", "bool", /*default=*/"true",
+           "Connect stages that write and read a buffer in the same order "
+           "by FIFOs (else every channel is a ping-pong buffer)">
+  ];
+  let statistics = [
+    Statistic<"numRenamed", "num-renamed",
+              "In-place updates given a buffer of their own">,
+    Statistic<"numRegions", "num-regions", "DATAFLOW regions">,
+    Statistic<"numStages", "num-stages", "Stages in DATAFLOW regions">,
+    Statistic<"numFifos", "num-fifos", "FIFO channels">,
+    Statistic<"numPipos", "num-pipos", "Ping-pong channels">
+  ];
+}
+
+def HLSShareBuffers : Pass<"m3sat-hls-share-buffers", "::mlir::func::FuncOp"> {
+  let summary = "Let temporaries with disjoint live ranges share one "
+                "on-chip array";
+  let description = [{
+    Every `memref.alloc` of a function body is an on-chip array of its own
+    in HLS C++. This pass computes each buffer's live range (from its
+    allocation to its last use, a use inside a loop nest counting at the
+    nest) and, in allocation order, gives a buffer the storage of an earlier
+    buffer whose last use comes before it is allocated: the later
+    allocation goes and its uses take the earlier one. Buffers only loaded
+    and stored are first flattened to one dimension (each access computes
+    its row-major offset) and share by element type: a buffer takes a dead
+    one of its size, else the smallest dead one at most twice its size
+    (with `grow`, else the largest smaller dead one, which grows).
+    Buffers passed to calls share only with buffers of their type. Buffers
+    with other users, and ping-pong weight buffers (`m3sat.hls.stream_of`),
+    keep their own.
+
+    ```mlir
+    %a = memref.alloc() : memref<8xf32>
+    ... uses of %a ...
+    %b = memref.alloc() : memref<8xf32>   // after %a's last use
+    ... uses of %b ...
+    // becomes
+    %a = memref.alloc() : memref<8xf32>
+    ... uses of %a ...
+    ... the uses of %b, on %a ...
+    ```
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+  let options = [
+    Option<"grow", "grow", "bool", /*default=*/"false",
+           "A flat buffer with no dead buffer of its size or up to twice it "
+           "takes the largest smaller dead one, which grows (else its own)">
+  ];
+  let statistics = [
+    Statistic<"numShared", "num-shared",
+              "Buffers that took the storage of an earlier one">
+  ];
+}
+
+def HLSSharedLinear : Pass<"m3sat-hls-shared-linear", "::mlir::ModuleOp"> {
+  let summary = "Compute every matrix product on one shared linear unit";
+  let description = [{
+    The Edge-MoE accelerator has one linear unit that attention, the dense
+    FFN and the experts take turns on. Every loop nest that computes
+    `C += X * Y` on f32 arrays (loop-level IR: perfectly nested `scf.for`
+    loops from 0 by 1, index arithmetic between them, an innermost body
+    that loads C, X and Y, multiplies, adds and stores C; indices linear in
+    the induction variables once the floor divisions and remainders by
+    constants that folded reshapes leave cancel: `d (x floordiv d) + x mod
+    d` is `x`, and `x floordiv d` is 0 when `x` is in [0, d)) becomes a
+    call of `@m3sat_linear(A, B, C, M,
+    N, K, aOff, aM, aK, bOff, bK, bN, cOff, cM, cN)`, which computes
+    `C[cOff + m cM + n cN] += A[aOff + m aM + k aK] * B[bOff + k bK + n
+    bN]` for m < M, k < K, n < N in that loop order: the N loop innermost
+    and pipelined, its iterations writing other elements of C (`m3sat.hls.
+    independent`), so that a float accumulation does not hold it back.
+    Each element of C receives the same additions in the same order as
+    before. Loops that index all three arrays (batch, heads) stay around
+    the call; values from outside the nest (an expert's index, a token
+    group's size) become offsets and sizes. A nest with more than one
+    reduction loop (a convolution) or indices that are not linear stays
+    as it is.
+
+    The unit is one function (`m3sat.hls.shared_unit`: not inlined, one
+    instance), its arrays 1-D with the size of the largest array passed
+    (`memref.reinterpret_cast` at the call sites); each call records its
+    largest M, N and K (`m3sat.hls.linear_trips`) for the estimate.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
+  let statistics = [
+    Statistic<"numCalls", "num-calls", "Matrix products on the shared unit">
+  ];
+}
+
+def HLSStageUnitOperands : Pass<"m3sat-hls-stage-unit-operands",
+                                "::mlir::ModuleOp"> {
+  let summary = "Copy the shared linear unit's operands from ports into "
+                "on-chip buffers";
+  let description = [{
+    After m3sat-hls-shared-linear, a call of the unit may pass a port of
+    the top function (an `m_axi` weight, input or output: an argument of a
+    public function, or an argument that a caller passes one) as A, B or C,
+    where other calls pass on-chip arrays. One synthesized instance of the
+    unit needs one kind: each such operand becomes an on-chip buffer (one
+    per function and operand, shared by its calls, of the unit's operand
+    type) that loops fill from the port before the call (before the
+    top-level op that holds it, when that op holds no other call of the
+    unit) and, for C, copy back after it. The unit computes the same
+    values from the copies.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
+  let statistics = [
+    Statistic<"numStaged", "num-staged", "Operands copied on chip">
+  ];
+}
+
+def HLSOnlineSoftmax : Pass<"m3sat-hls-online-softmax",
+                            "::mlir::func::FuncOp"> {
+  let summary = "Compute softmax in one pass over the row with a running "
+                "maximum and sum";
+  let description = [{
+    Softmax as the FPGA accelerators compute it. The importer's softmax
+    along an axis, on TOSA before lowering (`tosa.reduce_max`, `tosa.sub`,
+    `tosa.exp`, `tosa.reduce_sum`, then `exp / sum` as a `linalg.generic`
+    `arith.divf`, or `tosa.reciprocal` and `tosa.mul`), reads each row three
+    times (maximum, exponentials and their sum, division) and keeps the
+    exponentials in a buffer. It becomes two `linalg.generic` ops:
+
+    1. one pass over the row (the axis a reduction loop) that keeps the
+       running maximum `m` (from the row's first element, so that no
+       difference involves -inf, which fixed point cannot hold) and the
+       running sum `s` (from 0) of `exp(x - m)`: `m' = max(m, x)`,
+       `s' = s exp(m - m') + exp(x - m')`; one of the two exponentials is
+       `exp(0) = 1`, so each element takes one: `s' = s exp(m - x) + 1`
+       when `x > m`, else `s + exp(x - m)` (and 1 when `x` and `m` are the
+       same infinity);
+    2. the normalisation `exp(x - m) / s`.
+
+    The result is softmax up to rounding (the sum is rescaled as the maximum
+    grows). Softmax whose intermediate values have other uses, or that is
+    not on f32 tensors of static shape, stays as it is.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::tensor::TensorDialect"];
+  let statistics = [
+    Statistic<"numRewritten", "num-rewritten", "Softmaxes made single-pass">
+  ];
+}
+
+def HLSLutGelu : Pass<"m3sat-hls-lut-gelu", "::mlir::ModuleOp"> {
+  let summary = "Compute GELU from a table with linear interpolation";
+  let description = [{
+    GELU as the FPGA accelerators compute it. Every exact GELU in
+    loop-level IR, `0.5 x (1 + erf(x / sqrt 2))` (as `x / 1.41421` or
+    `x * 0.707107`, then `erf`, `+ 1`, times `x` and `0.5` in either
+    order), becomes a lookup in `@m3sat_gelu_table`, a constant global of
+    GELU at `intervals + 1` points evenly spaced over `[-range, range]`,
+    with linear interpolation between neighbours; below the range the
+    result is 0, above it x. The erf chains go (and other arith and math
+    ops without a use).
+
+    The interpolation error is at most h^2/8 max|GELU''| (h the spacing;
+    |GELU''| <= 0.8), plus at most 1.3e-14 from clamping at the default
+    range 8 (GELU(-8) and 8 - GELU(8)); for the defaults (h = 1/64), about
+    2.5e-5.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
+  let options = [
+    Option<"range", "range", "double", /*default=*/"8.0",
+           "The table covers [-range, range]">,
+    Option<"intervals", "intervals", "int64_t", /*default=*/"1024",
+           "Intervals of the table (it holds intervals + 1 values)">
+  ];
+  let statistics = [
+    Statistic<"numReplaced", "num-replaced", "GELUs computed from the table">
+  ];
+}
+
+#endif // M3SAT_TARGET_HLS_TRANSFORMS_PASSES_TD

@@ -1,0 +1,171 @@
+//===- HLSPartitionArrays.cpp - m3sat-hls-partition-arrays ----------------===//
+//
+// Cyclic ARRAY_PARTITION of on-chip arrays whose accesses in a pipelined
+// loop need more ports per cycle than a memory has (two).
+//
+//===----------------------------------------------------------------------===//
+
+#include "m3sat/Target/HLS/Prepare/Passes.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/SymbolTable.h"
+
+namespace m3sat {
+#define GEN_PASS_DEF_HLSPARTITIONARRAYS
+#include "m3sat/Target/HLS/Prepare/Passes.h.inc"
+} // namespace m3sat
+
+using namespace mlir;
+using namespace m3sat;
+
+namespace {
+
+/// The coefficient of `iv` in `value` when `value` is an affine function
+/// of it (additions, subtractions, multiplications by constants, casts);
+/// 0 when `value` does not depend on the loop; nullopt otherwise.
+std::optional<int64_t> coefficient(Value value, Value iv, Operation *loop,
+                                   unsigned depth = 0) {
+  if (value == iv)
+    return 1;
+  Operation *def = value.getDefiningOp();
+  if (auto arg = dyn_cast<BlockArgument>(value))
+    return loop->isAncestor(arg.getOwner()->getParentOp())
+               ? std::nullopt
+               : std::optional<int64_t>(0);
+  if (!loop->isProperAncestor(def))
+    return 0;
+  if (depth > 16)
+    return std::nullopt;
+  auto of = [&](unsigned i) {
+    return coefficient(def->getOperand(i), iv, loop, depth + 1);
+  };
+  if (isa<arith::ConstantOp>(def))
+    return 0;
+  if (isa<arith::IndexCastOp, arith::ExtSIOp, arith::TruncIOp>(def))
+    return of(0);
+  if (isa<arith::AddIOp, arith::SubIOp>(def)) {
+    auto a = of(0), b = of(1);
+    if (!a || !b)
+      return std::nullopt;
+    return isa<arith::AddIOp>(def) ? *a + *b : *a - *b;
+  }
+  if (isa<arith::MulIOp>(def)) {
+    APInt constant;
+    auto a = of(0), b = of(1);
+    if (!a || !b)
+      return std::nullopt;
+    if (*a == 0 && *b == 0)
+      return 0;
+    if (matchPattern(def->getOperand(1), m_ConstantInt(&constant)))
+      return *a * constant.getSExtValue();
+    if (matchPattern(def->getOperand(0), m_ConstantInt(&constant)))
+      return *b * constant.getSExtValue();
+    return std::nullopt;
+  }
+  // Anything else computed in the loop from loop-invariant values only.
+  for (Value operand : def->getOperands()) {
+    auto c = coefficient(operand, iv, loop, depth + 1);
+    if (!c || *c != 0)
+      return std::nullopt;
+  }
+  return def->getNumRegions() == 0 && !isa<memref::LoadOp>(def)
+             ? std::optional<int64_t>(0)
+             : std::nullopt;
+}
+
+struct HLSPartitionArrays
+    : public m3sat::impl::HLSPartitionArraysBase<HLSPartitionArrays> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    // Call sites of each function, to follow array arguments to the
+    // arrays passed in.
+    DenseMap<Operation *, SmallVector<func::CallOp>> callers;
+    module.walk([&](func::CallOp call) {
+      if (auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
+              call, call.getCalleeAttr()))
+        callers[callee].push_back(call);
+    });
+    // The local arrays (memref.alloc) a memref value may be.
+    std::function<void(Value, SmallVectorImpl<memref::AllocOp> &, unsigned)>
+        roots = [&](Value memref, SmallVectorImpl<memref::AllocOp> &out,
+                    unsigned depth) {
+          if (auto alloc = memref.getDefiningOp<memref::AllocOp>()) {
+            out.push_back(alloc);
+            return;
+          }
+          auto arg = dyn_cast<BlockArgument>(memref);
+          auto func =
+              arg ? dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp())
+                  : func::FuncOp();
+          if (!func || depth > 8)
+            return;
+          for (func::CallOp call : callers.lookup(func))
+            roots(call.getOperand(arg.getArgNumber()), out, depth + 1);
+        };
+
+    // Requirements: alloc -> (dimension, factor).
+    llvm::MapVector<Operation *, std::pair<int64_t, int64_t>> partitions;
+    module.walk([&](scf::ForOp loop) {
+      if (!loop->hasAttr(kHLSPipelineIIAttr))
+        return;
+      int64_t unroll = 1;
+      if (auto attr = loop->getAttrOfType<IntegerAttr>(kHLSUnrollAttr))
+        unroll = std::max<int64_t>(attr.getInt(), 1);
+      // Accesses per memref in one iteration.
+      llvm::MapVector<Value, SmallVector<Operation *>> accesses;
+      loop.getBody()->walk([&](Operation *op) {
+        if (auto load = dyn_cast<memref::LoadOp>(op))
+          accesses[load.getMemRef()].push_back(op);
+        else if (auto store = dyn_cast<memref::StoreOp>(op))
+          accesses[store.getMemRef()].push_back(op);
+      });
+      Value iv = loop.getInductionVar();
+      for (auto &[memref, ops] : accesses) {
+        auto type = cast<MemRefType>(memref.getType());
+        // The dimension the loop walks with unit stride, if any (the one
+        // unrolled copies spread over), and whether any index varies.
+        std::optional<int64_t> walked;
+        bool varies = false;
+        for (Operation *op : ops) {
+          ValueRange indices = isa<memref::LoadOp>(op)
+                                   ? cast<memref::LoadOp>(op).getIndices()
+                                   : cast<memref::StoreOp>(op).getIndices();
+          for (auto [dim, index] : llvm::enumerate(indices)) {
+            std::optional<int64_t> c = coefficient(index, iv, loop);
+            if (!c || *c != 0)
+              varies = true;
+            if (c && *c == 1 && !walked)
+              walked = dim;
+          }
+        }
+        // Unrolled copies of an access to one element share it.
+        int64_t ports = ops.size() * (varies ? unroll : 1);
+        if (ports <= 2 || !walked || type.getRank() == 0)
+          continue;
+        int64_t factor = varies && unroll > 1 ? unroll : (ports + 1) / 2;
+        if (factor > type.getDimSize(*walked))
+          factor = type.getDimSize(*walked);
+        if (factor < 2)
+          continue;
+        SmallVector<memref::AllocOp> allocs;
+        roots(memref, allocs, 0);
+        for (memref::AllocOp alloc : allocs) {
+          auto [it, inserted] =
+              partitions.try_emplace(alloc, std::make_pair(*walked, factor));
+          if (!inserted && it->second.first == *walked)
+            it->second.second = std::max(it->second.second, factor);
+        }
+      }
+    });
+    Builder builder(&getContext());
+    for (auto &[alloc, partition] : partitions) {
+      alloc->setAttr(kHLSPartitionAttr,
+                     builder.getDenseI64ArrayAttr(
+                         {partition.first + 1, partition.second}));
+      ++numPartitioned;
+    }
+  }
+};
+
+} // namespace

@@ -1,0 +1,647 @@
+//===- HLSSharedLinear.cpp - m3sat-hls-shared-linear ----------------------===//
+//
+// One linear unit for every matrix product, as the Edge-MoE accelerator
+// has: loop nests that compute C += A * B become calls of one function with
+// the sizes and strides as arguments, so that synthesis builds one
+// multiply-accumulate array that the products take turns on.
+//
+//===----------------------------------------------------------------------===//
+
+#include "m3sat/Target/HLS/Transforms/Passes.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/SymbolTable.h"
+
+#include "llvm/Support/MathExtras.h"
+
+namespace m3sat {
+#define GEN_PASS_DEF_HLSSHAREDLINEAR
+#include "m3sat/Target/HLS/Transforms/Passes.h.inc"
+} // namespace m3sat
+
+using namespace mlir;
+using namespace m3sat;
+
+namespace {
+
+/// An index as a sum of coefficients times values (loop induction
+/// variables, or values defined outside the loop nest) plus a constant.
+struct Linear {
+  llvm::MapVector<Value, int64_t> terms;
+  int64_t constant = 0;
+
+  int64_t coefficient(Value value) const {
+    auto it = terms.find(value);
+    return it == terms.end() ? 0 : it->second;
+  }
+  bool operator==(const Linear &other) const {
+    return constant == other.constant && terms.size() == other.terms.size() &&
+           llvm::all_of(terms, [&](const auto &term) {
+             return other.coefficient(term.first) == term.second;
+           });
+  }
+  void add(const Linear &other, int64_t scale) {
+    for (auto [value, coefficient] : other.terms) {
+      terms[value] += coefficient * scale;
+      if (terms[value] == 0)
+        terms.erase(value);
+    }
+    constant += other.constant * scale;
+  }
+};
+
+/// Index arithmetic of a loop nest as Linears. A floor division or
+/// remainder by a constant (as arith-expand-ops writes them: from the
+/// reshapes folded into indices) is an atom until it cancels: `d (x floordiv
+/// d) + (x mod d)` is `x`, and `x floordiv d` is 0 and `x mod d` is `x` when
+/// `x` is in [0, d).
+class Linearizer {
+public:
+  explicit Linearizer(ArrayRef<scf::ForOp> nest) : nest(nest) {}
+
+  /// `value` over the induction variables of the nest and values defined
+  /// outside its outermost loop, or nullopt.
+  std::optional<Linear> get(Value value, unsigned depth = 0) {
+    if (depth > 8)
+      return std::nullopt;
+    std::optional<Linear> linear = expand(value);
+    if (!linear || !simplify(*linear, depth))
+      return std::nullopt;
+    return linear;
+  }
+
+private:
+  struct Atom {
+    Value x;
+    int64_t divisor;
+    bool remainder;
+    /// divsi/remsi rather than the floor forms: x must not be negative.
+    bool plain;
+  };
+
+  bool isInside(Value value) {
+    Operation *def = value.getDefiningOp();
+    Operation *owner =
+        def ? def : cast<BlockArgument>(value).getOwner()->getParentOp();
+    return nest.front()->isAncestor(owner);
+  }
+
+  scf::ForOp loopOf(Value value) {
+    for (scf::ForOp loop : nest)
+      if (value == loop.getInductionVar())
+        return loop;
+    return scf::ForOp();
+  }
+
+  /// `op` is arith.divsi or arith.remsi by a positive constant.
+  static std::optional<int64_t> divisorOf(Operation *op) {
+    APInt divisor;
+    if (!isa_and_nonnull<arith::DivSIOp, arith::RemSIOp>(op) ||
+        !matchPattern(op->getOperand(1), m_ConstantInt(&divisor)) ||
+        divisor.getSExtValue() <= 0)
+      return std::nullopt;
+    return divisor.getSExtValue();
+  }
+
+  /// The atom that `value` computes, if any.
+  std::optional<Atom> matchAtom(Value value) {
+    Operation *def = value.getDefiningOp();
+    if (auto divisor = divisorOf(def))
+      return Atom{def->getOperand(0), *divisor, isa<arith::RemSIOp>(def), true};
+    auto select = dyn_cast_or_null<arith::SelectOp>(def);
+    if (!select)
+      return std::nullopt;
+    // Floor division: select(c, q - 1, q), q = x divsi d.
+    Operation *quotient = select.getFalseValue().getDefiningOp();
+    auto minusOne = select.getTrueValue().getDefiningOp<arith::AddIOp>();
+    APInt constant;
+    if (isa_and_nonnull<arith::DivSIOp>(quotient) && divisorOf(quotient) &&
+        minusOne && minusOne.getLhs() == select.getFalseValue() &&
+        matchPattern(minusOne.getRhs(), m_ConstantInt(&constant)) &&
+        constant.getSExtValue() == -1)
+      return Atom{quotient->getOperand(0), *divisorOf(quotient), false, false};
+    // Remainder: select(r < 0, r + d, r), r = x remsi d.
+    Operation *rem = select.getFalseValue().getDefiningOp();
+    auto plusD = select.getTrueValue().getDefiningOp<arith::AddIOp>();
+    if (isa_and_nonnull<arith::RemSIOp>(rem) && divisorOf(rem) && plusD &&
+        plusD.getLhs() == select.getFalseValue() &&
+        matchPattern(plusD.getRhs(), m_ConstantInt(&constant)) &&
+        constant.getSExtValue() == *divisorOf(rem))
+      return Atom{rem->getOperand(0), *divisorOf(rem), true, false};
+    return std::nullopt;
+  }
+
+  /// `value` as a Linear whose terms may be atoms.
+  std::optional<Linear> expand(Value value) {
+    Linear result;
+    APInt constant;
+    if (matchPattern(value, m_ConstantInt(&constant))) {
+      result.constant = constant.getSExtValue();
+      return result;
+    }
+    if (!isInside(value) || loopOf(value)) {
+      result.terms[value] = 1;
+      return result;
+    }
+    Operation *def = value.getDefiningOp();
+    if (!def || !value.getType().isIndex())
+      return std::nullopt;
+    if (std::optional<Atom> atom = matchAtom(value)) {
+      atoms[value] = *atom;
+      result.terms[value] = 1;
+      return result;
+    }
+    if (isa<arith::AddIOp, arith::SubIOp>(def)) {
+      auto lhs = expand(def->getOperand(0));
+      auto rhs = expand(def->getOperand(1));
+      if (!lhs || !rhs)
+        return std::nullopt;
+      lhs->add(*rhs, isa<arith::AddIOp>(def) ? 1 : -1);
+      return lhs;
+    }
+    if (isa<arith::MulIOp>(def)) {
+      for (unsigned i = 0; i < 2; ++i) {
+        if (!matchPattern(def->getOperand(1 - i), m_ConstantInt(&constant)))
+          continue;
+        auto other = expand(def->getOperand(i));
+        if (!other)
+          return std::nullopt;
+        result.add(*other, constant.getSExtValue());
+        return result;
+      }
+    }
+    return std::nullopt;
+  }
+
+  /// The smallest and largest value of `linear` (atoms' own ranges), or
+  /// nullopt when a term is not bounded.
+  std::optional<std::pair<int64_t, int64_t>> range(const Linear &linear,
+                                                   unsigned depth) {
+    int64_t low = linear.constant, high = linear.constant;
+    for (auto [value, coefficient] : linear.terms) {
+      int64_t termLow, termHigh;
+      if (scf::ForOp loop = loopOf(value)) {
+        APInt upper;
+        int64_t trips;
+        if (matchPattern(loop.getUpperBound(), m_ConstantInt(&upper)))
+          trips = upper.getSExtValue();
+        else if (auto max =
+                     loop->getAttrOfType<IntegerAttr>(kHLSMaxTripCountAttr))
+          trips = max.getInt();
+        else
+          return std::nullopt;
+        termLow = 0;
+        termHigh = std::max<int64_t>(trips - 1, 0);
+      } else if (auto it = atoms.find(value); it != atoms.end()) {
+        Atom atom = it->second;
+        std::optional<Linear> x = get(atom.x, depth + 1);
+        auto xRange = x ? range(*x, depth + 1) : std::nullopt;
+        if (atom.remainder) {
+          termLow = 0;
+          termHigh = atom.divisor - 1;
+        } else if (xRange) {
+          termLow = llvm::divideFloorSigned(xRange->first, atom.divisor);
+          termHigh = llvm::divideFloorSigned(xRange->second, atom.divisor);
+        } else {
+          return std::nullopt;
+        }
+      } else {
+        return std::nullopt;
+      }
+      int64_t a = coefficient * termLow, b = coefficient * termHigh;
+      low += std::min(a, b);
+      high += std::max(a, b);
+    }
+    return std::make_pair(low, high);
+  }
+
+  /// Cancels the atoms of `linear`; false when some remain.
+  bool simplify(Linear &linear, unsigned depth) {
+    bool changed = true;
+    while (changed) {
+      changed = false;
+      for (auto [value, coefficient] : linear.terms) {
+        auto it = atoms.find(value);
+        if (it == atoms.end())
+          continue;
+        Atom atom = it->second;
+        std::optional<Linear> x = get(atom.x, depth + 1);
+        if (!x)
+          return false;
+        auto xRange = range(*x, depth + 1);
+        if (atom.plain && (!xRange || xRange->first < 0))
+          return false;
+        Linear replacement;
+        bool replace = false;
+        if (xRange && xRange->first >= 0 && xRange->second < atom.divisor) {
+          // x floordiv d = 0, x mod d = x.
+          if (atom.remainder)
+            replacement.add(*x, coefficient);
+          replace = true;
+        } else if (atom.remainder) {
+          // c (x mod d) + c d (x floordiv d) = c x.
+          for (auto [other, otherCoefficient] : linear.terms) {
+            auto quotient = atoms.find(other);
+            if (quotient == atoms.end() || quotient->second.remainder ||
+                quotient->second.x != atom.x ||
+                quotient->second.divisor != atom.divisor ||
+                otherCoefficient != coefficient * atom.divisor)
+              continue;
+            replacement.terms[other] = -otherCoefficient;
+            replacement.add(*x, coefficient);
+            replace = true;
+            break;
+          }
+        }
+        if (!replace)
+          continue;
+        replacement.terms[value] -= coefficient;
+        linear.add(replacement, 1);
+        changed = true;
+        break;
+      }
+    }
+    return llvm::none_of(linear.terms, [&](const auto &term) {
+      return atoms.count(term.first) != 0;
+    });
+  }
+
+  ArrayRef<scf::ForOp> nest;
+  DenseMap<Value, Atom> atoms;
+};
+
+/// The row-major offset of `indices` into `memref` as a Linear.
+std::optional<Linear> flatOffset(Value memref, ValueRange indices,
+                                 ArrayRef<scf::ForOp> nest) {
+  Linearizer linearizer(nest);
+  auto type = dyn_cast<MemRefType>(memref.getType());
+  if (!type || !type.hasStaticShape() || !type.getLayout().isIdentity() ||
+      !type.getElementType().isF32() || type.getMemorySpace())
+    return std::nullopt;
+  Linear offset;
+  int64_t stride = 1;
+  for (int64_t d = type.getRank() - 1; d >= 0; --d) {
+    auto index = linearizer.get(indices[d]);
+    if (!index)
+      return std::nullopt;
+    offset.add(*index, stride);
+    stride *= type.getDimSize(d);
+  }
+  return offset;
+}
+
+/// One operand of a product: its array and flat offset.
+struct Operand {
+  Value memref;
+  Linear offset;
+};
+
+/// A loop nest that computes C += A * B, with its dimensions.
+struct Product {
+  SmallVector<scf::ForOp> nest;
+  /// The loops kept around the call (indexing all three arrays), outermost.
+  unsigned batchLoops = 0;
+  /// The M, N, K loops (null where the dimension is absent: size 1).
+  scf::ForOp m, n, k;
+  Operand a, b, c;
+  /// The largest M, N, K.
+  int64_t maxM = 1, maxN = 1, maxK = 1;
+};
+
+/// The upper bound of `loop` if it runs from 0 by 1 to a bound defined
+/// outside `nest` (constant, or with a recorded largest trip count), and its
+/// largest trip count.
+std::optional<int64_t> tripBound(scf::ForOp loop, ArrayRef<scf::ForOp> nest) {
+  APInt lower, step, upper;
+  if (!matchPattern(loop.getLowerBound(), m_ConstantInt(&lower)) ||
+      !lower.isZero() || !matchPattern(loop.getStep(), m_ConstantInt(&step)) ||
+      !step.isOne())
+    return std::nullopt;
+  if (matchPattern(loop.getUpperBound(), m_ConstantInt(&upper)))
+    return upper.getSExtValue() > 0 ? std::optional(upper.getSExtValue())
+                                    : std::nullopt;
+  Operation *def = loop.getUpperBound().getDefiningOp();
+  Operation *owner =
+      def ? def
+          : cast<BlockArgument>(loop.getUpperBound()).getOwner()->getParentOp();
+  if (nest.front()->isAncestor(owner))
+    return std::nullopt;
+  if (auto max = loop->getAttrOfType<IntegerAttr>(kHLSMaxTripCountAttr))
+    return max.getInt();
+  return std::nullopt;
+}
+
+/// Whether `op` only computes an index or a condition of one (it may sit
+/// between the loops of a nest).
+bool isIndexArithmetic(Operation &op) {
+  return isa<arith::ArithDialect>(op.getDialect()) && isMemoryEffectFree(&op) &&
+         op.getNumResults() == 1 && op.getResult(0).getType().isIntOrIndex() &&
+         llvm::none_of(op.getOperandTypes(),
+                       [](Type type) { return isa<FloatType>(type); });
+}
+
+/// The product that `root` and the loops nested in it compute, if it is
+/// one.
+std::optional<Product> matchProduct(scf::ForOp root) {
+  Product product;
+  scf::ForOp loop = root;
+  while (true) {
+    product.nest.push_back(loop);
+    scf::ForOp inner;
+    bool other = false;
+    for (Operation &op : loop.getBody()->without_terminator()) {
+      if (auto nested = dyn_cast<scf::ForOp>(op)) {
+        other |= static_cast<bool>(inner);
+        inner = nested;
+      } else if (!isIndexArithmetic(op)) {
+        other = true;
+      }
+    }
+    if (!inner)
+      break;
+    if (other || !loop.getInitArgs().empty())
+      return std::nullopt;
+    loop = inner;
+  }
+  scf::ForOp innermost = product.nest.back();
+  if (!innermost.getInitArgs().empty() || product.nest.size() < 2)
+    return std::nullopt;
+  // The body: C[i] = C[i] + X[j] * Y[l], index arithmetic aside.
+  memref::StoreOp store;
+  for (Operation &op : innermost.getBody()->without_terminator()) {
+    if (auto candidate = dyn_cast<memref::StoreOp>(op)) {
+      if (store)
+        return std::nullopt;
+      store = candidate;
+    } else if (!isa<memref::LoadOp, arith::MulFOp, arith::AddFOp>(op) &&
+               !isIndexArithmetic(op)) {
+      return std::nullopt;
+    }
+  }
+  if (!store)
+    return std::nullopt;
+  auto add = store.getValueToStore().getDefiningOp<arith::AddFOp>();
+  if (!add || !add->hasOneUse())
+    return std::nullopt;
+  memref::LoadOp cLoad;
+  arith::MulFOp mul;
+  for (unsigned i = 0; i < 2; ++i) {
+    cLoad = add->getOperand(i).getDefiningOp<memref::LoadOp>();
+    mul = add->getOperand(1 - i).getDefiningOp<arith::MulFOp>();
+    if (cLoad && mul)
+      break;
+  }
+  if (!cLoad || !mul || !cLoad->hasOneUse() || !mul->hasOneUse() ||
+      cLoad.getMemRef() != store.getMemRef())
+    return std::nullopt;
+  auto xLoad = mul.getLhs().getDefiningOp<memref::LoadOp>();
+  auto yLoad = mul.getRhs().getDefiningOp<memref::LoadOp>();
+  if (!xLoad || !yLoad || !xLoad->hasOneUse() || !yLoad->hasOneUse() ||
+      xLoad.getMemRef() == store.getMemRef() ||
+      yLoad.getMemRef() == store.getMemRef())
+    return std::nullopt;
+  auto cOffset =
+      flatOffset(store.getMemRef(), store.getIndices(), product.nest);
+  auto cLoadOffset =
+      flatOffset(cLoad.getMemRef(), cLoad.getIndices(), product.nest);
+  auto xOffset =
+      flatOffset(xLoad.getMemRef(), xLoad.getIndices(), product.nest);
+  auto yOffset =
+      flatOffset(yLoad.getMemRef(), yLoad.getIndices(), product.nest);
+  if (!cOffset || !cLoadOffset || !xOffset || !yOffset ||
+      !(*cOffset == *cLoadOffset))
+    return std::nullopt;
+
+  // Each loop: batch (in C, X and Y), reduction (X and Y), or rows of X or
+  // of Y (C and one of them).
+  scf::ForOp xRows, yRows;
+  bool pastBatch = false;
+  for (scf::ForOp nested : product.nest) {
+    Value iv = nested.getInductionVar();
+    bool inC = cOffset->coefficient(iv) != 0;
+    bool inX = xOffset->coefficient(iv) != 0;
+    bool inY = yOffset->coefficient(iv) != 0;
+    if (inC && inX && inY) {
+      if (pastBatch)
+        return std::nullopt;
+      ++product.batchLoops;
+      continue;
+    }
+    pastBatch = true;
+    scf::ForOp *slot = nullptr;
+    if (!inC && inX && inY)
+      slot = &product.k;
+    else if (inC && inX && !inY)
+      slot = &xRows;
+    else if (inC && !inX && inY)
+      slot = &yRows;
+    if (!slot || *slot)
+      return std::nullopt;
+    *slot = nested;
+  }
+  if (!product.k)
+    return std::nullopt;
+  // The unit's inner loop walks N: the rows of Y (or of X when Y has
+  // none), so that consecutive iterations write other elements of C.
+  bool swap = !yRows && xRows;
+  product.m = swap ? yRows : xRows;
+  product.n = swap ? xRows : yRows;
+  product.a = {swap ? yLoad.getMemRef() : xLoad.getMemRef(),
+               swap ? *yOffset : *xOffset};
+  product.b = {swap ? xLoad.getMemRef() : yLoad.getMemRef(),
+               swap ? *xOffset : *yOffset};
+  product.c = {store.getMemRef(), *cOffset};
+  for (auto [loop, max] : {std::make_pair(product.m, &product.maxM),
+                           std::make_pair(product.n, &product.maxN),
+                           std::make_pair(product.k, &product.maxK)}) {
+    if (!loop)
+      continue;
+    auto trips = tripBound(loop, product.nest);
+    if (!trips)
+      return std::nullopt;
+    *max = *trips;
+  }
+  for (unsigned i = 0; i < product.batchLoops; ++i)
+    if (!tripBound(product.nest[i], product.nest) &&
+        !product.nest[i]->hasAttr(kHLSMaxTripCountAttr))
+      return std::nullopt;
+  return product;
+}
+
+/// Materializes `linear` (over values available at the builder) as an
+/// index.
+Value materialize(OpBuilder &b, Location loc, const Linear &linear) {
+  Value sum = arith::ConstantIndexOp::create(b, loc, linear.constant);
+  for (auto [value, coefficient] : linear.terms) {
+    Value term = value;
+    if (coefficient != 1)
+      term = arith::MulIOp::create(
+          b, loc, value, arith::ConstantIndexOp::create(b, loc, coefficient));
+    sum = arith::AddIOp::create(b, loc, sum, term);
+  }
+  return sum;
+}
+
+/// The coefficient of `loop`'s induction variable in `linear` (0 without
+/// the loop).
+int64_t strideOf(const Linear &linear, scf::ForOp loop) {
+  return loop ? linear.coefficient(loop.getInductionVar()) : 0;
+}
+
+/// The part of `linear` that does not depend on the loops of the product
+/// (its M, N and K loops).
+Linear outerPart(const Linear &linear, const Product &product) {
+  Linear result = linear;
+  for (scf::ForOp loop : {product.m, product.n, product.k})
+    if (loop)
+      result.terms.erase(loop.getInductionVar());
+  return result;
+}
+
+/// The number of elements of a static memref.
+int64_t numElements(Value memref) {
+  return cast<MemRefType>(memref.getType()).getNumElements();
+}
+
+/// Builds the unit: for m < M, k < K: a = A[aOff + m aM + k aK]; for n < N
+/// (pipelined; its iterations write other elements of C):
+/// C[cOff + m cM + n cN] += a * B[bOff + k bK + n bN].
+func::FuncOp buildUnit(ModuleOp module, StringRef name, int64_t sizeA,
+                       int64_t sizeB, int64_t sizeC, int64_t maxM, int64_t maxN,
+                       int64_t maxK) {
+  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+  Location loc = module.getLoc();
+  Type f32 = b.getF32Type(), index = b.getIndexType();
+  SmallVector<Type> inputs = {MemRefType::get({sizeA}, f32),
+                              MemRefType::get({sizeB}, f32),
+                              MemRefType::get({sizeC}, f32)};
+  inputs.append(12, index);
+  auto func = func::FuncOp::create(b, loc, name,
+                                   b.getFunctionType(inputs, TypeRange{}));
+  func.setPrivate();
+  func->setAttr(kHLSSharedUnitAttr, b.getUnitAttr());
+  Block *body = func.addEntryBlock();
+  b.setInsertionPointToStart(body);
+  auto args = body->getArguments();
+  Value a = args[0], bArray = args[1], c = args[2];
+  Value sizeM = args[3], sizeN = args[4], sizeK = args[5];
+  Value aOff = args[6], aM = args[7], aK = args[8];
+  Value bOff = args[9], bK = args[10], bN = args[11];
+  Value cOff = args[12], cM = args[13], cN = args[14];
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  auto madd = [&](OpBuilder &nb, Value base, Value x, Value stride) {
+    return arith::AddIOp::create(nb, loc, base,
+                                 arith::MulIOp::create(nb, loc, x, stride))
+        .getResult();
+  };
+  auto mLoop = scf::ForOp::create(b, loc, zero, sizeM, one);
+  mLoop->setAttr(kHLSMaxTripCountAttr, b.getI64IntegerAttr(maxM));
+  b.setInsertionPointToStart(mLoop.getBody());
+  Value m = mLoop.getInductionVar();
+  Value aRow = madd(b, aOff, m, aM);
+  Value cRow = madd(b, cOff, m, cM);
+  auto kLoop = scf::ForOp::create(b, loc, zero, sizeK, one);
+  kLoop->setAttr(kHLSMaxTripCountAttr, b.getI64IntegerAttr(maxK));
+  b.setInsertionPointToStart(kLoop.getBody());
+  Value k = kLoop.getInductionVar();
+  Value aValue = memref::LoadOp::create(b, loc, a, madd(b, aRow, k, aK));
+  Value bRow = madd(b, bOff, k, bK);
+  auto nLoop = scf::ForOp::create(b, loc, zero, sizeN, one);
+  nLoop->setAttr(kHLSMaxTripCountAttr, b.getI64IntegerAttr(maxN));
+  nLoop->setAttr(kHLSIndependentAttr, b.getUnitAttr());
+  b.setInsertionPointToStart(nLoop.getBody());
+  Value n = nLoop.getInductionVar();
+  Value cIndex = madd(b, cRow, n, cN);
+  Value bValue = memref::LoadOp::create(b, loc, bArray, madd(b, bRow, n, bN));
+  Value cValue = memref::LoadOp::create(b, loc, c, cIndex);
+  Value sum = arith::AddFOp::create(
+      b, loc, cValue, arith::MulFOp::create(b, loc, aValue, bValue));
+  memref::StoreOp::create(b, loc, sum, c, cIndex);
+  b.setInsertionPointToEnd(body);
+  func::ReturnOp::create(b, loc);
+  return func;
+}
+
+struct HLSSharedLinear
+    : public m3sat::impl::HLSSharedLinearBase<HLSSharedLinear> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    // Outermost loops first; a matched nest is not searched again.
+    std::vector<Product> products;
+    module.walk<WalkOrder::PreOrder>([&](scf::ForOp loop) {
+      if (std::optional<Product> product = matchProduct(loop)) {
+        products.push_back(std::move(*product));
+        return WalkResult::skip();
+      }
+      return WalkResult::advance();
+    });
+    if (products.empty())
+      return;
+
+    // One unit, its arrays as large as the largest passed.
+    int64_t sizeA = 1, sizeB = 1, sizeC = 1, maxM = 1, maxN = 1, maxK = 1;
+    for (const Product &product : products) {
+      sizeA = std::max(sizeA, numElements(product.a.memref));
+      sizeB = std::max(sizeB, numElements(product.b.memref));
+      sizeC = std::max(sizeC, numElements(product.c.memref));
+      maxM = std::max(maxM, product.maxM);
+      maxN = std::max(maxN, product.maxN);
+      maxK = std::max(maxK, product.maxK);
+    }
+    SymbolTable symbols(module);
+    func::FuncOp unit = buildUnit(module, "m3sat_linear", sizeA, sizeB, sizeC,
+                                  maxM, maxN, maxK);
+    symbols.insert(unit);
+    FunctionType unitType = unit.getFunctionType();
+
+    for (Product &product : products) {
+      scf::ForOp first = product.nest[product.batchLoops];
+      OpBuilder b(first);
+      Location loc = first.getLoc();
+      auto flat = [&](Value memref, Type type) {
+        auto flatType = cast<MemRefType>(type);
+        return memref::ReinterpretCastOp::create(
+                   b, loc, flatType, memref, /*offset=*/0,
+                   ArrayRef<int64_t>{flatType.getDimSize(0)},
+                   ArrayRef<int64_t>{1})
+            .getResult();
+      };
+      auto size = [&](scf::ForOp loop) {
+        return loop ? loop.getUpperBound()
+                    : arith::ConstantIndexOp::create(b, loc, 1).getResult();
+      };
+      auto stride = [&](const Linear &linear, scf::ForOp loop) {
+        return arith::ConstantIndexOp::create(b, loc, strideOf(linear, loop))
+            .getResult();
+      };
+      SmallVector<Value> operands = {
+          flat(product.a.memref, unitType.getInput(0)),
+          flat(product.b.memref, unitType.getInput(1)),
+          flat(product.c.memref, unitType.getInput(2)),
+          size(product.m),
+          size(product.n),
+          size(product.k),
+          materialize(b, loc, outerPart(product.a.offset, product)),
+          stride(product.a.offset, product.m),
+          stride(product.a.offset, product.k),
+          materialize(b, loc, outerPart(product.b.offset, product)),
+          stride(product.b.offset, product.k),
+          stride(product.b.offset, product.n),
+          materialize(b, loc, outerPart(product.c.offset, product)),
+          stride(product.c.offset, product.m),
+          stride(product.c.offset, product.n)};
+      auto call = func::CallOp::create(b, loc, unit, operands);
+      call->setAttr(
+          kHLSLinearTripsAttr,
+          b.getDenseI64ArrayAttr({product.maxM, product.maxN, product.maxK}));
+      first.erase();
+      ++numCalls;
+    }
+  }
+};
+
+} // namespace
