@@ -1,5 +1,6 @@
 # lit configuration of the m3sat regression tests.
 import os
+import shutil
 
 import lit.formats
 
@@ -26,6 +27,19 @@ config.environment["KMP_BLOCKTIME"] = os.environ.get("KMP_BLOCKTIME", "0")
 # Debian's Python with onnx, numpy and torch (the first python3 on PATH may
 # be another interpreter without them).
 config.substitutions.append(("%python", "/usr/bin/python3"))
+
+# The Python with the peers and oracles (ONNX Runtime, ...) that
+# scripts/setup-peers.sh installs: $M3SAT_PEER_PYTHON, else the python3 first
+# on PATH, resolved to its interpreter (pyenv shims need the user's shell).
+import subprocess
+peer_python = os.environ.get("M3SAT_PEER_PYTHON") or shutil.which("python3")
+try:
+    peer_python = subprocess.run(
+        [peer_python, "-c", "import sys; print(sys.executable)"],
+        stdout=subprocess.PIPE, text=True, check=True).stdout.strip()
+except (OSError, TypeError, subprocess.CalledProcessError):
+    peer_python = "python3"
+config.substitutions.append(("%peer_python", peer_python))
 
 # Runtime libraries for executing lowered programs with mlir-runner.
 llvm_lib_dir = os.path.join(os.path.dirname(config.llvm_tools_dir), "lib")

@@ -28,6 +28,8 @@ def _activation(x, kind):
         return torch.relu(x)
     if kind == "gelu":
         return 0.5 * x * (1.0 + torch.erf(x / math.sqrt(2.0)))
+    if kind == "gelu_tanh":  # ONNX Runtime's MoE `gelu`
+        return 0.5 * x * (1.0 + torch.tanh(0.7978845608 * (x + 0.044715 * x ** 3)))
     if kind == "silu":
         return x * torch.sigmoid(x)
     return x
@@ -48,6 +50,10 @@ class _MoEFunction(torch.autograd.Function):
     def forward(ctx, x, logits, w1, b1, w2, b2, k, activation, normalize,
                 domain="m3sat", legacy_layout=False):
         indices, weights = route(logits, k, normalize)
+        # `gelu` is the exact erf form in m3sat and ONNX Runtime's tanh
+        # approximation in com.microsoft.
+        if domain == "com.microsoft" and activation == "gelu":
+            activation = "gelu_tanh"
         out = torch.zeros_like(x)
         for e in range(w1.shape[0]):
             # Tokens that selected e, and their weight for it.
@@ -67,9 +73,19 @@ class _MoEFunction(torch.autograd.Function):
         if legacy_layout:
             w1 = g.op("Transpose", w1, perm_i=[0, 2, 1])
             w2 = g.op("Transpose", w2, perm_i=[0, 2, 1])
-        out = g.op(f"{domain}::MoE", x, logits, w1, _optional(g, b1), w2,
+        # ONNX Runtime's MoE takes router_probs as [T, E] only: a [B, S, D]
+        # layer is run on its B*S tokens and the result reshaped back.
+        rank = symbolic_helper._get_tensor_rank(x)
+        tokens = domain == "com.microsoft" and rank is not None and rank > 2
+        x2d, logits2d = x, logits
+        if tokens:
+            x2d = g.op("Flatten", x, axis_i=rank - 1)
+            logits2d = g.op("Flatten", logits, axis_i=rank - 1)
+        out = g.op(f"{domain}::MoE", x2d, logits2d, w1, _optional(g, b1), w2,
                    _optional(g, b2), k_i=k, activation_type_s=activation,
                    normalize_routing_weights_i=int(normalize))
+        if tokens:
+            out = g.op("Reshape", out, g.op("Shape", x))
         out.setType(x.type())
         return out
 
@@ -79,7 +95,12 @@ class MoE(nn.Module):
 
     forward(x, router_logits): x is [T, D] or [B, S, D], router_logits
     [..., E] (pre-softmax). Weights are (out, in) as nn.Linear stores them:
-    fc1_weight [E, H, D], fc2_weight [E, D, H]."""
+    fc1_weight [E, H, D], fc2_weight [E, D, H].
+
+    domain="com.microsoft" exports ONNX Runtime's contrib op as ORT runs it:
+    a [B, S, D] layer is flattened to its B*S tokens around the node
+    (router_probs 2-D), and "gelu" means ORT's tanh approximation, in
+    PyTorch as well; in the m3sat domain "gelu" is the exact erf form."""
 
     def __init__(self, dim, hidden, num_experts, k=1, activation="relu",
                  normalize=False, bias=True, domain="m3sat",
