@@ -17,7 +17,9 @@ def M3SAT_Activation : I32EnumAttr<"Activation",
       I32EnumAttrCase<"relu", 0>,
       I32EnumAttrCase<"gelu", 1>,
       I32EnumAttrCase<"silu", 2>,
-      I32EnumAttrCase<"identity", 3>
+      I32EnumAttrCase<"identity", 3>,
+      I32EnumAttrCase<"gelu_tanh", 4>,
+      I32EnumAttrCase<"swiglu", 5>
     ]> {
   let cppNamespace = "::m3sat";
   let genSpecializedAttr = 0;
@@ -25,7 +27,8 @@ def M3SAT_Activation : I32EnumAttr<"Activation",
 
 def M3SAT_ActivationAttr : EnumAttr<M3SAT_Dialect, M3SAT_Activation,
                                     "activation"> {
-  let summary = "expert activation: relu, gelu (exact erf form), silu or identity";
+  let summary = "expert activation: relu, gelu (exact erf form), gelu_tanh "
+                "(tanh approximation), silu, identity or swiglu (gated)";
 }
 
 class M3SAT_Attr<string name, string attrMnemonic, list<Trait> traits = []>

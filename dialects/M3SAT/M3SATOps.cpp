@@ -54,22 +54,20 @@ public:
     auto type = cast<RankedTensorType>(value.getType());
     if (type.getRank() == rank)
       return success();
-    return op->emitOpError() << kind(value) << " '" << name
-                             << "' must have rank "
-                             << rank << " (" << layoutText << "), got "
-                             << type;
+    return op->emitOpError()
+           << kind(value) << " '" << name << "' must have rank " << rank << " ("
+           << layoutText << "), got " << type;
   }
 
   /// Checks that `value` has the element type `elementType` of `refName`.
-  LogicalResult checkElementType(StringRef name, Value value,
-                                 StringRef refName, Type elementType) {
+  LogicalResult checkElementType(StringRef name, Value value, StringRef refName,
+                                 Type elementType) {
     Type actual = cast<ShapedType>(value.getType()).getElementType();
     if (actual == elementType)
       return success();
-    return op->emitOpError() << kind(value) << " '" << name
-                             << "' has element type "
-                             << actual << " but '" << refName << "' has "
-                             << elementType;
+    return op->emitOpError()
+           << kind(value) << " '" << name << "' has element type " << actual
+           << " but '" << refName << "' has " << elementType;
   }
 
 private:
@@ -118,9 +116,9 @@ LogicalResult verifyRouting(Operation *op, Value routerLogits,
   if (k < 1)
     return op->emitOpError() << "attribute 'k' must be at least 1, got " << k;
   if (!ShapedType::isDynamic(numExperts) && k > numExperts)
-    return op->emitOpError() << "attribute 'k' = " << k
-                             << " exceeds the number of experts E = "
-                             << numExperts;
+    return op->emitOpError()
+           << "attribute 'k' = " << k
+           << " exceeds the number of experts E = " << numExperts;
   if (!staticExperts)
     return success();
   int64_t setSize = staticExperts.getExperts().size();
@@ -157,23 +155,46 @@ LogicalResult MoEFFNOp::verify() {
   int64_t d = inputType.getDimSize(rank - 1);
   int64_t e = dimOf(getFc1Weights(), 0);
   int64_t h = dimOf(getFc1Weights(), 1);
+  // A gated expert's fc1 computes gate and linear part interleaved: 2H rows.
+  bool gated = getGated();
+  if (gated && !ShapedType::isDynamic(h)) {
+    if (h % 2)
+      return emitOpError() << "operand 'fc1_weights' of a gated expert must "
+                              "have an even number of rows (2H), got "
+                           << getFc1Weights().getType();
+    h /= 2;
+  }
+  Dim fc1Rows = {gated ? "2H" : "H", mulDims(h, gated ? 2 : 1)};
   Type elementType = inputType.getElementType();
   if (failed(checker.check("fc1_weights", getFc1Weights(),
-                           {{"E", e}, {"H", h}, {"D", d}})) ||
+                           {{"E", e}, fc1Rows, {"D", d}})) ||
       failed(checker.check("fc2_weights", getFc2Weights(),
                            {{"E", e}, {"D", d}, {"H", h}})))
     return failure();
   if (getFc1Bias() &&
-      failed(checker.check("fc1_bias", getFc1Bias(), {{"E", e}, {"H", h}})))
+      failed(checker.check("fc1_bias", getFc1Bias(), {{"E", e}, fc1Rows})))
     return failure();
+  if (getActivation() == Activation::swiglu && !gated)
+    return emitOpError() << "activation 'swiglu' needs 'gated' (fc1 [E, 2H, D] "
+                            "with gate and linear rows interleaved)";
+  if (getActivation() != Activation::swiglu &&
+      (getActivationAlphaAttr() || getActivationBetaAttr() ||
+       getSwigluLimitAttr()))
+    return emitOpError() << "attributes 'activation_alpha', 'activation_beta' "
+                            "and 'swiglu_limit' apply to activation 'swiglu' "
+                            "only";
+  if (FloatAttr limit = getSwigluLimitAttr();
+      limit && !(limit.getValueAsDouble() >= 0.0))
+    return emitOpError() << "attribute 'swiglu_limit' = "
+                         << limit.getValueAsDouble() << " must be >= 0";
   if (getFc2Bias() &&
       failed(checker.check("fc2_bias", getFc2Bias(), {{"E", e}, {"D", d}})))
     return failure();
   if (Value logits = getRouterLogits()) {
     SmallVector<Dim> dims;
     if (rank == 3)
-      dims.append({{"B", inputType.getDimSize(0)},
-                   {"S", inputType.getDimSize(1)}});
+      dims.append(
+          {{"B", inputType.getDimSize(0)}, {"S", inputType.getDimSize(1)}});
     else
       dims.push_back({"T", inputType.getDimSize(0)});
     dims.push_back({"E", e});
@@ -189,8 +210,8 @@ LogicalResult MoEFFNOp::verify() {
     if (value &&
         failed(checker.checkElementType(name, value, "input", elementType)))
       return failure();
-  return verifyRouting(*this, getRouterLogits(), getStaticExpertsAttr(),
-                       getK(), e);
+  return verifyRouting(*this, getRouterLogits(), getStaticExpertsAttr(), getK(),
+                       e);
 }
 
 //===----------------------------------------------------------------------===//
@@ -230,10 +251,9 @@ LogicalResult MoEAttentionOp::verify() {
     if (failed(checker.checkRank("kv_source", source, 3, "[B, S', D]")))
       return failure();
     auto sourceType = cast<RankedTensorType>(source.getType());
-    if (failed(checker.check("kv_source", source,
-                             {{"B", b},
-                              {"S'", sourceType.getDimSize(1)},
-                              {"D", d}})))
+    if (failed(checker.check(
+            "kv_source", source,
+            {{"B", b}, {"S'", sourceType.getDimSize(1)}, {"D", d}})))
       return failure();
   }
   if (getRouterLogits() &&
@@ -258,8 +278,8 @@ LogicalResult MoEAttentionOp::verify() {
       return emitOpError()
              << "attribute 'scale' must be finite and positive, got " << value;
   }
-  return verifyRouting(*this, getRouterLogits(), getStaticExpertsAttr(),
-                       getK(), e);
+  return verifyRouting(*this, getRouterLogits(), getStaticExpertsAttr(), getK(),
+                       e);
 }
 
 //===----------------------------------------------------------------------===//
@@ -338,20 +358,20 @@ LogicalResult GroupedMatmulOp::verify() {
   int64_t e = dimOf(getWeights(), 0), m = dimOf(getWeights(), 1);
   if (failed(checker.check("weights", getWeights(),
                            {{"E", e}, {"M", m}, {"K", kDim}})) ||
-      failed(checker.check("offsets", getOffsets(),
-                           {{"E+1", ShapedType::isDynamic(e)
-                                        ? ShapedType::kDynamic
-                                        : e + 1}})) ||
+      failed(
+          checker.check("offsets", getOffsets(),
+                        {{"E+1", ShapedType::isDynamic(e) ? ShapedType::kDynamic
+                                                          : e + 1}})) ||
       failed(checker.check("result", getResult(), {{"N", n}, {"M", m}})))
     return failure();
   if (getBias() &&
       failed(checker.check("bias", getBias(), {{"E", e}, {"M", m}})))
     return failure();
   Type elementType = getLhs().getType().getElementType();
-  for (auto [name, value] : {std::pair<StringRef, Value>{"weights",
-                                                         getWeights()},
-                             {"bias", getBias()},
-                             {"result", getResult()}})
+  for (auto [name, value] :
+       {std::pair<StringRef, Value>{"weights", getWeights()},
+        {"bias", getBias()},
+        {"result", getResult()}})
     if (value &&
         failed(checker.checkElementType(name, value, "lhs", elementType)))
       return failure();
@@ -375,9 +395,9 @@ LogicalResult CombineOp::verify() {
       failed(checker.check("result", getResult(), {{"T", t}, {"D", d}})))
     return failure();
   Type elementType = getRows().getType().getElementType();
-  for (auto [name, value] : {std::pair<StringRef, Value>{"weights",
-                                                         getWeights()},
-                             {"result", getResult()}})
+  for (auto [name, value] :
+       {std::pair<StringRef, Value>{"weights", getWeights()},
+        {"result", getResult()}})
     if (failed(checker.checkElementType(name, value, "rows", elementType)))
       return failure();
   return success();

@@ -44,7 +44,20 @@ def M3SAT_MoEFFNOp : M3SAT_Op<"moe_ffn", [AttrSizedOperandSegments]> {
         out[t] = sum_{e in S} w_e * (fc2_w[e] * act(fc1_w[e] * input[t]
                                       + fc1_b[e]) + fc2_b[e])
 
-    where act is relu, gelu (exact erf form), silu or identity.
+    where act is relu, gelu (exact erf form), gelu_tanh
+    (0.5 x (1 + tanh(0.7978845608 (x + 0.044715 x^3))), ONNX Runtime's
+    `gelu`), silu or identity.
+
+    With `gated`, fc1 computes two values per hidden unit, interleaved:
+    `fc1_weights` is [E, 2H, D] (`fc1_bias` [E, 2H]), row 2j the gate g_j
+    and row 2j + 1 the linear part l_j (ONNX Runtime's `swiglu_fusion` = 1
+    layout), and the hidden unit j is act(g_j) * l_j. For `swiglu` (gated
+    only), with alpha = `activation_alpha` (default 1), beta =
+    `activation_beta` (default 0) and limit = `swiglu_limit` (default: no
+    clamp):
+
+        G = min(g, limit), L = clamp(l, -limit, limit),
+        h = G * sigmoid(alpha * G) * (L + beta)
 
     ```mlir
     %y = m3sat.moe_ffn %x routed by %logits
@@ -64,14 +77,19 @@ def M3SAT_MoEFFNOp : M3SAT_Op<"moe_ffn", [AttrSizedOperandSegments]> {
     DefaultValuedAttr<I64Attr, "1">:$k,
     DefaultValuedAttr<M3SAT_ActivationAttr, "::m3sat::Activation::relu">:$activation,
     UnitAttr:$normalize,
-    OptionalAttr<M3SAT_ExpertSetAttr>:$static_experts
+    OptionalAttr<M3SAT_ExpertSetAttr>:$static_experts,
+    UnitAttr:$gated,
+    OptionalAttr<F32Attr>:$activation_alpha,
+    OptionalAttr<F32Attr>:$activation_beta,
+    OptionalAttr<F32Attr>:$swiglu_limit
   );
   let results = (outs M3SAT_FloatTensor:$output);
   let assemblyFormat = [{
     $input (`routed` `by` $router_logits^)? (`static` $static_experts^)?
     `fc1` `(` $fc1_weights (`,` $fc1_bias^)? `)`
     `fc2` `(` $fc2_weights (`,` $fc2_bias^)? `)`
-    (`k` `=` $k^)? (`activation` `=` `` $activation^)? (`normalize` $normalize^)?
+    (`k` `=` $k^)? (`activation` `=` `` $activation^)? (`gated` $gated^)?
+    (`normalize` $normalize^)?
     attr-dict `:` functional-type(operands, results)
   }];
   let hasCanonicalizer = 1;
@@ -80,6 +98,21 @@ def M3SAT_MoEFFNOp : M3SAT_Op<"moe_ffn", [AttrSizedOperandSegments]> {
     int64_t getNumExperts() {
       return ::llvm::cast<::mlir::RankedTensorType>(getFc1Weights().getType())
           .getDimSize(0);
+    }
+    /// Hidden width H of an expert (the columns of fc2_weights; fc1 has
+    /// 2H rows when `gated`).
+    int64_t getHiddenSize() {
+      return ::llvm::cast<::mlir::RankedTensorType>(getFc2Weights().getType())
+          .getDimSize(2);
+    }
+    /// Copies the activation attributes (kind, gating, SwiGLU parameters)
+    /// of `other` onto this op.
+    void copyActivationFrom(MoEFFNOp other) {
+      setActivation(other.getActivation());
+      setGated(other.getGated());
+      setActivationAlphaAttr(other.getActivationAlphaAttr());
+      setActivationBetaAttr(other.getActivationBetaAttr());
+      setSwigluLimitAttr(other.getSwigluLimitAttr());
     }
   }];
 }

@@ -94,9 +94,11 @@ Cost m3sat::opCost(Operation *op) {
             int64_t d =
                 dim(ffn.getInput(),
                     cast<ShapedType>(ffn.getInput().getType()).getRank() - 1);
-            int64_t h = dim(ffn.getFc1Weights(), 1);
+            // fc1 has F = H rows, or 2H for a gated expert.
+            int64_t f = dim(ffn.getFc1Weights(), 1);
+            int64_t h = dim(ffn.getFc2Weights(), 2);
             // Two matmuls, biases, the activation and the weighted sum.
-            int64_t perExpert = 4 * d * h + h + d + h + 2 * d;
+            int64_t perExpert = 2 * d * f + f + 2 * d * h + h + d + 2 * d;
             return tokens * expertsPerToken(ffn) * perExpert +
                    routingFlops(ffn, tokens);
           })
@@ -195,7 +197,11 @@ FunctionCost m3sat::functionCost(func::FuncOp func) {
     std::string name = op->getName().getStringRef().str();
     if (auto named = dyn_cast<NameLoc>(op->getLoc()))
       name = named.getName().str();
-    result.layers.push_back({name, op->getName().getStringRef().str(), cost});
+    std::string sourceOp;
+    if (auto source = op->getAttrOfType<StringAttr>("m3sat.source_op"))
+      sourceOp = source.str();
+    result.layers.push_back(
+        {name, op->getName().getStringRef().str(), cost, sourceOp});
   });
   // Weights no op reads still take bytes in the bundle.
   for (unsigned i = 0; i < func.getNumArguments(); ++i)
@@ -223,13 +229,16 @@ void m3sat::printCostTable(llvm::raw_ostream &os, StringRef title,
 
 llvm::json::Value m3sat::costToJSON(const FunctionCost &cost) {
   llvm::json::Array layers;
-  for (const LayerCost &layer : cost.layers)
-    layers.push_back(
-        llvm::json::Object{{"name", layer.name},
-                           {"op", layer.op},
-                           {"flops", layer.cost.flops},
-                           {"param_bytes", layer.cost.paramBytes},
-                           {"activation_bytes", layer.cost.activationBytes}});
+  for (const LayerCost &layer : cost.layers) {
+    llvm::json::Object entry{{"name", layer.name},
+                             {"op", layer.op},
+                             {"flops", layer.cost.flops},
+                             {"param_bytes", layer.cost.paramBytes},
+                             {"activation_bytes", layer.cost.activationBytes}};
+    if (!layer.sourceOp.empty())
+      entry["source_op"] = layer.sourceOp;
+    layers.push_back(std::move(entry));
+  }
   llvm::json::Array scopes;
   for (auto &[scope, scopeCost] : costByScope(cost))
     scopes.push_back(
@@ -305,4 +314,9 @@ void m3sat::printLayerComparison(llvm::raw_ostream &os, StringRef task,
   for (auto &[scope, a, b] : rows)
     row(scope, a, b);
   row("total", full.total, specialized.total);
+  // Where each MoE layer came from (its GELU form depends on it).
+  for (const LayerCost &layer : full.layers)
+    if (!layer.sourceOp.empty())
+      os << "  MoE layer " << layer.name << ": " << layer.op << " from "
+         << layer.sourceOp << "\n";
 }

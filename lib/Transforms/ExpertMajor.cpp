@@ -38,7 +38,8 @@ struct MoEFFNToExpertMajor : OpRewritePattern<MoEFFNOp> {
     auto fc1Type = cast<RankedTensorType>(op.getFc1Weights().getType());
     if (!inputType.hasStaticShape() || !fc1Type.hasStaticShape())
       return rewriter.notifyMatchFailure(op, "dynamic shapes");
-    int64_t numTokens = inputType.getNumElements() / inputType.getShape().back();
+    int64_t numTokens =
+        inputType.getNumElements() / inputType.getShape().back();
     if (numTokens < minTokens)
       return rewriter.notifyMatchFailure(op, "fewer tokens than min-tokens");
 
@@ -46,14 +47,15 @@ struct MoEFFNToExpertMajor : OpRewritePattern<MoEFFNOp> {
     Type elementType = inputType.getElementType();
     int64_t k = op.getK();
     int64_t numExperts = fc1Type.getDimSize(0);
-    int64_t hidden = fc1Type.getDimSize(1);
+    int64_t fc1Rows = fc1Type.getDimSize(1);
     int64_t model = inputType.getShape().back();
     int64_t rows = numTokens * k;
 
     Value tokens = collapseToRows(rewriter, loc, op.getInput());
     Value tokenLogits = collapseToRows(rewriter, loc, logits);
     auto route = RouteOp::create(
-        rewriter, loc, RankedTensorType::get({numTokens, k}, rewriter.getI64Type()),
+        rewriter, loc,
+        RankedTensorType::get({numTokens, k}, rewriter.getI64Type()),
         RankedTensorType::get({numTokens, k}, elementType), tokenLogits,
         rewriter.getI64IntegerAttr(k), op.getNormalizeAttr());
     auto dispatch = DispatchOp::create(
@@ -62,11 +64,11 @@ struct MoEFFNToExpertMajor : OpRewritePattern<MoEFFNOp> {
         RankedTensorType::get({numExperts + 1}, rewriter.getI64Type()), tokens,
         route.getIndices(), rewriter.getI64IntegerAttr(numExperts));
     Value up = GroupedMatmulOp::create(
-        rewriter, loc, RankedTensorType::get({rows, hidden}, elementType),
+        rewriter, loc, RankedTensorType::get({rows, fc1Rows}, elementType),
         dispatch.getSorted(), op.getFc1Weights(), dispatch.getOffsets(),
         op.getFc1Bias());
     Value activated =
-        buildElementwiseActivation(rewriter, loc, up, op.getActivation());
+        buildExpertActivation(rewriter, loc, up, expertActivation(op));
     Value down = GroupedMatmulOp::create(
         rewriter, loc, RankedTensorType::get({rows, model}, elementType),
         activated, op.getFc2Weights(), dispatch.getOffsets(), op.getFc2Bias());

@@ -17,6 +17,19 @@
 using namespace mlir;
 using namespace m3sat;
 
+ExpertActivation m3sat::expertActivation(MoEFFNOp op) {
+  ExpertActivation activation;
+  activation.kind = op.getActivation();
+  activation.gated = op.getGated();
+  if (FloatAttr alpha = op.getActivationAlphaAttr())
+    activation.alpha = alpha.getValueAsDouble();
+  if (FloatAttr beta = op.getActivationBetaAttr())
+    activation.beta = beta.getValueAsDouble();
+  if (FloatAttr limit = op.getSwigluLimitAttr())
+    activation.limit = limit.getValueAsDouble();
+  return activation;
+}
+
 Value m3sat::buildActivation(OpBuilder &builder, Location loc, Value x,
                              Activation activation) {
   Type type = x.getType();
@@ -40,10 +53,56 @@ Value m3sat::buildActivation(OpBuilder &builder, Location loc, Value x,
     Value denominator = arith::AddFOp::create(builder, loc, exp, constant(1.0));
     return arith::DivFOp::create(builder, loc, x, denominator);
   }
+  case Activation::gelu_tanh: {
+    // ONNX Runtime's constants: sqrt(2 / pi) and 0.044715.
+    Value cube = arith::MulFOp::create(
+        builder, loc, arith::MulFOp::create(builder, loc, x, x), x);
+    Value inner = arith::AddFOp::create(
+        builder, loc, x,
+        arith::MulFOp::create(builder, loc, cube, constant(0.044715)));
+    Value tanh = math::TanhOp::create(
+        builder, loc,
+        arith::MulFOp::create(builder, loc, inner, constant(0.7978845608)));
+    Value onePlus = arith::AddFOp::create(builder, loc, tanh, constant(1.0));
+    Value half = arith::MulFOp::create(builder, loc, x, constant(0.5));
+    return arith::MulFOp::create(builder, loc, half, onePlus);
+  }
   case Activation::identity:
+  case Activation::swiglu:
     return x;
   }
   return x;
+}
+
+Value m3sat::buildGatedActivation(OpBuilder &builder, Location loc, Value g,
+                                  Value l, const ExpertActivation &activation) {
+  if (activation.kind != Activation::swiglu)
+    return arith::MulFOp::create(
+        builder, loc, buildActivation(builder, loc, g, activation.kind), l);
+  Type type = g.getType();
+  auto constant = [&](double value) -> Value {
+    return arith::ConstantOp::create(builder, loc, type,
+                                     builder.getFloatAttr(type, value));
+  };
+  if (activation.limit) {
+    Value limit = constant(*activation.limit);
+    g = arith::MinimumFOp::create(builder, loc, g, limit);
+    l = arith::MinimumFOp::create(builder, loc, l, limit);
+    l = arith::MaximumFOp::create(builder, loc, l,
+                                  constant(-*activation.limit));
+  }
+  // sigmoid(alpha g) = 1 / (1 + exp(-alpha g)).
+  Value scaled =
+      arith::MulFOp::create(builder, loc, g, constant(activation.alpha));
+  Value exp = math::ExpOp::create(builder, loc,
+                                  arith::NegFOp::create(builder, loc, scaled));
+  Value sigmoid = arith::DivFOp::create(
+      builder, loc, constant(1.0),
+      arith::AddFOp::create(builder, loc, exp, constant(1.0)));
+  Value swish = arith::MulFOp::create(builder, loc, g, sigmoid);
+  Value linear =
+      arith::AddFOp::create(builder, loc, l, constant(activation.beta));
+  return arith::MulFOp::create(builder, loc, swish, linear);
 }
 
 Value m3sat::buildElementwiseActivation(OpBuilder &builder, Location loc,
@@ -62,6 +121,35 @@ Value m3sat::buildElementwiseActivation(OpBuilder &builder, Location loc,
       [&](OpBuilder &b, Location l, ValueRange args) {
         Value result = buildActivation(b, l, args[0], activation);
         linalg::YieldOp::create(b, l, result);
+      });
+  return generic.getResult(0);
+}
+
+Value m3sat::buildExpertActivation(OpBuilder &builder, Location loc,
+                                   Value input,
+                                   const ExpertActivation &activation) {
+  if (!activation.gated)
+    return buildElementwiseActivation(builder, loc, input, activation.kind);
+  // [rows, 2H] -> [rows, H]: unit j reads columns 2j (gate) and 2j + 1.
+  auto type = cast<RankedTensorType>(input.getType());
+  int64_t rows = type.getDimSize(0), hidden = type.getDimSize(1) / 2;
+  Value init = tensor::EmptyOp::create(builder, loc, {rows, hidden},
+                                       type.getElementType());
+  MLIRContext *context = builder.getContext();
+  AffineExpr row = getAffineDimExpr(0, context),
+             unit = getAffineDimExpr(1, context);
+  auto map = [&](ArrayRef<AffineExpr> results) {
+    return AffineMap::get(2, 0, results, context);
+  };
+  SmallVector<AffineMap> maps = {map({row, unit * 2}), map({row, unit * 2 + 1}),
+                                 map({row, unit})};
+  auto generic = linalg::GenericOp::create(
+      builder, loc, TypeRange{init.getType()}, ValueRange{input, input},
+      ValueRange{init}, maps,
+      SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
+      [&](OpBuilder &b, Location l, ValueRange args) {
+        linalg::YieldOp::create(
+            b, l, buildGatedActivation(b, l, args[0], args[1], activation));
       });
   return generic.getResult(0);
 }

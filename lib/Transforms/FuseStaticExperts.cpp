@@ -25,9 +25,9 @@ Value stackExperts(OpBuilder &b, Location loc, Value perExpert) {
       b, loc, perExpert, SmallVector<ReassociationIndices>{{0, 1}, {2}});
   return tensor::ExpandShapeOp::create(
       b, loc,
-      RankedTensorType::get({1, type.getDimSize(0) * type.getDimSize(1),
-                             type.getDimSize(2)},
-                            type.getElementType()),
+      RankedTensorType::get(
+          {1, type.getDimSize(0) * type.getDimSize(1), type.getDimSize(2)},
+          type.getElementType()),
       flat, SmallVector<ReassociationIndices>{{0, 1}, {2}});
 }
 
@@ -43,8 +43,8 @@ Value scaleExperts(OpBuilder &b, Location loc, Value perExpert,
   SmallVector<int64_t> dims;
   for (int64_t d = 1; d < type.getRank(); ++d)
     dims.push_back(d);
-  Value empty = tensor::EmptyOp::create(b, loc, type.getShape(),
-                                        type.getElementType());
+  Value empty =
+      tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
   Value broadcast =
       linalg::BroadcastOp::create(b, loc, w, empty, dims).getResult()[0];
   return arith::MulFOp::create(b, loc, perExpert, broadcast);
@@ -73,27 +73,30 @@ struct FuseStaticExpertsPass
       int64_t d = fc2Type.getDimSize(1), h = fc2Type.getDimSize(2);
       Type element = fc2Type.getElementType();
 
-      // fc1: [n, H, D] -> [1, n*H, D]; its bias [n, H] -> [1, n*H].
+      // fc1: [n, F, D] -> [1, n*F, D]; its bias [n, F] -> [1, n*F] (F = H,
+      // or 2H interleaved pairs for a gated expert, which stay pairs).
       Value fc1 = stackExperts(b, loc, op.getFc1Weights());
+      int64_t f =
+          cast<RankedTensorType>(op.getFc1Weights().getType()).getDimSize(1);
       Value fc1Bias;
       if (Value bias = op.getFc1Bias())
         fc1Bias = tensor::ExpandShapeOp::create(
-            b, loc, RankedTensorType::get({1, n * h}, element),
+            b, loc, RankedTensorType::get({1, n * f}, element),
             tensor::CollapseShapeOp::create(
                 b, loc, bias, SmallVector<ReassociationIndices>{{0, 1}}),
             SmallVector<ReassociationIndices>{{0, 1}});
       // fc2: w_e * fc2[e], [n, D, H] -> [D, n, H] -> [1, D, n*H].
       Value scaled = scaleExperts(b, loc, op.getFc2Weights(), weights);
-      Value init = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{d, n, h},
-                                           element);
-      Value transposed =
-          linalg::TransposeOp::create(b, loc, scaled, init,
-                                      ArrayRef<int64_t>{1, 0, 2})
-              .getResult()[0];
+      Value init =
+          tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{d, n, h}, element);
+      Value transposed = linalg::TransposeOp::create(b, loc, scaled, init,
+                                                     ArrayRef<int64_t>{1, 0, 2})
+                             .getResult()[0];
       Value fc2 = tensor::ExpandShapeOp::create(
           b, loc, RankedTensorType::get({1, d, n * h}, element),
           tensor::CollapseShapeOp::create(
-              b, loc, transposed, SmallVector<ReassociationIndices>{{0}, {1, 2}}),
+              b, loc, transposed,
+              SmallVector<ReassociationIndices>{{0}, {1, 2}}),
           SmallVector<ReassociationIndices>{{0, 1}, {2}});
       // b2: sum_e w_e * b2[e] -> [1, D].
       Value fc2Bias;
@@ -101,17 +104,17 @@ struct FuseStaticExpertsPass
         Value weighted = scaleExperts(b, loc, bias, weights);
         Value zero = arith::ConstantOp::create(b, loc, element,
                                                b.getFloatAttr(element, 0.0));
-        Value acc = linalg::FillOp::create(
-                        b, loc, ValueRange{zero},
-                        ValueRange{tensor::EmptyOp::create(
-                            b, loc, ArrayRef<int64_t>{d}, element)})
-                        .getResult(0);
+        Value acc =
+            linalg::FillOp::create(b, loc, ValueRange{zero},
+                                   ValueRange{tensor::EmptyOp::create(
+                                       b, loc, ArrayRef<int64_t>{d}, element)})
+                .getResult(0);
         Value sum = linalg::ReduceOp::create(
                         b, loc, ValueRange{weighted}, ValueRange{acc},
                         ArrayRef<int64_t>{0},
                         [](OpBuilder &nb, Location nl, ValueRange args) {
-                          Value s = arith::AddFOp::create(nb, nl, args[0],
-                                                          args[1]);
+                          Value s =
+                              arith::AddFOp::create(nb, nl, args[0], args[1]);
                           linalg::YieldOp::create(nb, nl, s);
                         })
                         .getResult(0);
@@ -121,12 +124,15 @@ struct FuseStaticExpertsPass
       }
       auto fused = MoEFFNOp::create(
           b, loc, op.getType(), op.getInput(), /*router_logits=*/Value(), fc1,
-          fc1Bias, fc2, fc2Bias, b.getI64IntegerAttr(1),
-          op.getActivationAttr(), /*normalize=*/nullptr,
-          ExpertSetAttr::get(op.getContext(), {0}, {1.0f}));
+          fc1Bias, fc2, fc2Bias, b.getI64IntegerAttr(1), op.getActivationAttr(),
+          /*normalize=*/nullptr,
+          ExpertSetAttr::get(op.getContext(), {0}, {1.0f}),
+          /*gated=*/nullptr, /*activation_alpha=*/nullptr,
+          /*activation_beta=*/nullptr, /*swiglu_limit=*/nullptr);
       // What was kept stays on record for reports and the bundle.
       for (NamedAttribute attr : op->getDiscardableAttrs())
         fused->setAttr(attr.getName(), attr.getValue());
+      fused.copyActivationFrom(op);
       op.replaceAllUsesWith(fused.getResult());
       op.erase();
       ++numFused;

@@ -38,6 +38,9 @@ struct LayerCost {
   std::string name; ///< ONNX node name, else the op name.
   std::string op;
   Cost cost;
+  /// The ONNX op an MoE layer was imported from (`m3sat.source_op`, e.g.
+  /// "com.microsoft::MoE"), else empty.
+  std::string sourceOp;
 };
 
 /// Costs of a function: per layer in program order, and the total.

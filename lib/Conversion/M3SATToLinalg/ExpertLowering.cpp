@@ -109,7 +109,7 @@ struct LowerStaticMoEFFN : OpRewritePattern<MoEFFNOp> {
       Value hidden = tb.linear(tokens, tb.sliceFirst(op.getFc1Weights(), e),
                                expertSlice(tb, op.getFc1Bias(), e));
       hidden =
-          buildElementwiseActivation(b, b.getLoc(), hidden, op.getActivation());
+          buildExpertActivation(b, b.getLoc(), hidden, expertActivation(op));
       Value out = tb.linear(hidden, tb.sliceFirst(op.getFc2Weights(), e),
                             expertSlice(tb, op.getFc2Bias(), e));
       acc = addScaled(tb, acc, out, tb.floatConst(elementType, weight));

@@ -6,17 +6,29 @@
 // Runtime releases (fc1 [E, D, H], fc2 [E, H, D]) are detected against the
 // input width D, reported with a remark and transposed.
 //
+// com.microsoft::MoE means what ONNX Runtime's CPU kernel computes: `gelu`
+// is the tanh approximation, router_probs may be [B*S, E] for an input
+// [B, S, D], `swiglu` and the fc3 inputs make gated experts (stored as one
+// fc1 with gate and linear rows interleaved, ORT's swiglu_fusion = 1), and
+// use_sparse_mixer (k = 2) routes as plain softmax top-2, as that kernel
+// does.
+//
 //===----------------------------------------------------------------------===//
 
 #include "ImportContext.h"
 
 #include "M3SAT/M3SATOps.h"
 
+#include "mlir/Dialect/Tosa/IR/TosaOps.h"
+
 using namespace mlir;
 using namespace m3sat;
 using namespace m3sat::onnx_import;
 
 namespace {
+
+/// The discardable attribute naming an MoE layer's ONNX op.
+constexpr llvm::StringLiteral kSourceOpAttr = "m3sat.source_op";
 
 /// Checks `input` and `router_probs` (inputs 0 and 1): float [T, D] or
 /// [B, S, D], and logits with the same leading dimensions over E experts.
@@ -80,49 +92,193 @@ FailureOr<Value> optionalInput(NodeContext &ctx, unsigned i, StringRef name) {
   return ctx.input(i, name);
 }
 
+/// The activation of an MoE node in its domain: `gelu` is the exact erf
+/// form in m3sat and ONNX Runtime's tanh approximation in com.microsoft,
+/// which adds `swiglu` (with `swiglu_fusion`, `activation_alpha`,
+/// `activation_beta` and `swiglu_limit`).
+struct MoEActivation {
+  Activation kind = Activation::relu;
+  /// 0: fc1 and fc3 separate, 1: fc1 interleaved, 2: fc1 [gate; linear].
+  int64_t fusion = 0;
+  FloatAttr alpha, beta, limit;
+};
+
+FailureOr<MoEActivation> readActivation(NodeContext &ctx, bool ort) {
+  MoEActivation act;
+  std::string name = ctx.stringAttr("activation_type", "relu");
+  if (name == "relu")
+    act.kind = Activation::relu;
+  else if (name == "gelu")
+    act.kind = ort ? Activation::gelu_tanh : Activation::gelu;
+  else if (name == "silu")
+    act.kind = Activation::silu;
+  else if (name == "identity")
+    act.kind = Activation::identity;
+  else if (ort && name == "swiglu")
+    act.kind = Activation::swiglu;
+  else
+    return ctx.emitError() << "attribute 'activation_type' = '" << name
+                           << "' is not one of relu, gelu, silu, identity"
+                           << (ort ? ", swiglu" : "");
+  if (!ort)
+    return act;
+  act.fusion = ctx.intAttr("swiglu_fusion", 0);
+  if (act.fusion < 0 || act.fusion > 2)
+    return ctx.emitError() << "attribute 'swiglu_fusion' = " << act.fusion
+                           << " must be 0 (fc1 and fc3), 1 (interleaved) or "
+                              "2 (concatenated)";
+  if (act.kind != Activation::swiglu)
+    return act;
+  // ONNX Runtime's defaults: alpha 1, beta 0, no clamp.
+  Builder b(ctx.getContext());
+  act.alpha = b.getF32FloatAttr(ctx.floatAttr("activation_alpha", 1.0f));
+  act.beta = b.getF32FloatAttr(ctx.floatAttr("activation_beta", 0.0f));
+  if (ctx.hasAttr("swiglu_limit")) {
+    float limit = ctx.floatAttr("swiglu_limit", 0.0f);
+    if (!(limit >= 0.0f))
+      return ctx.emitError()
+             << "attribute 'swiglu_limit' = " << limit << " must be >= 0";
+    act.limit = b.getF32FloatAttr(limit);
+  }
+  return act;
+}
+
+/// Gate and linear parts [E, H, ...] as one tensor [E, 2H, ...] whose rows
+/// alternate gate, linear (the interleaved layout of m3sat.moe_ffn).
+Value interleaveRows(OpBuilder &b, Location loc, Value gate, Value linear) {
+  auto type = cast<RankedTensorType>(gate.getType());
+  SmallVector<int64_t> pairShape(type.getShape());
+  pairShape.insert(pairShape.begin() + 2, 1);
+  SmallVector<int64_t> pairsShape = pairShape;
+  pairsShape[2] = 2;
+  Value pairs = tosa::ConcatOp::create(
+      b, loc, RankedTensorType::get(pairsShape, type.getElementType()),
+      ValueRange{createReshape(b, loc, gate, pairShape),
+                 createReshape(b, loc, linear, pairShape)},
+      b.getI32IntegerAttr(2));
+  SmallVector<int64_t> shape(type.getShape());
+  shape[1] *= 2;
+  return createReshape(b, loc, pairs, shape);
+}
+
+/// [E, 2H, ...] with the gate rows first, then the linear rows
+/// (swiglu_fusion = 2), as interleaved rows.
+Value interleaveHalves(OpBuilder &b, Location loc, Value fused) {
+  auto type = cast<RankedTensorType>(fused.getType());
+  SmallVector<int64_t> halves(type.getShape());
+  halves[1] /= 2;
+  halves.insert(halves.begin() + 1, 2);
+  SmallVector<int32_t> perms = {0, 2, 1};
+  for (int32_t i = 3; i < static_cast<int32_t>(halves.size()); ++i)
+    perms.push_back(i);
+  Value pairs =
+      createTranspose(b, loc, createReshape(b, loc, fused, halves), perms);
+  return createReshape(b, loc, pairs, type.getShape());
+}
+
 LogicalResult convertMoE(NodeContext &ctx) {
+  bool ort = ctx.node().domain() == "com.microsoft";
+  // ONNX Runtime takes router_probs [T, E] for an input [B, S, D] too.
+  RankedTensorType inputType = ctx.inputType(0), routerType = ctx.inputType(1);
+  bool flatRouter = ort && inputType && routerType &&
+                    inputType.getRank() == 3 && routerType.getRank() == 2;
   int64_t d, e;
-  if (failed(checkTokens(ctx, {2, 3}, d, e)))
+  if (flatRouter) {
+    d = inputType.getShape().back();
+    e = routerType.getShape().back();
+    int64_t tokens = inputType.getDimSize(0) * inputType.getDimSize(1);
+    if (!isa<FloatType>(inputType.getElementType()) ||
+        routerType.getDimSize(0) != tokens ||
+        routerType.getElementType() != inputType.getElementType())
+      return ctx.emitError() << "input 'router_probs' has type " << routerType
+                             << " but needs " << inputType.getElementType()
+                             << " logits of shape [B*S = " << tokens
+                             << ", E] for 'input' " << inputType;
+  } else if (failed(checkTokens(ctx, {2, 3}, d, e))) {
     return failure();
-  if (ctx.hasInput(6))
-    return ctx.emitError() << "input 'fc3_experts_weights' (gated experts) is "
-                              "not supported";
-  if (ctx.intAttr("use_sparse_mixer", 0) != 0)
-    return ctx.emitError() << "attribute 'use_sparse_mixer' = 1 is not "
-                              "supported";
-  std::string activationName = ctx.stringAttr("activation_type", "relu");
-  std::optional<Activation> activation = symbolizeActivation(activationName);
-  if (!activation)
-    return ctx.emitError() << "attribute 'activation_type' = '"
-                           << activationName
-                           << "' is not one of relu, gelu, silu, identity";
+  }
+  FailureOr<MoEActivation> act = readActivation(ctx, ort);
+  if (failed(act))
+    return failure();
+  bool swiglu = act->kind == Activation::swiglu;
+  int64_t sparseMixer = ctx.intAttr("use_sparse_mixer", 0);
+  if (sparseMixer != 0 && (!ort || sparseMixer != 1))
+    return ctx.emitError() << "attribute 'use_sparse_mixer' = " << sparseMixer
+                           << (ort ? " must be 0 or 1" : " is not supported");
   int64_t k;
   bool normalize;
   if (failed(getRouting(ctx, e, k, normalize)))
     return failure();
+  if (sparseMixer) {
+    if (k != 2)
+      return ctx.emitError() << "attribute 'use_sparse_mixer' = 1 needs 'k' = "
+                                "2, got "
+                             << k;
+    ctx.emitRemark() << "use_sparse_mixer = 1 is computed as ONNX Runtime's "
+                        "CPU kernel computes it: softmax over all experts, "
+                        "top 2";
+  }
 
-  // fc1 is [E, H, D] now, [E, D, H] in older ONNX Runtime; H == D is
-  // ambiguous and read as the current layout.
+  // The gate and linear parts of a gated expert: fc1 and fc3, or both in
+  // fc1 (swiglu_fusion 1 or 2).
+  bool hasFc3 = ctx.hasInput(6);
+  if (!ort && (hasFc3 || ctx.hasInput(7)))
+    return ctx.emitError() << "input 'fc3_experts_weights' (gated experts) is "
+                              "not an input of m3sat::MoE (use "
+                              "com.microsoft::MoE)";
+  if (ctx.hasInput(7) && !hasFc3)
+    return ctx.emitError() << "input 'fc3_experts_bias' needs "
+                              "'fc3_experts_weights'";
+  bool fusedFc1 = swiglu && act->fusion != 0;
+  if (fusedFc1 && hasFc3)
+    return ctx.emitError() << "input 'fc3_experts_weights' is given but "
+                              "'swiglu_fusion' = "
+                           << act->fusion << " stores the linear part in fc1";
+  if (swiglu && !fusedFc1 && !hasFc3)
+    return ctx.emitError() << "activation 'swiglu' with 'swiglu_fusion' = 0 "
+                              "needs input 'fc3_experts_weights'";
+  bool gated = swiglu || hasFc3;
+  int64_t fc1Factor = fusedFc1 ? 2 : 1;
+
+  // fc1 is [E, F, D] now, [E, D, F] in older ONNX Runtime (F = H, or 2H
+  // fused); F == D is ambiguous and read as the current layout.
   RankedTensorType fc1Type = ctx.inputType(2);
   if (!fc1Type || fc1Type.getRank() != 3 || fc1Type.getDimSize(0) != e ||
       (fc1Type.getDimSize(2) != d && fc1Type.getDimSize(1) != d))
     return ctx.emitError() << "input 'fc1_experts_weights' has type "
-                           << (fc1Type ? fc1Type : Type())
-                           << " but needs [E, H, D] with E = " << e
-                           << ", D = " << d
-                           << " (or [E, D, H] of older ONNX Runtime)";
+                           << (fc1Type ? fc1Type : Type()) << " but needs [E, "
+                           << (fusedFc1 ? "2H" : "H") << ", D] with E = " << e
+                           << ", D = " << d << " (or [E, D, "
+                           << (fusedFc1 ? "2H" : "H")
+                           << "] of older ONNX Runtime)";
   bool oldLayout = fc1Type.getDimSize(2) != d;
-  int64_t h = oldLayout ? fc1Type.getDimSize(2) : fc1Type.getDimSize(1);
+  int64_t f = oldLayout ? fc1Type.getDimSize(2) : fc1Type.getDimSize(1);
+  if (f % fc1Factor)
+    return ctx.emitError() << "input 'fc1_experts_weights' has type " << fc1Type
+                           << " but a fused SwiGLU needs an even "
+                           << "number of rows (2H)";
+  int64_t h = f / fc1Factor;
+  auto weightShape = [&](int64_t rows) {
+    return oldLayout ? SmallVector<int64_t>{e, d, rows}
+                     : SmallVector<int64_t>{e, rows, d};
+  };
   if (failed(checkShape(
           ctx, 4, "fc2_experts_weights",
           oldLayout ? ArrayRef<int64_t>{e, h, d} : ArrayRef<int64_t>{e, d, h},
           oldLayout ? "[E, H, D] (older layout, as fc1)" : "[E, D, H]")))
     return failure();
-  if (ctx.hasInput(3) &&
-      failed(checkShape(ctx, 3, "fc1_experts_bias", {e, h}, "[E, H]")))
+  if (ctx.hasInput(3) && failed(checkShape(ctx, 3, "fc1_experts_bias", {e, f},
+                                           fusedFc1 ? "[E, 2H]" : "[E, H]")))
     return failure();
   if (ctx.hasInput(5) &&
       failed(checkShape(ctx, 5, "fc2_experts_bias", {e, d}, "[E, D]")))
+    return failure();
+  if (hasFc3 && failed(checkShape(ctx, 6, "fc3_experts_weights", weightShape(h),
+                                  oldLayout ? "[E, D, H] (older layout, as fc1)"
+                                            : "[E, H, D]")))
+    return failure();
+  if (ctx.hasInput(7) &&
+      failed(checkShape(ctx, 7, "fc3_experts_bias", {e, h}, "[E, H]")))
     return failure();
 
   auto input = ctx.input(0, "input");
@@ -131,22 +287,55 @@ LogicalResult convertMoE(NodeContext &ctx) {
   auto fc1Bias = optionalInput(ctx, 3, "fc1_experts_bias");
   auto fc2 = ctx.input(4, "fc2_experts_weights");
   auto fc2Bias = optionalInput(ctx, 5, "fc2_experts_bias");
+  auto fc3 = optionalInput(ctx, 6, "fc3_experts_weights");
+  auto fc3Bias = optionalInput(ctx, 7, "fc3_experts_bias");
   if (failed(input) || failed(router) || failed(fc1) || failed(fc1Bias) ||
-      failed(fc2) || failed(fc2Bias))
+      failed(fc2) || failed(fc2Bias) || failed(fc3) || failed(fc3Bias))
     return failure();
   OpBuilder &b = ctx.builder();
   Location loc = ctx.loc();
-  Value w1 = *fc1, w2 = *fc2;
+  Value w1 = *fc1, w2 = *fc2, w3 = *fc3, b1 = *fc1Bias, b3 = *fc3Bias;
   if (oldLayout) {
     ctx.emitRemark() << "expert weights use the older ONNX Runtime layout "
                         "(fc1 [E, D, H], fc2 [E, H, D]); transposed to fc1 "
                         "[E, H, D], fc2 [E, D, H]";
     w1 = createTranspose(b, loc, w1, {0, 2, 1});
     w2 = createTranspose(b, loc, w2, {0, 2, 1});
+    if (w3)
+      w3 = createTranspose(b, loc, w3, {0, 2, 1});
   }
-  ctx.setResult(0, MoEFFNOp::create(b, loc, input->getType(), *input, *router,
-                                    w1, *fc1Bias, w2, *fc2Bias, k, *activation,
-                                    normalize, ExpertSetAttr()));
+  // Gated experts: fc1 holds gate and linear rows interleaved.
+  Type element = inputType.getElementType();
+  if (hasFc3) {
+    w1 = interleaveRows(b, loc, w1, w3);
+    if (b1 || b3) {
+      if (!b1)
+        b1 = createSplat(b, loc, {e, h}, element, 0.0);
+      if (!b3)
+        b3 = createSplat(b, loc, {e, h}, element, 0.0);
+      b1 = interleaveRows(b, loc, b1, b3);
+    }
+  } else if (fusedFc1 && act->fusion == 2) {
+    w1 = interleaveHalves(b, loc, w1);
+    if (b1)
+      b1 = interleaveHalves(b, loc, b1);
+  }
+
+  Value tokens = *input, logits = *router;
+  if (flatRouter)
+    tokens = createReshape(b, loc, tokens, {routerType.getDimSize(0), d});
+  auto moe =
+      MoEFFNOp::create(b, loc, tokens.getType(), tokens, logits, w1, b1, w2,
+                       *fc2Bias, k, act->kind, normalize, ExpertSetAttr(),
+                       gated, act->alpha, act->beta, act->limit);
+  // The ONNX op it came from, for --report ("com.microsoft::MoE").
+  moe->setAttr(kSourceOpAttr,
+               b.getStringAttr((ort ? "com.microsoft::" : "m3sat::") +
+                               ctx.opType().str()));
+  Value result = moe;
+  if (flatRouter)
+    result = createReshape(b, loc, result, inputType.getShape());
+  ctx.setResult(0, result);
   return success();
 }
 
@@ -186,12 +375,13 @@ LogicalResult convertMoAttention(NodeContext &ctx) {
   auto bo = optionalInput(ctx, 6, "bo");
   if (failed(bo))
     return failure();
-  ctx.setResult(0, MoEAttentionOp::create(ctx.builder(), ctx.loc(),
-                                          operands[0].getType(), operands[0],
-                                          operands[1], operands[2], operands[3],
-                                          operands[4], operands[5], *bo,
-                                          /*kv_source=*/Value(), k,
-                                          normalize, scale, ExpertSetAttr()));
+  auto moa = MoEAttentionOp::create(
+      ctx.builder(), ctx.loc(), operands[0].getType(), operands[0], operands[1],
+      operands[2], operands[3], operands[4], operands[5], *bo,
+      /*kv_source=*/Value(), k, normalize, scale, ExpertSetAttr());
+  moa->setAttr(kSourceOpAttr,
+               ctx.builder().getStringAttr("m3sat::MoAttention"));
+  ctx.setResult(0, moa);
   return success();
 }
 
