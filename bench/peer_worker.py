@@ -8,7 +8,8 @@ Usage: peer_worker.py RUNTIME MODEL.onnx OUTPUT RESULT_DIR THREADS REPEAT
                       NAME=FILE.npy...
 RUNTIME: ort (CPU EP, default optimizations), ort-noopt (all graph
 optimizations off) or openvino (CPU, latency hint). THREADS: intra-op
-threads. Runs up to 3 warm-up runs, then up to REPEAT timed ones (at least
+threads (M3SAT_BENCH_NO_SPIN=1: ORT's pool does not spin). Runs up to 3
+warm-up runs, then up to REPEAT timed ones (at least
 5; fewer than REPEAT when they would take over 4 s); writes
 RESULT_DIR/OUTPUT.npy and prints one JSON line: latencies (ms), the RSS after
 importing the runtime and reading the inputs (kB; peak RSS minus this is the
@@ -64,6 +65,9 @@ def main():
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        if os.environ.get("M3SAT_BENCH_NO_SPIN") == "1":
+            options.add_session_config_entry(
+                "session.intra_op.allow_spinning", "0")
         if runtime == "ort-noopt":
             options.graph_optimization_level = \
                 ort.GraphOptimizationLevel.ORT_DISABLE_ALL

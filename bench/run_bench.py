@@ -31,11 +31,15 @@ and writes its RESULTS.md under BUILD/bench/quick only.
 
 Usage: run_bench.py BUILD_DIR [--quick] [--micro] [--results=PATH]
                               [--models=edgemoe,multimodal,m3vit]
+                              [--batches=1,8] [--passive-wait]
                               [--target=gpu]
   --micro: also the MoE layer, GEMM and SGEMM-kernel sections (micro.py)
   --results=PATH: where RESULTS.md goes (default: bench/RESULTS.md for a
     full run, BUILD/bench/quick/RESULTS.md with --quick)
   --models=...: only these examples (default: all)
+  --batches=...: only these batch sizes (default: 1,8; batch 1 rows first)
+  --passive-wait: waiting threads block rather than spin, in every runtime
+    that has the setting (for a machine that other processes load)
   --target=gpu: the MoE layers on the GPU against the CPU (micro.py)
 
 Repeats: m3sat-run --warmup 3 --repeat 20 (3 with --quick); each peer up
@@ -58,6 +62,8 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(ROOT, "bench")
 THREADS = os.cpu_count()
+# Environment of every runtime's process (--passive-wait adds to it).
+RUN_ENV = {"OMP_NUM_THREADS": str(THREADS)}
 PEER_PYTHON = os.environ.get("M3SAT_PEER_PYTHON") or shutil.which("python3")
 
 
@@ -175,7 +181,7 @@ def runtime_rss(build, work):
         [os.path.join(build, "bin", "m3sat-run"), out, "--input",
          f"x={case}/x.npy", "--input", f"w={case}/w.npy", "--output-dir",
          os.path.join(out, "res"), "--repeat", "3"],
-        env={"OMP_NUM_THREADS": str(THREADS)})
+        env=RUN_ENV)
     return rss
 
 
@@ -209,7 +215,7 @@ def bench_m3sat(build, example, model, case, task, repeat):
            str(repeat)]
     for name, path in models.task_inputs(example, model, case, task).items():
         cmd += ["--input", f"{name}={path}"]
-    stdout, _, rss = run_measured(cmd, env={"OMP_NUM_THREADS": str(THREADS)})
+    stdout, _, rss = run_measured(cmd, env=RUN_ENV)
     line = [l for l in stdout.splitlines() if l.startswith("latency over")][0]
     fields = line.split(":", 1)[1].split()
     values = dict(zip(fields[0::2], map(float, fields[1::2])))
@@ -226,7 +232,7 @@ def bench_peer(runtime, model_path, output, feed, result_dir, repeat):
     cmd = [PEER_PYTHON, os.path.join(BENCH, "peer_worker.py"), runtime,
            model_path, output, result_dir, str(THREADS), str(repeat)]
     cmd += [f"{n}={p}" for n, p in feed.items()]
-    stdout, _, rss = run_measured(cmd, env={"OMP_NUM_THREADS": str(THREADS)})
+    stdout, _, rss = run_measured(cmd, env=RUN_ENV)
     result = json.loads(stdout.strip().splitlines()[-1])
     row = stats(result["latencies_ms"])
     row.update(rss_kb=rss, net_rss_kb=rss - result["baseline_rss_kb"],
@@ -239,7 +245,7 @@ def bench_torch(example, case, task, small, result_dir, repeat):
     cmd = [sys.executable, os.path.abspath(__file__), "--worker=torch",
            example.name, case, task, "small" if small else "full",
            result_dir, str(repeat)]
-    stdout, _, rss = run_measured(cmd, env={"OMP_NUM_THREADS": str(THREADS)})
+    stdout, _, rss = run_measured(cmd, env=RUN_ENV)
     result = json.loads(stdout.strip().splitlines()[-1])
     row = stats(result["latencies_ms"])
     row.update(rss_kb=rss, net_rss_kb=rss - result["baseline_rss_kb"],
@@ -518,7 +524,7 @@ rather than editing it.
 - date: {info['date_utc']}; the run took {elapsed / 60:.1f} min
 - threads: {THREADS} for every runtime (m3sat OMP_NUM_THREADS, PyTorch
   set_num_threads, ORT intra_op_num_threads, OpenVINO
-  INFERENCE_NUM_THREADS)
+  INFERENCE_NUM_THREADS); waiting threads: {info.get('wait', '?')}
 - load average (1 min) at the start {info['load_start']:.2f}, at the end
   {info['load_end']:.2f}: the machine is shared, and a load above {THREADS}
   means that other processes competed for the {THREADS} cores
@@ -541,7 +547,7 @@ one). Check against a known kernel: {check}. "% peak" below is of
 Runs: m3sat 3 untimed and {rows[0]['m3sat']['runs'] if rows else 0} timed
 runs (`m3sat-run --warmup 3 --repeat N`); the others up to 3 untimed runs,
 then up to the same number of timed ones, at least 5, fewer when they
-would take over 4 s. Every runtime with its default thread-pool settings.
+would take over 4 s.
 
 - m3sat: the task binary (`m3sat-compile --tasks=TASK`, `m3sat-run`).
 - PyTorch: the task's own forward, MoE layers sparse (only the selected
@@ -631,9 +637,9 @@ def main():
         return torch_worker(sys.argv[2:])
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     flags = [a for a in sys.argv[1:] if a.startswith("--")]
-    known = ("--quick", "--micro", "--target=gpu")
+    known = ("--quick", "--micro", "--target=gpu", "--passive-wait")
     bad = [f for f in flags if f not in known and
-           not f.startswith(("--results=", "--models="))]
+           not f.startswith(("--results=", "--models=", "--batches="))]
     if len(args) != 1 or bad:
         print("usage: run_bench.py BUILD_DIR [--quick] [--micro] "
               "[--results=PATH] [--models=NAME,...] [--target=gpu]",
@@ -641,6 +647,12 @@ def main():
         return 1
     build = os.path.abspath(args[0])
     quick = "--quick" in flags
+    if "--passive-wait" in flags:
+        # Threads that wait block instead of spinning: on a machine other
+        # processes load, a spinning thread takes the core its partner
+        # needs. libomp (m3sat), GNU OpenMP (PyTorch), ONNX Runtime's pool.
+        RUN_ENV.update(KMP_BLOCKTIME="0", OMP_WAIT_POLICY="PASSIVE",
+                       M3SAT_BENCH_NO_SPIN="1")
     work = os.path.join(build, "bench", "quick" if quick else "")
     os.makedirs(work, exist_ok=True)
     sys.path.insert(0, BENCH)
@@ -665,6 +677,12 @@ def main():
 
     started = time.time()
     info = machine_info()
+    info["wait"] = (
+        "passive (--passive-wait: KMP_BLOCKTIME=0 for m3sat's libomp, "
+        "OMP_WAIT_POLICY=PASSIVE for PyTorch's OpenMP, ORT's intra-op pool "
+        "without spinning; OpenVINO as it is)"
+        if "--passive-wait" in flags else
+        "each runtime's default (threads spin a while before they block)")
     info["load_start"] = os.getloadavg()[0]
     print(f"machine: {info['cpu']}, {info['threads']} threads, "
           f"{' '.join(info['isa'])}; {info['date_utc']}; load "
@@ -674,12 +692,20 @@ def main():
     print(f"m3sat runtime alone: {runtime_kb / 1024:.1f} MB peak RSS")
 
     repeat = 3 if quick else 20
-    rows = []
     only = next((f.split("=", 1)[1].split(",") for f in flags
                  if f.startswith("--models=")), None)
     examples = [e for e in models.EXAMPLES if not only or e.name in only]
-    for example in examples[:1] if quick else examples:
-        for batch in (1,) if quick else (1, 8):
+    batches = next(([int(b) for b in f.split("=", 1)[1].split(",")]
+                    for f in flags if f.startswith("--batches=")),
+                   [1] if quick else [1, 8])
+    md = next((f.split("=", 1)[1] for f in flags
+               if f.startswith("--results=")),
+              os.path.join(work, "RESULTS.md") if quick else
+              os.path.join(BENCH, "RESULTS.md"))
+    rows = []
+    # Batch 1 first (the targets' rows), every example, then batch 8.
+    for batch in batches:
+        for example in examples[:1] if quick else examples:
             case = os.path.join(work, f"{example.name}-b{batch}")
             model = models.prepare(example, case, batch, small=quick)
             for task in example.tasks[:1] if quick else example.tasks:
@@ -691,40 +717,50 @@ def main():
                       f"{m['median_ms']:.3f} ms (p90 {m['p90_ms']:.3f}), " +
                       ", ".join(f"{label} {fmt(row[k].get('median_ms'), '.3f', 'n/a')}"
                                 for k, label in PEERS), flush=True)
+                # What is measured so far, in case the run is cut short.
+                info["load_end"] = os.getloadavg()[0]
+                finish(work, md, info, peak, runtime_kb, rows, quick,
+                       time.time() - started, printed=False)
     info["load_end"] = os.getloadavg()[0]
-    elapsed = time.time() - started
-
-    print("\nlatency (ms, median; x = peer / m3sat)")
-    print(render(latency_table(rows, peak["fp32_peak_gflops"]), False))
-    print("\np90 (ms)")
-    print(render(p90_table(rows), False))
-    print("\nmax abs error against PyTorch")
-    print(render(error_table(rows), False))
-    print("\npeak RSS (MB)")
-    print(render(rss_table(rows, runtime_kb), False))
-    goals = targets(rows, peak["fp32_peak_gflops"], runtime_kb)
-    print("\ntargets")
-    for text, ok, detail in goals:
-        print(f"  {verdict(ok)}: {text} ({detail})")
-
-    micro_results = {}
+    goals = finish(work, md, info, peak, runtime_kb, rows, quick,
+                   time.time() - started, printed=True)
     if "--micro" in flags:
         import micro
-        micro_results = micro.run_all(build, work, peak, quick)
+        results_path = os.path.join(work, "results.json")
+        with open(results_path) as f:
+            results = json.load(f)
+        results.update(micro.run_all(build, work, peak, quick))
+        with open(results_path, "w") as f:
+            json.dump(results, f, indent=2)
+    print(f"results: {os.path.join(work, 'results.json')}, {md}")
+    return 0 if goals is not None else 1
+
+
+def finish(work, md, info, peak, runtime_kb, rows, quick, elapsed, printed):
+    """Writes results.json and RESULTS.md for the rows so far; prints the
+    tables when `printed`. Returns the targets."""
+    goals = targets(rows, peak["fp32_peak_gflops"], runtime_kb)
+    if printed:
+        print("\nlatency (ms, median; x = peer / m3sat)")
+        print(render(latency_table(rows, peak["fp32_peak_gflops"]), False))
+        print("\np90 (ms)")
+        print(render(p90_table(rows), False))
+        print("\nmax abs error against PyTorch")
+        print(render(error_table(rows), False))
+        print("\npeak RSS (MB)")
+        print(render(rss_table(rows, runtime_kb), False))
+        print("\ntargets")
+        for text, ok, detail in goals:
+            print(f"  {verdict(ok)}: {text} ({detail})")
     results = {"machine": info, "peak": peak, "runtime_rss_kb": runtime_kb,
                "rows": rows, "targets": [
                    {"target": t, "met": ok, "detail": d}
-                   for t, ok, d in goals], **micro_results}
-    path = os.path.join(work, "results.json")
-    with open(path, "w") as f:
+                   for t, ok, d in goals]}
+    with open(os.path.join(work, "results.json"), "w") as f:
         json.dump(results, f, indent=2)
-    md = next((f.split("=", 1)[1] for f in flags
-               if f.startswith("--results=")),
-              os.path.join(work, "RESULTS.md") if quick else
-              os.path.join(BENCH, "RESULTS.md"))
-    write_results_md(md, info, peak, runtime_kb, rows, goals, quick, elapsed)
-    print(f"results: {path}, {md}")
-    return 0
+    write_results_md(md, info, peak, runtime_kb, rows, goals, quick,
+                     elapsed)
+    return goals
 
 
 if __name__ == "__main__":
