@@ -19,6 +19,8 @@ into one folder (the package):
       runtime and zlib; then runs the device flow on the CPU OUT_DIRs
       (through python/m3sat, as on the device) and the packed PyTorch
       modules on the CPU, so the device script itself is exercised.
+  gpu_check.py dry BIN_DIR PKG_DIR SRC_ROOT         (ctest: pack, then check;
+      exits 77, skipped, without ptxas, which the cubins need)
   gpu_check.py device PKG_DIR SRC_ROOT [--budget-s S] [--json FILE]
       On the GPU machine (its python3 with torch): every task's outputs on
       the GPU against the CPU reference (|gpu - cpu| <= 1e-4 + 1e-4 |cpu|),
@@ -416,16 +418,23 @@ def device(pkg, src, target, budget_s, repeats, json_path):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("mode", choices=["pack", "check", "device"])
+    parser.add_argument("mode", choices=["pack", "check", "dry", "device"])
     parser.add_argument("args", nargs="+")
     parser.add_argument("--budget-s", type=float, default=360)
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--json")
     options = parser.parse_args()
-    if options.mode == "pack":
+    if options.mode in ("pack", "dry"):
         if len(options.args) != 3:
-            parser.error("pack BIN_DIR PKG_DIR SRC_ROOT")
-        return pack(*options.args)
+            parser.error("%s BIN_DIR PKG_DIR SRC_ROOT" % options.mode)
+        if options.mode == "pack":
+            return pack(*options.args)
+        if not (shutil.which("ptxas") or
+                os.access("/usr/local/cuda/bin/ptxas", os.X_OK)):
+            print("SKIPPED: no ptxas: the package would hold no cubins")
+            return 77
+        pack(*options.args)
+        return check(*options.args[1:])
     if len(options.args) != 2:
         parser.error("%s PKG_DIR SRC_ROOT" % options.mode)
     if options.mode == "check":
