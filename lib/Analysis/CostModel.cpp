@@ -227,6 +227,19 @@ void m3sat::printCostTable(llvm::raw_ostream &os, StringRef title,
                      (long long)cost.total.activationBytes);
 }
 
+void m3sat::printArenaTable(llvm::raw_ostream &os, ArrayRef<ArenaRow> rows) {
+  os << llvm::format("%-28s %16s %16s %16s\n", "activation memory",
+                     "arena bytes", "planned bytes", "act bytes");
+  for (const ArenaRow &row : rows)
+    os << llvm::format(
+        "%-28s %16lld %16lld %16lld  (arena %.1f%% of act "
+        "bytes)\n",
+        ("task " + row.task).c_str(), (long long)row.arenaBytes,
+        (long long)row.plannedBytes, (long long)row.activationBytes,
+        row.activationBytes ? 100.0 * row.arenaBytes / row.activationBytes
+                            : 0.0);
+}
+
 llvm::json::Value m3sat::costToJSON(const FunctionCost &cost) {
   llvm::json::Array layers;
   for (const LayerCost &layer : cost.layers) {

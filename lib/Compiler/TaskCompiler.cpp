@@ -18,6 +18,7 @@
 #include "m3sat/Target/HLS/Emit/HLSProject.h"
 #include "m3sat/Transforms/Passes.h"
 
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
@@ -26,6 +27,7 @@
 
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -359,6 +361,9 @@ LogicalResult m3sat::compileModel(MLIRContext &context,
   });
 
   llvm::json::Object report;
+  // Per task function: its name and the cost model's activation bytes, for
+  // the activation memory table after lowering.
+  llvm::StringMap<ArenaRow> arenaRows;
   std::string layerReportText;
   llvm::raw_string_ostream layerReport(layerReportText);
   if (options.report) {
@@ -382,6 +387,8 @@ LogicalResult m3sat::compileModel(MLIRContext &context,
         continue;
       FunctionCost cost = functionCost(func);
       row(("task " + task.getValue()).str(), cost.total, fullCost.total);
+      arenaRows[func.getSymName()] = {task.getValue().str(), 0, 0,
+                                      cost.total.activationBytes};
       tasks[task.getValue()] = costToJSON(cost);
       layerReport << "\n";
       printLayerComparison(layerReport, task.getValue(), fullCost, cost);
@@ -484,11 +491,35 @@ LogicalResult m3sat::compileModel(MLIRContext &context,
     pipeline.parallel = !options.openmpLibraryDir.empty();
     pipeline.blas = options.blas;
     pipeline.vectorize = options.vectorize;
+    pipeline.arena = options.arena;
+    pipeline.arenaReuse = options.arenaReuse;
     if (options.moeLowering)
       pipeline.moeLowering = *options.moeLowering;
     buildCPUPipeline(lower, pipeline);
     if (failed(lower.run(*module)))
       return failure();
+    if (options.report) {
+      std::vector<ArenaRow> rows;
+      llvm::json::Object *taskReports = report.getObject("tasks");
+      for (auto func : module->getOps<LLVM::LLVMFuncOp>()) {
+        auto found = arenaRows.find(func.getSymName());
+        if (found == arenaRows.end())
+          continue;
+        ArenaRow row = found->second;
+        if (auto bytes = func->getAttrOfType<IntegerAttr>("m3sat.arena_bytes"))
+          row.arenaBytes = bytes.getInt();
+        if (auto bytes =
+                func->getAttrOfType<IntegerAttr>("m3sat.planned_bytes"))
+          row.plannedBytes = bytes.getInt();
+        if (llvm::json::Object *entry =
+                taskReports ? taskReports->getObject(row.task) : nullptr) {
+          (*entry)["arena_bytes"] = row.arenaBytes;
+          (*entry)["planned_bytes"] = row.plannedBytes;
+        }
+        rows.push_back(std::move(row));
+      }
+      printArenaTable(llvm::outs(), rows);
+    }
     if (failed(addTaskEntries(*module, entries, codeId)))
       return failure();
     timer.done("lower to LLVM dialect");

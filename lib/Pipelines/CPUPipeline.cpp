@@ -75,6 +75,12 @@ void m3sat::buildCPUPipeline(OpPassManager &pm,
   // With SGEMM, a convolution is faster as im2col and one matrix product.
   buildBufferizedLinalgPipeline(pm, options.foldRouting, options.moeLowering,
                                 /*convolutionsAsMatmul=*/options.blas);
+  // Temporary buffers share one arena where their lifetimes allow.
+  if (options.arena) {
+    PlanActivationArenaOptions arena;
+    arena.reuse = options.arenaReuse;
+    pm.addPass(createPlanActivationArena(arena));
+  }
   // The remaining temporary buffers are freed where they die.
   bufferization::buildBufferDeallocationPipeline(pm);
   // Copies of a filled buffer (bufferization's answer to a shared zero

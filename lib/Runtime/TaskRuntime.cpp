@@ -18,6 +18,7 @@
 #include "m3sat/Runtime/Bundle_generated.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -30,6 +31,8 @@ extern "C" {
 extern void (*const m3sat_entries[])(void **);
 extern const uint32_t m3sat_entry_count;
 extern const char m3sat_code_id[];
+/// Bytes of each entry's activation arena (0: the entry takes none).
+extern const uint64_t m3sat_arena_bytes[];
 }
 
 using namespace m3sat;
@@ -38,14 +41,20 @@ struct m3sat_model {
   std::shared_ptr<MappedBundle> bundle;
   const bundle::Task *task = nullptr;
   void (*entry)(void **) = nullptr;
-  /// Inputs, then weights (fixed), then outputs, as the code sees them.
+  /// Inputs, then weights (fixed), then outputs, as the code sees them,
+  /// then the arena if the code takes one.
   std::vector<void *> arguments;
+  /// Index of the first output in `arguments`.
+  size_t firstOutput = 0;
   /// The host bytes of the weights the code holds (released on destroy).
   std::vector<const uint8_t *> weights;
   /// With a separate memory: the code's buffers for the inputs and the
   /// outputs, and their sizes in bytes.
   std::vector<void *> staged;
   std::vector<size_t> stagedSizes;
+  /// The task's activation arena (the last argument; null when the code
+  /// takes none): allocated here once, reused by every run.
+  void *arena = nullptr;
   /// Why the last run failed.
   std::string error;
 
@@ -54,6 +63,10 @@ struct m3sat_model {
       task_memory::releaseWeight(weight);
     for (void *buffer : staged)
       task_memory::release(buffer);
+    if (arena && task_memory::isSeparate())
+      task_memory::release(arena);
+    else
+      std::free(arena);
   }
 };
 
@@ -163,7 +176,26 @@ extern "C" m3sat_model *m3sat_create(const char *outDir, const char *task,
     model->weights.push_back(host);
     model->arguments.push_back(code);
   }
+  model->firstOutput = model->arguments.size();
   model->arguments.resize(model->arguments.size() + found->outputs()->size());
+  if (uint64_t arenaBytes = m3sat_arena_bytes[found->entry()]) {
+    // Page-aligned (the code aligns offsets into it to 64 bytes); its pages
+    // are touched by the first run only.
+    const size_t page = 4096;
+    size_t size = (arenaBytes + page - 1) / page * page;
+    model->arena = task_memory::isSeparate()
+                       ? task_memory::allocate(size, message)
+                       : std::aligned_alloc(page, size);
+    if (!model->arena) {
+      setError(error, errorSize,
+               path + ": task '" + found->name()->str() +
+                   "': cannot allocate " + std::to_string(size) +
+                   " bytes of activations" +
+                   (message.empty() ? "" : ": " + message));
+      return nullptr;
+    }
+    model->arguments.push_back(model->arena);
+  }
   if (task_memory::isSeparate()) {
     for (const auto *specs : {found->inputs(), found->outputs()})
       for (const bundle::TensorSpec *spec : *specs) {
@@ -179,7 +211,7 @@ extern "C" m3sat_model *m3sat_create(const char *outDir, const char *task,
       }
     // The code always reads and writes the staging buffers.
     size_t numInputs = found->inputs()->size();
-    size_t firstOutput = model->arguments.size() - found->outputs()->size();
+    size_t firstOutput = model->firstOutput;
     for (size_t i = 0; i < model->staged.size(); ++i)
       model->arguments[i < numInputs ? i : firstOutput + i - numInputs] =
           model->staged[i];
@@ -203,7 +235,7 @@ extern "C" int m3sat_num_outputs(const m3sat_model *model) {
   }                                                                            \
   extern "C" int m3sat_##KIND##_dtype(const m3sat_model *model, int i) {       \
     const bundle::TensorSpec *s = spec(model, i, INPUT);                       \
-    return s ? static_cast<int>(s->dtype()) : -1;                                                \
+    return s ? static_cast<int>(s->dtype()) : -1;                              \
   }                                                                            \
   extern "C" int m3sat_##KIND##_rank(const m3sat_model *model, int i) {        \
     const bundle::TensorSpec *s = spec(model, i, INPUT);                       \
@@ -259,7 +291,7 @@ extern "C" int m3sat_run(m3sat_model *model, const void *const *inputs,
         return 1;
     return 0;
   }
-  size_t firstOutput = model->arguments.size() - numOutputs;
+  size_t firstOutput = model->firstOutput;
   for (size_t i = 0; i < numInputs; ++i)
     model->arguments[i] = const_cast<void *>(inputs[i]);
   for (size_t i = 0; i < numOutputs; ++i)

@@ -158,6 +158,19 @@ static cl::opt<bool> vectorize(
              "norm) become SIMD code, erf and exp as polynomials (default "
              "on); --vectorize=false: scalar loops and libm"),
     cl::init(true));
+static cl::opt<bool> arena(
+    "arena",
+    cl::desc("--target=cpu: a task's temporary buffers live in one arena "
+             "planned from their lifetimes, allocated once when the task is "
+             "opened (default on); --arena=false: each is allocated where it "
+             "is needed"),
+    cl::init(true));
+static cl::opt<bool> arenaReuse(
+    "arena-reuse",
+    cl::desc("With --arena: buffers whose lifetimes do not overlap share "
+             "bytes (default on); --arena-reuse=false gives each its own "
+             "bytes of the arena"),
+    cl::init(true), cl::Hidden);
 static cl::opt<double> coverage("coverage",
                                 cl::desc("Routing mass to keep with "
                                          "--profile"),
@@ -358,6 +371,8 @@ int main(int argc, char **argv) {
   options.exposeRouting = exposeRouting;
   options.blas = blas;
   options.vectorize = vectorize;
+  options.arena = arena;
+  options.arenaReuse = arenaReuse;
   options.hlsNumerics.fixed = hlsFixed;
   for (auto [option, text, width, intBits] :
        {std::make_tuple("hls-act-fixed", &hlsActFixed,

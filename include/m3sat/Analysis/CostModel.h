@@ -77,6 +77,20 @@ void printLayerComparison(llvm::raw_ostream &os, llvm::StringRef task,
                           const FunctionCost &full,
                           const FunctionCost &specialized);
 
+/// One task's activation memory after lowering: its planned arena
+/// (m3sat-plan-activation-arena), the bytes of the buffers planned into it,
+/// and the cost model's activation bytes (every result, no reuse).
+struct ArenaRow {
+  std::string task;
+  int64_t arenaBytes = 0;
+  int64_t plannedBytes = 0;
+  int64_t activationBytes = 0;
+};
+
+/// Writes the activation memory table: per task, the arena size beside the
+/// planned bytes and the sum of activation bytes.
+void printArenaTable(llvm::raw_ostream &os, llvm::ArrayRef<ArenaRow> rows);
+
 /// `cost` as JSON: {"flops", "param_bytes", "activation_bytes",
 /// "layers": [{"name", "op", "flops", ...}] (per op),
 /// "scopes": [{"name", "flops", ...}] (per layer scope)}.

@@ -53,6 +53,11 @@ struct CompileOptions {
   bool blas = true;
   /// Elementwise ops and row reductions become vector code (CPU).
   bool vectorize = true;
+  /// CPU: temporary buffers in one planned arena per task
+  /// (m3sat-plan-activation-arena).
+  bool arena = true;
+  /// With `arena`: buffers whose lifetimes do not overlap share bytes.
+  bool arenaReuse = true;
   /// Form of token-routed MoE layers; unset: the target's default (loops
   /// for CPU, row-gather for GPU).
   std::optional<MoELowering> moeLowering;

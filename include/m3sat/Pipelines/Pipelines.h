@@ -61,6 +61,17 @@ struct CPUPipelineOptions
                      "code, with polynomial erf/exp "
                      "(m3sat-vectorize-elementwise)"),
       llvm::cl::init(true)};
+  Option<bool> arena{
+      *this, "arena",
+      llvm::cl::desc("Temporary buffers of each task become views into one "
+                     "arena planned from their lifetimes "
+                     "(m3sat-plan-activation-arena)"),
+      llvm::cl::init(true)};
+  Option<bool> arenaReuse{
+      *this, "arena-reuse",
+      llvm::cl::desc("With arena: buffers whose lifetimes do not overlap "
+                     "share bytes (false: each has its own)"),
+      llvm::cl::init(true)};
   Option<int64_t> minParallelIterations{
       *this, "min-parallel-iterations",
       llvm::cl::desc("Smallest loop nest worth a parallel region"),

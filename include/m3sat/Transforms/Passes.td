@@ -456,6 +456,68 @@ def ForwardFills : Pass<"m3sat-forward-fills", "::mlir::func::FuncOp"> {
   ];
 }
 
+def PlanActivationArena : Pass<"m3sat-plan-activation-arena",
+                               "::mlir::ModuleOp"> {
+  let summary = "Place a task's temporary buffers in one arena, planned "
+                "from their lifetimes";
+  let description = [{
+    Runs on buffers (after bufferization, before deallocation is placed).
+    Every `memref.alloc` of a task function (a `func.func` with
+    `m3sat.task` that nothing in the module calls) whose shape is static,
+    whose layout is the identity and whose element type has a known size
+    becomes a `memref.view` into one arena: a new last argument of type
+    `memref<Nxi8>` that the task runtime allocates once when the task is
+    opened, so that runs allocate nothing.
+
+    A buffer is live from the top-level op of the function that holds its
+    allocation to the last top-level op that holds a use of it or of any
+    alias (views, loop-carried values and results, from upstream's
+    `BufferViewFlowAnalysis`): a use inside a loop keeps the buffer live
+    for the whole loop. A buffer stays a `memref.alloc` when its bytes may
+    escape what the function's ops show: it is returned, passed to a call
+    with buffer results, turned into a pointer, index or tensor, or given to
+    an op with regions that is not a linalg op; a buffer allocated inside a
+    loop or conditional also stays when it is carried out of it (yielded),
+    or when any enclosing op may run its region concurrently (only scf.for,
+    scf.if, scf.while, scf.execute_region, scf.index_switch and
+    memref.alloca_scope qualify).
+
+    Offsets come from a greedy best-fit assignment: buffers by decreasing
+    size, each at the smallest gap between the already placed buffers
+    whose lifetimes overlap its own, every offset a multiple of
+    `alignment`. Buffers whose lifetimes do not overlap share bytes. The
+    function gets `m3sat.arena_bytes` (the arena's size N; it also marks
+    the last argument as the arena) and `m3sat.planned_bytes` (the sum of
+    the planned buffers' sizes).
+
+    ```mlir
+    %a = memref.alloc() : memref<16xf32>   // live in ops 0..1
+    %b = memref.alloc() : memref<16xf32>   // live in ops 2..3
+    // become
+    %a = memref.view %arena[%c0][] : memref<64xi8> to memref<16xf32>
+    %b = memref.view %arena[%c0][] : memref<64xi8> to memref<16xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
+  let options = [
+    Option<"reuse", "reuse", "bool", /*default=*/"true",
+           "Buffers whose lifetimes do not overlap share bytes (false: "
+           "every buffer has bytes of its own in the arena)">,
+    Option<"alignmentOption", "alignment", "int64_t", /*default=*/"64",
+           "Alignment in bytes of every buffer's offset (the runtime "
+           "allocates the arena page-aligned); a buffer that asks for more "
+           "stays a memref.alloc">
+  ];
+  let statistics = [
+    Statistic<"numPlanned", "num-planned", "Buffers placed in the arena">,
+    Statistic<"numUnplanned", "num-unplanned",
+              "Allocations left as they were">,
+    Statistic<"numBytesShared", "num-bytes-shared",
+              "Bytes saved by sharing (planned bytes minus arena bytes)">
+  ];
+}
+
 def PromoteLoopAccumulators : Pass<"m3sat-promote-loop-accumulators"> {
   let summary = "Keep a reduction loop's accumulator in a register";
   let description = [{

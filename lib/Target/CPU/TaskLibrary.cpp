@@ -41,28 +41,32 @@ LogicalResult m3sat::addTaskEntries(ModuleOp module, ArrayRef<TaskEntry> tasks,
   auto voidType = LLVM::LLVMVoidType::get(context);
 
   SmallVector<LLVM::LLVMFuncOp> entries;
+  SmallVector<int64_t> arenaBytes;
   for (auto [index, task] : llvm::enumerate(tasks)) {
     auto callee = module.lookupSymbol<LLVM::LLVMFuncOp>(task.function);
     if (!callee)
       return module.emitError() << "task function '" << task.function
                                 << "' is missing after lowering";
+    // A planned activation arena (m3sat-plan-activation-arena) is one more
+    // pointer, after the outputs.
+    auto arena = callee->getAttrOfType<IntegerAttr>("m3sat.arena_bytes");
+    arenaBytes.push_back(arena ? arena.getInt() : 0);
+    unsigned numArguments = task.numArguments + (arena ? 1 : 0);
     LLVM::LLVMFunctionType calleeType = callee.getFunctionType();
-    if (calleeType.getNumParams() != task.numArguments ||
-        !llvm::all_of(calleeType.getParams(),
-                      [&](Type t) { return t == ptr; }))
+    if (calleeType.getNumParams() != numArguments ||
+        !llvm::all_of(calleeType.getParams(), [&](Type t) { return t == ptr; }))
       return callee.emitError()
              << "task function '" << task.function << "' must take "
-             << task.numArguments << " pointers after lowering, got "
-             << calleeType;
+             << numArguments << " pointers after lowering, got " << calleeType;
     // void m3sat_entry_<i>(void **args): load each argument and call.
-    auto entry = LLVM::LLVMFuncOp::create(
-        b, loc, "m3sat_entry_" + std::to_string(index),
-        LLVM::LLVMFunctionType::get(voidType, {ptr}));
+    auto entry =
+        LLVM::LLVMFuncOp::create(b, loc, "m3sat_entry_" + std::to_string(index),
+                                 LLVM::LLVMFunctionType::get(voidType, {ptr}));
     OpBuilder::InsertionGuard guard(b);
     Block *body = entry.addEntryBlock(b);
     b.setInsertionPointToStart(body);
     SmallVector<Value> arguments;
-    for (unsigned i = 0; i < task.numArguments; ++i) {
+    for (unsigned i = 0; i < numArguments; ++i) {
       Value slot = LLVM::GEPOp::create(b, loc, ptr, ptr, body->getArgument(0),
                                        ArrayRef<LLVM::GEPArg>{int32_t(i)});
       arguments.push_back(LLVM::LoadOp::create(b, loc, ptr, slot));
@@ -91,12 +95,20 @@ LogicalResult m3sat::addTaskEntries(ModuleOp module, ArrayRef<TaskEntry> tasks,
   LLVM::GlobalOp::create(b, loc, b.getI32Type(), /*isConstant=*/true,
                          LLVM::Linkage::External, "m3sat_entry_count",
                          b.getI32IntegerAttr(entries.size()));
+  // const uint64_t m3sat_arena_bytes[N]: 0 where the entry takes no arena.
+  LLVM::GlobalOp::create(
+      b, loc, LLVM::LLVMArrayType::get(b.getI64Type(), arenaBytes.size()),
+      /*isConstant=*/true, LLVM::Linkage::External, "m3sat_arena_bytes",
+      DenseElementsAttr::get(
+          RankedTensorType::get({static_cast<int64_t>(arenaBytes.size())},
+                                b.getI64Type()),
+          ArrayRef<int64_t>(arenaBytes)));
   std::string id = codeId.str();
   id.push_back('\0');
-  LLVM::GlobalOp::create(
-      b, loc, LLVM::LLVMArrayType::get(b.getI8Type(), id.size()),
-      /*isConstant=*/true, LLVM::Linkage::External, "m3sat_code_id",
-      b.getStringAttr(id));
+  LLVM::GlobalOp::create(b, loc,
+                         LLVM::LLVMArrayType::get(b.getI8Type(), id.size()),
+                         /*isConstant=*/true, LLVM::Linkage::External,
+                         "m3sat_code_id", b.getStringAttr(id));
   return success();
 }
 
@@ -110,8 +122,8 @@ LogicalResult runTool(ModuleOp module, ArrayRef<StringRef> argv) {
   std::optional<StringRef> redirects[] = {std::nullopt, std::nullopt,
                                           StringRef(errorFile)};
   std::string message;
-  int status = llvm::sys::ExecuteAndWait(argv[0], argv, std::nullopt,
-                                         redirects, 0, 0, &message);
+  int status = llvm::sys::ExecuteAndWait(argv[0], argv, std::nullopt, redirects,
+                                         0, 0, &message);
   auto output = llvm::MemoryBuffer::getFile(errorFile);
   llvm::sys::fs::remove(errorFile);
   if (status == 0)
@@ -119,9 +131,8 @@ LogicalResult runTool(ModuleOp module, ArrayRef<StringRef> argv) {
   std::string details = message;
   if (output && !(*output)->getBuffer().empty())
     details += (*output)->getBuffer().trim().str();
-  return module.emitError() << "linking the task library failed ("
-                            << argv[0] << " exited with " << status
-                            << "): " << details;
+  return module.emitError() << "linking the task library failed (" << argv[0]
+                            << " exited with " << status << "): " << details;
 }
 
 } // namespace
@@ -146,8 +157,8 @@ LogicalResult m3sat::emitTaskLibrary(ModuleOp module, StringRef libraryPath,
   const llvm::Target *target =
       llvm::TargetRegistry::lookupTarget(triple, error);
   if (!target)
-    return module.emitError() << "no LLVM target for " << triple.str()
-                              << ": " << error;
+    return module.emitError()
+           << "no LLVM target for " << triple.str() << ": " << error;
   std::string cpu = options.cpu;
   std::string features;
   if (cpu == "native") {
@@ -189,8 +200,8 @@ LogicalResult m3sat::emitTaskLibrary(ModuleOp module, StringRef libraryPath,
     std::error_code ec;
     llvm::raw_fd_ostream out(temporaryObject, ec, llvm::sys::fs::OF_None);
     if (ec)
-      return module.emitError() << temporaryObject
-                                << ": cannot write: " << ec.message();
+      return module.emitError()
+             << temporaryObject << ": cannot write: " << ec.message();
     llvm::legacy::PassManager codegen;
     if (machine->addPassesToEmitFile(codegen, out, nullptr,
                                      llvm::CodeGenFileType::ObjectFile))

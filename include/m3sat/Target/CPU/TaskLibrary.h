@@ -23,10 +23,13 @@ struct TaskEntry {
   unsigned numArguments = 0;
 };
 
-/// Adds `m3sat_entry_<i>(void **args)` for every task, the table
-/// `m3sat_entries`, `m3sat_entry_count` and `m3sat_code_id` to a module in
-/// the LLVM dialect. Fails with a diagnostic if a task function is missing
-/// or does not take `numArguments` pointers.
+/// Adds `m3sat_entry_<i>(void **args)` for every task, the tables
+/// `m3sat_entries` and `m3sat_arena_bytes`, `m3sat_entry_count` and
+/// `m3sat_code_id` to a module in the LLVM dialect. A task function with
+/// `m3sat.arena_bytes` (m3sat-plan-activation-arena) takes one more pointer
+/// after the outputs, to an arena of that many bytes; its size goes into
+/// `m3sat_arena_bytes` (0 for the others). Fails with a diagnostic if a
+/// task function is missing or does not take its number of pointers.
 mlir::LogicalResult addTaskEntries(mlir::ModuleOp module,
                                    llvm::ArrayRef<TaskEntry> tasks,
                                    llvm::StringRef codeId);
