@@ -45,7 +45,6 @@ const char *m3sat::dtypeName(int dtype) { return dtypeInfo(dtype).name; }
 /// The C ABI, resolved from the task library.
 struct m3sat::TaskLibraryABI {
   void *handle = nullptr;
-  std::shared_ptr<MappedBundle> bundle;
   decltype(&m3sat_create) create;
   decltype(&m3sat_num_inputs) numInputs;
   decltype(&m3sat_num_outputs) numOutputs;
@@ -101,10 +100,10 @@ std::unique_ptr<LoadedTask> LoadedTask::open(const std::string &outDir,
   // any of its code is loaded.
   std::string bundlePath = outDir + "/bundle.m3b";
   auto abi = std::make_unique<TaskLibraryABI>();
-  abi->bundle = MappedBundle::open(bundlePath, error);
-  if (!abi->bundle)
+  std::shared_ptr<MappedBundle> mapped = MappedBundle::open(bundlePath, error);
+  if (!mapped)
     return nullptr;
-  const bundle::Bundle &root = abi->bundle->root();
+  const bundle::Bundle &root = mapped->root();
   std::string library = root.library()->str();
   if (library.empty() || library.find('/') != std::string::npos) {
     error = bundlePath + ": field 'library' is not a file name in OUT_DIR";
@@ -119,6 +118,9 @@ std::unique_ptr<LoadedTask> LoadedTask::open(const std::string &outDir,
     return nullptr;
   }
   std::string path = outDir + "/" + library;
+  // The task library maps the bundle itself (m3sat_create): this mapping
+  // goes now, so that the process holds the weights once.
+  mapped.reset();
   abi->handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!abi->handle) {
     error = path + ": cannot load task library: " + dlerror();
