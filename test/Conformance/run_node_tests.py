@@ -1,34 +1,50 @@
 #!/usr/bin/env python3
-"""ONNX backend node tests (Debian's libonnx-testdata) through m3sat:
-import -> CPU task library -> run -> compare with the shipped outputs
-(rtol 1e-4, atol 1e-5), for every node test whose op type m3sat claims.
+"""ONNX backend node tests through m3sat: import -> CPU task library -> run
+-> compare with the expected outputs (rtol 1e-4, atol 1e-5), for every node
+test whose op type m3sat claims. Two sources:
+
+  --source=debian  Debian's libonnx-testdata (onnx 1.12, opsets <= 17), run
+                   by Debian's /usr/bin/python3;
+  --source=wheel   the node tests of the onnx wheel of the Python running
+                   this script (scripts/setup-peers.sh installs onnx 1.23.2
+                   into the python3 first on PATH: opsets up to 23+), made
+                   with onnx.backend.test.case.node (seeded) into
+                   WORK_DIR/data once per onnx version and claimed-op set.
+                   A test whose model equals Debian's (same graph, same
+                   opsets) is skipped as a duplicate. Exits 77 (skipped)
+                   when this Python has no onnx >= 1.16.
 
 Claimed op types come from `m3sat-translate --supported-ops`. A node test of
-a claimed op that cannot pass is listed in expectations.txt with its reason;
-it then counts as an expected failure, and an expected failure that passes
-is reported so the list stays honest. Prints `N passed, M failed` (failures
-counted against the claimed set, expected ones included) and exits non-zero
-on any unexpected result.
+a claimed op that cannot pass is listed in expectations.txt with its reason
+(wheel tests as `wheel:<name>`); it then counts as an expected failure, and
+an expected failure that passes is reported so the list stays honest.
+Prints `N passed, M failed` (failures counted against the claimed set,
+expected ones included) and exits non-zero on any unexpected result.
 
 m3sat compiles static programs: operands that give shapes, axes or counts
 must be known at compile time. Node tests that feed them as graph inputs
 are compiled with those inputs bound (`m3sat-compile --bind`), and the
 summary says how many.
 
-Usage: run_node_tests.py BIN_DIR WORK_DIR [NAME_FILTER]
+Usage: run_node_tests.py BIN_DIR WORK_DIR [--source=debian|wheel]
+                         [--jobs=N] [NAME_FILTER]
 """
+import concurrent.futures
+import hashlib
 import os
 import re
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import onnx
 from onnx import numpy_helper
 
-DATA = "/usr/include/onnx/backend/test/data/node"
+DEBIAN_DATA = "/usr/include/onnx/backend/test/data/node"
 RTOL, ATOL = 1e-4, 1e-5
 BOUND = set()  # node tests run with compile-time operands bound
+TIMEOUT = 120  # seconds per tool run
 
 
 def load_expectations(path):
@@ -52,6 +68,10 @@ COMPILE_TIME_OPERANDS = {
     "Slice": {1, 2, 3, 4}, "Split": {1}, "Squeeze": {1}, "Unsqueeze": {1},
     "TopK": {1}, "OneHot": {1, 2}, "Range": {0, 1, 2}, "ReduceSum": {1},
     "ReduceMean": {1}, "ReduceMax": {1}, "ReduceMin": {1}, "ReduceProd": {1},
+    "ReduceL1": {1}, "ReduceL2": {1}, "ReduceLogSum": {1},
+    "ReduceLogSumExp": {1}, "ReduceSumSquare": {1},
+    "Resize": {1, 2, 3}, "Pad": {1, 3}, "Trilu": {1}, "CumSum": {1},
+    "Dropout": {1, 2},
 }
 
 
@@ -71,9 +91,9 @@ def op_type(model_path):
     return types.pop() if len(types) == 1 else None
 
 
-def run_case(bin_dir, work, case):
+def run_case(bin_dir, work, data_dir, case):
     """Returns None on success, else a one-line reason."""
-    src = os.path.join(DATA, case)
+    src = os.path.join(data_dir, case)
     out = os.path.join(work, case)
     os.makedirs(out, exist_ok=True)
     model = onnx.load(os.path.join(src, "model.onnx"))
@@ -96,7 +116,7 @@ def run_case(bin_dir, work, case):
     compiled = subprocess.run(
         [os.path.join(bin_dir, "m3sat-compile"),
          os.path.join(src, "model.onnx"), "-o", os.path.join(out, "bin")]
-        + binds, capture_output=True, text=True)
+        + binds, capture_output=True, text=True, timeout=TIMEOUT)
     if compiled.returncode:
         return "compile: " + (compiled.stderr.strip().splitlines() or ["?"])[-1]
     for task, name in enumerate(outputs):
@@ -107,7 +127,7 @@ def run_case(bin_dir, work, case):
             ran = subprocess.run(
                 [os.path.join(bin_dir, "m3sat-run"), os.path.join(out, "bin"),
                  f"--task={name}", "--output-dir", os.path.join(out, "res")]
-                + task_args, capture_output=True, text=True)
+                + task_args, capture_output=True, text=True, timeout=TIMEOUT)
             unused = re.search(r"--input '([^']*)' is not an input of this task",
                                ran.stderr)
             if not (ran.returncode and unused):
@@ -133,37 +153,137 @@ def run_case(bin_dir, work, case):
     return None
 
 
+def same_model(a, b):
+    return (a.graph.SerializeToString() == b.graph.SerializeToString()
+            and sorted((o.domain, o.version) for o in a.opset_import)
+            == sorted((o.domain, o.version) for o in b.opset_import))
+
+
+def write_case(case, out_dir):
+    """Writes a node test case as the ONNX repository stores it."""
+    from onnx import numpy_helper as nh
+    os.makedirs(out_dir, exist_ok=True)
+    with open(os.path.join(out_dir, "model.onnx"), "wb") as f:
+        f.write(case.model.SerializeToString())
+    for i, (inputs, outputs) in enumerate(case.data_sets):
+        data = os.path.join(out_dir, f"test_data_set_{i}")
+        os.makedirs(data, exist_ok=True)
+        for kind, values, infos in (("input", inputs, case.model.graph.input),
+                                    ("output", outputs,
+                                     case.model.graph.output)):
+            for j, value in enumerate(values):
+                info = infos[j]
+                if info.type.HasField("sequence_type"):
+                    proto = nh.from_list(value, info.name)
+                elif info.type.HasField("optional_type"):
+                    proto = nh.from_optional(value, info.name)
+                elif isinstance(value, onnx.TensorProto):
+                    proto = value
+                else:
+                    proto = nh.from_array(np.asarray(value), info.name)
+                with open(os.path.join(data, f"{kind}_{j}.pb"), "wb") as f:
+                    f.write(proto.SerializeToString())
+
+
+def generate_wheel_cases(data_dir, claimed):
+    """The onnx wheel's node tests of claimed op types, minus those equal to
+    Debian's, written to `data_dir` (reused while onnx and the claimed set
+    stay the same). Returns how many duplicates were skipped."""
+    key = hashlib.sha256((onnx.__version__ + " " + " ".join(
+        sorted(claimed))).encode()).hexdigest()
+    stamp = os.path.join(data_dir, "STAMP")
+    if os.path.exists(stamp):
+        with open(stamp) as f:
+            line = f.read().split()
+        if line and line[0] == key:
+            return int(line[1])
+    import shutil
+    shutil.rmtree(data_dir, ignore_errors=True)
+    os.makedirs(data_dir)
+    np.random.seed(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from onnx.backend.test.case import node
+        cases = node.collect_testcases(None)
+    duplicates = 0
+    for case in cases:
+        types = {n.op_type for n in case.model.graph.node}
+        if len(types) != 1 or types.pop() not in claimed:
+            continue
+        debian = os.path.join(DEBIAN_DATA, case.name, "model.onnx")
+        if os.path.exists(debian) and same_model(
+                onnx.load(debian, load_external_data=False), case.model):
+            duplicates += 1
+            continue
+        write_case(case, os.path.join(data_dir, case.name))
+    with open(stamp, "w") as f:
+        f.write(f"{key} {duplicates}\n")
+    return duplicates
+
+
 def main():
-    bin_dir, work = sys.argv[1], sys.argv[2]
-    pattern = re.compile(sys.argv[3]) if len(sys.argv) > 3 else None
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    options = dict(a[2:].split("=", 1) for a in sys.argv[1:]
+                   if a.startswith("--"))
+    bin_dir, work = args[0], args[1]
+    pattern = re.compile(args[2]) if len(args) > 2 else None
+    source = options.get("source", "debian")
+    jobs = int(options.get("jobs", "2"))
     claimed = set(subprocess.run(
         [os.path.join(bin_dir, "m3sat-translate"), "--supported-ops"],
         capture_output=True, text=True, check=True).stdout.split())
     expected = load_expectations(
         os.path.join(os.path.dirname(__file__), "expectations.txt"))
+    prefix = ""
+    duplicates = 0
+    if source == "wheel":
+        version = tuple(int(v) for v in
+                        re.findall(r"\d+", onnx.__version__)[:2])
+        if version < (1, 16):
+            print(f"skipped: {sys.executable} has onnx {onnx.__version__}, "
+                  "not the wheel with the newer node tests (run "
+                  "scripts/setup-peers.sh)")
+            sys.exit(77)
+        data_dir = os.path.join(work, "data")
+        duplicates = generate_wheel_cases(data_dir, claimed)
+        work = os.path.join(work, "run")
+        prefix = "wheel:"
+    else:
+        data_dir = DEBIAN_DATA
+    cases = []
+    for case in sorted(os.listdir(data_dir)):
+        if pattern and not pattern.search(case):
+            continue
+        model = os.path.join(data_dir, case, "model.onnx")
+        if not os.path.exists(model) or op_type(model) not in claimed:
+            continue
+        cases.append(case)
+
+    def attempt(case):
+        try:
+            return run_case(bin_dir, work, data_dir, case)
+        except subprocess.TimeoutExpired:
+            return f"timeout: a tool ran over {TIMEOUT} s"
+        except Exception as error:  # unreadable test data, e.g. optional types
+            return f"harness: {type(error).__name__}: {error}".splitlines()[0]
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        reasons = list(pool.map(attempt, cases))
     passed = failed = 0
     unexpected = []
     failures = {}
-    for case in sorted(os.listdir(DATA)):
-        if pattern and not pattern.search(case):
-            continue
-        model = os.path.join(DATA, case, "model.onnx")
-        if not os.path.exists(model) or op_type(model) not in claimed:
-            continue
-        try:
-            reason = run_case(bin_dir, work, case)
-        except Exception as error:  # unreadable test data, e.g. optional types
-            reason = f"harness: {type(error).__name__}: {error}".splitlines()[0]
+    for case, reason in zip(cases, reasons):
+        name = prefix + case
         if reason is None:
             passed += 1
-            if case in expected:
-                unexpected.append(f"XPASS {case}: listed as failing "
-                                  f"({expected[case]}) but passes")
+            if name in expected:
+                unexpected.append(f"XPASS {name}: listed as failing "
+                                  f"({expected[name]}) but passes")
         else:
             failed += 1
-            failures[case] = reason
-            if case not in expected:
-                unexpected.append(f"FAIL {case}: {reason}")
+            failures[name] = reason
+            if name not in expected:
+                unexpected.append(f"FAIL {name}: {reason}")
     for line in unexpected:
         print(line)
     if os.environ.get("M3SAT_CONFORMANCE_LIST"):
@@ -171,8 +291,12 @@ def main():
             for case, reason in sorted(failures.items()):
                 f.write(f"{case} {reason}\n")
     total = passed + failed
-    print(f"conformance: {passed}/{total} node tests of claimed ops pass "
-          f"({100.0 * passed / max(total, 1):.1f}%)")
+    what = (f"onnx {onnx.__version__} wheel" if source == "wheel"
+            else "Debian libonnx-testdata")
+    print(f"conformance ({what}): {passed}/{total} node tests of claimed "
+          f"ops pass ({100.0 * passed / max(total, 1):.1f}%)")
+    if source == "wheel":
+        print(f"{duplicates} tests equal to Debian's were not run again")
     print(f"{len(BOUND)} of them ran with shape/axes/count inputs bound at "
           f"compile time (--bind)")
     print(f"{passed} passed, {failed} failed")

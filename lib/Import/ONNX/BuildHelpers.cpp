@@ -213,6 +213,22 @@ Value onnx_import::createMul(OpBuilder &b, Location loc, Value lhs, Value rhs) {
       expandToRank(b, loc, lhs, rank), expandToRank(b, loc, rhs, rank), shift);
 }
 
+Value onnx_import::createConstantPad(OpBuilder &b, Location loc, Value value,
+                                     ArrayRef<int64_t> low,
+                                     ArrayRef<int64_t> high, Value padValue) {
+  auto type = cast<RankedTensorType>(value.getType());
+  SmallVector<int64_t> shape(type.getShape());
+  SmallVector<OpFoldResult> lowSizes, highSizes;
+  for (auto [i, dim] : llvm::enumerate(shape)) {
+    dim += low[i] + high[i];
+    lowSizes.push_back(b.getIndexAttr(low[i]));
+    highSizes.push_back(b.getIndexAttr(high[i]));
+  }
+  return tensor::PadOp::create(
+      b, loc, RankedTensorType::get(shape, type.getElementType()), value,
+      lowSizes, highSizes, padValue);
+}
+
 Value onnx_import::createReduceSum(OpBuilder &b, Location loc, Value value,
                                    ArrayRef<int64_t> axes) {
   for (int64_t axis : axes) {

@@ -331,19 +331,28 @@ LogicalResult convertCast(NodeContext &ctx) {
   RankedTensorType type = ctx.inputType(0);
   if (!type)
     return ctx.emitError() << "missing required input 'input' (#0)";
-  if (!ctx.hasAttr("to"))
-    return ctx.emitError() << "missing required attribute 'to'";
-  int64_t to = ctx.intAttr("to", 0);
-  // Unsigned targets are not cast targets: m3sat's integers are signless,
-  // and a float-to-uint conversion would need unsigned semantics.
-  bool isUnsigned =
-      to == onnx::TensorProto::UINT8 || to == onnx::TensorProto::UINT16 ||
-      to == onnx::TensorProto::UINT32 || to == onnx::TensorProto::UINT64;
-  Type elementType =
-      isUnsigned ? Type() : convertElementType(to, ctx.getContext());
-  if (!elementType)
-    return ctx.emitError() << "attribute 'to' = " << to
-                           << " is not a supported cast target";
+  Type elementType;
+  if (ctx.opType() == "CastLike") {
+    // The target type is that of input 'target_type'.
+    RankedTensorType target = ctx.inputType(1);
+    if (!target)
+      return ctx.emitError() << "missing required input 'target_type' (#1)";
+    elementType = target.getElementType();
+  } else {
+    if (!ctx.hasAttr("to"))
+      return ctx.emitError() << "missing required attribute 'to'";
+    int64_t to = ctx.intAttr("to", 0);
+    // Unsigned targets are not cast targets: m3sat's integers are signless,
+    // and a float-to-uint conversion would need unsigned semantics.
+    bool isUnsigned =
+        to == onnx::TensorProto::UINT8 || to == onnx::TensorProto::UINT16 ||
+        to == onnx::TensorProto::UINT32 || to == onnx::TensorProto::UINT64;
+    elementType =
+        isUnsigned ? Type() : convertElementType(to, ctx.getContext());
+    if (!elementType)
+      return ctx.emitError()
+             << "attribute 'to' = " << to << " is not a supported cast target";
+  }
   auto resultType = RankedTensorType::get(type.getShape(), elementType);
   if (const ConstData *known = ctx.constInput(0)) {
     bool fromFloat = isa<FloatType>(type.getElementType());
@@ -539,6 +548,7 @@ void onnx_import::registerElementwiseConverters(ConverterRegistry &registry) {
   registry.add("", "Abs", convertNegAbs);
   registry.add("", "Identity", convertIdentity);
   registry.add("", "Cast", convertCast);
+  registry.add("", "CastLike", convertCast);
   for (StringRef op :
        {"Equal", "Greater", "Less", "GreaterOrEqual", "LessOrEqual"})
     registry.add("", op, convertCompare);

@@ -172,6 +172,11 @@ void registerIndexingConverters(ConverterRegistry &registry);
 void registerNNConverters(ConverterRegistry &registry);
 void registerConvConverters(ConverterRegistry &registry);
 void registerMoEConverters(ConverterRegistry &registry);
+void registerResizeConverters(ConverterRegistry &registry);
+void registerNormConverters(ConverterRegistry &registry);
+void registerPoolConverters(ConverterRegistry &registry);
+void registerActivationConverters(ConverterRegistry &registry);
+void registerTensorConverters(ConverterRegistry &registry);
 
 //===----------------------------------------------------------------------===//
 // Helpers shared by the converters (BuildHelpers.cpp)
@@ -263,6 +268,17 @@ mlir::Value createSqrt(mlir::OpBuilder &b, mlir::Location loc,
 /// Division with broadcasting: arith.divf, or tosa.intdiv for integers.
 mlir::Value createDiv(mlir::OpBuilder &b, mlir::Location loc, mlir::Value lhs,
                       mlir::Value rhs);
+/// `tensor.pad` of `value` by `low` and `high` elements per dimension with
+/// the scalar `padValue`.
+mlir::Value createConstantPad(mlir::OpBuilder &b, mlir::Location loc,
+                              mlir::Value value, llvm::ArrayRef<int64_t> low,
+                              llvm::ArrayRef<int64_t> high,
+                              mlir::Value padValue);
+/// Elements of `value` along `axis` at the (static, in-range) positions
+/// `index`: the result has index.size() elements along `axis`.
+mlir::Value createAxisGather(mlir::OpBuilder &b, mlir::Location loc,
+                             mlir::Value value, int64_t axis,
+                             llvm::ArrayRef<int64_t> index);
 /// Sum of `value` over `axes` (kept as unit dimensions).
 mlir::Value createReduceSum(mlir::OpBuilder &b, mlir::Location loc,
                             mlir::Value value, llvm::ArrayRef<int64_t> axes);

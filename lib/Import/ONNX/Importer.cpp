@@ -479,6 +479,11 @@ const ConverterRegistry &ConverterRegistry::get() {
     registerNNConverters(r);
     registerConvConverters(r);
     registerMoEConverters(r);
+    registerResizeConverters(r);
+    registerNormConverters(r);
+    registerPoolConverters(r);
+    registerActivationConverters(r);
+    registerTensorConverters(r);
     return r;
   }();
   return registry;
