@@ -18,6 +18,7 @@
 #include "m3sat/Runtime/TaskLoader.h"
 #include "m3sat/Support/Diagnostics.h"
 #include "m3sat/Target/GPU/KernelObjects.h"
+#include "m3sat/Target/HLS/Analysis/Device.h"
 #include "m3sat/Support/ToolOptions.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -146,6 +147,17 @@ static cl::opt<int>
                        "(#pragma HLS UNROLL) and partition the arrays they "
                        "access cyclically by P"),
               cl::value_desc("P"), cl::init(1));
+static cl::opt<std::string>
+    hlsPart("hls-part",
+            cl::desc("--target=hls: the FPGA part the design is sized "
+                     "against (xczu9eg-ffvb1156-2-e: ZCU102, "
+                     "xczu7ev-ffvc1156-2-e: ZCU104, xcu280-fsvh2892-2L-e: "
+                     "U280); a design that does not fit is an error"),
+            cl::value_desc("PART"), cl::init("xczu9eg-ffvb1156-2-e"));
+static cl::opt<bool> hlsAllowOverflow(
+    "hls-allow-overflow",
+    cl::desc("--target=hls: write a design that does not fit --hls-part "
+             "(the estimate says by how much)"));
 static cl::opt<bool>
     blas("blas",
          cl::desc("f32 matrix products call the task runtime's SGEMM "
@@ -415,6 +427,12 @@ int main(int argc, char **argv) {
   if (hlsUnroll > 1 && target != "hls")
     return fail("--hls-unroll needs --target=hls");
   options.hlsNumerics.unroll = hlsUnroll;
+  if (std::string error = checkHLSPart(hlsPart); !error.empty())
+    return fail(error);
+  if ((hlsPart.getNumOccurrences() || hlsAllowOverflow) && target != "hls")
+    return fail("--hls-part and --hls-allow-overflow need --target=hls");
+  options.hlsNumerics.part = hlsPart;
+  options.hlsNumerics.allowOverflow = hlsAllowOverflow;
   if (moeLowering.getNumOccurrences()) {
     if (target == "hls")
       return fail("--moe-lowering needs --target=cpu or --target=gpu");

@@ -9,6 +9,8 @@
 #include "m3sat/Target/HLS/Analysis/Estimate.h"
 
 #include "m3sat/Target/HLS/Analysis/BufferAccesses.h"
+#include "m3sat/Target/HLS/Analysis/Device.h"
+#include "m3sat/Target/HLS/Analysis/WeightArrays.h"
 #include "m3sat/Target/HLS/Attributes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -18,6 +20,9 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/StringSet.h"
 
 #include "llvm/Support/Format.h"
 #include "llvm/Support/Path.h"
@@ -57,6 +62,8 @@ struct Cost {
   int64_t cycles = 0;
   int64_t multipliers = 0;
   int64_t dividers = 0;
+  /// Arithmetic and control (Resources.h).
+  HLSResources units;
 };
 
 /// Whether `value` changes from one iteration of `loop` to the next: it is
@@ -145,8 +152,10 @@ int64_t floatRecurrenceOps(scf::ForOp loop) {
 
 class Estimator {
 public:
-  Estimator(int64_t parallelism, int64_t accumulationII)
-      : parallelism(parallelism), accumulationII(accumulationII) {}
+  Estimator(int64_t parallelism, int64_t accumulationII,
+            const HLSResourceModel &model, const HLSWeightArrays &weights)
+      : parallelism(parallelism), accumulationII(accumulationII), model(model),
+        weights(weights) {}
 
   /// Cost of running `block` once; `unroll` is how many copies of each
   /// arithmetic unit the enclosing (pipelined, unrolled) loop makes.
@@ -187,9 +196,11 @@ public:
         if (shared) {
           cost.multipliers = std::max(cost.multipliers, branch->multipliers);
           cost.dividers = std::max(cost.dividers, branch->dividers);
+          cost.units = HLSResources::max(cost.units, branch->units);
         } else {
           cost.multipliers += branch->multipliers;
           cost.dividers += branch->dividers;
+          cost.units += branch->units;
         }
       }
       return cost;
@@ -215,6 +226,7 @@ public:
         cost.cycles = std::max(cost.cycles, taskCost->cycles);
         cost.multipliers += taskCost->multipliers;
         cost.dividers += taskCost->dividers;
+        cost.units += taskCost->units;
       }
       return cost;
     }
@@ -227,6 +239,7 @@ public:
              arith::FloorDivSIOp, arith::CeilDivSIOp>(op) &&
          !isConstant(op.getOperand(1))))
       cost.dividers += unroll;
+    cost.units += model.op(&op, isWeightProduct(op), pipelined > 0) * unroll;
     straightLine =
         !isa<arith::ConstantOp, scf::YieldOp, func::ReturnOp, memref::AllocOp,
              memref::AllocaOp, memref::GetGlobalOp, memref::DeallocOp>(op);
@@ -247,6 +260,16 @@ public:
 
 private:
   llvm::SmallPtrSet<Operation *, 16> sharedUnitCallOps;
+
+  /// Whether `op` multiplies by a value of the weight type (fixed point:
+  /// a narrower multiplier).
+  bool isWeightProduct(Operation &op) const {
+    return isa<arith::MulFOp>(op) &&
+           llvm::any_of(op.getOperands(), [&](Value operand) {
+             auto load = operand.getDefiningOp<memref::LoadOp>();
+             return load && weights.isWeightOperand(load);
+           });
+  }
 
   /// A DATAFLOW region of m3sat-hls-dataflow: its stages (the calls in its
   /// body, in an order their channels allow) run as the channels let them.
@@ -345,6 +368,7 @@ private:
       cost.cycles = std::max(cost.cycles, times->end);
       cost.multipliers += stageCost.multipliers;
       cost.dividers += stageCost.dividers;
+      cost.units += stageCost.units;
       stages.push_back(std::move(times));
     }
     return cost;
@@ -366,6 +390,7 @@ private:
     into.cycles += cost.cycles;
     into.multipliers += cost.multipliers;
     into.dividers += cost.dividers;
+    into.units += cost.units;
   }
 
   /// A call of the shared linear unit (m3sat-hls-shared-linear): M x K
@@ -387,6 +412,11 @@ private:
     if (sharedUnitMultipliers == 0) {
       sharedUnitMultipliers = parallelism * unroll;
       cost.multipliers = sharedUnitMultipliers;
+      // Its units, once.
+      FailureOr<Cost> body = block(callee.getBody().front(), unroll);
+      if (failed(body))
+        return failure();
+      cost.units = body->units;
     }
     return cost;
   }
@@ -414,12 +444,19 @@ private:
     }
 
     if (auto ii = loop->getAttrOfType<IntegerAttr>(kHLSPipelineIIAttr)) {
-      // Pipelined (and, at parallelism P, unrolled P times): a new
-      // iteration group every II cycles.
-      FailureOr<Cost> body = block(*loop.getBody(), unroll * parallelism);
+      // Pipelined (unrolled as emitted, m3sat.hls.unroll, and at
+      // parallelism P P times more): a new iteration group every II
+      // cycles.
+      int64_t copies = parallelism;
+      if (auto factor = loop->getAttrOfType<IntegerAttr>(kHLSUnrollAttr);
+          factor && factor.getInt() > 1)
+        copies *= factor.getInt();
+      ++pipelined;
+      FailureOr<Cost> body = block(*loop.getBody(), unroll * copies);
+      --pipelined;
       if (failed(body))
         return failure();
-      int64_t groups = (trip + parallelism - 1) / parallelism;
+      int64_t groups = (trip + copies - 1) / copies;
       int64_t interval = ii.getInt();
       if (accumulationII > interval) {
         if (int64_t ops = floatRecurrenceOps(loop)) {
@@ -427,16 +464,24 @@ private:
           ++accumulationLoops;
         }
       }
-      return Cost{groups * interval, body->multipliers, body->dividers};
+      HLSResources units = body->units;
+      units += loopResources(/*pipelined=*/true) * unroll;
+      return Cost{groups * interval, body->multipliers, body->dividers, units};
     }
     FailureOr<Cost> body = block(*loop.getBody(), unroll);
     if (failed(body))
       return failure();
-    return Cost{trip * body->cycles, body->multipliers, body->dividers};
+    HLSResources units = body->units;
+    units += loopResources(/*pipelined=*/false) * unroll;
+    return Cost{trip * body->cycles, body->multipliers, body->dividers, units};
   }
 
   int64_t parallelism;
   int64_t accumulationII;
+  const HLSResourceModel &model;
+  const HLSWeightArrays &weights;
+  /// Pipelined loops around the ops being counted.
+  int64_t pipelined = 0;
 };
 
 int64_t bufferBytes(MemRefType type) {
@@ -448,15 +493,71 @@ int64_t bufferBytes(MemRefType type) {
   return type.getNumElements() * ((type.getElementTypeBitWidth() + 7) / 8);
 }
 
+/// `func` and the functions it calls, each once, callees before their
+/// callers (the order HLSWeightArrays takes).
+void collectFunctions(func::FuncOp func, llvm::SetVector<Operation *> &done) {
+  if (done.contains(func))
+    return;
+  func.walk([&](func::CallOp call) {
+    if (auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
+            call, call.getCalleeAttr());
+        callee && callee != func)
+      collectFunctions(callee, done);
+  });
+  done.insert(func);
+}
+
 } // namespace
 
 FailureOr<HLSEstimate> m3sat::estimateHLS(func::FuncOp top,
-                                          int64_t accumulationII) {
+                                          int64_t accumulationII,
+                                          const HLSResourceModel &model) {
   HLSEstimate estimate;
   estimate.function = top.getSymName().str();
   if (!top.getBody().hasOneBlock())
     return top.emitOpError("has several blocks; the HLS estimate needs "
                            "structured control flow");
+
+  // The top function and every function it calls.
+  llvm::SetVector<Operation *> ordered;
+  collectFunctions(top, ordered);
+  ordered.remove(top);
+  HLSWeightArrays weights({top}, ordered.getArrayRef());
+
+  // Resources by layer, in order of first appearance.
+  llvm::StringMap<size_t> resourceIndex;
+  auto addResources = [&](const std::string &layer,
+                          const HLSResources &resources) {
+    estimate.resources += resources;
+    auto [it, inserted] =
+        resourceIndex.try_emplace(layer, estimate.layerResources.size());
+    if (inserted)
+      estimate.layerResources.push_back({layer, {}});
+    estimate.layerResources[it->second].second += resources;
+  };
+
+  // Interfaces: an m_axi adapter per bundle, the s_axilite registers; the
+  // bytes the ports move.
+  llvm::StringSet<> bundles;
+  HLSResources interfaces = axiliteResources(top.getNumArguments());
+  for (unsigned i = 0; i < top.getNumArguments(); ++i) {
+    auto type = dyn_cast<MemRefType>(top.getArgument(i).getType());
+    if (!type)
+      continue;
+    StringRef bundle = "gmem";
+    if (auto attr = top.getArgAttrOfType<StringAttr>(i, kHLSBundleAttr))
+      bundle = attr.getValue();
+    if (bundles.insert(bundle).second)
+      interfaces += maxiResources();
+    if (type.hasStaticShape())
+      estimate.offChipBytes +=
+          type.getNumElements() *
+          ((model.elementBits(type.getElementType(),
+                              weights.isWeight(top.getArgument(i))) +
+            7) /
+           8);
+  }
+  addResources("interfaces", interfaces);
 
   // On-chip arrays: local buffers and the constant tables used.
   llvm::SmallPtrSet<Operation *, 8> globals;
@@ -469,54 +570,69 @@ FailureOr<HLSEstimate> m3sat::estimateHLS(func::FuncOp top,
       estimate.layerBufferBytes.push_back({layer, 0});
     estimate.layerBufferBytes[it->second].second += bytes;
   };
-  // The top function and every function it calls (each once: its local
-  // arrays are static).
-  SmallVector<func::FuncOp> functions = {top};
-  llvm::SmallPtrSet<Operation *, 8> seen = {top};
-  for (size_t i = 0; i < functions.size(); ++i)
-    functions[i].walk([&](Operation *op) {
+  // Banks of an array (m3sat.hls.partition).
+  auto banks = [](Operation *op) -> int64_t {
+    auto partition = op->getAttrOfType<DenseI64ArrayAttr>(kHLSPartitionAttr);
+    return partition && partition.size() == 2 ? partition[1] : 1;
+  };
+  // Every function's local arrays are static: each counts once.
+  SmallVector<Operation *> functions = {top};
+  functions.append(ordered.begin(), ordered.end());
+  for (Operation *function : functions)
+    function->walk([&](Operation *op) {
       if (isa<memref::AllocOp, memref::AllocaOp>(op)) {
         auto type = cast<MemRefType>(op->getResult(0).getType());
         int64_t bytes = bufferBytes(type);
+        int64_t bits = model.elementBits(type.getElementType(),
+                                         weights.isWeight(op->getResult(0)));
+        int64_t elements = type.hasStaticShape() ? type.getNumElements() : 0;
+        HLSResources storage = arrayResources(elements, bits, banks(op));
         // Channels of a DATAFLOW region: a FIFO holds its depth, a
         // ping-pong channel two buffers.
         if (auto kind = op->getAttrOfType<StringAttr>(kHLSChannelAttr)) {
           if (kind.getValue() == "fifo") {
             auto depth = op->getAttrOfType<IntegerAttr>(kHLSFifoDepthAttr);
-            bytes = type.getNumElements() ? bytes / type.getNumElements() *
-                                                (depth ? depth.getInt() : 0)
-                                          : 0;
+            int64_t values = depth ? depth.getInt() : 0;
+            bytes = type.getNumElements()
+                        ? bytes / type.getNumElements() * values
+                        : 0;
+            storage = fifoResources(values, bits);
             ++estimate.fifoChannels;
             estimate.fifoBytes += bytes;
           } else {
             bytes *= 2;
+            storage = storage * 2;
             ++estimate.pipoChannels;
             estimate.pipoBytes += bytes;
           }
         }
-        addBuffer(locationName(op->getLoc()), bytes);
+        std::string layer = locationName(op->getLoc());
+        addBuffer(layer, bytes);
+        addResources(layer.empty() ? "unnamed buffers" : layer, storage);
       }
       if (auto get = dyn_cast<memref::GetGlobalOp>(op))
         if (auto global =
                 SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
                     op, get.getNameAttr());
-            global && globals.insert(global).second)
-          addBuffer("", bufferBytes(global.getType()));
-      if (auto call = dyn_cast<func::CallOp>(op))
-        if (auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
-                op, call.getCalleeAttr());
-            callee && seen.insert(callee).second)
-          functions.push_back(callee);
+            global && globals.insert(global).second) {
+          MemRefType type = global.getType();
+          addBuffer("", bufferBytes(type));
+          addResources(
+              "constant tables",
+              arrayResources(type.hasStaticShape() ? type.getNumElements() : 0,
+                             model.elementBits(type.getElementType()), 1));
+        }
     });
 
   // Stages: each top-level loop nest (branch, call), then the
   // straight-line code between them as one more.
   Block &body = top.getBody().front();
   for (int64_t parallelism : kParallelisms) {
-    Estimator estimator(parallelism, accumulationII);
+    Estimator estimator(parallelism, accumulationII, model, weights);
     Cost total;
     bool straightLine = false;
     unsigned nest = 0;
+    HLSResources straightUnits;
     for (Operation &op : body) {
       bool isStraight = false;
       FailureOr<Cost> cost = estimator.op(op, 1, isStraight);
@@ -526,16 +642,26 @@ FailureOr<HLSEstimate> m3sat::estimateHLS(func::FuncOp top,
       total.cycles += cost->cycles;
       total.multipliers += cost->multipliers;
       total.dividers += cost->dividers;
-      if (parallelism != 1 || !isa<scf::ForOp, scf::IfOp, func::CallOp>(op))
+      if (parallelism != 1)
         continue;
+      if (!isa<scf::ForOp, scf::IfOp, func::CallOp>(op)) {
+        straightUnits += cost->units;
+        continue;
+      }
       std::string name = locationName(op.getLoc());
       ++nest;
-      estimate.stages.push_back({name, nest, cost->cycles, cost->multipliers});
+      estimate.stages.push_back(
+          {name, nest, cost->cycles, cost->multipliers, cost->units});
+      addResources(name.empty() ? "nest " + std::to_string(nest) : name,
+                   cost->units);
     }
     if (straightLine) {
       total.cycles += 1;
-      if (parallelism == 1)
-        estimate.stages.push_back({"straight-line code", 0, 1, 0});
+      if (parallelism == 1) {
+        estimate.stages.push_back(
+            {"straight-line code", 0, 1, 0, straightUnits});
+        addResources("straight-line code", straightUnits);
+      }
     }
     if (parallelism == 1) {
       estimate.cycles = total.cycles;
@@ -555,7 +681,8 @@ FailureOr<HLSEstimate> m3sat::estimateHLS(func::FuncOp top,
   return estimate;
 }
 
-std::string m3sat::formatHLSEstimates(ArrayRef<HLSEstimate> estimates) {
+std::string m3sat::formatHLSEstimates(ArrayRef<HLSEstimate> estimates,
+                                      const HLSDevice *device) {
   std::string text;
   llvm::raw_string_ostream os(text);
   os << "HLS estimate: cycles with pipelined loops at their II (fill and "
@@ -628,12 +755,16 @@ std::string m3sat::formatHLSEstimates(ArrayRef<HLSEstimate> estimates) {
     for (const auto &[parallelism, cost] : estimate.byParallelism)
       os << "  " << parallelism << ": " << cost.first << ", " << cost.second;
     os << "\n";
+    if (device)
+      os << formatHLSDeviceFit(estimate, *device);
   }
   return text;
 }
 
-llvm::json::Value m3sat::hlsEstimatesToJSON(ArrayRef<HLSEstimate> estimates) {
+llvm::json::Value m3sat::hlsEstimatesToJSON(ArrayRef<HLSEstimate> estimates,
+                                            const HLSDevice *device) {
   llvm::json::Array functions;
+  bool fits = true;
   for (const HLSEstimate &estimate : estimates) {
     llvm::json::Array stages, byParallelism;
     for (const HLSStageEstimate &stage : estimate.stages)
@@ -648,26 +779,46 @@ llvm::json::Value m3sat::hlsEstimatesToJSON(ArrayRef<HLSEstimate> estimates) {
     llvm::json::Array buffers;
     for (const auto &[layer, bytes] : estimate.layerBufferBytes)
       buffers.push_back(llvm::json::Object{{"name", layer}, {"bytes", bytes}});
-    functions.push_back(
-        llvm::json::Object{{"function", estimate.function},
-                           {"buffers_by_layer", std::move(buffers)},
-                           {"cycles", estimate.cycles},
-                           {"buffer_bytes", estimate.bufferBytes},
-                           {"multipliers", estimate.multipliers},
-                           {"dividers", estimate.dividers},
-                           {"bounded_loops", estimate.boundedLoops},
-                           {"accumulation_loops", estimate.accumulationLoops},
-                           {"accumulation_ii", estimate.accumulationII},
-                           {"shared_unit_calls", estimate.sharedUnitCalls},
-                           {"dataflow_regions", estimate.dataflowRegions},
-                           {"dataflow_stages", estimate.dataflowStages},
-                           {"fifo_channels", estimate.fifoChannels},
-                           {"fifo_bytes", estimate.fifoBytes},
-                           {"pipo_channels", estimate.pipoChannels},
-                           {"pipo_bytes", estimate.pipoBytes},
-                           {"by_parallelism", std::move(byParallelism)},
-                           {"stages", std::move(stages)}});
+    llvm::json::Array resources;
+    for (const auto &[layer, used] : estimate.layerResources)
+      resources.push_back(llvm::json::Object{{"name", layer},
+                                             {"bram18k", used.bram18k},
+                                             {"uram", used.uram},
+                                             {"dsp", used.dsp},
+                                             {"lut", used.lut},
+                                             {"ff", used.ff}});
+    llvm::json::Object function{
+        {"function", estimate.function},
+        {"buffers_by_layer", std::move(buffers)},
+        {"cycles", estimate.cycles},
+        {"buffer_bytes", estimate.bufferBytes},
+        {"multipliers", estimate.multipliers},
+        {"dividers", estimate.dividers},
+        {"bounded_loops", estimate.boundedLoops},
+        {"accumulation_loops", estimate.accumulationLoops},
+        {"accumulation_ii", estimate.accumulationII},
+        {"shared_unit_calls", estimate.sharedUnitCalls},
+        {"dataflow_regions", estimate.dataflowRegions},
+        {"dataflow_stages", estimate.dataflowStages},
+        {"fifo_channels", estimate.fifoChannels},
+        {"fifo_bytes", estimate.fifoBytes},
+        {"pipo_channels", estimate.pipoChannels},
+        {"pipo_bytes", estimate.pipoBytes},
+        {"by_parallelism", std::move(byParallelism)},
+        {"stages", std::move(stages)},
+        {"off_chip_bytes", estimate.offChipBytes},
+        {"resources_by_layer", std::move(resources)}};
+    if (device) {
+      function["device"] = hlsDeviceFitToJSON(estimate, *device);
+      fits &= fitHLSDevice(estimate, *device).fits;
+    }
+    functions.push_back(std::move(function));
   }
-  return llvm::json::Object{{"version", 1},
-                            {"functions", std::move(functions)}};
+  llvm::json::Object root{{"version", 1}, {"functions", std::move(functions)}};
+  if (device)
+    root["device"] = llvm::json::Object{{"part", device->part},
+                                        {"board", device->board},
+                                        {"clock_mhz", device->clockMHz},
+                                        {"fits", fits}};
+  return root;
 }

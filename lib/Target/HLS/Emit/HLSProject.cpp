@@ -9,6 +9,7 @@
 #include "m3sat/Target/HLS/Emit/HLSProject.h"
 
 #include "m3sat/Target/HLS/Analysis/Channels.h"
+#include "m3sat/Target/HLS/Analysis/Device.h"
 #include "m3sat/Target/HLS/Analysis/Estimate.h"
 #include "m3sat/Target/HLS/Emit/EmitHLSCpp.h"
 #include "m3sat/Target/HLS/Passes.h"
@@ -113,6 +114,9 @@ LogicalResult m3sat::writeHLSProject(ModuleOp module, ArrayRef<HLSTopDesc> tops,
                                      const std::string &dir,
                                      std::string &estimateText,
                                      const HLSNumerics &numerics) {
+  const HLSDevice *device = lookupHLSDevice(numerics.part);
+  if (!device)
+    return module.emitError() << checkHLSPart(numerics.part);
   if (numerics.fixed &&
       failed(checkFixedPointWeights(module, tops, weights, numerics)))
     return failure();
@@ -159,10 +163,18 @@ LogicalResult m3sat::writeHLSProject(ModuleOp module, ArrayRef<HLSTopDesc> tops,
     std::string testbench = emitHLSTestbench(top, error);
     if (testbench.empty())
       return module.emitError() << error;
+    HLSResourceModel model;
+    model.fixed = numerics.fixed;
+    model.actWidth = numerics.actWidth;
+    model.weightWidth = numerics.weightWidth;
     FailureOr<HLSEstimate> estimate =
-        estimateHLS(func, numerics.fixed ? 1 : kHLSFloatAddLatency);
+        estimateHLS(func, numerics.fixed ? 1 : kHLSFloatAddLatency, model);
     if (failed(estimate))
       return failure();
+    // The design must fit the part.
+    if (HLSDeviceFit fit = fitHLSDevice(*estimate, *device);
+        !fit.fits && !numerics.allowOverflow)
+      return func.emitError() << describeHLSOverflow(top.task, fit, *device);
     estimates.push_back(std::move(*estimate));
     files.emplace_back(top.stem + ".cpp", std::move(source));
     files.emplace_back(top.stem + ".h", std::move(header));
@@ -170,12 +182,14 @@ LogicalResult m3sat::writeHLSProject(ModuleOp module, ArrayRef<HLSTopDesc> tops,
   }
   for (const auto &[name, contents] : getHLSSupportHeaders())
     files.emplace_back(name.str(), contents.str());
-  files.emplace_back("run_hls.tcl", emitHLSTclScript(tops));
-  estimateText = formatHLSEstimates(estimates);
+  files.emplace_back("run_hls.tcl",
+                     emitHLSTclScript(tops, device->part, device->clockMHz));
+  estimateText = formatHLSEstimates(estimates, device);
   files.emplace_back("estimate.txt", estimateText);
   files.emplace_back(
       "estimate.json",
-      llvm::formatv("{0:2}", hlsEstimatesToJSON(estimates)).str() + "\n");
+      llvm::formatv("{0:2}", hlsEstimatesToJSON(estimates, device)).str() +
+          "\n");
   files.emplace_back("weights.bin",
                      std::string(reinterpret_cast<const char *>(weights.data()),
                                  weights.size()));

@@ -11,6 +11,8 @@
 #ifndef M3SAT_TARGET_HLS_ANALYSIS_ESTIMATE_H
 #define M3SAT_TARGET_HLS_ANALYSIS_ESTIMATE_H
 
+#include "m3sat/Target/HLS/Analysis/Resources.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/Support/JSON.h"
 
@@ -28,6 +30,8 @@ struct HLSStageEstimate {
   /// Cycles at parallelism 1, and multipliers instantiated.
   int64_t cycles = 0;
   int64_t multipliers = 0;
+  /// The arithmetic and control of the nest (Resources.h).
+  HLSResources units;
 };
 
 /// Cost of a top function.
@@ -73,10 +77,21 @@ struct HLSEstimate {
   /// order of allocation ("" for buffers of no known layer and for
   /// constant tables).
   std::vector<std::pair<std::string, int64_t>> layerBufferBytes;
+
+  /// The resources of the design as emitted (Resources.h): arrays,
+  /// arithmetic and control, interfaces.
+  HLSResources resources;
+  /// The same by layer: the arrays a layer allocates and the units of its
+  /// loop nests, in order of first appearance ("interfaces" for the m_axi
+  /// and s_axilite adapters, "constant tables", "straight-line code").
+  std::vector<std::pair<std::string, HLSResources>> layerResources;
+  /// Bytes of the top function's m_axi ports (inputs, weights, outputs):
+  /// what one run moves at least once between the part and its memory.
+  int64_t offChipBytes = 0;
 };
 
-/// The latency in cycles of a float adder (Vitis HLS's f32 add at the
-/// 5 ns clock of run_hls.tcl): the II of a pipelined loop that accumulates
+/// The latency in cycles of a float adder (Vitis HLS's f32 add at
+/// 200 to 300 MHz): the II of a pipelined loop that accumulates
 /// in float, since each addition needs the previous sum. Fixed-point adds
 /// take one cycle.
 inline constexpr int64_t kHLSFloatAddLatency = 4;
@@ -84,15 +99,23 @@ inline constexpr int64_t kHLSFloatAddLatency = 4;
 /// Estimates `top`; fails (after a diagnostic) when a loop has no bound.
 /// Pipelined loops that carry a float accumulation run at
 /// `accumulationII` (kHLSFloatAddLatency for float, 1 for fixed point) per
-/// float add or multiply on the recurrence.
+/// float add or multiply on the recurrence; pipelined loops unrolled
+/// (`m3sat.hls.unroll`) run that many iterations at a time. `model` gives
+/// the number formats the resources are counted in.
 mlir::FailureOr<HLSEstimate> estimateHLS(mlir::func::FuncOp top,
-                                         int64_t accumulationII);
+                                         int64_t accumulationII,
+                                         const HLSResourceModel &model = {});
 
-/// The estimates as a text table.
-std::string formatHLSEstimates(llvm::ArrayRef<HLSEstimate> estimates);
+struct HLSDevice;
 
-/// The estimates as JSON.
-llvm::json::Value hlsEstimatesToJSON(llvm::ArrayRef<HLSEstimate> estimates);
+/// The estimates as a text table, each with its fit on `device` if given.
+std::string formatHLSEstimates(llvm::ArrayRef<HLSEstimate> estimates,
+                               const HLSDevice *device = nullptr);
+
+/// The estimates as JSON, each with its fit on `device` if given (and a
+/// top-level "device": the part, and whether every design fits).
+llvm::json::Value hlsEstimatesToJSON(llvm::ArrayRef<HLSEstimate> estimates,
+                                     const HLSDevice *device = nullptr);
 
 } // namespace m3sat
 

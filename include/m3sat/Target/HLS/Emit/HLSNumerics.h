@@ -36,6 +36,11 @@ struct HLSNumerics {
   bool dataflow = false;
   /// Unroll factor of pipelined loops (their arrays partitioned to match).
   int unroll = 1;
+  /// The part the design is sized against (m3sat-compile --hls-part; one
+  /// of Analysis/Device.h's), and whether a design that does not fit it is
+  /// written anyway (--hls-allow-overflow) rather than an error.
+  std::string part = "xczu9eg-ffvb1156-2-e";
+  bool allowOverflow = false;
 };
 
 /// The most bits a fixed-point type of the options may have: one operation

@@ -11,6 +11,7 @@
 #define M3SAT_TARGET_HLS_EMIT_TESTBENCH_H
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
 
 #include <cstdint>
 #include <string>
@@ -47,8 +48,10 @@ struct HLSTopDesc {
 std::string emitHLSTestbench(const HLSTopDesc &top, std::string &error);
 
 /// The Vitis HLS tcl script: one project per task (set_top, add_files,
-/// C simulation when M3SAT_CSIM_INPUTS names its inputs, C synthesis).
-std::string emitHLSTclScript(llvm::ArrayRef<HLSTopDesc> tops);
+/// C simulation when M3SAT_CSIM_INPUTS names its inputs, C synthesis) for
+/// `part` at `clockMHz`.
+std::string emitHLSTclScript(llvm::ArrayRef<HLSTopDesc> tops,
+                             llvm::StringRef part, double clockMHz);
 
 } // namespace m3sat
 
