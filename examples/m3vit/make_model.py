@@ -4,7 +4,11 @@ ONNX for m3sat, with sample inputs and PyTorch's outputs for every task.
 
 ViT-Small (embed 384, 12 blocks, 12 heads, patch 16) with an MoE FFN in every
 odd block (16 experts, top-2, expert hidden 768, no renormalization) and
-dense-prediction heads for semseg, depth, normals, edges and saliency.
+M3ViT's SETR-PUP dense-prediction heads for semseg, depth, normals, edges and
+saliency: LayerNorm, tokens reshaped to an NCHW map, 4 x (Conv 3x3 ->
+BatchNorm -> ReLU -> bilinear x2 upsample), a final 1x1 Conv, then a
+bilinear resize to the input size (--head=linear: the older per-patch linear
+head at patch resolution).
 Routing is per token (M3ViT) and conditioned on the task:
 
 * --variant multigate: one gate per task, stacked [tasks, E, D] and picked
@@ -13,9 +17,12 @@ Routing is per token (M3ViT) and conditioned on the task:
   embedding that is concatenated to every token before the gate.
 
 Usage: make_model.py OUT_DIR [--variant multigate|taskcond] [--image N]
-                     [--small] [--batch N]
-(--small: 2 blocks, embed 48, 3 heads, 4 experts, hidden 96, image 32).
-Writes OUT_DIR/m3vit_<variant>.onnx, image.npy and ref_<task>.npy.
+                     [--small] [--batch N] [--head pup|linear]
+(--small: 2 blocks, embed 48, 3 heads, 4 experts, hidden 96, image 32, PUP
+channels 16; full size: PUP channels 256).
+Writes OUT_DIR/m3vit_<variant>.onnx, image.npy and ref_<task>.npy
+(PUP heads: [B, C, image, image]; linear heads: [B, C, image/16, image/16]).
+Python: Debian's /usr/bin/python3 (torch 1.13, opset 17).
 """
 import argparse
 import os
@@ -30,6 +37,43 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 from m3sat_torch import Attention, DenseHead, MoE, PatchEmbed, export  # noqa
 
 TASKS = {"semseg": 19, "depth": 1, "normals": 3, "edges": 1, "saliency": 1}
+
+
+class PUPHead(nn.Module):
+    """SETR-PUP decoder head (as M3ViT's dense-prediction heads): tokens
+    [B, N, D] -> LayerNorm -> NCHW map [B, D, h, w] -> 4 x (Conv 3x3 ->
+    BatchNorm -> ReLU -> bilinear x2) -> Conv 1x1 -> bilinear resize to the
+    input size."""
+
+    def __init__(self, dim, classes, grid, image, channels):
+        super().__init__()
+        self.grid, self.image = grid, image
+        self.norm = nn.LayerNorm(dim)
+        stages = []
+        for i in range(4):
+            stages += [nn.Conv2d(dim if i == 0 else channels, channels, 3,
+                                 padding=1, bias=False),
+                       nn.BatchNorm2d(channels), nn.ReLU(),
+                       nn.Upsample(scale_factor=2, mode="bilinear",
+                                   align_corners=False)]
+        self.up = nn.Sequential(*stages)
+        self.cls = nn.Conv2d(channels, classes, 1)
+        # Inference statistics that are not the identity, so that the
+        # BatchNorm (or its folding into the conv) is exercised.
+        for m in self.up:
+            if isinstance(m, nn.BatchNorm2d):
+                with torch.no_grad():
+                    m.running_mean.uniform_(-0.5, 0.5)
+                    m.running_var.uniform_(0.5, 1.5)
+                    m.weight.uniform_(0.5, 1.5)
+                    m.bias.uniform_(-0.2, 0.2)
+
+    def forward(self, tokens):
+        b, n, d = tokens.shape
+        x = self.norm(tokens).transpose(1, 2).reshape(b, d, *self.grid)
+        x = self.cls(self.up(x))
+        return nn.functional.interpolate(x, size=(self.image, self.image),
+                                         mode="bilinear", align_corners=False)
 
 
 class Gate(nn.Module):
@@ -77,7 +121,7 @@ class Block(nn.Module):
 
 class M3ViT(nn.Module):
     def __init__(self, variant, image=224, dim=384, depth=12, heads=12,
-                 patch=16, experts=16, hidden=768):
+                 patch=16, experts=16, hidden=768, head="pup", channels=256):
         super().__init__()
         grid = (image // patch, image // patch)
         self.patch_embed = PatchEmbed(dim, patch)
@@ -86,8 +130,13 @@ class M3ViT(nn.Module):
             Block(dim, heads, experts, hidden, variant, moe=(i % 2 == 1))
             for i in range(depth))
         self.norm = nn.LayerNorm(dim)
-        self.heads = nn.ModuleDict(
-            {t: DenseHead(dim, c, grid) for t, c in TASKS.items()})
+        if head == "pup":
+            self.heads = nn.ModuleDict(
+                {t: PUPHead(dim, c, grid, image, channels)
+                 for t, c in TASKS.items()})
+        else:
+            self.heads = nn.ModuleDict(
+                {t: DenseHead(dim, c, grid) for t, c in TASKS.items()})
 
     def forward(self, image, task_id):
         x = self.patch_embed(image) + self.pos
@@ -106,15 +155,18 @@ def main():
     parser.add_argument("--small", action="store_true")
     parser.add_argument("--batch", type=int, default=1,
                         help="images per input")
+    parser.add_argument("--head", choices=("pup", "linear"), default="pup",
+                        help="dense-prediction heads (default: SETR-PUP)")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     torch.manual_seed(0)
     if args.small:
         model = M3ViT(args.variant, image=32, dim=48, depth=2, heads=3,
-                      experts=4, hidden=96)
+                      experts=4, hidden=96, head=args.head, channels=16)
         size = 32
     else:
-        model, size = M3ViT(args.variant, image=args.image), args.image
+        model = M3ViT(args.variant, image=args.image, head=args.head)
+        size = args.image
     model.eval()
     image = torch.randn(args.batch, 3, size, size)
     names = list(TASKS)

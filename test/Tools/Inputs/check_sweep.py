@@ -42,8 +42,9 @@ for name, task in tasks.items():
     assert len(per) == 1, per
 semseg = tasks["semseg"]["points"][0]["deviation"]["argmax"]
 assert semseg and semseg[0]["output"] == "semseg" and semseg[0]["axis"] == 1
-# semseg is [1, 19, 2, 2]: 4 positions per sample.
-assert semseg[0]["positions"] == 2 * 2 * 2, semseg
+# semseg is [1, 19, 32, 32] (PUP head at the input size): 1024 positions
+# per held-out sample.
+assert semseg[0]["positions"] == 2 * 32 * 32, semseg
 
 if "--rerun" in sys.argv:
     at = sys.argv.index("--rerun")
