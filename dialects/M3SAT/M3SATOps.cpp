@@ -403,5 +403,58 @@ LogicalResult CombineOp::verify() {
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// DequantizeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult DequantizeOp::verify() {
+  int64_t bits = getBits();
+  if (bits != 4 && bits != 8)
+    return emitOpError() << "'bits' must be 4 or 8, got " << bits;
+  int64_t block = getBlockSize();
+  if (block < 0)
+    return emitOpError() << "'block_size' must be >= 0, got " << block;
+  ShapeChecker checker(*this);
+  if (failed(checker.checkRank("packed", getPacked(), 3, "[E, R, C / p]")) ||
+      failed(checker.checkRank("result", getResult(), 3, "[E, R, C]")))
+    return failure();
+  for (auto [name, value] : {std::pair<StringRef, Value>{"packed", getPacked()},
+                             {"scales", getScales()},
+                             {"zero_points", getZeroPoints()},
+                             {"result", getResult()}})
+    if (value && !cast<RankedTensorType>(value.getType()).hasStaticShape())
+      return emitOpError() << "'" << name << "' must have a static shape, got "
+                           << value.getType();
+  int64_t p = getCodesPerByte();
+  int64_t e = dimOf(getPacked(), 0), r = dimOf(getPacked(), 1);
+  int64_t c = dimOf(getPacked(), 2) * p;
+  if (failed(checker.check("result", getResult(),
+                           {{"E", e}, {"R", r}, {"C = p * packed[2]", c}})))
+    return failure();
+  auto ceilDiv = [](int64_t a, int64_t b) { return (a + b - 1) / b; };
+  if (block == 0) {
+    if (failed(checker.check("scales", getScales(), {{"E", e}, {"R", r}})) ||
+        (getZeroPoints() &&
+         failed(checker.check("zero_points", getZeroPoints(),
+                              {{"E", e}, {"ceil(R / p)", ceilDiv(r, p)}}))))
+      return failure();
+  } else {
+    if (c % block)
+      return emitOpError() << "'block_size' = " << block
+                           << " does not divide the " << c
+                           << " columns of a row";
+    int64_t nb = c / block;
+    if (failed(checker.check("scales", getScales(),
+                             {{"E", e}, {"R", r}, {"C / block_size", nb}})) ||
+        (getZeroPoints() &&
+         failed(checker.check(
+             "zero_points", getZeroPoints(),
+             {{"E", e}, {"R", r}, {"ceil(NB / p)", ceilDiv(nb, p)}}))))
+      return failure();
+  }
+  return checker.checkElementType("result", getResult(), "scales",
+                                  getScales().getType().getElementType());
+}
+
 #define GET_OP_CLASSES
 #include "M3SAT/M3SATOps.cpp.inc"

@@ -117,6 +117,48 @@ def M3SAT_MoEFFNOp : M3SAT_Op<"moe_ffn", [AttrSizedOperandSegments]> {
   }];
 }
 
+def M3SAT_DequantizeOp : M3SAT_Op<"dequantize"> {
+  let summary = "expert weights from packed unsigned 4- or 8-bit integers";
+  let description = [{
+    The float expert weights [E, R, C] of ONNX Runtime's `com.microsoft::QMoE`
+    from their quantized form, which the bundle stores as it is (a 4-bit
+    expert costs an eighth of its float bytes). `packed` [E, R, C / p] holds
+    p = 8 / `bits` unsigned codes per byte, the lower nibble first when
+    `bits` = 4. Scales are per row ([E, R], `block_size` = 0) or per block of
+    `block_size` columns ([E, R, C / block_size]). `zero_points`, optional,
+    holds one code per scale, packed like `packed` along its last dimension
+    ([E, ceil(R / p)] or [E, R, ceil(NB / p)]); without it every zero point
+    is 2^(bits - 1) (128 or 8). For every expert e, row r, column c:
+
+        q = code c of row r of expert e,  b = c / block_size (0 per row)
+        result[e, r, c] = (q - zero_point[e, r, b]) * scales[e, r, b]
+
+    Constant evaluation leaves this op alone so that the weights stay
+    quantized; expert selection slices its operands, and the lowering
+    computes it at run time.
+
+    ```mlir
+    %w1 = m3sat.dequantize %q1 scales %s1 bits = 4 block_size = 32
+        : (tensor<8x256x64xi8>, tensor<8x256x4xf32>) -> tensor<8x256x128xf32>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[I8]>:$packed,
+                       M3SAT_FloatTensor:$scales,
+                       Optional<RankedTensorOf<[I8]>>:$zero_points,
+                       I64Attr:$bits,
+                       DefaultValuedAttr<I64Attr, "0">:$block_size);
+  let results = (outs M3SAT_FloatTensor:$result);
+  let assemblyFormat = [{
+    $packed `scales` $scales (`zero_points` $zero_points^)?
+    `bits` `=` $bits (`block_size` `=` $block_size^)? attr-dict
+    `:` functional-type(operands, results)
+  }];
+  let extraClassDeclaration = [{
+    /// Codes per byte of `packed` (2 for 4-bit, 1 for 8-bit).
+    int64_t getCodesPerByte() { return 8 / getBits(); }
+  }];
+}
+
 def M3SAT_MoEAttentionOp : M3SAT_Op<"moe_attention",
                                     [AttrSizedOperandSegments]> {
   let summary = "mixture of attention-head experts (ONNX m3sat::MoAttention)";

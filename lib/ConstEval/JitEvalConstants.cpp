@@ -10,6 +10,8 @@
 
 #include "m3sat/Pipelines/Pipelines.h"
 
+#include "M3SAT/M3SATOps.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -109,8 +111,10 @@ struct JitEvalConstantsPass
         }
         continue;
       }
-      if (op.hasTrait<OpTrait::IsTerminator>() || !isMemoryEffectFree(&op) ||
-          op.getNumResults() == 0 ||
+      // Quantized weights stay quantized: their dequantization runs with
+      // the task (a 4-bit expert is an eighth of its float bytes).
+      if (isa<DequantizeOp>(op) || op.hasTrait<OpTrait::IsTerminator>() ||
+          !isMemoryEffectFree(&op) || op.getNumResults() == 0 ||
           !llvm::all_of(op.getOperands(),
                         [&](Value v) { return known.contains(v); }) ||
           !llvm::all_of(

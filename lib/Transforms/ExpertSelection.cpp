@@ -91,6 +91,19 @@ Value m3sat::gatherExperts(OpBuilder &builder, Location loc, Value perExpert,
       return arith::ConstantOp::create(builder, loc, cast<TypedAttr>(attr));
     }
   }
+  // Quantized weights: select the experts of the codes, scales and zero
+  // points, so that only the kept experts' bytes remain.
+  if (auto dequantize = perExpert.getDefiningOp<DequantizeOp>();
+      dequantize && dim == 0) {
+    Value zeros = dequantize.getZeroPoints();
+    if (zeros)
+      zeros = gatherExperts(builder, loc, zeros, experts, 0);
+    return DequantizeOp::create(
+        builder, loc, resultType,
+        gatherExperts(builder, loc, dequantize.getPacked(), experts, 0),
+        gatherExperts(builder, loc, dequantize.getScales(), experts, 0), zeros,
+        dequantize.getBitsAttr(), dequantize.getBlockSizeAttr());
+  }
   // Not a constant: slice out each kept expert and concatenate.
   SmallVector<Value> slices;
   for (int64_t e : experts) {

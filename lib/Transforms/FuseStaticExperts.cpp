@@ -35,6 +35,14 @@ Value stackExperts(OpBuilder &b, Location loc, Value perExpert) {
 /// `perExpert` [n, ...] along dimension 0.
 Value scaleExperts(OpBuilder &b, Location loc, Value perExpert,
                    ArrayRef<float> weights) {
+  // Quantized weights: scale their scales instead, (q - z) * (s * w), so
+  // that the codes stay as they are and the product folds into constants.
+  if (auto dequantize = perExpert.getDefiningOp<DequantizeOp>())
+    return DequantizeOp::create(
+        b, loc, perExpert.getType(), dequantize.getPacked(),
+        scaleExperts(b, loc, dequantize.getScales(), weights),
+        dequantize.getZeroPoints(), dequantize.getBitsAttr(),
+        dequantize.getBlockSizeAttr());
   auto type = cast<RankedTensorType>(perExpert.getType());
   auto weightType =
       RankedTensorType::get({type.getDimSize(0)}, type.getElementType());

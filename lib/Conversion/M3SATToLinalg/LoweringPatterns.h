@@ -26,6 +26,9 @@ void populateRoutingLoweringPatterns(mlir::RewritePatternSet &patterns);
 /// linalg.generic contractions (and scf loops over experts).
 void populateExpertLoweringPatterns(mlir::RewritePatternSet &patterns);
 
+/// m3sat.dequantize as an elementwise linalg.generic.
+void populateDequantizeLoweringPatterns(mlir::RewritePatternSet &patterns);
+
 //===----------------------------------------------------------------------===//
 // Helpers shared by the loop and row-gather forms (RoutingLowering.cpp)
 //===----------------------------------------------------------------------===//

@@ -40,6 +40,7 @@ struct ConvertM3SATToLinalgPass
     populateExpertMajorPatterns(patterns);
     populateRoutingLoweringPatterns(patterns);
     populateExpertLoweringPatterns(patterns);
+    populateDequantizeLoweringPatterns(patterns);
     if (moeLowering == MoELowering::RowGather)
       populateRowGatherLoweringPatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns)))) {

@@ -11,7 +11,8 @@
 // [B, S, D], `swiglu` and the fc3 inputs make gated experts (stored as one
 // fc1 with gate and linear rows interleaved, ORT's swiglu_fusion = 1), and
 // use_sparse_mixer (k = 2) routes as plain softmax top-2, as that kernel
-// does.
+// does. com.microsoft::QMoE is the same layer with expert weights packed as
+// 4- or 8-bit codes, which stay packed (m3sat.dequantize).
 //
 //===----------------------------------------------------------------------===//
 
@@ -57,9 +58,26 @@ LogicalResult checkTokens(NodeContext &ctx, ArrayRef<int64_t> allowedRanks,
   return success();
 }
 
+/// Checks that `value`, input `name` (#`i`), is a float tensor of `shape`;
+/// `quantized` says that it was dequantized from a QMoE input.
+LogicalResult checkShape(NodeContext &ctx, Value value, unsigned i,
+                         StringRef name, ArrayRef<int64_t> shape,
+                         StringRef symbolic, bool quantized = false) {
+  if (!value)
+    return ctx.emitError() << "missing required input '" << name << "' (#" << i
+                           << ")";
+  auto type = cast<RankedTensorType>(value.getType());
+  if (type.getShape() != shape || !isa<FloatType>(type.getElementType()))
+    return ctx.emitError() << "input '" << name << "' has type " << type
+                           << (quantized ? " (dequantized)" : "")
+                           << " but needs float " << symbolic << " = "
+                           << formatShape(shape);
+  return success();
+}
+
 /// Checks that input `i` (named `name`) is a float tensor of `shape`.
-LogicalResult checkShape(NodeContext &ctx, unsigned i, StringRef name,
-                         ArrayRef<int64_t> shape, StringRef symbolic) {
+LogicalResult checkInputShape(NodeContext &ctx, unsigned i, StringRef name,
+                              ArrayRef<int64_t> shape, StringRef symbolic) {
   RankedTensorType type = ctx.inputType(i);
   if (!type)
     return ctx.emitError() << "missing required input '" << name << "' (#" << i
@@ -176,7 +194,22 @@ Value interleaveHalves(OpBuilder &b, Location loc, Value fused) {
   return createReshape(b, loc, pairs, type.getShape());
 }
 
-LogicalResult convertMoE(NodeContext &ctx) {
+/// The expert inputs of an MoE node as float tensors: the node's own for
+/// MoE, dequantized ones (current layout only) for QMoE.
+struct ExpertInputs {
+  Value fc1, fc1Bias, fc2, fc2Bias, fc3, fc3Bias;
+  bool quantized = false;
+  /// QMoE: ONNX Runtime's kernel renormalizes the top-k weights whatever
+  /// normalize_routing_weights says.
+  bool alwaysNormalize = false;
+  /// ONNX input indices, for messages.
+  unsigned fc1Index = 2, fc1BiasIndex = 3, fc2Index = 4, fc2BiasIndex = 5,
+           fc3Index = 6, fc3BiasIndex = 7;
+};
+
+/// Builds m3sat.moe_ffn for an m3sat::MoE, com.microsoft::MoE or
+/// com.microsoft::QMoE node whose expert inputs are `in`.
+LogicalResult buildMoE(NodeContext &ctx, ExpertInputs in) {
   bool ort = ctx.node().domain() == "com.microsoft";
   // ONNX Runtime takes router_probs [T, E] for an input [B, S, D] too.
   RankedTensorType inputType = ctx.inputType(0), routerType = ctx.inputType(1);
@@ -209,6 +242,12 @@ LogicalResult convertMoE(NodeContext &ctx) {
   bool normalize;
   if (failed(getRouting(ctx, e, k, normalize)))
     return failure();
+  if (in.alwaysNormalize && !normalize) {
+    ctx.emitRemark() << "normalize_routing_weights = 0 is computed as ONNX "
+                        "Runtime's CPU QMoE kernel computes it: the top-k "
+                        "weights are renormalized";
+    normalize = true;
+  }
   if (sparseMixer) {
     if (k != 2)
       return ctx.emitError() << "attribute 'use_sparse_mixer' = 1 needs 'k' = "
@@ -221,12 +260,12 @@ LogicalResult convertMoE(NodeContext &ctx) {
 
   // The gate and linear parts of a gated expert: fc1 and fc3, or both in
   // fc1 (swiglu_fusion 1 or 2).
-  bool hasFc3 = ctx.hasInput(6);
-  if (!ort && (hasFc3 || ctx.hasInput(7)))
+  bool hasFc3 = static_cast<bool>(in.fc3);
+  if (!ort && (hasFc3 || in.fc3Bias))
     return ctx.emitError() << "input 'fc3_experts_weights' (gated experts) is "
                               "not an input of m3sat::MoE (use "
                               "com.microsoft::MoE)";
-  if (ctx.hasInput(7) && !hasFc3)
+  if (in.fc3Bias && !hasFc3)
     return ctx.emitError() << "input 'fc3_experts_bias' needs "
                               "'fc3_experts_weights'";
   bool fusedFc1 = swiglu && act->fusion != 0;
@@ -241,17 +280,22 @@ LogicalResult convertMoE(NodeContext &ctx) {
   int64_t fc1Factor = fusedFc1 ? 2 : 1;
 
   // fc1 is [E, F, D] now, [E, D, F] in older ONNX Runtime (F = H, or 2H
-  // fused); F == D is ambiguous and read as the current layout.
-  RankedTensorType fc1Type = ctx.inputType(2);
+  // fused); F == D is ambiguous and read as the current layout. QMoE has
+  // the current layout only.
+  auto fc1Type =
+      in.fc1 ? dyn_cast<RankedTensorType>(in.fc1.getType()) : nullptr;
+  bool fc1Current = fc1Type && fc1Type.getDimSize(2) == d;
   if (!fc1Type || fc1Type.getRank() != 3 || fc1Type.getDimSize(0) != e ||
-      (fc1Type.getDimSize(2) != d && fc1Type.getDimSize(1) != d))
+      (!fc1Current && (in.quantized || fc1Type.getDimSize(1) != d)))
     return ctx.emitError() << "input 'fc1_experts_weights' has type "
-                           << (fc1Type ? fc1Type : Type()) << " but needs [E, "
-                           << (fusedFc1 ? "2H" : "H") << ", D] with E = " << e
-                           << ", D = " << d << " (or [E, D, "
-                           << (fusedFc1 ? "2H" : "H")
-                           << "] of older ONNX Runtime)";
-  bool oldLayout = fc1Type.getDimSize(2) != d;
+                           << (fc1Type ? fc1Type : Type())
+                           << (in.quantized ? " (dequantized)" : "")
+                           << " but needs [E, " << (fusedFc1 ? "2H" : "H")
+                           << ", D] with E = " << e << ", D = " << d
+                           << (in.quantized ? ""
+                                            : " (or [E, D, H] of older "
+                                              "ONNX Runtime)");
+  bool oldLayout = !fc1Current;
   int64_t f = oldLayout ? fc1Type.getDimSize(2) : fc1Type.getDimSize(1);
   if (f % fc1Factor)
     return ctx.emitError() << "input 'fc1_experts_weights' has type " << fc1Type
@@ -262,39 +306,35 @@ LogicalResult convertMoE(NodeContext &ctx) {
     return oldLayout ? SmallVector<int64_t>{e, d, rows}
                      : SmallVector<int64_t>{e, rows, d};
   };
+  bool q = in.quantized;
   if (failed(checkShape(
-          ctx, 4, "fc2_experts_weights",
+          ctx, in.fc2, in.fc2Index, "fc2_experts_weights",
           oldLayout ? ArrayRef<int64_t>{e, h, d} : ArrayRef<int64_t>{e, d, h},
-          oldLayout ? "[E, H, D] (older layout, as fc1)" : "[E, D, H]")))
+          oldLayout ? "[E, H, D] (older layout, as fc1)" : "[E, D, H]", q)))
     return failure();
-  if (ctx.hasInput(3) && failed(checkShape(ctx, 3, "fc1_experts_bias", {e, f},
-                                           fusedFc1 ? "[E, 2H]" : "[E, H]")))
+  if (in.fc1Bias &&
+      failed(checkShape(ctx, in.fc1Bias, in.fc1BiasIndex, "fc1_experts_bias",
+                        {e, f}, fusedFc1 ? "[E, 2H]" : "[E, H]")))
     return failure();
-  if (ctx.hasInput(5) &&
-      failed(checkShape(ctx, 5, "fc2_experts_bias", {e, d}, "[E, D]")))
+  if (in.fc2Bias && failed(checkShape(ctx, in.fc2Bias, in.fc2BiasIndex,
+                                      "fc2_experts_bias", {e, d}, "[E, D]")))
     return failure();
-  if (hasFc3 && failed(checkShape(ctx, 6, "fc3_experts_weights", weightShape(h),
-                                  oldLayout ? "[E, D, H] (older layout, as fc1)"
-                                            : "[E, H, D]")))
+  if (hasFc3 &&
+      failed(checkShape(
+          ctx, in.fc3, in.fc3Index, "fc3_experts_weights", weightShape(h),
+          oldLayout ? "[E, D, H] (older layout, as fc1)" : "[E, H, D]", q)))
     return failure();
-  if (ctx.hasInput(7) &&
-      failed(checkShape(ctx, 7, "fc3_experts_bias", {e, h}, "[E, H]")))
+  if (in.fc3Bias && failed(checkShape(ctx, in.fc3Bias, in.fc3BiasIndex,
+                                      "fc3_experts_bias", {e, h}, "[E, H]")))
     return failure();
 
   auto input = ctx.input(0, "input");
   auto router = ctx.input(1, "router_probs");
-  auto fc1 = ctx.input(2, "fc1_experts_weights");
-  auto fc1Bias = optionalInput(ctx, 3, "fc1_experts_bias");
-  auto fc2 = ctx.input(4, "fc2_experts_weights");
-  auto fc2Bias = optionalInput(ctx, 5, "fc2_experts_bias");
-  auto fc3 = optionalInput(ctx, 6, "fc3_experts_weights");
-  auto fc3Bias = optionalInput(ctx, 7, "fc3_experts_bias");
-  if (failed(input) || failed(router) || failed(fc1) || failed(fc1Bias) ||
-      failed(fc2) || failed(fc2Bias) || failed(fc3) || failed(fc3Bias))
+  if (failed(input) || failed(router))
     return failure();
   OpBuilder &b = ctx.builder();
   Location loc = ctx.loc();
-  Value w1 = *fc1, w2 = *fc2, w3 = *fc3, b1 = *fc1Bias, b3 = *fc3Bias;
+  Value w1 = in.fc1, w2 = in.fc2, w3 = in.fc3, b1 = in.fc1Bias, b3 = in.fc3Bias;
   if (oldLayout) {
     ctx.emitRemark() << "expert weights use the older ONNX Runtime layout "
                         "(fc1 [E, D, H], fc2 [E, H, D]); transposed to fc1 "
@@ -326,7 +366,7 @@ LogicalResult convertMoE(NodeContext &ctx) {
     tokens = createReshape(b, loc, tokens, {routerType.getDimSize(0), d});
   auto moe =
       MoEFFNOp::create(b, loc, tokens.getType(), tokens, logits, w1, b1, w2,
-                       *fc2Bias, k, act->kind, normalize, ExpertSetAttr(),
+                       in.fc2Bias, k, act->kind, normalize, ExpertSetAttr(),
                        gated, act->alpha, act->beta, act->limit);
   // The ONNX op it came from, for --report ("com.microsoft::MoE").
   moe->setAttr(kSourceOpAttr,
@@ -337,6 +377,149 @@ LogicalResult convertMoE(NodeContext &ctx) {
     result = createReshape(b, loc, result, inputType.getShape());
   ctx.setResult(0, result);
   return success();
+}
+
+LogicalResult convertMoE(NodeContext &ctx) {
+  ExpertInputs in;
+  const char *names[] = {"fc1_experts_weights", "fc1_experts_bias",
+                         "fc2_experts_weights", "fc2_experts_bias",
+                         "fc3_experts_weights", "fc3_experts_bias"};
+  Value *slots[] = {&in.fc1,     &in.fc1Bias, &in.fc2,
+                    &in.fc2Bias, &in.fc3,     &in.fc3Bias};
+  for (unsigned i = 0; i < 6; ++i) {
+    auto value = optionalInput(ctx, i + 2, names[i]);
+    if (failed(value))
+      return failure();
+    *slots[i] = *value;
+  }
+  return buildMoE(ctx, in);
+}
+
+/// The float weights [E, R, C] of QMoE input `wi` (uint8 [E, R, C / p],
+/// p = 8 / bits codes per byte) with its scales `si` and optional zero
+/// points `zi`, as an m3sat.dequantize; a null value if `wi` is absent.
+FailureOr<Value> dequantizeInput(NodeContext &ctx, unsigned wi, StringRef wname,
+                                 unsigned si, StringRef sname, unsigned zi,
+                                 StringRef zname, int64_t bits, int64_t block,
+                                 Type element) {
+  if (!ctx.hasInput(wi)) {
+    for (auto [i, name] :
+         {std::pair<unsigned, StringRef>{si, sname}, {zi, zname}})
+      if (ctx.hasInput(i))
+        return ctx.emitError() << "input '" << name << "' (#" << i
+                               << ") is given without '" << wname << "'";
+    return Value();
+  }
+  int64_t p = 8 / bits;
+  RankedTensorType wt = ctx.inputType(wi);
+  if (!wt || wt.getRank() != 3 || !wt.hasStaticShape() ||
+      !wt.getElementType().isInteger(8))
+    return ctx.emitError() << "input '" << wname << "' has type "
+                           << (wt ? wt : Type())
+                           << " but needs uint8 [E, R, C / " << p << "] ("
+                           << bits << "-bit codes, " << p << " per byte)";
+  int64_t e = wt.getDimSize(0), r = wt.getDimSize(1), c = wt.getDimSize(2) * p;
+  if (block && c % block)
+    return ctx.emitError() << "attribute 'block_size' = " << block
+                           << " does not divide the " << c << " columns of "
+                           << "input '" << wname << "'";
+  SmallVector<int64_t> scaleShape = {e, r};
+  if (block)
+    scaleShape.push_back(c / block);
+  if (!ctx.hasInput(si))
+    return ctx.emitError() << "missing required input '" << sname << "' (#"
+                           << si << ") of '" << wname << "'";
+  RankedTensorType st = ctx.inputType(si);
+  if (!st || st.getShape() != ArrayRef<int64_t>(scaleShape) ||
+      st.getElementType() != element)
+    return ctx.emitError() << "input '" << sname << "' has type "
+                           << (st ? st : Type()) << " but needs " << element
+                           << (block ? " [E, R, C / block_size] = "
+                                     : " [E, R] = ")
+                           << formatShape(scaleShape) << " for '" << wname
+                           << "' " << wt;
+  SmallVector<int64_t> zeroShape = scaleShape;
+  zeroShape.back() = (zeroShape.back() + p - 1) / p;
+  if (ctx.hasInput(zi)) {
+    RankedTensorType zt = ctx.inputType(zi);
+    if (!zt || zt.getShape() != ArrayRef<int64_t>(zeroShape) ||
+        !zt.getElementType().isInteger(8))
+      return ctx.emitError()
+             << "input '" << zname << "' has type " << (zt ? zt : Type())
+             << " but needs uint8 " << formatShape(zeroShape)
+             << " (one code per scale of '" << sname << "', " << p
+             << " per byte)";
+  }
+  auto packed = ctx.input(wi, wname);
+  auto scales = ctx.input(si, sname);
+  auto zeros = optionalInput(ctx, zi, zname);
+  if (failed(packed) || failed(scales) || failed(zeros))
+    return failure();
+  OpBuilder &b = ctx.builder();
+  return DequantizeOp::create(
+             b, ctx.loc(), RankedTensorType::get({e, r, c}, element), *packed,
+             *scales, *zeros, b.getI64IntegerAttr(bits),
+             b.getI64IntegerAttr(block))
+      .getResult();
+}
+
+/// com.microsoft::QMoE: the expert weights stay packed 4- or 8-bit codes
+/// (m3sat.dequantize); the rest is com.microsoft::MoE.
+LogicalResult convertQMoE(NodeContext &ctx) {
+  int64_t bits = ctx.intAttr("expert_weight_bits", 4);
+  if (bits != 4 && bits != 8)
+    return ctx.emitError() << "attribute 'expert_weight_bits' = " << bits
+                           << " must be 4 or 8";
+  int64_t block = ctx.intAttr("block_size", 0);
+  if (block < 0)
+    return ctx.emitError() << "attribute 'block_size' = " << block
+                           << " must be > 0 (or absent: one scale per row)";
+  for (unsigned i = 14; i < ctx.node().input_size(); ++i)
+    if (ctx.hasInput(i))
+      return ctx.emitError()
+             << "input #" << i << (i == 14 ? " ('router_weights')" : "")
+             << " is not supported (only the integer "
+                "weight-only QMoE is)";
+  RankedTensorType inputType = ctx.inputType(0);
+  if (!inputType || !isa<FloatType>(inputType.getElementType()))
+    return ctx.emitError() << "input 'input' needs a float tensor";
+  Type element = inputType.getElementType();
+  ExpertInputs in;
+  in.quantized = true;
+  in.alwaysNormalize = true;
+  in.fc1BiasIndex = 4;
+  in.fc2Index = 5;
+  in.fc2BiasIndex = 7;
+  in.fc3Index = 8;
+  in.fc3BiasIndex = 10;
+  struct Part {
+    unsigned w, s, z;
+    const char *wname, *sname, *zname;
+    Value *slot;
+  } parts[] = {{2, 3, 11, "fc1_experts_weights", "fc1_scales",
+                "fc1_zero_points", &in.fc1},
+               {5, 6, 12, "fc2_experts_weights", "fc2_scales",
+                "fc2_zero_points", &in.fc2},
+               {8, 9, 13, "fc3_experts_weights", "fc3_scales",
+                "fc3_zero_points", &in.fc3}};
+  for (const Part &part : parts) {
+    FailureOr<Value> w =
+        dequantizeInput(ctx, part.w, part.wname, part.s, part.sname, part.z,
+                        part.zname, bits, block, element);
+    if (failed(w))
+      return failure();
+    *part.slot = *w;
+  }
+  for (auto [i, name, slot] : {std::tuple<unsigned, StringRef, Value *>{
+                                   4, "fc1_experts_bias", &in.fc1Bias},
+                               {7, "fc2_experts_bias", &in.fc2Bias},
+                               {10, "fc3_experts_bias", &in.fc3Bias}}) {
+    auto value = optionalInput(ctx, i, name);
+    if (failed(value))
+      return failure();
+    *slot = *value;
+  }
+  return buildMoE(ctx, in);
 }
 
 LogicalResult convertMoAttention(NodeContext &ctx) {
@@ -355,10 +538,10 @@ LogicalResult convertMoAttention(NodeContext &ctx) {
                            << " but needs [E, Dh, D] with E = " << e
                            << ", D = " << d;
   int64_t dh = wqType.getDimSize(1);
-  if (failed(checkShape(ctx, 3, "wk", {dh, d}, "[Dh, D]")) ||
-      failed(checkShape(ctx, 4, "wv", {dh, d}, "[Dh, D]")) ||
-      failed(checkShape(ctx, 5, "wo", {e, d, dh}, "[E, D, Dh]")) ||
-      (ctx.hasInput(6) && failed(checkShape(ctx, 6, "bo", {d}, "[D]"))))
+  if (failed(checkInputShape(ctx, 3, "wk", {dh, d}, "[Dh, D]")) ||
+      failed(checkInputShape(ctx, 4, "wv", {dh, d}, "[Dh, D]")) ||
+      failed(checkInputShape(ctx, 5, "wo", {e, d, dh}, "[E, D, Dh]")) ||
+      (ctx.hasInput(6) && failed(checkInputShape(ctx, 6, "bo", {d}, "[D]"))))
     return failure();
   FloatAttr scale;
   if (ctx.hasAttr("scale"))
@@ -390,5 +573,6 @@ LogicalResult convertMoAttention(NodeContext &ctx) {
 void onnx_import::registerMoEConverters(ConverterRegistry &registry) {
   registry.add("m3sat", "MoE", convertMoE);
   registry.add("com.microsoft", "MoE", convertMoE);
+  registry.add("com.microsoft", "QMoE", convertQMoE);
   registry.add("m3sat", "MoAttention", convertMoAttention);
 }

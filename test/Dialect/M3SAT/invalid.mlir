@@ -489,6 +489,102 @@ func.func @kv_source_type(%x: tensor<1x5x8xf32>, %src: tensor<1x7x8xf16>, %wq: t
 
 // -----
 
+func.func @dequantize_bits(%q: tensor<2x4x4xi8>, %s: tensor<2x4xf32>) {
+  // expected-error @+1 {{'bits' must be 4 or 8, got 3}}
+  %w = m3sat.dequantize %q scales %s bits = 3 : (tensor<2x4x4xi8>, tensor<2x4xf32>) -> tensor<2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @dequantize_block_negative(%q: tensor<2x4x4xi8>, %s: tensor<2x4xf32>) {
+  // expected-error @+1 {{'block_size' must be >= 0, got -2}}
+  %w = m3sat.dequantize %q scales %s bits = 4 block_size = -2 : (tensor<2x4x4xi8>, tensor<2x4xf32>) -> tensor<2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @dequantize_packed_rank(%q: tensor<4x4xi8>, %s: tensor<2x4xf32>) {
+  // expected-error @+1 {{operand 'packed' must have rank 3 ([E, R, C / p]), got 'tensor<4x4xi8>'}}
+  %w = m3sat.dequantize %q scales %s bits = 4 : (tensor<4x4xi8>, tensor<2x4xf32>) -> tensor<2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @dequantize_result_rank(%q: tensor<2x4x4xi8>, %s: tensor<2x4xf32>) {
+  // expected-error @+1 {{result 'result' must have rank 3 ([E, R, C]), got 'tensor<8x8xf32>'}}
+  %w = m3sat.dequantize %q scales %s bits = 4 : (tensor<2x4x4xi8>, tensor<2x4xf32>) -> tensor<8x8xf32>
+  return
+}
+
+// -----
+
+func.func @dequantize_dynamic(%q: tensor<?x4x4xi8>, %s: tensor<2x4xf32>) {
+  // expected-error @+1 {{'packed' must have a static shape, got 'tensor<?x4x4xi8>'}}
+  %w = m3sat.dequantize %q scales %s bits = 4 : (tensor<?x4x4xi8>, tensor<2x4xf32>) -> tensor<2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @dequantize_columns(%q: tensor<2x4x4xi8>, %s: tensor<2x4xf32>) {
+  // expected-error @+1 {{result 'result' must be [E, R, C = p * packed[2]] = [2, 4, 8], got 'tensor<2x4x4xf32>'}}
+  %w = m3sat.dequantize %q scales %s bits = 4 : (tensor<2x4x4xi8>, tensor<2x4xf32>) -> tensor<2x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @dequantize_row_scales(%q: tensor<2x4x4xi8>, %s: tensor<2x5xf32>) {
+  // expected-error @+1 {{operand 'scales' must be [E, R] = [2, 4], got 'tensor<2x5xf32>'}}
+  %w = m3sat.dequantize %q scales %s bits = 4 : (tensor<2x4x4xi8>, tensor<2x5xf32>) -> tensor<2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @dequantize_row_zero_points(%q: tensor<2x4x4xi8>, %s: tensor<2x4xf32>, %z: tensor<2x4xi8>) {
+  // expected-error @+1 {{operand 'zero_points' must be [E, ceil(R / p)] = [2, 2], got 'tensor<2x4xi8>'}}
+  %w = m3sat.dequantize %q scales %s zero_points %z bits = 4 : (tensor<2x4x4xi8>, tensor<2x4xf32>, tensor<2x4xi8>) -> tensor<2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @dequantize_block_divides(%q: tensor<2x4x24xi8>, %s: tensor<2x4x3xf32>) {
+  // expected-error @+1 {{'block_size' = 32 does not divide the 48 columns of a row}}
+  %w = m3sat.dequantize %q scales %s bits = 4 block_size = 32 : (tensor<2x4x24xi8>, tensor<2x4x3xf32>) -> tensor<2x4x48xf32>
+  return
+}
+
+// -----
+
+func.func @dequantize_block_scales(%q: tensor<2x4x32xi8>, %s: tensor<2x4xf32>) {
+  // expected-error @+1 {{operand 'scales' must be [E, R, C / block_size] = [2, 4, 2], got 'tensor<2x4xf32>'}}
+  %w = m3sat.dequantize %q scales %s bits = 8 block_size = 16 : (tensor<2x4x32xi8>, tensor<2x4xf32>) -> tensor<2x4x32xf32>
+  return
+}
+
+// -----
+
+func.func @dequantize_block_zero_points(%q: tensor<2x4x32xi8>, %s: tensor<2x4x2xf32>, %z: tensor<2x4x1xi8>) {
+  // expected-error @+1 {{operand 'zero_points' must be [E, R, ceil(NB / p)] = [2, 4, 2], got 'tensor<2x4x1xi8>'}}
+  %w = m3sat.dequantize %q scales %s zero_points %z bits = 8 block_size = 16 : (tensor<2x4x32xi8>, tensor<2x4x2xf32>, tensor<2x4x1xi8>) -> tensor<2x4x32xf32>
+  return
+}
+
+// -----
+
+func.func @dequantize_element(%q: tensor<2x4x4xi8>, %s: tensor<2x4xf32>) {
+  // expected-error @+1 {{result 'result' has element type 'f16' but 'scales' has 'f32'}}
+  %w = m3sat.dequantize %q scales %s bits = 4 : (tensor<2x4x4xi8>, tensor<2x4xf32>) -> tensor<2x4x8xf16>
+  return
+}
+
+// -----
+
 // expected-error @+1 {{expert set holds expert 4 twice}}
 func.func @attr() attributes {m3sat.set = #m3sat.expert_set<experts = [4, 4], weights = [0.5, 0.5]>} {
   return

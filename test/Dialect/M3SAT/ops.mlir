@@ -107,3 +107,18 @@ func.func @expert_set_attr() attributes {
     m3sat.set = #m3sat.expert_set<experts = [0, 5], weights = [0.5, 0.25]>} {
   return
 }
+
+// Quantized expert weights: per row (implied zero points) and per block
+// with zero points.
+// CHECK-LABEL: func @dequantize
+// CHECK: m3sat.dequantize %{{.*}} scales %{{.*}} bits = 4 : (tensor<2x4x4xi8>, tensor<2x4xf32>) -> tensor<2x4x8xf32>
+// CHECK: m3sat.dequantize %{{.*}} scales %{{.*}} zero_points %{{.*}} bits = 8 block_size = 16 : (tensor<2x4x32xi8>, tensor<2x4x2xf32>, tensor<2x4x2xi8>) -> tensor<2x4x32xf32>
+func.func @dequantize(%q: tensor<2x4x4xi8>, %s: tensor<2x4xf32>,
+                      %q8: tensor<2x4x32xi8>, %s8: tensor<2x4x2xf32>,
+                      %z8: tensor<2x4x2xi8>) -> (tensor<2x4x8xf32>, tensor<2x4x32xf32>) {
+  %a = m3sat.dequantize %q scales %s bits = 4
+      : (tensor<2x4x4xi8>, tensor<2x4xf32>) -> tensor<2x4x8xf32>
+  %b = m3sat.dequantize %q8 scales %s8 zero_points %z8 bits = 8 block_size = 16
+      : (tensor<2x4x32xi8>, tensor<2x4x2xf32>, tensor<2x4x2xi8>) -> tensor<2x4x32xf32>
+  return %a, %b : tensor<2x4x8xf32>, tensor<2x4x32xf32>
+}
