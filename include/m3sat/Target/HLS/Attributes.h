@@ -53,6 +53,12 @@ inline constexpr llvm::StringLiteral kHLSSharedBranchesAttr =
 /// function instances=... limit=1` in its callers).
 inline constexpr llvm::StringLiteral kHLSSharedUnitAttr =
     "m3sat.hls.shared_unit";
+/// The unit attribute of a function that computes one kind of layer for
+/// several callers (m3sat-hls-share-layers): built once like a shared unit
+/// (`#pragma HLS INLINE off`, `ALLOCATION ... limit=1`); the estimate counts
+/// each call's cycles and the function's units once.
+inline constexpr llvm::StringLiteral kHLSSharedLayerAttr =
+    "m3sat.hls.shared_layer";
 /// The unit attribute of a pipelined `scf.for` whose iterations write other
 /// elements of the arrays they store to (`#pragma HLS DEPENDENCE ...
 /// inter false`).

@@ -213,6 +213,14 @@ public:
                                 "body; the HLS estimate needs one");
       if (callee->hasAttr(kHLSSharedUnitAttr))
         return sharedUnitCall(call, callee, unroll);
+      if (callee->hasAttr(kHLSSharedLayerAttr)) {
+        // One instance that its callers take turns on: each call's
+        // cycles, its units once.
+        FailureOr<Cost> body = block(callee.getBody().front(), unroll);
+        if (failed(body) || sharedLayers.insert(callee).second)
+          return body;
+        return Cost{body->cycles, 0, 0, {}};
+      }
       if (callee->hasAttr(kHLSDataflowRegionAttr))
         return dataflowRegion(callee, unroll);
       if (!callee->hasAttr(kHLSDataflowAttr))
@@ -260,6 +268,8 @@ public:
 
 private:
   llvm::SmallPtrSet<Operation *, 16> sharedUnitCallOps;
+  /// Shared layer functions (m3sat-hls-share-layers) whose units counted.
+  llvm::SmallPtrSet<Operation *, 16> sharedLayers;
 
   /// Whether `op` multiplies by a value of the weight type (fixed point:
   /// a narrower multiplier).

@@ -607,13 +607,14 @@ LogicalResult HLSCppEmitter::emitFunction(func::FuncOp func, bool top) {
   if (func->hasAttr(kHLSDataflowAttr))
     os << "#ifdef __SYNTHESIS__\n#pragma HLS DATAFLOW\n#endif\n";
   // A shared unit is one instance that its callers take turns on.
-  if (func->hasAttr(kHLSSharedUnitAttr))
+  if (func->hasAttr(kHLSSharedUnitAttr) || func->hasAttr(kHLSSharedLayerAttr))
     os << "#ifdef __SYNTHESIS__\n#pragma HLS INLINE off\n#endif\n";
   llvm::SetVector<Operation *> sharedCallees;
   func.walk([&](func::CallOp call) {
     auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
         call, call.getCalleeAttr());
-    if (callee && callee->hasAttr(kHLSSharedUnitAttr))
+    if (callee && (callee->hasAttr(kHLSSharedUnitAttr) ||
+                   callee->hasAttr(kHLSSharedLayerAttr)))
       sharedCallees.insert(callee);
   });
   for (Operation *callee : sharedCallees)

@@ -121,11 +121,14 @@ LogicalResult m3sat::writeHLSProject(ModuleOp module, ArrayRef<HLSTopDesc> tops,
       failed(checkFixedPointWeights(module, tops, weights, numerics)))
     return failure();
   // GELU from a table (--hls-lut-gelu), as the accelerators compute it;
-  // pipelined loops unrolled (--hls-unroll), their arrays partitioned.
-  if (numerics.lutGelu || numerics.unroll > 1) {
+  // each kind of layer built once (the ports known: weights share with
+  // weights); pipelined loops unrolled (--hls-unroll), their arrays
+  // partitioned.
+  {
     PassManager pm(module.getContext());
     if (numerics.lutGelu)
       pm.addPass(createHLSLutGelu());
+    pm.addPass(createHLSShareLayers());
     if (numerics.unroll > 1) {
       HLSAnnotateLoopsOptions annotate;
       annotate.unroll = numerics.unroll;

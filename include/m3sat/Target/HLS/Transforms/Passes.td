@@ -283,4 +283,39 @@ def HLSLutGelu : Pass<"m3sat-hls-lut-gelu", "::mlir::ModuleOp"> {
   ];
 }
 
+def HLSShareLayers : Pass<"m3sat-hls-share-layers", "::mlir::ModuleOp"> {
+  let summary = "Build the layers that compute alike once: identical loop "
+                "nests of a top function become calls of one function";
+  let description = [{
+    The accelerators (M3ViT, Edge-MoE) build one engine per kind of layer
+    and run every layer of that kind on it, block after block; an HLS top
+    function that computes each layer in a loop nest of its own builds the
+    arithmetic, the pipeline control and the address logic of each nest
+    again, twelve times for twelve transformer blocks. This pass finds the
+    top-level loop nests of each top function that compute alike: the same
+    ops with the same attributes and constants (locations aside), over
+    other arrays and scalars: for each array the other nest's array of the
+    same element type in the same role (a function argument, with the same
+    `m3sat.hls.port` kind: weights for weights; a local buffer, of the same
+    type or, both one-dimensional, of any size), one to one; integer
+    constants that are no loop's bound may differ (the offset of a head).
+    Each class of
+    at least two nests becomes a function (`m3sat.hls.shared_layer`: not
+    inlined, one instance that its callers share) that takes the arrays
+    and scalars the nest uses, one-dimensional local buffers at the
+    largest size passed (`memref.reinterpret_cast` at the call sites) and
+    the constants that differ, and each nest a call of it. The computation is the same op for op.
+
+    Nests that call functions (expert schedules, DATAFLOW regions, the
+    shared linear unit) or yield values stay as they are, as does every
+    DATAFLOW region.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::memref::MemRefDialect"];
+  let statistics = [
+    Statistic<"numLayers", "num-layers", "Shared layer functions built">,
+    Statistic<"numCalls", "num-calls", "Loop nests that became their calls">
+  ];
+}
+
 #endif // M3SAT_TARGET_HLS_TRANSFORMS_PASSES_TD
