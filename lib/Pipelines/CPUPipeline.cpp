@@ -75,6 +75,10 @@ void m3sat::buildCPUPipeline(OpPassManager &pm,
   // With SGEMM, a convolution is faster as im2col and one matrix product.
   buildBufferizedLinalgPipeline(pm, options.foldRouting, options.moeLowering,
                                 /*convolutionsAsMatmul=*/options.blas);
+  // Copies of a filled buffer (bufferization's answer to a shared zero
+  // init) become fills. Before the arena: it recognizes buffers by their
+  // allocations, which the arena turns into views.
+  pm.addNestedPass<func::FuncOp>(createForwardFills());
   // Temporary buffers share one arena where their lifetimes allow.
   if (options.arena) {
     PlanActivationArenaOptions arena;
@@ -83,9 +87,6 @@ void m3sat::buildCPUPipeline(OpPassManager &pm,
   }
   // The remaining temporary buffers are freed where they die.
   bufferization::buildBufferDeallocationPipeline(pm);
-  // Copies of a filled buffer (bufferization's answer to a shared zero
-  // init) become fills.
-  pm.addNestedPass<func::FuncOp>(createForwardFills());
   // Matrix products go to the runtime's SGEMM (after deallocation is
   // placed: the call reads the buffers through plain pointers).
   if (options.blas) {

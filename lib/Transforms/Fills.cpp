@@ -14,12 +14,21 @@ std::optional<Value> m3sat::filledValue(Operation *op, Value buffer) {
   }
   auto generic = dyn_cast<linalg::GenericOp>(op);
   if (!generic || !generic.hasPureBufferSemantics() ||
-      generic.getNumDpsInputs() != 0 || generic.getNumDpsInits() != 1 ||
+      generic.getNumDpsInputs() > 1 || generic.getNumDpsInits() != 1 ||
       generic.getDpsInits().front() != buffer ||
-      !generic.getIndexingMapsArray().front().isIdentity() ||
+      !generic.getMatchingIndexingMap(generic.getDpsInitOperand(0))
+           .isIdentity() ||
       !generic.getBody()->without_terminator().empty())
     return std::nullopt;
   Value yielded = generic.getBody()->getTerminator()->getOperand(0);
+  if (generic.getNumDpsInputs() == 1) {
+    // linalg.fill generalized: its scalar is the one input, yielded as is.
+    OpOperand *input = generic.getDpsInputOperand(0);
+    if (isa<ShapedType>(input->get().getType()) ||
+        yielded != generic.getMatchingBlockArgument(input))
+      return std::nullopt;
+    return input->get();
+  }
   if (generic.getRegion().isAncestor(yielded.getParentRegion()))
     return std::nullopt;
   return yielded;

@@ -64,3 +64,45 @@ func.func @written_between() {
   "test.write"(%c) : (memref<4xf32>) -> ()
   return
 }
+
+// -----
+
+// linalg.fill generalized (linalg-generalize-named-ops): its scalar arrives
+// as the one input, mapped to no dimension, and is yielded as is.
+// CHECK-LABEL: func @generalized_fill
+// CHECK-NOT: memref.copy
+// CHECK: %[[A:.*]] = memref.alloc() : memref<8xf32>
+// CHECK: linalg.generic {{.*}} ins(%arg0 : f32) outs(%[[A]] : memref<8xf32>)
+// CHECK-NOT: memref.alloc
+// CHECK: return %[[A]]
+#scalar = affine_map<(i) -> ()>
+#vec = affine_map<(i) -> (i)>
+func.func @generalized_fill(%v: f32) -> memref<8xf32> {
+  %z = memref.alloc() : memref<8xf32>
+  linalg.generic {indexing_maps = [#scalar, #vec], iterator_types = ["parallel"]} ins(%v : f32) outs(%z : memref<8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  %a = memref.alloc() : memref<8xf32>
+  memref.copy %z, %a : memref<8xf32> to memref<8xf32>
+  return %a : memref<8xf32>
+}
+
+// -----
+
+// A generic with one input that computes (here: yields its output) is no
+// fill: the copy stays.
+// CHECK-LABEL: func @not_a_fill
+// CHECK: memref.copy
+#scalar2 = affine_map<(i) -> ()>
+#vec2 = affine_map<(i) -> (i)>
+func.func @not_a_fill(%v: f32) -> memref<8xf32> {
+  %z = memref.alloc() : memref<8xf32>
+  linalg.generic {indexing_maps = [#scalar2, #vec2], iterator_types = ["parallel"]} ins(%v : f32) outs(%z : memref<8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %out : f32
+  }
+  %a = memref.alloc() : memref<8xf32>
+  memref.copy %z, %a : memref<8xf32> to memref<8xf32>
+  return %a : memref<8xf32>
+}
