@@ -682,7 +682,9 @@ def main():
         "OMP_WAIT_POLICY=PASSIVE for PyTorch's OpenMP, ORT's intra-op pool "
         "without spinning; OpenVINO as it is)"
         if "--passive-wait" in flags else
-        "each runtime's default (threads spin a while before they block)")
+        "each runtime's default (threads spin a while before they block; "
+        "m3sat's default M3SAT_WAIT=adaptive spins until a run's threads "
+        "were preempted, then blocks for the next runs)")
     info["load_start"] = os.getloadavg()[0]
     print(f"machine: {info['cpu']}, {info['threads']} threads, "
           f"{' '.join(info['isa'])}; {info['date_utc']}; load "

@@ -8,6 +8,21 @@
 // for GPU code, weights live on the device (one copy per OUT_DIR) and
 // inputs and outputs are staged through device buffers.
 //
+// Waiting threads: the parallel loops of CPU code run on LLVM's OpenMP
+// pool, whose threads spin between loops (KMP_BLOCKTIME, 200 ms by
+// default) so that the next loop starts without a wake-up. On a machine
+// that other processes load, a spinning thread takes the core its partner
+// needs, and a task of a few dozen layers collapses (Edge-MoE semseg,
+// 2 threads at load 3: 38 ms spinning, 28 ms blocking). m3sat_run watches
+// for that: when the task's threads were preempted (involuntary context
+// switches, getrusage) in one of the last runs, waiting threads block at
+// once (kmp_set_blocktime(0)); after kCleanRuns runs without preemption
+// they spin again (M3SAT_WAIT=adaptive, the default). M3SAT_WAIT=spin
+// (libomp's setting) or passive (always block) fixes the policy; a
+// KMP_BLOCKTIME in the environment is the user's and is left alone. The
+// block time is libomp's per forking thread: it is set on the thread that
+// calls m3sat_run, before each run.
+//
 //===----------------------------------------------------------------------===//
 
 #include "m3sat/Runtime/m3sat_runtime.h"
@@ -16,6 +31,8 @@
 
 #include "m3sat/Runtime/BundleReader.h"
 #include "m3sat/Runtime/Bundle_generated.h"
+
+#include <sys/resource.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -34,6 +51,11 @@ extern const char m3sat_code_id[];
 /// Bytes of each entry's activation arena (0: the entry takes none).
 extern const uint64_t m3sat_arena_bytes[];
 }
+
+// LLVM's OpenMP runtime (libomp's extensions to omp.h), when the task
+// library links it: absent in code without parallel loops.
+extern "C" void kmp_set_blocktime(int) __attribute__((weak));
+extern "C" int kmp_get_blocktime(void) __attribute__((weak));
 
 using namespace m3sat;
 
@@ -90,6 +112,79 @@ std::shared_ptr<MappedBundle> openShared(const std::string &path,
 void setError(char *error, size_t size, const std::string &message) {
   if (error && size)
     std::snprintf(error, size, "%s", message.c_str());
+}
+
+/// The wait policy of the OpenMP pool's threads (see the file comment):
+/// one per process, as the pool is.
+class WaitPolicy {
+public:
+  /// Reads M3SAT_WAIT once (at the first m3sat_create); false with `error`
+  /// set when it names no policy.
+  bool init(std::string &error) {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (mode != Mode::Unset)
+      return true;
+    const char *choice = getenv("M3SAT_WAIT");
+    std::string name = choice ? choice : "";
+    if (!name.empty() && name != "adaptive" && name != "spin" &&
+        name != "passive") {
+      error = "M3SAT_WAIT=" + name + ": expected adaptive, spin or passive";
+      return false;
+    }
+    if (!kmp_set_blocktime || !kmp_get_blocktime || getenv("KMP_BLOCKTIME") ||
+        name == "spin") {
+      mode = Mode::Untouched;
+      return true;
+    }
+    mode = name == "passive" ? Mode::Passive : Mode::Adaptive;
+    spinBlocktime = kmp_get_blocktime();
+    return true;
+  }
+
+  /// Before a run: sets the block time of the loops that the calling
+  /// thread starts (libomp keeps it per forking thread); returns the
+  /// involuntary context switches so far.
+  long beforeRun() {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (mode == Mode::Untouched || mode == Mode::Unset)
+      return 0;
+    kmp_set_blocktime(
+        mode == Mode::Passive || passiveRunsLeft > 0 ? 0 : spinBlocktime);
+    return involuntarySwitches();
+  }
+
+  /// After the run: preempted threads make the next kCleanRuns runs block.
+  void afterRun(long switchesBefore) {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (mode != Mode::Adaptive)
+      return;
+    if (involuntarySwitches() > switchesBefore)
+      passiveRunsLeft = kCleanRuns;
+    else if (passiveRunsLeft > 0)
+      --passiveRunsLeft;
+  }
+
+private:
+  /// Untouched: libomp's own setting (KMP_BLOCKTIME, M3SAT_WAIT=spin, or
+  /// code without OpenMP).
+  enum class Mode { Unset, Untouched, Passive, Adaptive };
+  /// Runs without preemption before waiting threads spin again.
+  static constexpr int kCleanRuns = 8;
+
+  static long involuntarySwitches() {
+    struct rusage usage;
+    return getrusage(RUSAGE_SELF, &usage) == 0 ? usage.ru_nivcsw : 0;
+  }
+
+  std::mutex mutex;
+  Mode mode = Mode::Unset;
+  int spinBlocktime = 200;
+  int passiveRunsLeft = 0;
+};
+
+WaitPolicy &waitPolicy() {
+  static WaitPolicy policy;
+  return policy;
 }
 
 const bundle::TensorSpec *spec(const m3sat_model *model, int i, bool input) {
@@ -151,6 +246,10 @@ extern "C" m3sat_model *m3sat_create(const char *outDir, const char *task,
     setError(error, errorSize,
              path + ": task '" + found->name()->str() +
                  "': field 'entry' is outside the task library");
+    return nullptr;
+  }
+  if (!waitPolicy().init(message)) {
+    setError(error, errorSize, message);
     return nullptr;
   }
   if (!task_memory::open(message)) {
@@ -296,7 +395,10 @@ extern "C" int m3sat_run(m3sat_model *model, const void *const *inputs,
     model->arguments[i] = const_cast<void *>(inputs[i]);
   for (size_t i = 0; i < numOutputs; ++i)
     model->arguments[firstOutput + i] = outputs[i];
+  WaitPolicy &policy = waitPolicy();
+  long switches = policy.beforeRun();
   model->entry(model->arguments.data());
+  policy.afterRun(switches);
   return 0;
 }
 
