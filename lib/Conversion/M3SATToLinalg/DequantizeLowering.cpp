@@ -4,6 +4,8 @@
 // result [E, R, C]: each element reads its byte of `packed` (column
 // c / p), its scale (per row, or block c / block_size) and its zero point
 // (packed like the codes), and picks its nibble from the loop indices.
+// The weights of grouped matmuls (token routing) are left to their lowering,
+// which dequantizes each expert that has rows on its own.
 //
 //===----------------------------------------------------------------------===//
 
@@ -40,6 +42,18 @@ struct LowerDequantize : OpRewritePattern<DequantizeOp> {
 
   LogicalResult matchAndRewrite(DequantizeOp op,
                                 PatternRewriter &rewriter) const override {
+    // Expert weights of token-routed layers only (grouped matmuls, or MoE
+    // layers that become them): each expert is dequantized where it runs
+    // (LowerGroupedMatmul), and this op dies with them.
+    if (!op->use_empty() && llvm::all_of(op->getUses(), [](OpOperand &use) {
+          Operation *user = use.getOwner();
+          if (auto matmul = dyn_cast<GroupedMatmulOp>(user))
+            return use.get() == matmul.getWeights();
+          if (auto ffn = dyn_cast<MoEFFNOp>(user))
+            return ffn.getRouterLogits() && use.get() != ffn.getInput();
+          return false;
+        }))
+      return rewriter.notifyMatchFailure(op, "dequantized per expert");
     auto resultType = cast<RankedTensorType>(op.getResult().getType());
     Type element = resultType.getElementType();
     auto floatType = dyn_cast<FloatType>(element);

@@ -35,6 +35,39 @@ Value expertSlice(TensorBuilder &tb, Value perExpert, OpFoldResult expert) {
   return perExpert ? tb.sliceFirst(perExpert, expert) : Value();
 }
 
+/// Expert `expert`'s float weights [M, K] out of `weights` [E, M, K]. For
+/// weights that m3sat.dequantize computes, that expert's codes are
+/// dequantized alone, where the expert runs: only experts with rows pay for
+/// it, and one expert's float weights are live at a time.
+Value expertWeights(TensorBuilder &tb, Value weights, OpFoldResult expert) {
+  auto dequantize = weights.getDefiningOp<DequantizeOp>();
+  if (!dequantize)
+    return tb.sliceFirst(weights, expert);
+  ImplicitLocOpBuilder &b = tb.builder();
+  auto oneExpert = [&](Value perExpert) -> Value {
+    if (!perExpert)
+      return Value();
+    auto type = cast<RankedTensorType>(perExpert.getType());
+    SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0)), sizes,
+        strides(type.getRank(), b.getIndexAttr(1));
+    offsets[0] = expert;
+    sizes.push_back(b.getIndexAttr(1));
+    for (int64_t d = 1; d < type.getRank(); ++d)
+      sizes.push_back(b.getIndexAttr(type.getDimSize(d)));
+    return tensor::ExtractSliceOp::create(b, perExpert, offsets, sizes,
+                                          strides);
+  };
+  auto type = cast<RankedTensorType>(weights.getType());
+  auto oneType = RankedTensorType::get(
+      {1, type.getDimSize(1), type.getDimSize(2)}, type.getElementType());
+  Value one = DequantizeOp::create(
+      b, oneType, oneExpert(dequantize.getPacked()),
+      oneExpert(dequantize.getScales()), oneExpert(dequantize.getZeroPoints()),
+      dequantize.getBitsAttr(), dequantize.getBlockSizeAttr());
+  return tensor::CollapseShapeOp::create(
+      b, one, SmallVector<ReassociationIndices>{{0, 1}, {2}});
+}
+
 struct LowerGroupedMatmul : OpRewritePattern<GroupedMatmulOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -52,6 +85,8 @@ struct LowerGroupedMatmul : OpRewritePattern<GroupedMatmulOp> {
     Value c0 = tb.index(0), c1 = tb.index(1);
     Value cE = tb.index(weightsType.getDimSize(0));
     Value cRows = tb.index(numRows);
+    bool quantized =
+        static_cast<bool>(op.getWeights().getDefiningOp<DequantizeOp>());
 
     // Each expert multiplies its rows offsets[e] .. offsets[e+1]; an empty
     // group is a zero-row contraction. Offsets are clamped into [0, N].
@@ -72,12 +107,31 @@ struct LowerGroupedMatmul : OpRewritePattern<GroupedMatmulOp> {
           Value end = arith::MaxSIOp::create(
               ib, offsetAt(arith::AddIOp::create(ib, e, c1)), start);
           Value size = arith::SubIOp::create(ib, end, start);
-          Value rows = eb.sliceRows(op.getLhs(), start, size);
-          // Computed in place in the result's rows (no temporary).
-          Value out = eb.linear(rows, eb.sliceFirst(op.getWeights(), e),
-                                expertSlice(eb, op.getBias(), e),
-                                eb.sliceRows(acc[0], start, size));
-          scf::YieldOp::create(ib, eb.insertRows(out, acc[0], start));
+          auto groupProduct = [&](TensorBuilder &gb) {
+            Value rows = gb.sliceRows(op.getLhs(), start, size);
+            // Computed in place in the result's rows (no temporary).
+            Value out = gb.linear(rows, expertWeights(gb, op.getWeights(), e),
+                                  expertSlice(gb, op.getBias(), e),
+                                  gb.sliceRows(acc[0], start, size));
+            return gb.insertRows(out, acc[0], start);
+          };
+          if (!quantized) {
+            scf::YieldOp::create(ib, groupProduct(eb));
+            return;
+          }
+          // Quantized weights: an expert without rows is not dequantized.
+          Value hasRows =
+              arith::CmpIOp::create(ib, arith::CmpIPredicate::sgt, size, c0);
+          auto ifOp = scf::IfOp::create(
+              ib, hasRows,
+              [&](OpBuilder &thenBuilder, Location thenLoc) {
+                TensorBuilder gb(thenBuilder, thenLoc);
+                scf::YieldOp::create(gb.builder(), groupProduct(gb));
+              },
+              [&](OpBuilder &elseBuilder, Location elseLoc) {
+                scf::YieldOp::create(elseBuilder, elseLoc, acc[0]);
+              });
+          scf::YieldOp::create(ib, ifOp.getResults());
         });
     rewriter.replaceOp(op, loop.getResult(0));
     return success();

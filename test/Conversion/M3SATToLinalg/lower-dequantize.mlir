@@ -39,3 +39,27 @@ func.func @row8(%q: tensor<2x4x8xi8>, %s: tensor<2x4xf32>) -> tensor<2x4x8xf32> 
       : (tensor<2x4x8xi8>, tensor<2x4xf32>) -> tensor<2x4x8xf32>
   return %w : tensor<2x4x8xf32>
 }
+
+// -----
+
+// Token routing: the quantized weights of a grouped matmul are dequantized
+// one expert at a time inside its loop, and only for an expert with rows;
+// the whole [E, M, K] float tensor is never built.
+// CHECK-LABEL: func @grouped
+// CHECK-NOT: tensor<4x8x32xf32>
+// CHECK: scf.for
+// CHECK:   %[[ROWS:.*]] = arith.cmpi sgt
+// CHECK:   scf.if %[[ROWS]]
+// CHECK:     tensor.extract_slice %{{.*}}[%{{.*}}, 0, 0] [1, 8, 16] [1, 1, 1] : tensor<4x8x16xi8> to tensor<1x8x16xi8>
+// CHECK:     linalg.generic {{.*}} outs(%{{.*}} : tensor<1x8x32xf32>)
+// CHECK:     tensor.collapse_shape {{.*}} into tensor<8x32xf32>
+// CHECK:   } else {
+// CHECK-NOT: tensor<4x8x32xf32>
+// CHECK: return
+func.func @grouped(%rows: tensor<12x32xf32>, %q: tensor<4x8x16xi8>, %s: tensor<4x8xf32>, %offsets: tensor<5xi64>) -> tensor<12x8xf32> {
+  %w = m3sat.dequantize %q scales %s bits = 4
+      : (tensor<4x8x16xi8>, tensor<4x8xf32>) -> tensor<4x8x32xf32>
+  %y = m3sat.grouped_matmul %rows, %w, %offsets
+      : (tensor<12x32xf32>, tensor<4x8x32xf32>, tensor<5xi64>) -> tensor<12x8xf32>
+  return %y : tensor<12x8xf32>
+}
