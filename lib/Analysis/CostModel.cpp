@@ -200,8 +200,18 @@ FunctionCost m3sat::functionCost(func::FuncOp func) {
     std::string sourceOp;
     if (auto source = op->getAttrOfType<StringAttr>("m3sat.source_op"))
       sourceOp = source.str();
-    result.layers.push_back(
-        {name, op->getName().getStringRef().str(), cost, sourceOp});
+    std::string quantization;
+    if (auto ffn = dyn_cast<MoEFFNOp>(op))
+      if (auto dequantize = ffn.getFc1Weights().getDefiningOp<DequantizeOp>())
+        quantization =
+            std::to_string(dequantize.getBits()) + "-bit codes, " +
+            (dequantize.getBlockSize()
+                 ? "a scale per " + std::to_string(dequantize.getBlockSize()) +
+                       " columns"
+                 : std::string("a scale per row")) +
+            (dequantize.getZeroPoints() ? ", zero points" : "");
+    result.layers.push_back({name, op->getName().getStringRef().str(), cost,
+                             sourceOp, quantization});
   });
   // Weights no op reads still take bytes in the bundle.
   for (unsigned i = 0; i < func.getNumArguments(); ++i)
@@ -250,6 +260,8 @@ llvm::json::Value m3sat::costToJSON(const FunctionCost &cost) {
                              {"activation_bytes", layer.cost.activationBytes}};
     if (!layer.sourceOp.empty())
       entry["source_op"] = layer.sourceOp;
+    if (!layer.quantization.empty())
+      entry["quantization"] = layer.quantization;
     layers.push_back(std::move(entry));
   }
   llvm::json::Array scopes;
@@ -331,5 +343,9 @@ void m3sat::printLayerComparison(llvm::raw_ostream &os, StringRef task,
   for (const LayerCost &layer : full.layers)
     if (!layer.sourceOp.empty())
       os << "  MoE layer " << layer.name << ": " << layer.op << " from "
-         << layer.sourceOp << "\n";
+         << layer.sourceOp
+         << (layer.quantization.empty()
+                 ? ""
+                 : " (experts kept quantized: " + layer.quantization + ")")
+         << "\n";
 }

@@ -41,6 +41,10 @@ struct LayerCost {
   /// The ONNX op an MoE layer was imported from (`m3sat.source_op`, e.g.
   /// "com.microsoft::MoE"), else empty.
   std::string sourceOp;
+  /// How an MoE layer's expert weights are stored when they stay quantized
+  /// (m3sat.dequantize), e.g. "4-bit codes, a scale per 32 columns"; else
+  /// empty.
+  std::string quantization;
 };
 
 /// Costs of a function: per layer in program order, and the total.
