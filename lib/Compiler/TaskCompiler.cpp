@@ -17,6 +17,7 @@
 #include "m3sat/Target/HLS/Emit/EmitHLSCpp.h"
 #include "m3sat/Target/HLS/Emit/HLSProject.h"
 #include "m3sat/Transforms/Passes.h"
+#include "m3sat/Transforms/RaiseMoE.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
@@ -342,6 +343,9 @@ LogicalResult m3sat::compileModel(MLIRContext &context,
   if (failed(specialize.run(*module)))
     return failure();
   timer.done("specialize");
+  if (options.verbose || options.report)
+    printRaiseMoELog(*module, options.report ? llvm::outs() : llvm::errs(),
+                     "m3sat-compile: ");
 
   // A failed compilation leaves no file behind: the directories created
   // here (from the outermost one that did not exist) go again on failure.

@@ -40,6 +40,35 @@ def ExpertMajor : Pass<"m3sat-expert-major", "::mlir::func::FuncOp"> {
   ];
 }
 
+def RaiseMoE : Pass<"m3sat-raise-moe", "::mlir::ModuleOp"> {
+  let summary = "Raise MoE layers written as standard ops to m3sat.moe_ffn";
+  let description = [{
+    Recognizes MoE layers as plain PyTorch writes them and the ONNX importer
+    imports them: router probabilities p = softmax(logits) over E experts;
+    the k largest (TopK, as the importer expands it: k rounds of argmax),
+    optionally renormalized over the k; for each expert e an FFN
+    y_e = fc2_e(act(fc1_e(x))) with constant weights (act: relu, gelu in
+    its erf or tanh form, silu, identity) scaled by its routing weight
+    g_e = sum_k(w * (idx == e)) (Mul with the cast mask, or
+    Where(idx == e, w, 0)), and the E scaled outputs summed. Each such
+    layer becomes one `m3sat.moe_ffn` routed by the logits, with the
+    experts' weights stacked in (out, in) layout; the dense experts then
+    die. Run on the imported model, before specialization: logits that a
+    bound task makes constant then fold to static expert sets as for
+    m3sat-domain layers.
+
+    Every candidate (a TopK whose indices are compared with an expert id)
+    is logged in the module attribute `m3sat.raised_moe`: what it became,
+    or why it was left as it is (m3sat-compile prints the log with -v and
+    --report).
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::m3sat::M3SATDialect"];
+  let statistics = [
+    Statistic<"numRaised", "num-raised", "MoE layers raised">
+  ];
+}
+
 def Specialize : Pass<"m3sat-specialize", "::mlir::ModuleOp"> {
   let summary = "Build one function per task from the imported model";
   let description = [{

@@ -1,0 +1,123 @@
+#!/usr/bin/python3
+"""MoE layers written in plain PyTorch (a softmax/top-k gate and a loop over
+experts, each weighted by its top-k weight masked to that expert), exported
+with torch.onnx.export, for m3sat-raise-moe's tests. Debian's /usr/bin/python3
+(torch 1.13).
+
+Usage: make_plain_moe.py OUT_DIR NAME [--form mul|where|scatter|onehot]
+           [--routing token|task] [--normalize] [--k K] [--experts E]
+           [--activation gelu|relu|silu|identity] [--no-sum]
+           [--dim D] [--hidden H]
+Writes OUT_DIR/NAME.onnx, NAME_x.npy and the PyTorch results: NAME_ref.npy
+for a token-routed layer; NAME_ref_a.npy / NAME_ref_b.npy (tasks a, b) and
+NAME_task_a.npy / NAME_task_b.npy (task_id) for a task-routed one."""
+import argparse
+import os
+import sys
+
+import numpy as np
+import torch
+from torch import nn
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..",
+                                "python"))
+from m3sat_torch.export import export  # noqa: E402
+
+TASKS = ("a", "b")
+ACT = {"gelu": nn.GELU, "relu": nn.ReLU, "silu": nn.SiLU,
+       "identity": nn.Identity}
+
+
+class PlainMoE(nn.Module):
+    """x + sum_e g_e(x) * expert_e(x), the way users write it."""
+
+    def __init__(self, args):
+        super().__init__()
+        self.args = args
+        e, D, H = args.experts, args.dim, args.hidden
+        if args.routing == "token":
+            self.gate = nn.Linear(D, e, bias=False)
+        else:
+            # Logits from the task alone (Edge-MoE's task-level routing).
+            self.task_logits = nn.Parameter(torch.randn(len(TASKS), e) * 2)
+        self.experts = nn.ModuleList(
+            nn.Sequential(nn.Linear(D, H), ACT[args.activation](),
+                          nn.Linear(H, D)) for _ in range(e))
+        self.heads = nn.ModuleList(nn.Linear(D, D) for _ in TASKS)
+
+    def forward(self, x, task_id=None):
+        a = self.args
+        if a.routing == "token":
+            logits = self.gate(x)
+        else:
+            logits = self.task_logits[task_id].expand(
+                x.shape[0], x.shape[1], a.experts)
+        probs = torch.softmax(logits, dim=-1)
+        w, idx = torch.topk(probs, a.k, dim=-1)
+        if a.normalize:
+            w = w / w.sum(dim=-1, keepdim=True)
+        if a.form == "scatter":
+            combine = torch.zeros_like(probs).scatter(-1, idx, w)
+        elif a.form == "onehot":
+            hot = nn.functional.one_hot(idx, a.experts).to(w.dtype)
+            combine = (w.unsqueeze(-1) * hot).sum(dim=-2)
+        out = torch.zeros_like(x)
+        for e, expert in enumerate(self.experts):
+            if a.form == "mul":
+                g = (w * (idx == e)).sum(dim=-1, keepdim=True)
+            elif a.form == "where":
+                g = torch.where(idx == e, w, torch.zeros_like(w)).sum(
+                    dim=-1, keepdim=True)
+            else:
+                g = combine[..., e:e + 1]
+            y = g * expert(x)
+            # --no-sum: expert 0's term is left out (not an MoE layer).
+            if not (a.no_sum and e == 0):
+                out = out + y
+        h = x + out
+        if a.routing == "token":
+            return h
+        return tuple(head(h) for head in self.heads)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("out")
+    p.add_argument("name")
+    p.add_argument("--form", default="mul",
+                   choices=["mul", "where", "scatter", "onehot"])
+    p.add_argument("--routing", default="token", choices=["token", "task"])
+    p.add_argument("--normalize", action="store_true")
+    p.add_argument("--k", type=int, default=2)
+    p.add_argument("--experts", type=int, default=8)
+    p.add_argument("--activation", default="gelu", choices=list(ACT))
+    p.add_argument("--no-sum", action="store_true")
+    p.add_argument("--dim", type=int, default=16)
+    p.add_argument("--hidden", type=int, default=32)
+    args = p.parse_args()
+    torch.manual_seed(0)
+    model = PlainMoE(args).eval()
+    x = torch.randn(2, 6, args.dim, generator=torch.Generator().manual_seed(1))
+    path = os.path.join(args.out, args.name + ".onnx")
+    np.save(os.path.join(args.out, args.name + "_x.npy"), x.numpy())
+    with torch.no_grad():
+        if args.routing == "token":
+            export(model, (x,), path, ["x"], ["y"])
+            np.save(os.path.join(args.out, args.name + "_ref.npy"),
+                    model(x).numpy())
+            return
+        tasks = {t: {"index": i, "outputs": ["y_" + t]}
+                 for i, t in enumerate(TASKS)}
+        export(model, (x, torch.tensor(0)), path, ["x", "task_id"],
+               ["y_" + t for t in TASKS], tasks=tasks,
+               task_selector="task_id")
+        for i, t in enumerate(TASKS):
+            tid = torch.tensor(i)
+            np.save(os.path.join(args.out, f"{args.name}_task_{t}.npy"),
+                    tid.numpy())
+            np.save(os.path.join(args.out, f"{args.name}_ref_{t}.npy"),
+                    model(x, tid)[i].numpy())
+
+
+if __name__ == "__main__":
+    main()
