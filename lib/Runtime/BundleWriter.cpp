@@ -17,7 +17,7 @@
 using namespace m3sat;
 
 uint32_t BundleWriter::addBuffer(const std::string &key,
-                                 const std::string &name, int dtype,
+                                 const std::string &name, bundle::DType dtype,
                                  const std::vector<int64_t> &shape,
                                  const void *data, uint64_t size) {
   auto it = bufferByKey.find(key);
@@ -35,26 +35,24 @@ uint32_t BundleWriter::addBuffer(const std::string &key,
 
 namespace {
 
-flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<bundle::TensorSpec>>>
+flatbuffers::Offset<
+    flatbuffers::Vector<flatbuffers::Offset<bundle::TensorSpec>>>
 buildSpecs(flatbuffers::FlatBufferBuilder &fbb,
            const std::vector<TensorSpecDesc> &specs) {
   std::vector<flatbuffers::Offset<bundle::TensorSpec>> offsets;
   for (const TensorSpecDesc &spec : specs)
-    offsets.push_back(bundle::CreateTensorSpecDirect(
-        fbb, spec.name.c_str(), static_cast<bundle::DType>(spec.dtype),
-        &spec.shape));
+    offsets.push_back(bundle::CreateTensorSpecDirect(fbb, spec.name.c_str(),
+                                                     spec.dtype, &spec.shape));
   return fbb.CreateVector(offsets);
 }
 
 } // namespace
 
-std::string BundleWriter::write(const std::string &path,
-                                const std::string &modelHash,
-                                const std::string &codeId,
-                                const std::string &library,
-                                const std::string &target,
-                                const std::vector<std::string> &modalities)
-    const {
+std::string
+BundleWriter::write(const std::string &path, const std::string &modelHash,
+                    const std::string &codeId, const std::string &library,
+                    const std::string &target,
+                    const std::vector<std::string> &modalities) const {
   flatbuffers::FlatBufferBuilder fbb(blob.size() + (1 << 16));
   // The blob first (FlatBuffers builds back to front; alignment holds from
   // the start of the finished buffer).
@@ -64,8 +62,7 @@ std::string BundleWriter::write(const std::string &path,
   std::vector<flatbuffers::Offset<bundle::Buffer>> bufferOffsets;
   for (const BufferDesc &b : buffers)
     bufferOffsets.push_back(bundle::CreateBufferDirect(
-        fbb, b.name.c_str(), static_cast<bundle::DType>(b.dtype), &b.shape,
-        b.offset, b.size));
+        fbb, b.name.c_str(), b.dtype, &b.shape, b.offset, b.size));
   std::vector<flatbuffers::Offset<bundle::Task>> taskOffsets;
   for (const TaskDesc &task : tasks) {
     std::vector<flatbuffers::Offset<bundle::MoELayer>> layers;

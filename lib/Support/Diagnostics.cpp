@@ -33,6 +33,18 @@ std::string m3sat::formatLocation(Location loc) {
   return "";
 }
 
+std::string m3sat::getNodeName(Location loc) {
+  std::string name;
+  loc->walk([&](Location inner) {
+    if (auto named = dyn_cast<NameLoc>(inner)) {
+      name = named.getName().str();
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return name;
+}
+
 OneLineDiagnostics::OneLineDiagnostics(MLIRContext &context)
     : context(context) {
   id = context.getDiagEngine().registerHandler([this](Diagnostic &diag) {

@@ -13,19 +13,19 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "m3sat/Compiler/ProfileDeviation.h"
 #include "m3sat/Compiler/TaskCompiler.h"
 #include "m3sat/Import/ONNX/ONNXImporter.h"
-#include "m3sat/Runtime/TaskLoader.h"
 #include "m3sat/Support/Diagnostics.h"
-#include "m3sat/Target/GPU/KernelObjects.h"
-#include "m3sat/Target/HLS/Analysis/Device.h"
+#include "m3sat/Support/ImportCLOptions.h"
 #include "m3sat/Support/ToolOptions.h"
+#include "m3sat/Target/GPU/KernelObjects.h"
 
 #include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
-#include "mlir/IR/MLIRContext.h"
 
 #include "M3SAT/M3SATDialect.h"
 
@@ -47,6 +47,8 @@ namespace cl = llvm::cl;
 
 // First: the options the linked libraries registered, hidden from --help.
 static LibraryOptions libraryOptions;
+// --input-shape, --bind.
+static ImportCLOptions importFlags;
 
 static cl::opt<std::string> model(cl::Positional, cl::desc("<MODEL.onnx>"),
                                   cl::Required);
@@ -66,17 +68,6 @@ static cl::opt<std::string> emit("emit",
                                  cl::desc("Also emit: mlir (OUT_DIR/"
                                           "program.mlir)"),
                                  cl::value_desc("mlir"));
-static cl::list<std::string>
-    bindings("bind",
-             cl::desc("Bind a graph input to a compile-time constant, "
-                      "NAME=FILE.npy (repeatable): a shape, axes or count "
-                      "input then folds, and the program no longer takes it"),
-             cl::value_desc("NAME=FILE.npy"));
-static cl::list<std::string>
-    inputShapes("input-shape",
-                cl::desc("Static shape of a graph input with symbolic "
-                         "dimensions, NAME=1x3x224x224 (repeatable)"),
-                cl::value_desc("NAME=DIMS"));
 static cl::opt<bool> verbose("v", cl::desc("Print phase timings"));
 static cl::opt<bool> report("report",
                             cl::desc("Print FLOPs, parameter and activation "
@@ -188,143 +179,6 @@ static cl::opt<double> coverage("coverage",
                                          "--profile"),
                                 cl::init(0.999));
 
-namespace {
-
-/// One profiling sample: its input files and, per task, the output files
-/// the unpruned task produced on them.
-struct ProfileSample {
-  std::map<std::string, std::string> inputs;
-  std::map<std::string, std::map<std::string, std::string>> references;
-};
-
-/// Reads the samples of an m3sat-profile usage JSON; returns an error
-/// message naming the field, or "".
-std::string readProfileSamples(const std::string &path,
-                               std::vector<ProfileSample> &samples) {
-  auto file = llvm::MemoryBuffer::getFile(path);
-  if (!file)
-    return path + ": cannot read profile: " + file.getError().message();
-  llvm::Expected<llvm::json::Value> parsed =
-      llvm::json::parse((*file)->getBuffer());
-  if (!parsed)
-    return path + ": not JSON: " + llvm::toString(parsed.takeError());
-  const llvm::json::Object *root = parsed->getAsObject();
-  const llvm::json::Array *list = root ? root->getArray("samples") : nullptr;
-  const llvm::json::Object *tasks = root ? root->getObject("tasks") : nullptr;
-  if (!list || !tasks)
-    return path + ": fields 'samples' and 'tasks' are required";
-  samples.resize(list->size());
-  auto strings = [](const llvm::json::Object *object,
-                    std::map<std::string, std::string> &into) {
-    if (!object)
-      return false;
-    for (const auto &[key, value] : *object) {
-      std::optional<llvm::StringRef> text = value.getAsString();
-      if (!text || !llvm::sys::fs::exists(*text))
-        return false;
-      into[key.str()] = text->str();
-    }
-    return true;
-  };
-  for (size_t s = 0; s < list->size(); ++s) {
-    const llvm::json::Object *sample = (*list)[s].getAsObject();
-    if (!strings(sample ? sample->getObject("inputs") : nullptr,
-                 samples[s].inputs))
-      return path + ": field 'samples[" + std::to_string(s) +
-             "].inputs' does not name existing files";
-  }
-  for (const auto &[task, value] : *tasks) {
-    const llvm::json::Object *entry = value.getAsObject();
-    const llvm::json::Array *refs =
-        entry ? entry->getArray("reference") : nullptr;
-    if (!refs || refs->size() != samples.size())
-      return path + ": field 'tasks." + task.str() +
-             ".reference' needs one entry per sample";
-    for (size_t s = 0; s < samples.size(); ++s)
-      if (!strings((*refs)[s].getAsObject(),
-                   samples[s].references[task.str()]))
-        return path + ": field 'tasks." + task.str() + ".reference[" +
-               std::to_string(s) + "]' does not name existing files";
-  }
-  return "";
-}
-
-/// Runs every task of `outDir` on the profiling samples and prints how far
-/// its outputs are from the unpruned model's; returns an error message or
-/// "".
-std::string reportDeviation(const std::string &outDir,
-                            const std::vector<ProfileSample> &samples,
-                            double coverage) {
-  std::string error;
-  std::unique_ptr<LoadedTask> first = LoadedTask::open(outDir, "", error);
-  if (!first)
-    return error;
-  for (const std::string &task : first->taskNames()) {
-    std::unique_ptr<LoadedTask> loaded = LoadedTask::open(outDir, task, error);
-    if (!loaded)
-      return error;
-    double maxAbs = 0, sumAbs = 0, maxRef = 0;
-    int64_t count = 0;
-    size_t used = 0;
-    for (const ProfileSample &sample : samples) {
-      // A task group ("a+b") is checked against its members' references.
-      std::map<std::string, std::string> groupRefs;
-      llvm::SmallVector<llvm::StringRef> members;
-      llvm::StringRef(task).split(members, '+');
-      for (llvm::StringRef member : members) {
-        auto memberRefs = sample.references.find(member.str());
-        if (memberRefs != sample.references.end())
-          groupRefs.insert(memberRefs->second.begin(),
-                           memberRefs->second.end());
-      }
-      if (groupRefs.empty())
-        continue;
-      auto refs = std::make_pair(task, groupRefs);
-      if (!loaded->setInputs(sample.inputs, /*ignoreExtra=*/true, error) ||
-          !loaded->run(error))
-        return error;
-      ++used;
-      for (size_t i = 0; i < loaded->outputs().size(); ++i) {
-        auto ref = refs.second.find(loaded->outputs()[i].name);
-        if (ref == refs.second.end())
-          continue;
-        NpyArray want;
-        if (!readNpy(ref->second, want, error))
-          return error;
-        const NpyArray &got = loaded->outputArrays()[i];
-        if (want.descr != "<f4" || got.descr != "<f4" ||
-            want.shape != got.shape)
-          return ref->second + ": reference does not match output '" +
-                 loaded->outputs()[i].name + "' (float32 " +
-                 formatShape(got.shape) + ")";
-        const auto *a = reinterpret_cast<const float *>(got.data.data());
-        const auto *b = reinterpret_cast<const float *>(want.data.data());
-        for (int64_t j = 0, n = got.numElements(); j < n; ++j) {
-          double diff = std::fabs(double(a[j]) - double(b[j]));
-          maxAbs = std::max(maxAbs, diff);
-          sumAbs += diff;
-          maxRef = std::max(maxRef, std::fabs(double(b[j])));
-          ++count;
-        }
-      }
-    }
-    if (!used) {
-      llvm::outs() << "profile-guided pruning, task " << task
-                   << ": the profile has no reference outputs for it\n";
-      continue;
-    }
-    llvm::outs() << llvm::format(
-        "profile-guided pruning (coverage %g), task %s: output deviation on "
-        "%zu profiling sample(s): max abs %.3g, mean abs %.3g (max "
-        "|reference| %.3g)\n",
-        coverage, task.c_str(), used, maxAbs, count ? sumAbs / count : 0.0,
-        maxRef);
-  }
-  return "";
-}
-
-} // namespace
-
 #ifndef M3SAT_OPENMP_LIBRARY_DIR
 #define M3SAT_OPENMP_LIBRARY_DIR ""
 #endif
@@ -336,6 +190,164 @@ std::string reportDeviation(const std::string &outDir,
 #ifndef M3SAT_GPU_TASK_RUNTIME_ARCHIVE
 #define M3SAT_GPU_TASK_RUNTIME_ARCHIVE ""
 #endif
+
+namespace {
+
+/// The target-specific flags, each with the targets it applies to; given
+/// for another target, a flag is an error.
+struct TargetFlag {
+  const cl::Option &option;
+  std::vector<Target> targets;
+};
+
+std::string checkTargetFlags(Target target) {
+  const TargetFlag flags[] = {
+      {gpuArch, {Target::GPU}},
+      {moeLowering, {Target::CPU, Target::GPU}},
+      {hlsFixed, {Target::HLS}},
+      {hlsActFixed, {Target::HLS}},
+      {hlsWeightFixed, {Target::HLS}},
+      {hlsLutGelu, {Target::HLS}},
+      {hlsOnlineSoftmax, {Target::HLS}},
+      {hlsSharedLinear, {Target::HLS}},
+      {hlsDataflow, {Target::HLS}},
+      {hlsUnroll, {Target::HLS}},
+      {hlsPart, {Target::HLS}},
+      {hlsAllowOverflow, {Target::HLS}},
+  };
+  for (const TargetFlag &flag : flags) {
+    if (!flag.option.getNumOccurrences() ||
+        llvm::is_contained(flag.targets, target))
+      continue;
+    std::string names;
+    for (Target allowed : flag.targets)
+      names += (names.empty() ? "--target=" : " or --target=") +
+               getTargetName(allowed).str();
+    return "--" + flag.option.ArgStr.str() + " needs " + names;
+  }
+  return "";
+}
+
+/// The task runtime archive: $M3SAT_TASK_RUNTIME (CPU) or
+/// $M3SAT_GPU_TASK_RUNTIME (GPU), else next to this tool (<prefix>/lib, in
+/// the build tree and when installed), else where the build put it.
+std::string findTaskRuntime(const char *argv0, bool gpu) {
+  if (std::optional<std::string> fromEnv = llvm::sys::Process::GetEnv(
+          gpu ? "M3SAT_GPU_TASK_RUNTIME" : "M3SAT_TASK_RUNTIME"))
+    return *fromEnv;
+  std::string self =
+      llvm::sys::fs::getMainExecutable(argv0, (void *)&findTaskRuntime);
+  llvm::SmallString<256> sibling(llvm::sys::path::parent_path(self));
+  llvm::sys::path::append(sibling, "..", "lib",
+                          gpu ? "libm3sat_gpu_task_runtime.a"
+                              : "libm3sat_task_runtime.a");
+  if (llvm::sys::fs::exists(sibling))
+    return std::string(sibling);
+  return gpu ? M3SAT_GPU_TASK_RUNTIME_ARCHIVE : M3SAT_TASK_RUNTIME_ARCHIVE;
+}
+
+std::optional<MoELowering> readMoELowering(std::string &error) {
+  if (!moeLowering.getNumOccurrences())
+    return std::nullopt;
+  if (moeLowering == "loops")
+    return MoELowering::Loops;
+  if (moeLowering == "row-gather")
+    return MoELowering::RowGather;
+  error = "--moe-lowering=" + moeLowering +
+          " is not known (use loops or row-gather)";
+  return std::nullopt;
+}
+
+std::string readHLSOptions(HLSBackendOptions &hls) {
+  for (auto [option, text, width, intBits] :
+       {std::make_tuple("hls-act-fixed", &hlsActFixed, &hls.actWidth,
+                        &hls.actInt),
+        std::make_tuple("hls-weight-fixed", &hlsWeightFixed, &hls.weightWidth,
+                        &hls.weightInt)})
+    if (std::string error =
+            parseHLSFixedFormat(option, text->getValue(), *width, *intBits);
+        !error.empty())
+      return error;
+  hls.fixed = hlsFixed;
+  hls.lutGelu = hlsLutGelu;
+  hls.onlineSoftmax = hlsOnlineSoftmax;
+  hls.sharedLinear = hlsSharedLinear;
+  hls.dataflow = hlsDataflow;
+  hls.unroll = hlsUnroll;
+  hls.part = hlsPart;
+  hls.allowOverflow = hlsAllowOverflow;
+  return verifyBackendOptions(hls);
+}
+
+/// The compile options from the command line; an error message or "".
+std::string readOptions(const char *argv0, CompileOptions &options) {
+  if (!emit.empty() && emit != "mlir")
+    return "--emit=" + emit + " is not known (use --emit=mlir)";
+  if (!profile.empty() && exposeRouting)
+    return "--profile and --expose-routing exclude each other";
+  std::optional<Target> parsed = parseTarget(target);
+  if (!parsed)
+    return "--target=" + target + " is not known (use cpu, gpu or hls)";
+  options.target = *parsed;
+  if (std::string error = checkTargetFlags(options.target); !error.empty())
+    return error;
+  options.modelPath = model;
+  options.tasks.assign(tasks.begin(), tasks.end());
+  options.modalities.assign(modalities.begin(), modalities.end());
+  options.outDir = outDir;
+  options.emitMLIR = emit == "mlir";
+  options.verbose = verbose;
+  options.report = report;
+  options.profilePath = profile;
+  options.coverage = coverage;
+  options.exposeRouting = exposeRouting;
+
+  std::string error;
+  std::optional<MoELowering> lowering = readMoELowering(error);
+  if (!error.empty())
+    return error;
+  switch (options.target) {
+  case Target::CPU: {
+    CPUBackendOptions &cpuOptions = options.cpu;
+    cpuOptions.cpu = cpu;
+    cpuOptions.runtimeArchive = findTaskRuntime(argv0, /*gpu=*/false);
+    if (threads)
+      cpuOptions.openmpLibraryDir = M3SAT_OPENMP_LIBRARY_DIR;
+    cpuOptions.blas = blas;
+    cpuOptions.vectorize = vectorize;
+    cpuOptions.arena = arena;
+    cpuOptions.arenaReuse = arenaReuse;
+    cpuOptions.moeLowering = lowering;
+    if (!llvm::sys::fs::exists(cpuOptions.runtimeArchive))
+      return "the task runtime '" + cpuOptions.runtimeArchive +
+             "' does not exist (set M3SAT_TASK_RUNTIME)";
+    return "";
+  }
+  case Target::GPU: {
+    GPUBackendOptions &gpu = options.gpu;
+    gpu.arch = gpuArch;
+    gpu.cpu = cpu;
+    gpu.moeLowering = lowering;
+    if (std::string error = verifyBackendOptions(gpu); !error.empty())
+      return error;
+    gpu.ptxas = findPtxas();
+    gpu.runtimeArchive = findTaskRuntime(argv0, /*gpu=*/true);
+    if (gpu.runtimeArchive.empty())
+      return "this build has no GPU task runtime (cuda.h was not found when "
+             "it was configured), so --target=gpu cannot link task "
+             "libraries";
+    if (!llvm::sys::fs::exists(gpu.runtimeArchive))
+      return "the task runtime '" + gpu.runtimeArchive +
+             "' does not exist (set M3SAT_GPU_TASK_RUNTIME)";
+    return "";
+  }
+  case Target::HLS:
+    return readHLSOptions(options.hls);
+  }
+  return "";
+}
+
+} // namespace
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
@@ -357,157 +369,30 @@ int main(int argc, char **argv) {
     llvm::errs() << escapeForOneLine(model + ": error: " + message) << "\n";
     return 1;
   };
-  if (!emit.empty() && emit != "mlir")
-    return fail("--emit=" + emit + " is not known (use --emit=mlir)");
-  if (!profile.empty() && exposeRouting)
-    return fail("--profile and --expose-routing exclude each other");
-  // The profile's samples and reference outputs, checked before compiling.
-  std::vector<ProfileSample> profileSamples;
-  if (!profile.empty()) {
-    std::string error = readProfileSamples(profile, profileSamples);
-    if (!error.empty())
-      return fail(error);
-  }
-
   CompileOptions options;
-  options.modelPath = model;
-  options.tasks.assign(tasks.begin(), tasks.end());
-  options.modalities.assign(modalities.begin(), modalities.end());
-  options.target = target;
-  options.outDir = outDir;
-  options.emitMLIR = emit == "mlir";
-  options.verbose = verbose;
-  options.report = report;
-  options.profilePath = profile;
-  options.coverage = coverage;
-  options.exposeRouting = exposeRouting;
-  options.blas = blas;
-  options.vectorize = vectorize;
-  options.arena = arena;
-  options.arenaReuse = arenaReuse;
-  options.hlsNumerics.fixed = hlsFixed;
-  for (auto [option, text, width, intBits] :
-       {std::make_tuple("hls-act-fixed", &hlsActFixed,
-                        &options.hlsNumerics.actWidth,
-                        &options.hlsNumerics.actInt),
-        std::make_tuple("hls-weight-fixed", &hlsWeightFixed,
-                        &options.hlsNumerics.weightWidth,
-                        &options.hlsNumerics.weightInt)}) {
-    std::string error =
-        parseHLSFixedFormat(option, text->getValue(), *width, *intBits);
-    if (!error.empty())
-      return fail(error);
-  }
-  if (hlsFixed && target != "hls")
-    return fail("--hls-fixed needs --target=hls");
-  options.hlsNumerics.lutGelu = hlsLutGelu;
-  if (hlsLutGelu && target != "hls")
-    return fail("--hls-lut-gelu needs --target=hls");
-  options.hlsNumerics.onlineSoftmax = hlsOnlineSoftmax;
-  if (hlsOnlineSoftmax && target != "hls")
-    return fail("--hls-online-softmax needs --target=hls");
-  options.hlsNumerics.sharedLinear = hlsSharedLinear;
-  if (hlsSharedLinear && target != "hls")
-    return fail("--hls-shared-linear needs --target=hls");
-  // Weights and activations share the unit's operand B: one element type.
-  if (hlsSharedLinear && hlsFixed)
-    return fail("--hls-shared-linear needs float numerics: in fixed point "
-                "weights and activations have other types");
-  options.hlsNumerics.dataflow = hlsDataflow;
-  if (hlsDataflow && target != "hls")
-    return fail("--hls-dataflow needs --target=hls");
-  // Stages that run at the same time cannot take turns on one unit.
-  if (hlsDataflow && hlsSharedLinear)
-    return fail("--hls-dataflow and --hls-shared-linear exclude each other: "
-                "the one linear unit cannot serve stages that run at the "
-                "same time");
-  if (hlsUnroll < 1 || hlsUnroll > 64)
-    return fail("--hls-unroll=" + std::to_string(hlsUnroll) +
-                ": expected 1 to 64");
-  if (hlsUnroll > 1 && target != "hls")
-    return fail("--hls-unroll needs --target=hls");
-  options.hlsNumerics.unroll = hlsUnroll;
-  if (std::string error = checkHLSPart(hlsPart); !error.empty())
+  if (std::string error = readOptions(argv[0], options); !error.empty())
     return fail(error);
-  if ((hlsPart.getNumOccurrences() || hlsAllowOverflow) && target != "hls")
-    return fail("--hls-part and --hls-allow-overflow need --target=hls");
-  options.hlsNumerics.part = hlsPart;
-  options.hlsNumerics.allowOverflow = hlsAllowOverflow;
-  if (moeLowering.getNumOccurrences()) {
-    if (target == "hls")
-      return fail("--moe-lowering needs --target=cpu or --target=gpu");
-    if (moeLowering == "loops")
-      options.moeLowering = MoELowering::Loops;
-    else if (moeLowering == "row-gather")
-      options.moeLowering = MoELowering::RowGather;
-    else
-      return fail("--moe-lowering=" + moeLowering +
-                  " is not known (use loops or row-gather)");
-  }
-  if (threads)
-    options.openmpLibraryDir = M3SAT_OPENMP_LIBRARY_DIR;
-  options.cpu = cpu;
-  if (target == "gpu") {
-    llvm::StringRef arch = gpuArch;
-    unsigned number = 0;
-    bool known = arch.consume_front("sm_");
-    arch.consume_back("a");
-    if (!known || arch.getAsInteger(10, number) || number < 50)
-      return fail("--gpu-arch=" + gpuArch +
-                  " is not an NVIDIA architecture (sm_50 or later, e.g. "
-                  "sm_90)");
-    options.gpuArch = gpuArch;
-    options.ptxas = findPtxas();
-  } else if (gpuArch.getNumOccurrences()) {
-    return fail("--gpu-arch needs --target=gpu");
-  }
-  // The task runtime: $M3SAT_TASK_RUNTIME (CPU) or $M3SAT_GPU_TASK_RUNTIME
-  // (GPU), else next to this tool (<prefix>/lib, in the build tree and
-  // when installed), else where the build put it. HLS projects need none.
-  bool gpu = target == "gpu";
-  std::string runtimeName =
-      gpu ? "libm3sat_gpu_task_runtime.a" : "libm3sat_task_runtime.a";
-  std::string self = llvm::sys::fs::getMainExecutable(argv[0], (void *)&main);
-  llvm::SmallString<256> sibling(llvm::sys::path::parent_path(self));
-  llvm::sys::path::append(sibling, "..", "lib", runtimeName);
-  options.runtimeArchive =
-      llvm::sys::fs::exists(sibling)
-          ? std::string(sibling)
-          : std::string(gpu ? M3SAT_GPU_TASK_RUNTIME_ARCHIVE
-                            : M3SAT_TASK_RUNTIME_ARCHIVE);
-  if (std::optional<std::string> fromEnv = llvm::sys::Process::GetEnv(
-          gpu ? "M3SAT_GPU_TASK_RUNTIME" : "M3SAT_TASK_RUNTIME"))
-    options.runtimeArchive = *fromEnv;
-  if (gpu && options.runtimeArchive.empty())
-    return fail("this build has no GPU task runtime (cuda.h was not found "
-                "when it was configured), so --target=gpu cannot link task "
-                "libraries");
-  if (target != "hls" && !llvm::sys::fs::exists(options.runtimeArchive))
-    return fail("the task runtime '" + options.runtimeArchive +
-                "' does not exist (set " +
-                (gpu ? "M3SAT_GPU_TASK_RUNTIME" : "M3SAT_TASK_RUNTIME") + ")");
+  // The profile's reference samples, checked before compiling.
+  ProfileReferences references;
+  if (!profile.empty())
+    if (std::string error = readProfileReferences(profile, references);
+        !error.empty())
+      return fail(error);
 
   ImportOptions importOptions;
   importOptions.tasks = options.tasks;
-  for (const std::string &shape : inputShapes) {
-    std::string error = parseInputShapeOption(shape, importOptions);
-    if (!error.empty())
-      return fail(error);
-  }
-  for (const std::string &binding : bindings) {
-    std::string error = parseBindOption(binding, importOptions);
-    if (!error.empty())
-      return fail(error);
-  }
+  if (std::string error = applyImportCLOptions(importFlags, importOptions);
+      !error.empty())
+    return fail(error);
   auto loadONNX = [&](const std::string &path, mlir::MLIRContext &ctx) {
     return importONNXModel(path, ctx, importOptions);
   };
   if (mlir::failed(compileModel(context, options, loadONNX)))
     return 1;
-  if (!profile.empty()) {
-    std::string error = reportDeviation(outDir, profileSamples, coverage);
-    if (!error.empty())
+  if (!profile.empty())
+    if (std::string error =
+            reportProfileDeviation(outDir, references, coverage, llvm::outs());
+        !error.empty())
       return fail(error);
-  }
   return 0;
 }

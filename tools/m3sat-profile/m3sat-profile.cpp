@@ -25,6 +25,7 @@
 #include "m3sat/Runtime/BundleReader.h"
 #include "m3sat/Runtime/Bundle_generated.h"
 #include "m3sat/Runtime/TaskLoader.h"
+#include "m3sat/Support/ImportCLOptions.h"
 #include "m3sat/Support/Npy.h"
 #include "m3sat/Support/OneLine.h"
 #include "m3sat/Support/ToolOptions.h"
@@ -81,12 +82,8 @@ static cl::list<std::string>
     modalities("modalities", cl::CommaSeparated,
                cl::desc("Modalities the device has (default: all)"),
                cl::value_desc("name,..."));
-static cl::list<std::string>
-    inputShapes("input-shape", cl::desc("As for m3sat-compile (repeatable)"),
-                cl::value_desc("NAME=DIMS"));
-static cl::list<std::string>
-    bindings("bind", cl::desc("As for m3sat-compile (repeatable)"),
-             cl::value_desc("NAME=FILE.npy"));
+// --input-shape, --bind: passed on to m3sat-compile.
+static ImportCLOptions importFlags;
 static cl::opt<std::string> output("o", cl::desc("Usage JSON to write"),
                                    cl::value_desc("usage.json"), cl::Required);
 static cl::opt<std::string> svg("svg",
@@ -342,10 +339,8 @@ int main(int argc, char **argv) {
     args.push_back("--tasks=" + join(tasks));
   if (!modalities.empty())
     args.push_back("--modalities=" + join(modalities));
-  for (const std::string &shape : inputShapes)
-    args.push_back("--input-shape=" + shape);
-  for (const std::string &binding : bindings)
-    args.push_back("--bind=" + binding);
+  for (const std::string &arg : importFlags.getArguments())
+    args.push_back(arg);
   std::vector<llvm::StringRef> argRefs(args.begin(), args.end());
   auto compileStart = std::chrono::steady_clock::now();
   std::string instrumented(work);
@@ -651,10 +646,8 @@ int main(int argc, char **argv) {
       options.compileArgs.push_back("--tasks=" + join(tasks));
     if (!modalities.empty())
       options.compileArgs.push_back("--modalities=" + join(modalities));
-    for (const std::string &shape : inputShapes)
-      options.compileArgs.push_back("--input-shape=" + shape);
-    for (const std::string &binding : bindings)
-      options.compileArgs.push_back("--bind=" + binding);
+    for (const std::string &arg : importFlags.getArguments())
+      options.compileArgs.push_back(arg);
     options.usagePath = absolute(output);
     options.coverages = coverages;
     options.argmaxAxes = argmaxAxes;

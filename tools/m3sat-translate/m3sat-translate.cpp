@@ -16,6 +16,7 @@
 
 #include "m3sat/Import/ONNX/ONNXImporter.h"
 #include "m3sat/Support/Diagnostics.h"
+#include "m3sat/Support/ImportCLOptions.h"
 #include "m3sat/Target/HLS/Emit/EmitHLSCpp.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -51,16 +52,8 @@ static cl::opt<bool> emitHLSCpp("emit-hls-cpp",
 static cl::opt<bool> supportedOps("supported-ops",
                                   cl::desc("List the ONNX op types the "
                                            "importer converts"));
-static cl::list<std::string>
-    bindings("bind",
-             cl::desc("Bind a graph input to a compile-time constant, "
-                      "NAME=FILE.npy (repeatable): a shape, axes or count "
-                      "input then folds, and the program no longer takes it"),
-             cl::value_desc("NAME=FILE.npy"));
-static cl::list<std::string>
-    inputShapes("input-shape",
-                cl::desc("Static shape of a graph input (repeatable)"),
-                cl::value_desc("NAME=D0xD1x..."));
+// --input-shape, --bind.
+static ImportCLOptions importFlags;
 static cl::opt<std::string> outputFile("o", cl::desc("Output file"),
                                        cl::value_desc("filename"),
                                        cl::init("-"));
@@ -129,17 +122,11 @@ int main(int argc, char **argv) {
     return emitHLSCppMain();
 
   ImportOptions options;
-  for (const std::string &shape : inputShapes)
-    if (std::string error = parseInputShapeOption(shape, options);
-        !error.empty()) {
-      llvm::errs() << "m3sat-translate: error: " << error << "\n";
-      return 1;
-    }
-  for (const std::string &binding : bindings)
-    if (std::string error = parseBindOption(binding, options); !error.empty()) {
-      llvm::errs() << "m3sat-translate: error: " << error << "\n";
-      return 1;
-    }
+  if (std::string error = applyImportCLOptions(importFlags, options);
+      !error.empty()) {
+    llvm::errs() << "m3sat-translate: error: " << error << "\n";
+    return 1;
+  }
 
   mlir::MLIRContext context;
   OneLineDiagnostics diagnostics(context);

@@ -27,17 +27,25 @@ protected:
   void writeSample() {
     BundleWriter writer;
     std::vector<float> shared(10, 1.5f), own(3, -2.0f);
-    uint32_t a = writer.addBuffer("k-shared", "w", 0, {2, 5}, shared.data(),
-                                  shared.size() * 4);
-    uint32_t again = writer.addBuffer("k-shared", "w", 0, {2, 5},
-                                      shared.data(), shared.size() * 4);
-    uint32_t b =
-        writer.addBuffer("k-own", "v", 0, {3}, own.data(), own.size() * 4);
+    uint32_t a = writer.addBuffer("k-shared", "w", bundle::DType::f32, {2, 5},
+                                  shared.data(), shared.size() * 4);
+    uint32_t again = writer.addBuffer("k-shared", "w", bundle::DType::f32,
+                                      {2, 5}, shared.data(), shared.size() * 4);
+    uint32_t b = writer.addBuffer("k-own", "v", bundle::DType::f32, {3},
+                                  own.data(), own.size() * 4);
     EXPECT_EQ(a, again);
-    TaskDesc t0{"semseg", 0, {{"image", 0, {1, 4}}}, {{"semseg", 0, {1, 2}}},
-                {a, b}, {}};
-    TaskDesc t1{"depth", 1, {{"image", 0, {1, 4}}}, {{"depth", 0, {1, 1}}},
-                {a}, {{"moe0", 16, {3, 7}, true}}};
+    TaskDesc t0{"semseg",
+                0,
+                {{"image", bundle::DType::f32, {1, 4}}},
+                {{"semseg", bundle::DType::f32, {1, 2}}},
+                {a, b},
+                {}};
+    TaskDesc t1{"depth",
+                1,
+                {{"image", bundle::DType::f32, {1, 4}}},
+                {{"depth", bundle::DType::f32, {1, 1}}},
+                {a},
+                {{"moe0", 16, {3, 7}, true}}};
     writer.addTask(t0);
     writer.addTask(t1);
     ASSERT_EQ(writer.write(path, "abc", "code", "lib.so", "cpu", {"rgb"}), "");
@@ -83,8 +91,8 @@ TEST_F(BundleTest, RoundTripStoresSharedWeightsOnceAndAligned) {
 TEST_F(BundleTest, TruncatedBundlesAreRejected) {
   writeSample();
   std::vector<uint8_t> bytes = readFile();
-  for (size_t keep : {size_t(0), size_t(6), bytes.size() / 2,
-                      bytes.size() - 64}) {
+  for (size_t keep :
+       {size_t(0), size_t(6), bytes.size() / 2, bytes.size() - 64}) {
     writeFile(std::vector<uint8_t>(bytes.begin(), bytes.begin() + keep));
     std::string error;
     EXPECT_FALSE(MappedBundle::open(path, error)) << "kept " << keep;

@@ -15,11 +15,15 @@
 #include <vector>
 
 namespace m3sat {
+namespace bundle {
+/// The element types of Bundle.fbs (Bundle_generated.h defines the values).
+enum class DType : int8_t;
+} // namespace bundle
 
 /// An input or output of a task.
 struct TensorSpecDesc {
   std::string name;
-  int dtype = 0;
+  bundle::DType dtype{};
   std::vector<int64_t> shape;
 };
 
@@ -46,7 +50,7 @@ public:
   /// Adds a weight unless one with the same `key` was added already (a
   /// weight shared by tasks is stored once); returns its buffer index.
   uint32_t addBuffer(const std::string &key, const std::string &name,
-                     int dtype, const std::vector<int64_t> &shape,
+                     bundle::DType dtype, const std::vector<int64_t> &shape,
                      const void *data, uint64_t size);
   void addTask(TaskDesc task) { tasks.push_back(std::move(task)); }
 
@@ -63,7 +67,7 @@ public:
   /// A weight: `size` bytes at `offset` into the blob.
   struct BufferDesc {
     std::string name;
-    int dtype;
+    bundle::DType dtype;
     std::vector<int64_t> shape;
     uint64_t offset, size;
   };

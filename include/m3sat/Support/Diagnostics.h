@@ -18,6 +18,10 @@ namespace m3sat {
 /// "model.onnx: node 'Gemm_3'", "prog.mlir:12:5", or "" for unknown.
 std::string formatLocation(mlir::Location loc);
 
+/// The ONNX node name of a location (the first NameLoc in it, through fused
+/// and call-site locations), or "" when it has none.
+std::string getNodeName(mlir::Location loc);
+
 /// Prints errors, warnings and remarks as `<location>: error: <message>` on
 /// one line each to stderr, notes folded into the line; counts errors.
 class OneLineDiagnostics {

@@ -74,6 +74,12 @@ std::string parseInputShapeOption(llvm::StringRef text, ImportOptions &options);
 /// `options`; returns an error message, or an empty string on success.
 std::string parseBindOption(llvm::StringRef text, ImportOptions &options);
 
+class ImportCLOptions;
+/// Parses a tool's --input-shape and --bind flags into `options`; returns
+/// the first error message, or "".
+std::string applyImportCLOptions(const ImportCLOptions &flags,
+                                 ImportOptions &options);
+
 } // namespace m3sat
 
 #endif // M3SAT_IMPORT_ONNX_ONNXIMPORTER_H

@@ -1,0 +1,138 @@
+//===- HLSBackend.cpp - --target=hls --------------------------------------===//
+//
+// Lowers the task functions with m3sat-hls-pipeline to loop-level IR and
+// writes OUT_DIR/hls: per task a top function (ports named after the task
+// table's tensors), its testbench, weights.bin (the bundle's weight blob),
+// the Vitis HLS script and the estimate checked against --hls-part.
+//
+//===----------------------------------------------------------------------===//
+
+#include "m3sat/Compiler/TargetBackend.h"
+#include "m3sat/Compiler/TaskTable.h"
+#include "m3sat/Pipelines/Pipelines.h"
+#include "m3sat/Target/HLS/Analysis/Device.h"
+#include "m3sat/Target/HLS/Emit/EmitHLSCpp.h"
+#include "m3sat/Target/HLS/Emit/HLSProject.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FileSystem.h"
+
+using namespace mlir;
+using namespace m3sat;
+
+std::string m3sat::verifyBackendOptions(const HLSBackendOptions &options) {
+  // Weights and activations share the unit's operand B: one element type.
+  if (options.sharedLinear && options.fixed)
+    return "--hls-shared-linear needs float numerics: in fixed point "
+           "weights and activations have other types";
+  // Stages that run at the same time cannot take turns on one unit.
+  if (options.dataflow && options.sharedLinear)
+    return "--hls-dataflow and --hls-shared-linear exclude each other: the "
+           "one linear unit cannot serve stages that run at the same time";
+  if (options.unroll < 1 || options.unroll > 64)
+    return "--hls-unroll=" + std::to_string(options.unroll) +
+           ": expected 1 to 64";
+  return checkHLSPart(options.part);
+}
+
+namespace {
+
+HLSTensorDesc describeTensor(const TensorSpecDesc &spec, uint64_t offset = 0) {
+  return {spec.name, static_cast<int>(spec.dtype), spec.shape, offset};
+}
+
+class HLSBackend final : public TargetBackend {
+public:
+  explicit HLSBackend(const HLSBackendOptions &options) : options(options) {}
+
+  Target getTarget() const override { return Target::HLS; }
+
+  void configureSpecialization(
+      SpecializePipelineOptions &specialize) const override {
+    // Each task is its own top function: no task groups.
+    specialize.groupTasks = false;
+    specialize.transposeExpertWeights = false;
+  }
+
+  std::string getCodeIdentity() const override { return "hls"; }
+
+  std::string getLibraryName() const override { return "hls"; }
+
+  LogicalResult emitCode(ModuleOp module, const TaskTable &table,
+                         EmitContext &context) override {
+    PassManager lower(module.getContext());
+    HLSPipelineOptions pipeline;
+    pipeline.onlineSoftmax = options.onlineSoftmax;
+    pipeline.sharedLinear = options.sharedLinear;
+    pipeline.dataflow = options.dataflow;
+    // Unrolled loops (annotated later) access several values per cycle.
+    pipeline.dataflowFifo = options.unroll <= 1;
+    buildHLSPipeline(lower, pipeline);
+    if (failed(lower.run(module)))
+      return failure();
+
+    std::vector<HLSTopDesc> tops;
+    if (failed(describeTops(module, table, tops)))
+      return failure();
+    std::string estimate;
+    if (failed(writeHLSProject(module, tops, table.bundle.getWeightBlob(),
+                               context.outDir + "/" + getLibraryName(),
+                               estimate, options)))
+      return failure();
+    if (context.report)
+      context.report->text += estimate;
+    context.timer.done("HLS C++ and testbenches");
+    return success();
+  }
+
+  void removeCode(const std::string &outDir) const override {
+    llvm::sys::fs::remove_directories(outDir + "/" + getLibraryName());
+  }
+
+private:
+  /// One top function per task, its ports in argument order (inputs,
+  /// weights, outputs), named after the task table's tensors.
+  static LogicalResult describeTops(ModuleOp module, const TaskTable &table,
+                                    std::vector<HLSTopDesc> &tops) {
+    llvm::StringSet<> stems;
+    for (const TaskDesc &task : table.bundle.getTasks()) {
+      HLSTopDesc top;
+      top.task = task.name;
+      top.symbol = table.getEntry(task).function;
+      auto func = module.lookupSymbol<func::FuncOp>(top.symbol);
+      if (!func)
+        return module.emitError() << "task '" << task.name << "': no function '"
+                                  << top.symbol << "'";
+      top.function = hlsFunctionName(func);
+      top.stem = hlsFileStem(task.name);
+      if (!stems.insert(top.stem).second)
+        return module.emitError() << "task '" << task.name
+                                  << "': another task's HLS files are named '"
+                                  << top.stem << "' too";
+      for (const TensorSpecDesc &input : task.inputs)
+        top.inputs.push_back(describeTensor(input));
+      for (uint32_t index : task.weights) {
+        const BundleWriter::BufferDesc &buffer = table.bundle.getBuffer(index);
+        top.weights.push_back(describeTensor(
+            {buffer.name, buffer.dtype, buffer.shape}, buffer.offset));
+      }
+      for (const TensorSpecDesc &output : task.outputs)
+        top.outputs.push_back(describeTensor(output));
+      if (failed(setHLSPortAttributes(module, top)))
+        return failure();
+      tops.push_back(std::move(top));
+    }
+    return success();
+  }
+
+  HLSBackendOptions options;
+};
+
+} // namespace
+
+std::unique_ptr<TargetBackend>
+m3sat::createHLSBackend(const HLSBackendOptions &options) {
+  return std::make_unique<HLSBackend>(options);
+}
