@@ -11,11 +11,14 @@
 
 #include "m3sat/Transforms/Passes.h"
 
+#include "RaiseMoEPatterns.h"
+
 #include "m3sat/Transforms/ExpertSelection.h"
 #include "m3sat/Transforms/RaiseMoE.h"
 
 #include "M3SAT/M3SATOps.h"
 
+#include "mlir/Dialect/Tosa/Utils/ConversionUtils.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
@@ -33,96 +36,13 @@ namespace m3sat {
 
 using namespace mlir;
 using namespace m3sat;
+using namespace m3sat::raise_moe;
 
 namespace {
 
 //===----------------------------------------------------------------------===//
 // Small matchers over the importer's tosa/linalg forms
 //===----------------------------------------------------------------------===//
-
-/// `v` with any tosa.reshape in front of it looked through.
-Value skipReshapes(Value v) {
-  while (auto reshape = v.getDefiningOp<tosa::ReshapeOp>())
-    v = reshape.getInput1();
-  return v;
-}
-
-/// The constant behind `v` (through reshapes), or null.
-ElementsAttr constantOf(Value v) {
-  ElementsAttr attr;
-  if (matchPattern(skipReshapes(v), m_Constant(&attr)))
-    return attr;
-  return {};
-}
-
-/// The value of a splat floating-point constant `v`.
-std::optional<double> splatFloat(Value v) {
-  ElementsAttr attr = constantOf(v);
-  if (!attr)
-    return std::nullopt;
-  auto dense = dyn_cast<DenseElementsAttr>(attr);
-  if (dense && dense.isSplat() && isa<FloatType>(dense.getElementType()))
-    return dense.getSplatValue<APFloat>().convertToDouble();
-  // A resource blob (torch folds zeros_like into one) whose f32 elements
-  // are all alike.
-  if (!cast<ShapedType>(attr.getType()).getElementType().isF32() ||
-      attr.getNumElements() == 0)
-    return std::nullopt;
-  SmallVector<char> storage;
-  FailureOr<ArrayRef<char>> bytes = constantBytes(attr, storage);
-  if (failed(bytes))
-    return std::nullopt;
-  float first;
-  std::memcpy(&first, bytes->data(), sizeof(float));
-  for (size_t i = sizeof(float); i < bytes->size(); i += sizeof(float))
-    if (std::memcmp(bytes->data() + i, bytes->data(), sizeof(float)))
-      return std::nullopt;
-  return first;
-}
-
-/// The value of a splat integer constant `v`.
-std::optional<int64_t> splatInt(Value v) {
-  auto dense = dyn_cast_or_null<DenseElementsAttr>(constantOf(v));
-  if (!dense || !dense.isSplat() || !isa<IntegerType>(dense.getElementType()))
-    return std::nullopt;
-  return dense.getSplatValue<APInt>().getSExtValue();
-}
-
-bool isSplat(Value v, double value) {
-  std::optional<double> splat = splatFloat(v);
-  if (!splat)
-    return false;
-  if (std::isinf(value))
-    return *splat == value;
-  return std::abs(*splat - value) <= 1e-6 * std::abs(value) + 1e-12;
-}
-
-int64_t lastAxis(Value v) {
-  return cast<RankedTensorType>(v.getType()).getRank() - 1;
-}
-
-/// A linalg.generic of all-parallel loops whose body applies one op of type
-/// `OpTy` to its block arguments in order; returns its inputs.
-template <typename OpTy>
-std::optional<SmallVector<Value>> elementwiseGeneric(Value v) {
-  auto generic = v.getDefiningOp<linalg::GenericOp>();
-  if (!generic || generic.getNumDpsInits() != 1 ||
-      generic.getNumParallelLoops() != generic.getNumLoops())
-    return std::nullopt;
-  Block &body = generic.getRegion().front();
-  if (body.getOperations().size() != 2)
-    return std::nullopt;
-  auto op = dyn_cast<OpTy>(&body.front());
-  auto yield = dyn_cast<linalg::YieldOp>(body.getTerminator());
-  if (!op || !yield || yield.getNumOperands() != 1 ||
-      yield.getOperand(0) != op->getResult(0) ||
-      op->getNumOperands() != generic.getNumDpsInputs())
-    return std::nullopt;
-  for (auto [i, operand] : llvm::enumerate(op->getOperands()))
-    if (operand != body.getArgument(i))
-      return std::nullopt;
-  return SmallVector<Value>(generic.getDpsInputs());
-}
 
 /// `v` = num / den elementwise (the importer's Div, or num * (1/den)).
 bool matchDiv(Value v, Value &num, Value &den) {
@@ -282,8 +202,12 @@ bool matchTopKValues(Value values, const TopK &topk) {
 /// y = v * W (+ b): W a constant [D, N], b a constant of N elements.
 struct Linear {
   Value input;
-  ElementsAttr weight; // [D, N]
+  ElementsAttr weight; // [D, N], or [N, D] if outIn
   ElementsAttr bias;   // N elements, or null
+  /// The weight is stored (out, in), as Gemm's transB = 1 (torch's export
+  /// of nn.Linear on 2-D inputs) and the importer transposes it.
+  bool outIn = false;
+  int64_t in = 0, out = 0;
 };
 
 std::optional<Linear> matchLinear(Value y) {
@@ -309,25 +233,48 @@ std::optional<Linear> matchLinear(Value y) {
   auto bType = cast<RankedTensorType>(matmul.getB().getType());
   if (aType.getDimSize(0) != 1 || bType.getDimSize(0) != 1)
     return std::nullopt;
+  int64_t d = bType.getDimSize(1), n = bType.getDimSize(2);
   ElementsAttr weight = constantOf(matmul.getB());
+  SmallVector<int64_t> expected = {d, n};
+  if (!weight) {
+    // Gemm with transB: B = transpose(W) of a constant W [N, D].
+    auto transpose =
+        skipReshapes(matmul.getB()).getDefiningOp<tosa::TransposeOp>();
+    if (!transpose || transpose.getPerms() != ArrayRef<int32_t>({1, 0}))
+      return std::nullopt;
+    weight = constantOf(transpose.getInput1());
+    linear.outIn = true;
+    expected = {n, d};
+  }
   if (!weight)
     return std::nullopt;
   auto weightType = cast<ShapedType>(weight.getType());
-  int64_t d = bType.getDimSize(1), n = bType.getDimSize(2);
-  if (weightType.getRank() != 2 || weightType.getDimSize(0) != d ||
-      weightType.getDimSize(1) != n)
+  if (weightType.getShape() != ArrayRef(expected))
     return std::nullopt;
   if (linear.bias && linear.bias.getNumElements() != n)
     return std::nullopt;
-  // The input's rows are the tokens: [..., D] flattened to [1, T, D].
-  Value input = skipReshapes(matmul.getA());
-  auto inputType = cast<RankedTensorType>(input.getType());
-  if (!inputType.hasStaticShape() || inputType.getShape().back() != d ||
-      cast<RankedTensorType>(y.getType()).getShape().drop_back() !=
-          inputType.getShape().drop_back())
+  // The input's rows are the tokens: [..., D] flattened to [1, T, D]. The
+  // input is the first reshape back (from the matmul's) whose tokens are
+  // the output's.
+  Value input;
+  ArrayRef<int64_t> tokens =
+      cast<RankedTensorType>(y.getType()).getShape().drop_back();
+  for (Value v = matmul.getA(); v;) {
+    auto type = cast<RankedTensorType>(v.getType());
+    if (type.hasStaticShape() && type.getShape().back() == d &&
+        type.getShape().drop_back() == tokens) {
+      input = v;
+      break;
+    }
+    auto reshape = v.getDefiningOp<tosa::ReshapeOp>();
+    v = reshape ? reshape.getInput1() : Value();
+  }
+  if (!input)
     return std::nullopt;
   linear.input = input;
   linear.weight = weight;
+  linear.in = d;
+  linear.out = n;
   return linear;
 }
 
@@ -501,63 +448,122 @@ FailureOr<Expert> matchExpert(Value y, std::string &why) {
 //===----------------------------------------------------------------------===//
 
 /// `g` = the routing weight of expert e for each token: the top-k weights
-/// masked to e and summed over k ((idx == e) * w, or where(idx == e, w, 0)).
-/// Returns e.
+/// masked to e and summed over k (w * (idx == e), where(idx == e, w, 0), or
+/// w times expert e's one-hot mask). Returns e.
 std::optional<int64_t> matchExpertGate(Value g, Value weights, Value indices) {
   auto sum = skipReshapes(g).getDefiningOp<tosa::ReduceSumOp>();
   if (!sum || static_cast<int64_t>(sum.getAxis()) != lastAxis(weights))
     return std::nullopt;
-  auto equalTo = [&](Value mask) -> std::optional<int64_t> {
-    auto equal = mask.getDefiningOp<tosa::EqualOp>();
-    if (!equal)
-      return std::nullopt;
-    if (equal.getInput1() == indices)
-      return splatInt(equal.getInput2());
-    if (equal.getInput2() == indices)
-      return splatInt(equal.getInput1());
-    return std::nullopt;
-  };
   Value masked = sum.getInput();
   if (auto select = masked.getDefiningOp<tosa::SelectOp>()) {
     if (select.getInput2() == weights && isSplat(select.getInput3(), 0.0))
-      return equalTo(select.getInput1());
+      return expertOfMask(select.getInput1(), indices);
     return std::nullopt;
   }
   auto mul = masked.getDefiningOp<tosa::MulOp>();
   if (!mul)
     return std::nullopt;
   for (auto [w, m] : {std::pair(mul.getInput1(), mul.getInput2()),
-                      std::pair(mul.getInput2(), mul.getInput1())}) {
-    if (w != weights)
-      continue;
-    Value boolMask;
-    if (auto cast = elementwiseGeneric<arith::UIToFPOp>(m))
-      boolMask = (*cast)[0];
-    else if (auto cast = m.getDefiningOp<tosa::CastOp>())
-      boolMask = cast.getInput();
-    if (boolMask)
-      return equalTo(boolMask);
-  }
+                      std::pair(mul.getInput2(), mul.getInput1())})
+    if (w == weights)
+      if (std::optional<int64_t> e = expertOfMask(m, indices))
+        return e;
   return std::nullopt;
 }
 
-/// The leaves of the tree of tosa.add ops rooted at `v` whose inner adds
-/// have no other users.
+/// `combine` = zeros.scatter(-1, idx, w) (or scatter_add): the routing
+/// weights of all experts, one column each.
+bool isCombineScatter(Value combine, Value weights, Value indices) {
+  std::optional<Scatter> scatter = matchScatter(combine);
+  return scatter && !scatter->nd && scatter->indices == indices &&
+         scatter->updates == weights &&
+         scatter->axis == lastAxis(scatter->data) &&
+         isSplat(scatter->data, 0.0);
+}
+
+/// `g` = column e of a combine scatter (combine[..., e:e+1]): returns e.
+std::optional<int64_t> matchCombineColumn(Value g, Value combine) {
+  auto slice = g.getDefiningOp<tosa::SliceOp>();
+  SmallVector<int64_t> start, size;
+  if (!slice || slice.getInput1() != combine ||
+      !tosa::getConstShapeValues(slice.getStart().getDefiningOp(), start) ||
+      !tosa::getConstShapeValues(slice.getSize().getDefiningOp(), size))
+    return std::nullopt;
+  auto type = cast<RankedTensorType>(combine.getType());
+  int64_t last = type.getRank() - 1;
+  for (int64_t d = 0; d < last; ++d)
+    if (start[d] != 0 || size[d] != type.getDimSize(d))
+      return std::nullopt;
+  if (size[last] != 1)
+    return std::nullopt;
+  return start[last];
+}
+
+/// `v` as a sum of terms: a tosa.add (a + b), or a scatter that sends each
+/// update to its own place (updates, or data + updates with reduction
+/// add; torch's index_add_, scatter_add and index_put_(accumulate) over
+/// arange(T)). Returns the summands.
+SmallVector<Value, 2> summands(Value v) {
+  if (auto add = v.getDefiningOp<tosa::AddOp>())
+    return {add.getInput1(), add.getInput2()};
+  if (std::optional<Scatter> scatter = matchScatter(v);
+      scatter && isIdentityScatter(*scatter)) {
+    if (scatter->add)
+      return {scatter->data, scatter->updates};
+    return {scatter->updates};
+  }
+  // A reshape to the same shape.
+  if (auto reshape = v.getDefiningOp<tosa::ReshapeOp>())
+    if (reshape.getInput1().getType() == v.getType())
+      return {reshape.getInput1()};
+  return {};
+}
+
+/// The only user of `v` that is not dead (the importer leaves dead ops
+/// behind, e.g. the Slice whose Shape it folded), or null.
+Operation *onlyLiveUser(Value v) {
+  Operation *live = nullptr;
+  for (Operation *user : v.getUsers()) {
+    if (isOpTriviallyDead(user))
+      continue;
+    if (live && live != user)
+      return nullptr;
+    live = user;
+  }
+  return live;
+}
+
+/// The leaves of the tree of sums rooted at `v` whose inner sums have no
+/// other users.
 void addLeaves(Value v, bool root, SmallVectorImpl<Value> &leaves) {
-  auto add = v.getDefiningOp<tosa::AddOp>();
-  if (add && (root || v.hasOneUse())) {
-    addLeaves(add.getInput1(), false, leaves);
-    addLeaves(add.getInput2(), false, leaves);
+  SmallVector<Value, 2> parts;
+  if (root || onlyLiveUser(v))
+    parts = summands(v);
+  if (parts.empty()) {
+    leaves.push_back(v);
     return;
   }
-  leaves.push_back(v);
+  for (Value part : parts)
+    addLeaves(part, false, leaves);
+}
+
+/// The sum `v` is the only user of, if it is one (see summands).
+Value sumUser(Value v) {
+  Operation *user = onlyLiveUser(v);
+  if (!user || user->getNumResults() != 1)
+    return {};
+  Value result = user->getResult(0);
+  return llvm::is_contained(summands(result), v) ? result : Value();
 }
 
 /// Stacks per-expert [D, N] constants into [E, N, D] (transposed to the
-/// op's (out, in) layout), or per-expert N-vectors into [E, N].
+/// op's (out, in) layout), per-expert [N, D] ones (already (out, in)) into
+/// [E, N, D], or per-expert N-vectors into [E, N].
 FailureOr<Value> stackConstants(OpBuilder &builder, Location loc,
                                 ArrayRef<ElementsAttr> perExpert,
                                 bool transpose, StringRef name) {
+  auto firstType = cast<ShapedType>(perExpert.front().getType());
+  bool matrix = firstType.getRank() == 2;
   auto type = cast<ShapedType>(perExpert.front().getType());
   Type elementType = type.getElementType();
   if (!elementType.isIntOrFloat() || elementType.getIntOrFloatBitWidth() % 8)
@@ -589,6 +595,8 @@ FailureOr<Value> stackConstants(OpBuilder &builder, Location loc,
   SmallVector<int64_t> shape = {static_cast<int64_t>(perExpert.size())};
   if (transpose)
     shape.append({cols, rows});
+  else if (matrix)
+    llvm::append_range(shape, firstType.getShape());
   else
     shape.push_back(cols);
   auto resultType = RankedTensorType::get(shape, elementType);
@@ -613,18 +621,18 @@ struct RaiseMoEPass : m3sat::impl::RaiseMoEBase<RaiseMoEPass> {
     for (auto func : module.getOps<func::FuncOp>()) {
       // Candidates: every TopK whose indices are compared with an expert id.
       SmallVector<TopK> candidates;
-      func.walk([&](tosa::EqualOp equal) {
-        for (Value side : {equal.getInput1(), equal.getInput2()}) {
-          if (!isa<IntegerType>(getElementTypeOrSelf(side.getType())) ||
-              !splatInt(side == equal.getInput1() ? equal.getInput2()
-                                                  : equal.getInput1()))
-            continue;
-          if (llvm::any_of(candidates,
-                           [&](const TopK &t) { return t.indices == side; }))
-            continue;
-          if (std::optional<TopK> topk = matchTopKIndices(side))
-            candidates.push_back(*topk);
-        }
+      // (An expert id test, a one-hot or a scatter by the indices.)
+      func.walk([&](Operation *op) {
+        if (!isa<tosa::ConcatOp, tosa::ReshapeOp>(op))
+          return;
+        Value indices = op->getResult(0);
+        if (!isa<IntegerType>(getElementTypeOrSelf(indices.getType())) ||
+            llvm::any_of(candidates,
+                         [&](const TopK &t) { return t.indices == indices; }) ||
+            !usedAsExpertIds(indices))
+          return;
+        if (std::optional<TopK> topk = matchTopKIndices(indices))
+          candidates.push_back(*topk);
       });
       for (TopK &topk : candidates) {
         std::string name = moeLayerName(topk.anchor, index++);
@@ -679,25 +687,29 @@ struct RaiseMoEPass : m3sat::impl::RaiseMoEBase<RaiseMoEPass> {
     }
     // Gates: the users of the indices that mask the weights to one expert.
     SmallVector<Value> gates(numExperts);
+    Operation *scope = topk.anchor->getParentOp();
     auto findGates = [&](Value w) {
       int found = 0;
-      for (Operation *equal : topk.indices.getUsers()) {
-        if (!isa<tosa::EqualOp>(equal))
+      auto record = [&](std::optional<int64_t> e, Value g) {
+        if (e && *e >= 0 && *e < numExperts && !gates[*e]) {
+          gates[*e] = g;
+          ++found;
+        }
+      };
+      // sum_k(w * mask_e) for each expert's mask.
+      scope->walk([&](tosa::ReduceSumOp sum) {
+        record(matchExpertGate(sum.getResult(), w, topk.indices),
+               sum.getResult());
+      });
+      // Columns of zeros.scatter(-1, idx, w).
+      for (Operation *user : w.getUsers()) {
+        if (user->getNumResults() != 1 ||
+            !isCombineScatter(user->getResult(0), w, topk.indices))
           continue;
-        SmallVector<Operation *> reach = {equal};
-        for (size_t i = 0; i < reach.size() && i < 32; ++i)
-          for (Operation *user : reach[i]->getResult(0).getUsers()) {
-            if (auto sum = dyn_cast<tosa::ReduceSumOp>(user)) {
-              std::optional<int64_t> e =
-                  matchExpertGate(sum.getResult(), w, topk.indices);
-              if (e && *e >= 0 && *e < numExperts && !gates[*e]) {
-                gates[*e] = sum.getResult();
-                ++found;
-              }
-            } else if (user->getNumResults() == 1) {
-              reach.push_back(user);
-            }
-          }
+        for (Operation *column : user->getResult(0).getUsers())
+          if (column->getNumResults() == 1)
+            record(matchCombineColumn(column->getResult(0), user->getResult(0)),
+                   column->getResult(0));
       }
       return found;
     };
@@ -733,17 +745,18 @@ struct RaiseMoEPass : m3sat::impl::RaiseMoEBase<RaiseMoEPass> {
     // Terms: gate_e * expert_e(x), all summed into one value.
     SmallVector<Value> terms(numExperts), outputs(numExperts);
     for (int64_t e = 0; e < numExperts; ++e) {
-      for (Operation *user : gates[e].getUsers()) {
-        auto mul = dyn_cast<tosa::MulOp>(user);
-        if (!mul)
-          continue;
-        Value other = skipReshapes(mul.getInput1()) == gates[e] ||
-                              mul.getInput1() == gates[e]
-                          ? mul.getInput2()
-                          : mul.getInput1();
-        terms[e] = mul.getResult();
-        outputs[e] = other;
-      }
+      SmallVector<Value> uses = {gates[e]};
+      for (Operation *user : gates[e].getUsers())
+        if (isa<tosa::ReshapeOp>(user))
+          uses.push_back(user->getResult(0));
+      for (Value g : uses)
+        for (Operation *user : g.getUsers()) {
+          auto mul = dyn_cast<tosa::MulOp>(user);
+          if (!mul)
+            continue;
+          terms[e] = mul.getResult();
+          outputs[e] = mul.getInput1() == g ? mul.getInput2() : mul.getInput1();
+        }
       if (!terms[e]) {
         why = llvm::formatv("expert {0}'s routing weight does not scale an "
                             "output",
@@ -768,7 +781,8 @@ struct RaiseMoEPass : m3sat::impl::RaiseMoEBase<RaiseMoEPass> {
       if (llvm::all_of(terms,
                        [&](Value t) { return llvm::is_contained(leaves, t); }))
         break;
-      if (!root.hasOneUse() || !isa<tosa::AddOp>(*root.getUsers().begin())) {
+      Value up = sumUser(root);
+      if (!up) {
         std::string missing;
         for (int64_t e = 0; e < numExperts; ++e)
           if (!llvm::is_contained(pure, terms[e]))
@@ -777,7 +791,7 @@ struct RaiseMoEPass : m3sat::impl::RaiseMoEBase<RaiseMoEPass> {
               missing;
         return "";
       }
-      root = root.getUsers().begin()->getResult(0);
+      root = up;
     }
     if (!onlyTerms(leaves)) {
       why = "the experts' weighted outputs are summed with something else";
@@ -815,6 +829,8 @@ struct RaiseMoEPass : m3sat::impl::RaiseMoEBase<RaiseMoEPass> {
       }
       if (expert.fc1.weight.getType() != first.fc1.weight.getType() ||
           expert.fc2.weight.getType() != first.fc2.weight.getType() ||
+          expert.fc1.outIn != first.fc1.outIn ||
+          expert.fc2.outIn != first.fc2.outIn ||
           bool(expert.fc1.bias) != bool(first.fc1.bias) ||
           bool(expert.fc2.bias) != bool(first.fc2.bias)) {
         why = "the experts' shapes differ";
@@ -841,10 +857,10 @@ struct RaiseMoEPass : m3sat::impl::RaiseMoEBase<RaiseMoEPass> {
     std::string base = "raised_moe_" + std::to_string(numRaised.getValue());
     FailureOr<Value> fc1 = stackConstants(
         builder, loc, collect([](const Expert &x) { return x.fc1.weight; }),
-        /*transpose=*/true, base + "_fc1");
+        /*transpose=*/!first.fc1.outIn, base + "_fc1");
     FailureOr<Value> fc2 = stackConstants(
         builder, loc, collect([](const Expert &x) { return x.fc2.weight; }),
-        /*transpose=*/true, base + "_fc2");
+        /*transpose=*/!first.fc2.outIn, base + "_fc2");
     FailureOr<Value> b1 = failure(), b2 = failure();
     if (first.fc1.bias)
       b1 = stackConstants(builder, loc,
@@ -867,7 +883,7 @@ struct RaiseMoEPass : m3sat::impl::RaiseMoEBase<RaiseMoEPass> {
         normalize ? builder.getUnitAttr() : UnitAttr(), ExpertSetAttr(),
         UnitAttr(), FloatAttr(), FloatAttr(), FloatAttr());
     root.replaceAllUsesWith(moe.getResult());
-    int64_t hidden = cast<ShapedType>(first.fc1.weight.getType()).getDimSize(1);
+    int64_t hidden = first.fc1.out;
     return llvm::formatv("m3sat.moe_ffn: {0} experts, top-{1}{2}, hidden {3}, "
                          "{4}",
                          numExperts, topk.k, normalize ? " renormalized" : "",

@@ -47,10 +47,16 @@ def RaiseMoE : Pass<"m3sat-raise-moe", "::mlir::ModuleOp"> {
     imports them: router probabilities p = softmax(logits) over E experts;
     the k largest (TopK, as the importer expands it: k rounds of argmax),
     optionally renormalized over the k; for each expert e an FFN
-    y_e = fc2_e(act(fc1_e(x))) with constant weights (act: relu, gelu in
-    its erf or tanh form, silu, identity) scaled by its routing weight
-    g_e = sum_k(w * (idx == e)) (Mul with the cast mask, or
-    Where(idx == e, w, 0)), and the E scaled outputs summed. Each such
+    y_e = fc2_e(act(fc1_e(x))) with constant weights (MatMul, or Gemm
+    with transB as torch exports nn.Linear on 2-D inputs; with or without
+    biases; act: relu, gelu in its erf or tanh form, silu, identity)
+    scaled by its routing weight g_e = sum_k(w * mask_e) (Mul with the
+    cast mask idx == e, Where(idx == e, w, 0), or expert e's slice of a
+    one-hot of idx, perhaps permuted) or g_e = column e of
+    zeros.scatter(-1, idx, w) (ScatterElements, reduction none or add);
+    and the E scaled outputs summed, with Add or with scatters that send
+    each row to its own place (index_add_, index_put_(accumulate) and
+    scatter_add over arange(T): ScatterElements/ScatterND). Each such
     layer becomes one `m3sat.moe_ffn` routed by the logits, with the
     experts' weights stacked in (out, in) layout; the dense experts then
     die. Run on the imported model, before specialization: logits that a

@@ -520,6 +520,16 @@ LogicalResult GraphImporter::checkSupported(const onnx::GraphProto &graph) {
   llvm::interleaveComma(order, diag, [&](const std::string &op) {
     diag << op << " (node '" << firstNode[op] << "')";
   });
+  // Data-dependent shapes: an MoE layer whose experts gather their tokens
+  // (torch.where(idx == e)) exports NonZero; its dense-mask forms raise.
+  if (firstNode.count("NonZero"))
+    diag << "; NonZero's output shape depends on the values of its input, "
+            "and m3sat compiles static shapes: an MoE layer whose experts "
+            "gather their tokens (torch.where(idx == e), index_add_) can be "
+            "written with dense masks ((w * (idx == e)).sum(-1), where(idx == "
+            "e, w, 0), a one-hot or a scatter of the top-k weights), which "
+            "m3sat-raise-moe raises to m3sat.moe_ffn so that each token runs "
+            "only its top-k experts (docs/importer.md)";
   return failure();
 }
 

@@ -4,10 +4,23 @@ experts, each weighted by its top-k weight masked to that expert), exported
 with torch.onnx.export, for m3sat-raise-moe's tests. Debian's /usr/bin/python3
 (torch 1.13).
 
-Usage: make_plain_moe.py OUT_DIR NAME [--form mul|where|scatter|onehot]
-           [--routing token|task] [--normalize] [--k K] [--experts E]
-           [--activation gelu|relu|silu|identity] [--no-sum]
-           [--dim D] [--hidden H]
+Usage: make_plain_moe.py OUT_DIR NAME [--form FORM] [--routing token|task]
+           [--normalize] [--k K] [--experts E]
+           [--activation gelu|relu|silu|identity] [--no-sum] [--flat]
+           [--no-bias] [--dim D] [--hidden H]
+Forms of the combine (g_e: expert e's routing weight per token):
+  mul          g_e = (w * (idx == e)).sum(-1), out = out + g_e * expert_e(x)
+  where        g_e = where(idx == e, w, 0).sum(-1)
+  scatter      g = zeros_like(probs).scatter(-1, idx, w), g_e = g[..., e:e+1]
+  scatter-add  the same with scatter_add
+  onehot       m = one_hot(idx, E) permuted to [E, ..., k], g_e = (w * m[e]).sum(-1)
+  index-add    g_e as mul, out.index_add_(0, arange(T), g_e * expert_e(x))
+  index-put    out.index_put_((arange(T),), g_e * expert_e(x), accumulate=True)
+  scatter-rows out = out.scatter_add(0, arange(T)[:, None].expand(T, D), ...)
+  gather       tok, slot = where(idx == e); out.index_add(0, tok,
+               expert_e(x[tok]) * w[tok, slot, None]) (NonZero in ONNX)
+The row forms (index-add .. gather) and --flat run on the tokens flattened
+to [T, D], so that torch exports the experts' Linear layers as Gemm.
 Writes OUT_DIR/NAME.onnx, NAME_x.npy and the PyTorch results: NAME_ref.npy
 for a token-routed layer; NAME_ref_a.npy / NAME_ref_b.npy (tasks a, b) and
 NAME_task_a.npy / NAME_task_b.npy (task_id) for a task-routed one."""
@@ -24,6 +37,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..",
 from m3sat_torch.export import export  # noqa: E402
 
 TASKS = ("a", "b")
+FORMS = ["mul", "where", "scatter", "scatter-add", "onehot", "index-add",
+         "index-put", "scatter-rows", "gather"]
+ROW_FORMS = ("index-add", "index-put", "scatter-rows", "gather")
 ACT = {"gelu": nn.GELU, "relu": nn.ReLU, "silu": nn.SiLU,
        "identity": nn.Identity}
 
@@ -41,40 +57,65 @@ class PlainMoE(nn.Module):
             # Logits from the task alone (Edge-MoE's task-level routing).
             self.task_logits = nn.Parameter(torch.randn(len(TASKS), e) * 2)
         self.experts = nn.ModuleList(
-            nn.Sequential(nn.Linear(D, H), ACT[args.activation](),
-                          nn.Linear(H, D)) for _ in range(e))
+            nn.Sequential(nn.Linear(D, H, bias=not args.no_bias),
+                          ACT[args.activation](),
+                          nn.Linear(H, D, bias=not args.no_bias))
+            for _ in range(e))
         self.heads = nn.ModuleList(nn.Linear(D, D) for _ in TASKS)
 
     def forward(self, x, task_id=None):
         a = self.args
+        shape = x.shape
+        if a.flat or a.form in ROW_FORMS:
+            x = x.reshape(-1, shape[-1])
         if a.routing == "token":
             logits = self.gate(x)
         else:
-            logits = self.task_logits[task_id].expand(
-                x.shape[0], x.shape[1], a.experts)
+            logits = self.task_logits[task_id].expand(*x.shape[:-1],
+                                                      a.experts)
         probs = torch.softmax(logits, dim=-1)
         w, idx = torch.topk(probs, a.k, dim=-1)
         if a.normalize:
             w = w / w.sum(dim=-1, keepdim=True)
         if a.form == "scatter":
             combine = torch.zeros_like(probs).scatter(-1, idx, w)
+        elif a.form == "scatter-add":
+            combine = torch.zeros_like(probs).scatter_add(-1, idx, w)
         elif a.form == "onehot":
             hot = nn.functional.one_hot(idx, a.experts).to(w.dtype)
-            combine = (w.unsqueeze(-1) * hot).sum(dim=-2)
+            # [..., k, E] -> [E, ..., k]
+            masks = hot.permute(hot.dim() - 1, *range(hot.dim() - 1))
+        tokens = torch.arange(x.shape[0])
         out = torch.zeros_like(x)
         for e, expert in enumerate(self.experts):
-            if a.form == "mul":
-                g = (w * (idx == e)).sum(dim=-1, keepdim=True)
-            elif a.form == "where":
+            # --no-sum: expert 0's term is left out (not an MoE layer).
+            if a.no_sum and e == 0:
+                continue
+            if a.form == "gather":
+                tok, slot = torch.where(idx == e)
+                out = out.index_add(0, tok,
+                                    expert(x[tok]) * w[tok, slot, None])
+                continue
+            if a.form == "where":
                 g = torch.where(idx == e, w, torch.zeros_like(w)).sum(
                     dim=-1, keepdim=True)
-            else:
+            elif a.form in ("scatter", "scatter-add"):
                 g = combine[..., e:e + 1]
+            elif a.form == "onehot":
+                g = (w * masks[e]).sum(dim=-1, keepdim=True)
+            else:
+                g = (w * (idx == e)).sum(dim=-1, keepdim=True)
             y = g * expert(x)
-            # --no-sum: expert 0's term is left out (not an MoE layer).
-            if not (a.no_sum and e == 0):
+            if a.form == "index-add":
+                out.index_add_(0, tokens, y)
+            elif a.form == "index-put":
+                out.index_put_((tokens,), y, accumulate=True)
+            elif a.form == "scatter-rows":
+                out = out.scatter_add(
+                    0, tokens[:, None].expand(-1, x.shape[1]), y)
+            else:
                 out = out + y
-        h = x + out
+        h = (x + out).reshape(shape)
         if a.routing == "token":
             return h
         return tuple(head(h) for head in self.heads)
@@ -84,14 +125,15 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("out")
     p.add_argument("name")
-    p.add_argument("--form", default="mul",
-                   choices=["mul", "where", "scatter", "onehot"])
+    p.add_argument("--form", default="mul", choices=FORMS)
     p.add_argument("--routing", default="token", choices=["token", "task"])
     p.add_argument("--normalize", action="store_true")
     p.add_argument("--k", type=int, default=2)
     p.add_argument("--experts", type=int, default=8)
     p.add_argument("--activation", default="gelu", choices=list(ACT))
     p.add_argument("--no-sum", action="store_true")
+    p.add_argument("--flat", action="store_true")
+    p.add_argument("--no-bias", action="store_true")
     p.add_argument("--dim", type=int, default=16)
     p.add_argument("--hidden", type=int, default=32)
     args = p.parse_args()
