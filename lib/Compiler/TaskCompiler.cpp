@@ -110,6 +110,7 @@ LogicalResult specialize(ModuleOp module, const CompileOptions &options,
   specialize.exposeRouting = options.exposeRouting;
   specialize.profile = options.profilePath;
   specialize.coverage = options.coverage;
+  specialize.raiseMoE = options.raiseMoE;
   backend.configureSpecialization(specialize);
   buildSpecializePipeline(pm, specialize);
   return pm.run(module);
@@ -138,6 +139,8 @@ struct CostReport {
       printLayerComparison(os, task.getValue(), full, cost);
     }
     json["model"] = costToJSON(full);
+    if (llvm::json::Array raised = raiseMoELogJSON(module); !raised.empty())
+      json["moe_raising"] = std::move(raised);
   }
 
   LogicalResult write(Location loc, const std::string &outDir) {

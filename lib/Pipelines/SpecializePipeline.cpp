@@ -21,7 +21,8 @@ using namespace mlir;
 void m3sat::buildSpecializePipeline(OpPassManager &pm,
                                     const SpecializePipelineOptions &options) {
   // MoE layers written as standard ops become m3sat MoE ops first.
-  pm.addPass(createRaiseMoE());
+  if (options.raiseMoE)
+    pm.addPass(createRaiseMoE());
   // One function per task.
   SpecializeOptions specialize;
   specialize.tasks.assign(options.tasks.begin(), options.tasks.end());

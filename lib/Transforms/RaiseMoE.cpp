@@ -909,3 +909,23 @@ void m3sat::printRaiseMoELog(ModuleOp module, llvm::raw_ostream &os,
          << " not raised: " << reason.getValue() << "\n";
   }
 }
+
+llvm::json::Array m3sat::raiseMoELogJSON(ModuleOp module) {
+  llvm::json::Array layers;
+  auto log = module->getAttrOfType<ArrayAttr>(kRaiseMoELogAttr);
+  if (!log)
+    return layers;
+  for (auto entry : log.getAsRange<DictionaryAttr>()) {
+    llvm::json::Object layer{
+        {"layer", entry.getAs<StringAttr>("layer").getValue()}};
+    if (auto raised = entry.getAs<StringAttr>("raised")) {
+      layer["raised"] = true;
+      layer["as"] = raised.getValue();
+    } else if (auto reason = entry.getAs<StringAttr>("reason")) {
+      layer["raised"] = false;
+      layer["reason"] = reason.getValue();
+    }
+    layers.push_back(std::move(layer));
+  }
+  return layers;
+}

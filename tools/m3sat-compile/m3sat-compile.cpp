@@ -85,6 +85,12 @@ static cl::opt<bool> threads("parallel",
                              cl::desc("Run large loops on all cores with "
                                       "OpenMP (needs libomp)"),
                              cl::init(true));
+static cl::opt<bool> raiseMoE(
+    "raise-moe",
+    cl::desc("MoE layers written as standard ops (softmax, topk, masked "
+             "experts) become m3sat.moe_ffn (default on); --raise-moe=false "
+             "compiles them as written"),
+    cl::init(true));
 static cl::opt<bool> exposeRouting(
     "expose-routing",
     cl::desc("Tasks also return the routing of token-routed MoE layers "
@@ -301,6 +307,7 @@ std::string readOptions(const char *argv0, CompileOptions &options) {
   options.profilePath = profile;
   options.coverage = coverage;
   options.exposeRouting = exposeRouting;
+  options.raiseMoE = raiseMoE;
 
   std::string error;
   std::optional<MoELowering> lowering = readMoELowering(error);

@@ -41,6 +41,8 @@ struct CompileOptions {
   /// For m3sat-profile: token-routed MoE layers also return their routing
   /// decisions, described in OUT_DIR/routing.json.
   bool exposeRouting = false;
+  /// MoE layers written as standard ops are raised (m3sat-raise-moe).
+  bool raiseMoE = true;
 
   /// The target, and the options of its backend (the others are unused).
   Target target = Target::CPU;

@@ -208,6 +208,11 @@ struct SpecializePipelineOptions
     : public mlir::PassPipelineOptions<SpecializePipelineOptions> {
   ListOption<std::string> tasks{
       *this, "tasks", llvm::cl::desc("Tasks to compile (default: all)")};
+  Option<bool> raiseMoE{
+      *this, "raise",
+      llvm::cl::desc("MoE layers written as standard ops become m3sat MoE "
+                     "ops first (m3sat-raise-moe; default on)"),
+      llvm::cl::init(true)};
   ListOption<std::string> modalities{
       *this, "modalities",
       llvm::cl::desc("Modalities the device has (default: all)")};

@@ -10,6 +10,7 @@
 
 #include "mlir/IR/BuiltinOps.h"
 
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/raw_ostream.h"
 
 namespace m3sat {
@@ -22,6 +23,11 @@ inline constexpr llvm::StringLiteral kRaiseMoELogAttr = "m3sat.raised_moe";
 /// starting with `prefix`; nothing when the pass found no candidate.
 void printRaiseMoELog(mlir::ModuleOp module, llvm::raw_ostream &os,
                       llvm::StringRef prefix);
+
+/// The raising log as JSON (m3sat-compile's report.json "moe_raising"):
+/// one object per candidate layer, {"layer", "raised": true, "as"} or
+/// {"layer", "raised": false, "reason"}; empty without candidates.
+llvm::json::Array raiseMoELogJSON(mlir::ModuleOp module);
 
 } // namespace m3sat
 
