@@ -447,92 +447,6 @@ FailureOr<Expert> matchExpert(Value y, std::string &why) {
 // The layer
 //===----------------------------------------------------------------------===//
 
-/// `g` = the routing weight of expert e for each token: the top-k weights
-/// masked to e and summed over k (w * (idx == e), where(idx == e, w, 0), or
-/// w times expert e's one-hot mask). Returns e.
-std::optional<int64_t> matchExpertGate(Value g, Value weights, Value indices) {
-  auto sum = skipReshapes(g).getDefiningOp<tosa::ReduceSumOp>();
-  if (!sum || static_cast<int64_t>(sum.getAxis()) != lastAxis(weights))
-    return std::nullopt;
-  Value masked = sum.getInput();
-  if (auto select = masked.getDefiningOp<tosa::SelectOp>()) {
-    if (select.getInput2() == weights && isSplat(select.getInput3(), 0.0))
-      return expertOfMask(select.getInput1(), indices);
-    return std::nullopt;
-  }
-  auto mul = masked.getDefiningOp<tosa::MulOp>();
-  if (!mul)
-    return std::nullopt;
-  for (auto [w, m] : {std::pair(mul.getInput1(), mul.getInput2()),
-                      std::pair(mul.getInput2(), mul.getInput1())})
-    if (w == weights)
-      if (std::optional<int64_t> e = expertOfMask(m, indices))
-        return e;
-  return std::nullopt;
-}
-
-/// `combine` = zeros.scatter(-1, idx, w) (or scatter_add): the routing
-/// weights of all experts, one column each.
-bool isCombineScatter(Value combine, Value weights, Value indices) {
-  std::optional<Scatter> scatter = matchScatter(combine);
-  return scatter && !scatter->nd && scatter->indices == indices &&
-         scatter->updates == weights &&
-         scatter->axis == lastAxis(scatter->data) &&
-         isSplat(scatter->data, 0.0);
-}
-
-/// `g` = column e of a combine scatter (combine[..., e:e+1]): returns e.
-std::optional<int64_t> matchCombineColumn(Value g, Value combine) {
-  auto slice = g.getDefiningOp<tosa::SliceOp>();
-  SmallVector<int64_t> start, size;
-  if (!slice || slice.getInput1() != combine ||
-      !tosa::getConstShapeValues(slice.getStart().getDefiningOp(), start) ||
-      !tosa::getConstShapeValues(slice.getSize().getDefiningOp(), size))
-    return std::nullopt;
-  auto type = cast<RankedTensorType>(combine.getType());
-  int64_t last = type.getRank() - 1;
-  for (int64_t d = 0; d < last; ++d)
-    if (start[d] != 0 || size[d] != type.getDimSize(d))
-      return std::nullopt;
-  if (size[last] != 1)
-    return std::nullopt;
-  return start[last];
-}
-
-/// `v` as a sum of terms: a tosa.add (a + b), or a scatter that sends each
-/// update to its own place (updates, or data + updates with reduction
-/// add; torch's index_add_, scatter_add and index_put_(accumulate) over
-/// arange(T)). Returns the summands.
-SmallVector<Value, 2> summands(Value v) {
-  if (auto add = v.getDefiningOp<tosa::AddOp>())
-    return {add.getInput1(), add.getInput2()};
-  if (std::optional<Scatter> scatter = matchScatter(v);
-      scatter && isIdentityScatter(*scatter)) {
-    if (scatter->add)
-      return {scatter->data, scatter->updates};
-    return {scatter->updates};
-  }
-  // A reshape to the same shape.
-  if (auto reshape = v.getDefiningOp<tosa::ReshapeOp>())
-    if (reshape.getInput1().getType() == v.getType())
-      return {reshape.getInput1()};
-  return {};
-}
-
-/// The only user of `v` that is not dead (the importer leaves dead ops
-/// behind, e.g. the Slice whose Shape it folded), or null.
-Operation *onlyLiveUser(Value v) {
-  Operation *live = nullptr;
-  for (Operation *user : v.getUsers()) {
-    if (isOpTriviallyDead(user))
-      continue;
-    if (live && live != user)
-      return nullptr;
-    live = user;
-  }
-  return live;
-}
-
 /// The leaves of the tree of sums rooted at `v` whose inner sums have no
 /// other users.
 void addLeaves(Value v, bool root, SmallVectorImpl<Value> &leaves) {
@@ -701,16 +615,40 @@ struct RaiseMoEPass : m3sat::impl::RaiseMoEBase<RaiseMoEPass> {
         record(matchExpertGate(sum.getResult(), w, topk.indices),
                sum.getResult());
       });
-      // Columns of zeros.scatter(-1, idx, w).
+      // Columns of the routing weights of all experts: zeros.scatter(-1,
+      // idx, w), or the one-hot combine (and their reshapes).
+      SmallVector<Value> combines;
       for (Operation *user : w.getUsers()) {
-        if (user->getNumResults() != 1 ||
-            !isCombineScatter(user->getResult(0), w, topk.indices))
+        if (user->getNumResults() != 1)
           continue;
-        for (Operation *column : user->getResult(0).getUsers())
-          if (column->getNumResults() == 1)
-            record(matchCombineColumn(column->getResult(0), user->getResult(0)),
-                   column->getResult(0));
+        if (isCombineScatter(user->getResult(0), w, topk.indices))
+          combines.push_back(user->getResult(0));
+        if (isa<tosa::ReshapeOp>(user))
+          for (Operation *mul : user->getResult(0).getUsers())
+            for (Operation *sum : mul->getResult(0).getUsers())
+              if (isa<tosa::MulOp>(mul) && isa<tosa::ReduceSumOp>(sum) &&
+                  isOneHotCombine(sum->getResult(0), w, topk.indices))
+                combines.push_back(sum->getResult(0));
       }
+      for (size_t i = 0; i < combines.size(); ++i)
+        for (Operation *user : combines[i].getUsers()) {
+          if (user->getNumResults() != 1)
+            continue;
+          Value column = user->getResult(0);
+          if (isa<tosa::ReshapeOp>(user) &&
+              cast<RankedTensorType>(column.getType()).getShape().back() ==
+                  numExperts) {
+            combines.push_back(column);
+            continue;
+          }
+          record(matchCombineColumn(column, combines[i]), column);
+          // combine[..., e] reads the combine reshaped to [N, E, 1].
+          if (isa<tosa::ReshapeOp>(user))
+            for (Operation *gather : column.getUsers())
+              if (isa<tosa::GatherOp>(gather))
+                record(matchCombineColumn(gather->getResult(0), combines[i]),
+                       gather->getResult(0));
+        }
       return found;
     };
     if (findGates(weights) == 0) {
@@ -745,10 +683,12 @@ struct RaiseMoEPass : m3sat::impl::RaiseMoEBase<RaiseMoEPass> {
     // Terms: gate_e * expert_e(x), all summed into one value.
     SmallVector<Value> terms(numExperts), outputs(numExperts);
     for (int64_t e = 0; e < numExperts; ++e) {
+      // The gate, perhaps reshaped ([..., 1] from combine[..., e]).
       SmallVector<Value> uses = {gates[e]};
-      for (Operation *user : gates[e].getUsers())
-        if (isa<tosa::ReshapeOp>(user))
-          uses.push_back(user->getResult(0));
+      for (size_t i = 0; i < uses.size() && i < 8; ++i)
+        for (Operation *user : uses[i].getUsers())
+          if (isa<tosa::ReshapeOp>(user))
+            uses.push_back(user->getResult(0));
       for (Value g : uses)
         for (Operation *user : g.getUsers()) {
           auto mul = dyn_cast<tosa::MulOp>(user);

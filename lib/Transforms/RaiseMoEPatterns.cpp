@@ -2,7 +2,8 @@
 //
 // Matchers over the ONNX importer's tosa/linalg forms that m3sat-raise-moe
 // builds its MoE layers from: constants, casts, the scatters of
-// ScatterElements/ScatterND, and the one-hot masks of OneHot.
+// ScatterElements/ScatterND, the one-hot masks of OneHot, the routing
+// weights of one expert or of all, and the sums of weighted outputs.
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,6 +16,7 @@
 #include "mlir/Dialect/Tosa/Utils/ConversionUtils.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include <cmath>
 #include <cstring>
@@ -399,11 +401,6 @@ bool isIdentityScatter(const Scatter &scatter) {
 // One-hot masks
 //===----------------------------------------------------------------------===//
 
-namespace {
-
-/// If `h` is a one-hot encoding of `indices` (1 where the position along
-/// the class axis equals the index, else 0; bool, int or float), returns
-/// the class axis; the other axes are the indices' axes in order.
 std::optional<int64_t> hotAxis(Value h, Value indices) {
   h = skipCasts(h);
   auto indicesType = cast<RankedTensorType>(indices.getType());
@@ -479,8 +476,6 @@ std::optional<int64_t> hotAxis(Value h, Value indices) {
   }
   return std::nullopt;
 }
-
-} // namespace
 
 std::optional<int64_t> expertOfMask(Value mask, Value indices) {
   mask = skipCasts(mask);
@@ -558,6 +553,136 @@ bool usedAsExpertIds(Value indices) {
         reach.push_back(user->getResult(0));
     }
   return false;
+}
+
+//===----------------------------------------------------------------------===//
+// Routing weights and sums
+//===----------------------------------------------------------------------===//
+
+/// `g` = the routing weight of expert e for each token: the top-k weights
+/// masked to e and summed over k (w * (idx == e), where(idx == e, w, 0), or
+/// w times expert e's one-hot mask). Returns e.
+std::optional<int64_t> matchExpertGate(Value g, Value weights, Value indices) {
+  auto sum = skipReshapes(g).getDefiningOp<tosa::ReduceSumOp>();
+  if (!sum || static_cast<int64_t>(sum.getAxis()) != lastAxis(weights))
+    return std::nullopt;
+  Value masked = sum.getInput();
+  if (auto select = masked.getDefiningOp<tosa::SelectOp>()) {
+    if (select.getInput2() == weights && isSplat(select.getInput3(), 0.0))
+      return expertOfMask(select.getInput1(), indices);
+    return std::nullopt;
+  }
+  auto mul = masked.getDefiningOp<tosa::MulOp>();
+  if (!mul)
+    return std::nullopt;
+  for (auto [w, m] : {std::pair(mul.getInput1(), mul.getInput2()),
+                      std::pair(mul.getInput2(), mul.getInput1())})
+    if (w == weights)
+      if (std::optional<int64_t> e = expertOfMask(m, indices))
+        return e;
+  return std::nullopt;
+}
+
+/// `combine` = zeros.scatter(-1, idx, w) (or scatter_add): the routing
+/// weights of all experts, one column each.
+bool isCombineScatter(Value combine, Value weights, Value indices) {
+  std::optional<Scatter> scatter = matchScatter(combine);
+  return scatter && !scatter->nd && scatter->indices == indices &&
+         scatter->updates == weights &&
+         scatter->axis == lastAxis(scatter->data) &&
+         isSplat(scatter->data, 0.0);
+}
+
+/// `combine` = (w.unsqueeze(-1) * F.one_hot(idx, E)).sum(-2), perhaps
+/// reshaped: the routing weights of all experts, one column each.
+bool isOneHotCombine(Value combine, Value weights, Value indices) {
+  auto sum = skipReshapes(combine).getDefiningOp<tosa::ReduceSumOp>();
+  auto weightsType = cast<RankedTensorType>(weights.getType());
+  int64_t rank = weightsType.getRank();
+  if (!sum || static_cast<int64_t>(sum.getAxis()) != rank - 1)
+    return false;
+  auto mul = sum.getInput().getDefiningOp<tosa::MulOp>();
+  if (!mul)
+    return false;
+  SmallVector<int64_t> unsqueezed(weightsType.getShape());
+  unsqueezed.push_back(1);
+  for (auto [w, hot] : {std::pair(mul.getInput1(), mul.getInput2()),
+                        std::pair(mul.getInput2(), mul.getInput1())}) {
+    auto reshape = w.getDefiningOp<tosa::ReshapeOp>();
+    if (reshape && reshape.getInput1() == weights &&
+        cast<RankedTensorType>(w.getType()).getShape() ==
+            ArrayRef(unsqueezed) &&
+        hotAxis(hot, indices) == rank)
+      return true;
+  }
+  return false;
+}
+
+/// `g` = column e of a combine (combine[..., e:e+1], or combine[..., e] as
+/// the importer writes Gather along the last axis: tosa.gather of
+/// [N, E, 1] at e): returns e.
+std::optional<int64_t> matchCombineColumn(Value g, Value combine) {
+  auto type = cast<RankedTensorType>(combine.getType());
+  int64_t numExperts = type.getShape().back();
+  if (auto gather = g.getDefiningOp<tosa::GatherOp>()) {
+    auto values = gather.getValues().getDefiningOp<tosa::ReshapeOp>();
+    auto valuesType = cast<RankedTensorType>(gather.getValues().getType());
+    std::optional<SmallVector<int64_t>> at = constantInts(gather.getIndices());
+    if (!values || values.getInput1() != combine ||
+        valuesType.getDimSize(1) != numExperts ||
+        valuesType.getDimSize(2) != 1 || !at ||
+        static_cast<int64_t>(at->size()) != valuesType.getDimSize(0) ||
+        !llvm::all_equal(*at))
+      return std::nullopt;
+    return at->front();
+  }
+  auto slice = g.getDefiningOp<tosa::SliceOp>();
+  SmallVector<int64_t> start, size;
+  if (!slice || slice.getInput1() != combine ||
+      !tosa::getConstShapeValues(slice.getStart().getDefiningOp(), start) ||
+      !tosa::getConstShapeValues(slice.getSize().getDefiningOp(), size))
+    return std::nullopt;
+  int64_t last = type.getRank() - 1;
+  for (int64_t d = 0; d < last; ++d)
+    if (start[d] != 0 || size[d] != type.getDimSize(d))
+      return std::nullopt;
+  if (size[last] != 1)
+    return std::nullopt;
+  return start[last];
+}
+
+/// `v` as a sum of terms: a tosa.add (a + b), or a scatter that sends each
+/// update to its own place (updates, or data + updates with reduction
+/// add; torch's index_add_, scatter_add and index_put_(accumulate) over
+/// arange(T)). Returns the summands.
+SmallVector<Value, 2> summands(Value v) {
+  if (auto add = v.getDefiningOp<tosa::AddOp>())
+    return {add.getInput1(), add.getInput2()};
+  if (std::optional<Scatter> scatter = matchScatter(v);
+      scatter && isIdentityScatter(*scatter)) {
+    if (scatter->add)
+      return {scatter->data, scatter->updates};
+    return {scatter->updates};
+  }
+  // A reshape to the same shape.
+  if (auto reshape = v.getDefiningOp<tosa::ReshapeOp>())
+    if (reshape.getInput1().getType() == v.getType())
+      return {reshape.getInput1()};
+  return {};
+}
+
+/// The only user of `v` that is not dead (the importer leaves dead ops
+/// behind, e.g. the Slice whose Shape it folded), or null.
+Operation *onlyLiveUser(Value v) {
+  Operation *live = nullptr;
+  for (Operation *user : v.getUsers()) {
+    if (isOpTriviallyDead(user))
+      continue;
+    if (live && live != user)
+      return nullptr;
+    live = user;
+  }
+  return live;
 }
 
 } // namespace m3sat::raise_moe

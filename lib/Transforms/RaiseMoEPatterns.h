@@ -98,6 +98,11 @@ std::optional<Scatter> matchScatter(mlir::Value v);
 /// `out.index_put_((arange(T),), y, accumulate=True)`.
 bool isIdentityScatter(const Scatter &scatter);
 
+/// If `h` is a one-hot encoding of `indices` (1 where the position along
+/// the class axis equals the index, else 0; bool, int or float), returns
+/// the class axis; the other axes are the indices' axes in order.
+std::optional<int64_t> hotAxis(mlir::Value h, mlir::Value indices);
+
 /// If `mask` (f32 or i1) is 1 where `indices` equals one expert id and 0
 /// elsewhere, returns that id: `indices == e` (cast or not), or expert e's
 /// slice of a one-hot of the indices (F.one_hot(idx, E), perhaps permuted,
@@ -107,6 +112,32 @@ std::optional<int64_t> expertOfMask(mlir::Value mask, mlir::Value indices);
 /// Whether `v` looks at `indices` as expert ids: compares them with an
 /// integer constant, one-hot encodes them, or scatters by them.
 bool usedAsExpertIds(mlir::Value indices);
+
+/// `g` = the routing weight of expert e for each token: the top-k weights
+/// masked to e and summed over k (w * (idx == e), where(idx == e, w, 0), or
+/// w times expert e's one-hot mask). Returns e.
+std::optional<int64_t> matchExpertGate(mlir::Value g, mlir::Value weights,
+                                       mlir::Value indices);
+
+/// `combine` = zeros.scatter(-1, idx, w) (or scatter_add).
+bool isCombineScatter(mlir::Value combine, mlir::Value weights,
+                      mlir::Value indices);
+
+/// `combine` = (w.unsqueeze(-1) * F.one_hot(idx, E)).sum(-2).
+bool isOneHotCombine(mlir::Value combine, mlir::Value weights,
+                     mlir::Value indices);
+
+/// `g` = column e of a combine ([..., e:e+1], or [..., e] as a tosa.gather
+/// of the combine reshaped to [N, E, 1]): returns e.
+std::optional<int64_t> matchCombineColumn(mlir::Value g, mlir::Value combine);
+
+/// `v` as a sum of terms: a tosa.add, a scatter that sends each update to
+/// its own place (see isIdentityScatter), or a reshape to the same shape.
+/// Returns the summands (none if `v` is no sum).
+llvm::SmallVector<mlir::Value, 2> summands(mlir::Value v);
+
+/// The only user of `v` that is not dead, or null.
+mlir::Operation *onlyLiveUser(mlir::Value v);
 
 } // namespace m3sat::raise_moe
 

@@ -973,3 +973,188 @@ module attributes {m3sat.metadata = "{\22version\22: 1, \22tasks\22: {\22y\22: {
     }
   }
 #-}
+
+// -----
+
+// --form onehot-sum: the routing weights of all experts as
+// (w.unsqueeze(-1) * F.one_hot(idx, E)).sum(-2), expert e weighted by
+// column [..., e, None] (Gather along the last axis: tosa.gather of the
+// columns reshaped to [12, 2, 1]).
+
+// CHECK: m3sat.raised_moe = [{layer = "/TopK", raised = "m3sat.moe_ffn: 2 experts, top-1, hidden 2, relu"}]
+// CHECK-LABEL: func.func @main
+// CHECK-DAG: %[[W1:.*]] = arith.constant dense<{{\[\[\[}}-0.272345245, 0.18961589], [-0.0140100336, 0.560657501]], {{\[\[}}0.279544204, 0.424280167], [-0.479376733, -0.307918727]]]> : tensor<2x2x2xf32>
+// CHECK: %[[GATE:.*]] = tosa.matmul
+// CHECK: %[[LOGITS:.*]] = tosa.reshape %[[GATE]]
+// CHECK-NOT: tosa.gather
+// CHECK-NOT: tosa.matmul
+// CHECK: %[[MOE:.*]] = m3sat.moe_ffn %arg0 routed by %[[LOGITS]] fc1(%[[W1]], %{{.*}}) fc2(
+// CHECK: tosa.add %arg0, %[[MOE]]
+#map = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#map1 = affine_map<(d0, d1, d2) -> (d0, d1, 0)>
+#map2 = affine_map<(d0, d1) -> (d0, d1)>
+#map3 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+module attributes {m3sat.metadata = "{\22version\22: 1, \22tasks\22: {\22y\22: {\22index\22: 0, \22outputs\22: [\22y\22]}}}", m3sat.opset = 17 : i64} {
+  func.func @main(%arg0: tensor<2x6x2xf32> {m3sat.name = "x"}) -> (tensor<2x6x2xf32> {m3sat.name = "y"}) {
+    %cst = arith.constant dense<[[-0.00529398117, -0.581980765], [0.379322886, -0.520387471]]> : tensor<2x2xf32>
+    %0 = tosa.const_shape  {values = dense<[1, 12, 2]> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %1 = tosa.reshape %arg0, %0 : (tensor<2x6x2xf32>, !tosa.shape<3>) -> tensor<1x12x2xf32>
+    %2 = tosa.const_shape  {values = dense<[1, 2, 2]> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %3 = tosa.reshape %cst, %2 : (tensor<2x2xf32>, !tosa.shape<3>) -> tensor<1x2x2xf32>
+    %cst_0 = arith.constant dense<0.000000e+00> : tensor<1xf32>
+    %cst_1 = arith.constant dense<0.000000e+00> : tensor<1xf32>
+    %4 = tosa.matmul %1, %3, %cst_0, %cst_1 : (tensor<1x12x2xf32>, tensor<1x2x2xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x12x2xf32>
+    %5 = tosa.const_shape  {values = dense<[2, 6, 2]> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %6 = tosa.reshape %4, %5 : (tensor<1x12x2xf32>, !tosa.shape<3>) -> tensor<2x6x2xf32>
+    %7 = tosa.reduce_max %6 {axis = 2 : i32} : (tensor<2x6x2xf32>) -> tensor<2x6x1xf32>
+    %8 = tosa.sub %6, %7 : (tensor<2x6x2xf32>, tensor<2x6x1xf32>) -> tensor<2x6x2xf32>
+    %9 = tosa.exp %8 : (tensor<2x6x2xf32>) -> tensor<2x6x2xf32>
+    %10 = tosa.reduce_sum %9 {axis = 2 : i32} : (tensor<2x6x2xf32>) -> tensor<2x6x1xf32>
+    %11 = tensor.empty() : tensor<2x6x2xf32>
+    %12 = linalg.generic {indexing_maps = [#map, #map1, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%9, %10 : tensor<2x6x2xf32>, tensor<2x6x1xf32>) outs(%11 : tensor<2x6x2xf32>) {
+    ^bb0(%in: f32, %in_31: f32, %out: f32):
+      %107 = arith.divf %in, %in_31 : f32
+      linalg.yield %107 : f32
+    } -> tensor<2x6x2xf32>
+    %cst_2 = arith.constant dense<0xFF800000> : tensor<1x1x1xf32>
+    %cst_3 = arith.constant dense<[[[0, 1]]]> : tensor<1x1x2xi64>
+    %13 = tosa.argmax %12 {axis = 2 : i32} : (tensor<2x6x2xf32>) -> tensor<2x6xi32> loc("/TopK")
+    %14 = tensor.empty() : tensor<2x6xi64>
+    %15 = linalg.generic {indexing_maps = [#map2, #map2], iterator_types = ["parallel", "parallel"]} ins(%13 : tensor<2x6xi32>) outs(%14 : tensor<2x6xi64>) {
+    ^bb0(%in: i32, %out: i64):
+      %107 = arith.extsi %in : i32 to i64
+      linalg.yield %107 : i64
+    } -> tensor<2x6xi64>
+    %16 = tosa.const_shape  {values = dense<[2, 6, 1]> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %17 = tosa.reshape %15, %16 : (tensor<2x6xi64>, !tosa.shape<3>) -> tensor<2x6x1xi64>
+    %18 = tosa.equal %cst_3, %17 : (tensor<1x1x2xi64>, tensor<2x6x1xi64>) -> tensor<2x6x2xi1>
+    %cst_4 = arith.constant dense<0xFF800000> : tensor<1x1x1xf32>
+    %19 = tosa.select %18, %12, %cst_4 : (tensor<2x6x2xi1>, tensor<2x6x2xf32>, tensor<1x1x1xf32>) -> tensor<2x6x2xf32>
+    %20 = tosa.reduce_max %19 {axis = 2 : i32} : (tensor<2x6x2xf32>) -> tensor<2x6x1xf32>
+    %cst_5 = arith.constant dense<[0, 1]> : tensor<2xi64>
+    %21 = tosa.const_shape  {values = dense<[2, 6, 1, 1]> : tensor<4xindex>} : () -> !tosa.shape<4>
+    %22 = tosa.reshape %17, %21 : (tensor<2x6x1xi64>, !tosa.shape<4>) -> tensor<2x6x1x1xi64>
+    %cst_6 = arith.constant dense<0> : tensor<1x1x1x1xi64>
+    %23 = tosa.greater %cst_6, %22 : (tensor<1x1x1x1xi64>, tensor<2x6x1x1xi64>) -> tensor<2x6x1x1xi1>
+    %cst_7 = arith.constant dense<2> : tensor<1x1x1x1xi64>
+    %24 = tosa.add %22, %cst_7 : (tensor<2x6x1x1xi64>, tensor<1x1x1x1xi64>) -> tensor<2x6x1x1xi64>
+    %25 = tosa.select %23, %24, %22 : (tensor<2x6x1x1xi1>, tensor<2x6x1x1xi64>, tensor<2x6x1x1xi64>) -> tensor<2x6x1x1xi64>
+    %cst_8 = arith.constant dense<[[[[0, 1]]]]> : tensor<1x1x1x2xi64>
+    %26 = tosa.equal %25, %cst_8 : (tensor<2x6x1x1xi64>, tensor<1x1x1x2xi64>) -> tensor<2x6x1x2xi1>
+    %27 = tosa.const_shape  {values = dense<1> : tensor<1xindex>} : () -> !tosa.shape<1>
+    %28 = tosa.const_shape  {values = dense<0> : tensor<1xindex>} : () -> !tosa.shape<1>
+    %29 = tosa.slice %cst_5, %28, %27 : (tensor<2xi64>, !tosa.shape<1>, !tosa.shape<1>) -> tensor<1xi64>
+    %30 = tosa.const_shape  {values = dense<1> : tensor<4xindex>} : () -> !tosa.shape<4>
+    %31 = tosa.reshape %29, %30 : (tensor<1xi64>, !tosa.shape<4>) -> tensor<1x1x1x1xi64>
+    %32 = tosa.const_shape  {values = dense<1> : tensor<1xindex>} : () -> !tosa.shape<1>
+    %33 = tosa.const_shape  {values = dense<1> : tensor<1xindex>} : () -> !tosa.shape<1>
+    %34 = tosa.slice %cst_5, %33, %32 : (tensor<2xi64>, !tosa.shape<1>, !tosa.shape<1>) -> tensor<1xi64>
+    %35 = tosa.const_shape  {values = dense<1> : tensor<4xindex>} : () -> !tosa.shape<4>
+    %36 = tosa.reshape %34, %35 : (tensor<1xi64>, !tosa.shape<4>) -> tensor<1x1x1x1xi64>
+    %37 = tosa.select %26, %36, %31 : (tensor<2x6x1x2xi1>, tensor<1x1x1x1xi64>, tensor<1x1x1x1xi64>) -> tensor<2x6x1x2xi64>
+    %38 = tensor.empty() : tensor<2x6x1x2xf32>
+    %39 = linalg.generic {indexing_maps = [#map3, #map3], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%37 : tensor<2x6x1x2xi64>) outs(%38 : tensor<2x6x1x2xf32>) {
+    ^bb0(%in: i64, %out: f32):
+      %107 = arith.sitofp %in : i64 to f32
+      linalg.yield %107 : f32
+    } -> tensor<2x6x1x2xf32>
+    %40 = tosa.const_shape  {values = dense<[2, 6, 1, 1]> : tensor<4xindex>} : () -> !tosa.shape<4>
+    %41 = tosa.reshape %20, %40 : (tensor<2x6x1xf32>, !tosa.shape<4>) -> tensor<2x6x1x1xf32>
+    %cst_9 = arith.constant dense<0> : tensor<1xi8>
+    %42 = tosa.mul %41, %39, %cst_9 : (tensor<2x6x1x1xf32>, tensor<2x6x1x2xf32>, tensor<1xi8>) -> tensor<2x6x1x2xf32>
+    %43 = tosa.reduce_sum %42 {axis = 2 : i32} : (tensor<2x6x1x2xf32>) -> tensor<2x6x1x2xf32>
+    %44 = tosa.const_shape  {values = dense<[2, 6, 2]> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %45 = tosa.reshape %43, %44 : (tensor<2x6x1x2xf32>, !tosa.shape<3>) -> tensor<2x6x2xf32>
+    %cst_10 = arith.constant dense<0> : tensor<12x1xi32>
+    %46 = tosa.const_shape  {values = dense<[12, 2, 1]> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %47 = tosa.reshape %45, %46 : (tensor<2x6x2xf32>, !tosa.shape<3>) -> tensor<12x2x1xf32>
+    %48 = tosa.gather %47, %cst_10 : (tensor<12x2x1xf32>, tensor<12x1xi32>) -> tensor<12x1x1xf32>
+    %49 = tosa.const_shape  {values = dense<[2, 6]> : tensor<2xindex>} : () -> !tosa.shape<2>
+    %50 = tosa.reshape %48, %49 : (tensor<12x1x1xf32>, !tosa.shape<2>) -> tensor<2x6xf32>
+    %51 = tosa.const_shape  {values = dense<[2, 6, 1]> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %52 = tosa.reshape %50, %51 : (tensor<2x6xf32>, !tosa.shape<3>) -> tensor<2x6x1xf32>
+    %cst_11 = arith.constant dense<[[-0.272345245, -0.0140100336], [0.18961589, 0.560657501]]> : tensor<2x2xf32>
+    %53 = tosa.const_shape  {values = dense<[1, 12, 2]> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %54 = tosa.reshape %arg0, %53 : (tensor<2x6x2xf32>, !tosa.shape<3>) -> tensor<1x12x2xf32>
+    %55 = tosa.const_shape  {values = dense<[1, 2, 2]> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %56 = tosa.reshape %cst_11, %55 : (tensor<2x2xf32>, !tosa.shape<3>) -> tensor<1x2x2xf32>
+    %cst_12 = arith.constant dense<0.000000e+00> : tensor<1xf32>
+    %cst_13 = arith.constant dense<0.000000e+00> : tensor<1xf32>
+    %57 = tosa.matmul %54, %56, %cst_12, %cst_13 : (tensor<1x12x2xf32>, tensor<1x2x2xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x12x2xf32>
+    %58 = tosa.const_shape  {values = dense<[2, 6, 2]> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %59 = tosa.reshape %57, %58 : (tensor<1x12x2xf32>, !tosa.shape<3>) -> tensor<2x6x2xf32>
+    %cst_14 = arith.constant dense<[-0.0627515167, 0.187109336]> : tensor<2xf32>
+    %60 = tosa.const_shape  {values = dense<[1, 1, 2]> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %61 = tosa.reshape %cst_14, %60 : (tensor<2xf32>, !tosa.shape<3>) -> tensor<1x1x2xf32>
+    %62 = tosa.add %61, %59 : (tensor<1x1x2xf32>, tensor<2x6x2xf32>) -> tensor<2x6x2xf32>
+    %63 = tosa.clamp %62 {max_val = 0x7F800000 : f32, min_val = 0.000000e+00 : f32} : (tensor<2x6x2xf32>) -> tensor<2x6x2xf32>
+    %cst_15 = arith.constant dense<[[-0.213696912, -0.675533414], [-0.138992712, -0.468304157]]> : tensor<2x2xf32>
+    %64 = tosa.const_shape  {values = dense<[1, 12, 2]> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %65 = tosa.reshape %63, %64 : (tensor<2x6x2xf32>, !tosa.shape<3>) -> tensor<1x12x2xf32>
+    %66 = tosa.const_shape  {values = dense<[1, 2, 2]> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %67 = tosa.reshape %cst_15, %66 : (tensor<2x2xf32>, !tosa.shape<3>) -> tensor<1x2x2xf32>
+    %cst_16 = arith.constant dense<0.000000e+00> : tensor<1xf32>
+    %cst_17 = arith.constant dense<0.000000e+00> : tensor<1xf32>
+    %68 = tosa.matmul %65, %67, %cst_16, %cst_17 : (tensor<1x12x2xf32>, tensor<1x2x2xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x12x2xf32>
+    %69 = tosa.const_shape  {values = dense<[2, 6, 2]> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %70 = tosa.reshape %68, %69 : (tensor<1x12x2xf32>, !tosa.shape<3>) -> tensor<2x6x2xf32>
+    %cst_18 = arith.constant dense<[-0.291485757, 0.0261937603]> : tensor<2xf32>
+    %71 = tosa.const_shape  {values = dense<[1, 1, 2]> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %72 = tosa.reshape %cst_18, %71 : (tensor<2xf32>, !tosa.shape<3>) -> tensor<1x1x2xf32>
+    %73 = tosa.add %72, %70 : (tensor<1x1x2xf32>, tensor<2x6x2xf32>) -> tensor<2x6x2xf32>
+    %cst_19 = arith.constant dense<0> : tensor<1xi8>
+    %74 = tosa.mul %52, %73, %cst_19 : (tensor<2x6x1xf32>, tensor<2x6x2xf32>, tensor<1xi8>) -> tensor<2x6x2xf32>
+    %cst_20 = arith.constant dense_resource<_Constant_7_output_0> : tensor<2x6x2xf32>
+    %75 = tosa.add %cst_20, %74 : (tensor<2x6x2xf32>, tensor<2x6x2xf32>) -> tensor<2x6x2xf32>
+    %cst_21 = arith.constant dense<1> : tensor<12x1xi32>
+    %76 = tosa.const_shape  {values = dense<[12, 2, 1]> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %77 = tosa.reshape %45, %76 : (tensor<2x6x2xf32>, !tosa.shape<3>) -> tensor<12x2x1xf32>
+    %78 = tosa.gather %77, %cst_21 : (tensor<12x2x1xf32>, tensor<12x1xi32>) -> tensor<12x1x1xf32>
+    %79 = tosa.const_shape  {values = dense<[2, 6]> : tensor<2xindex>} : () -> !tosa.shape<2>
+    %80 = tosa.reshape %78, %79 : (tensor<12x1x1xf32>, !tosa.shape<2>) -> tensor<2x6xf32>
+    %81 = tosa.const_shape  {values = dense<[2, 6, 1]> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %82 = tosa.reshape %80, %81 : (tensor<2x6xf32>, !tosa.shape<3>) -> tensor<2x6x1xf32>
+    %cst_22 = arith.constant dense<[[0.279544204, -0.479376733], [0.424280167, -0.307918727]]> : tensor<2x2xf32>
+    %83 = tosa.const_shape  {values = dense<[1, 12, 2]> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %84 = tosa.reshape %arg0, %83 : (tensor<2x6x2xf32>, !tosa.shape<3>) -> tensor<1x12x2xf32>
+    %85 = tosa.const_shape  {values = dense<[1, 2, 2]> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %86 = tosa.reshape %cst_22, %85 : (tensor<2x2xf32>, !tosa.shape<3>) -> tensor<1x2x2xf32>
+    %cst_23 = arith.constant dense<0.000000e+00> : tensor<1xf32>
+    %cst_24 = arith.constant dense<0.000000e+00> : tensor<1xf32>
+    %87 = tosa.matmul %84, %86, %cst_23, %cst_24 : (tensor<1x12x2xf32>, tensor<1x2x2xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x12x2xf32>
+    %88 = tosa.const_shape  {values = dense<[2, 6, 2]> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %89 = tosa.reshape %87, %88 : (tensor<1x12x2xf32>, !tosa.shape<3>) -> tensor<2x6x2xf32>
+    %cst_25 = arith.constant dense<[0.256833285, 0.587172925]> : tensor<2xf32>
+    %90 = tosa.const_shape  {values = dense<[1, 1, 2]> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %91 = tosa.reshape %cst_25, %90 : (tensor<2xf32>, !tosa.shape<3>) -> tensor<1x1x2xf32>
+    %92 = tosa.add %91, %89 : (tensor<1x1x2xf32>, tensor<2x6x2xf32>) -> tensor<2x6x2xf32>
+    %93 = tosa.clamp %92 {max_val = 0x7F800000 : f32, min_val = 0.000000e+00 : f32} : (tensor<2x6x2xf32>) -> tensor<2x6x2xf32>
+    %cst_26 = arith.constant dense<[[-0.145522699, -0.113973841], [0.5291363, 0.074821867]]> : tensor<2x2xf32>
+    %94 = tosa.const_shape  {values = dense<[1, 12, 2]> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %95 = tosa.reshape %93, %94 : (tensor<2x6x2xf32>, !tosa.shape<3>) -> tensor<1x12x2xf32>
+    %96 = tosa.const_shape  {values = dense<[1, 2, 2]> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %97 = tosa.reshape %cst_26, %96 : (tensor<2x2xf32>, !tosa.shape<3>) -> tensor<1x2x2xf32>
+    %cst_27 = arith.constant dense<0.000000e+00> : tensor<1xf32>
+    %cst_28 = arith.constant dense<0.000000e+00> : tensor<1xf32>
+    %98 = tosa.matmul %95, %97, %cst_27, %cst_28 : (tensor<1x12x2xf32>, tensor<1x2x2xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x12x2xf32>
+    %99 = tosa.const_shape  {values = dense<[2, 6, 2]> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %100 = tosa.reshape %98, %99 : (tensor<1x12x2xf32>, !tosa.shape<3>) -> tensor<2x6x2xf32>
+    %cst_29 = arith.constant dense<[0.640268385, -6.559620e-01]> : tensor<2xf32>
+    %101 = tosa.const_shape  {values = dense<[1, 1, 2]> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %102 = tosa.reshape %cst_29, %101 : (tensor<2xf32>, !tosa.shape<3>) -> tensor<1x1x2xf32>
+    %103 = tosa.add %102, %100 : (tensor<1x1x2xf32>, tensor<2x6x2xf32>) -> tensor<2x6x2xf32>
+    %cst_30 = arith.constant dense<0> : tensor<1xi8>
+    %104 = tosa.mul %82, %103, %cst_30 : (tensor<2x6x1xf32>, tensor<2x6x2xf32>, tensor<1xi8>) -> tensor<2x6x2xf32>
+    %105 = tosa.add %75, %104 : (tensor<2x6x2xf32>, tensor<2x6x2xf32>) -> tensor<2x6x2xf32>
+    %106 = tosa.add %arg0, %105 : (tensor<2x6x2xf32>, tensor<2x6x2xf32>) -> tensor<2x6x2xf32>
+    return %106 : tensor<2x6x2xf32>
+  }
+}
+
+{-#
+  dialect_resources: {
+    builtin: {
+      _Constant_7_output_0: "0x40000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+    }
+  }
+#-}

@@ -53,7 +53,8 @@ def RaiseMoE : Pass<"m3sat-raise-moe", "::mlir::ModuleOp"> {
     scaled by its routing weight g_e = sum_k(w * mask_e) (Mul with the
     cast mask idx == e, Where(idx == e, w, 0), or expert e's slice of a
     one-hot of idx, perhaps permuted) or g_e = column e of
-    zeros.scatter(-1, idx, w) (ScatterElements, reduction none or add);
+    zeros.scatter(-1, idx, w) (ScatterElements, reduction none or add) or
+    of sum_k(w[..., None] * one_hot(idx));
     and the E scaled outputs summed, with Add or with scatters that send
     each row to its own place (index_add_, index_put_(accumulate) and
     scatter_add over arange(T): ScatterElements/ScatterND). Each such

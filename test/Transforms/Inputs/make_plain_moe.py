@@ -14,6 +14,7 @@ Forms of the combine (g_e: expert e's routing weight per token):
   scatter      g = zeros_like(probs).scatter(-1, idx, w), g_e = g[..., e:e+1]
   scatter-add  the same with scatter_add
   onehot       m = one_hot(idx, E) permuted to [E, ..., k], g_e = (w * m[e]).sum(-1)
+  onehot-sum   g = (w[..., None] * one_hot(idx, E)).sum(-2), g_e = g[..., e, None]
   index-add    g_e as mul, out.index_add_(0, arange(T), g_e * expert_e(x))
   index-put    out.index_put_((arange(T),), g_e * expert_e(x), accumulate=True)
   scatter-rows out = out.scatter_add(0, arange(T)[:, None].expand(T, D), ...)
@@ -37,7 +38,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..",
 from m3sat_torch.export import export  # noqa: E402
 
 TASKS = ("a", "b")
-FORMS = ["mul", "where", "scatter", "scatter-add", "onehot", "index-add",
+FORMS = ["mul", "where", "scatter", "scatter-add", "onehot", "onehot-sum",
+         "index-add",
          "index-put", "scatter-rows", "gather"]
 ROW_FORMS = ("index-add", "index-put", "scatter-rows", "gather")
 ACT = {"gelu": nn.GELU, "relu": nn.ReLU, "silu": nn.SiLU,
@@ -85,6 +87,9 @@ class PlainMoE(nn.Module):
             hot = nn.functional.one_hot(idx, a.experts).to(w.dtype)
             # [..., k, E] -> [E, ..., k]
             masks = hot.permute(hot.dim() - 1, *range(hot.dim() - 1))
+        elif a.form == "onehot-sum":
+            hot = nn.functional.one_hot(idx, a.experts).to(w.dtype)
+            combine = (w.unsqueeze(-1) * hot).sum(dim=-2)
         tokens = torch.arange(x.shape[0])
         out = torch.zeros_like(x)
         for e, expert in enumerate(self.experts):
@@ -103,6 +108,8 @@ class PlainMoE(nn.Module):
                 g = combine[..., e:e + 1]
             elif a.form == "onehot":
                 g = (w * masks[e]).sum(dim=-1, keepdim=True)
+            elif a.form == "onehot-sum":
+                g = combine[..., e, None]
             else:
                 g = (w * (idx == e)).sum(dim=-1, keepdim=True)
             y = g * expert(x)
