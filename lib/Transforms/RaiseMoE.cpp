@@ -128,15 +128,44 @@ struct TopK {
 };
 
 /// `indices` = the indices of a TopK (the values are matched separately).
-std::optional<TopK> matchTopKIndices(Value indices) {
-  SmallVector<Value> parts;
-  if (auto concat = indices.getDefiningOp<tosa::ConcatOp>()) {
-    if (static_cast<int64_t>(concat.getAxis()) != lastAxis(indices))
+/// The k parts of a TopK's output `v` along the last axis: the inputs of
+/// its concat, the first k of them for a sort's leading slice
+/// (torch.sort(p, descending=True)[..., :k] exports TopK(E), then Slice),
+/// else `v` itself.
+SmallVector<Value> topKParts(Value v) {
+  int64_t last = lastAxis(v);
+  auto concatParts = [&](Value c) -> std::optional<SmallVector<Value>> {
+    auto concat = c.getDefiningOp<tosa::ConcatOp>();
+    if (!concat || static_cast<int64_t>(concat.getAxis()) != last ||
+        llvm::any_of(concat.getInput1(), [&](Value part) {
+          return cast<RankedTensorType>(part.getType()).getDimSize(last) != 1;
+        }))
       return std::nullopt;
-    parts.append(concat.getInput1().begin(), concat.getInput1().end());
-  } else {
-    parts.push_back(indices);
+    return SmallVector<Value>(concat.getInput1());
+  };
+  if (std::optional<SmallVector<Value>> parts = concatParts(v))
+    return *parts;
+  if (auto slice = v.getDefiningOp<tosa::SliceOp>()) {
+    SmallVector<int64_t> start, size;
+    auto type = cast<RankedTensorType>(slice.getInput1().getType());
+    std::optional<SmallVector<Value>> parts = concatParts(slice.getInput1());
+    if (parts &&
+        tosa::getConstShapeValues(slice.getStart().getDefiningOp(), start) &&
+        tosa::getConstShapeValues(slice.getSize().getDefiningOp(), size) &&
+        llvm::all_of(start, [](int64_t s) { return s == 0; }) &&
+        llvm::all_of(
+            llvm::seq<int64_t>(0, last),
+            [&](int64_t d) { return size[d] == type.getDimSize(d); }) &&
+        size[last] >= 1 && size[last] <= type.getDimSize(last)) {
+      parts->resize(size[last]);
+      return *parts;
+    }
   }
+  return {v};
+}
+
+std::optional<TopK> matchTopKIndices(Value indices) {
+  SmallVector<Value> parts = topKParts(indices);
   SmallVector<Value> works;
   TopK topk;
   for (Value part : parts) {
@@ -170,18 +199,10 @@ std::optional<TopK> matchTopKIndices(Value indices) {
 
 /// `values` = the values of `topk`.
 bool matchTopKValues(Value values, const TopK &topk) {
-  SmallVector<Value> parts;
-  if (auto concat = values.getDefiningOp<tosa::ConcatOp>())
-    parts.append(concat.getInput1().begin(), concat.getInput1().end());
-  else
-    parts.push_back(values);
+  SmallVector<Value> parts = topKParts(values);
   if (static_cast<int64_t>(parts.size()) != topk.k)
     return false;
-  SmallVector<Value> indexParts;
-  if (auto concat = topk.indices.getDefiningOp<tosa::ConcatOp>())
-    indexParts.append(concat.getInput1().begin(), concat.getInput1().end());
-  else
-    indexParts.push_back(topk.indices);
+  SmallVector<Value> indexParts = topKParts(topk.indices);
   for (auto [part, index] : llvm::zip(parts, indexParts)) {
     auto max = part.getDefiningOp<tosa::ReduceMaxOp>();
     if (!max || static_cast<int64_t>(max.getAxis()) != lastAxis(part))
@@ -537,7 +558,7 @@ struct RaiseMoEPass : m3sat::impl::RaiseMoEBase<RaiseMoEPass> {
       SmallVector<TopK> candidates;
       // (An expert id test, a one-hot or a scatter by the indices.)
       func.walk([&](Operation *op) {
-        if (!isa<tosa::ConcatOp, tosa::ReshapeOp>(op))
+        if (!isa<tosa::ConcatOp, tosa::ReshapeOp, tosa::SliceOp>(op))
           return;
         Value indices = op->getResult(0);
         if (!isa<IntegerType>(getElementTypeOrSelf(indices.getType())) ||
@@ -588,8 +609,13 @@ struct RaiseMoEPass : m3sat::impl::RaiseMoEBase<RaiseMoEPass> {
           continue;
         SmallVector<Value> candidates = {max->getResult(0)};
         for (Operation *concat : max->getResult(0).getUsers())
-          if (isa<tosa::ConcatOp>(concat))
+          if (isa<tosa::ConcatOp>(concat)) {
             candidates.push_back(concat->getResult(0));
+            // A sort's leading k.
+            for (Operation *slice : concat->getResult(0).getUsers())
+              if (isa<tosa::SliceOp>(slice))
+                candidates.push_back(slice->getResult(0));
+          }
         for (Value candidate : candidates)
           if (!weights && matchTopKValues(candidate, topk))
             weights = candidate;

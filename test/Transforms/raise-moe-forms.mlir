@@ -1158,3 +1158,182 @@ module attributes {m3sat.metadata = "{\22version\22: 1, \22tasks\22: {\22y\22: {
     }
   }
 #-}
+
+// -----
+
+// --form mul --sort: the top k as torch.sort(probs, descending=True)
+// [..., :k], which torch exports as TopK(E) and a Slice of its first k.
+
+// CHECK: m3sat.raised_moe = [{layer = "/TopK", raised = "m3sat.moe_ffn: 2 experts, top-1, hidden 2, relu"}]
+// CHECK-LABEL: func.func @main
+// CHECK: %[[GATE:.*]] = tosa.matmul
+// CHECK: %[[LOGITS:.*]] = tosa.reshape %[[GATE]]
+// CHECK-NOT: tosa.argmax
+// CHECK-NOT: tosa.matmul
+// CHECK: %[[MOE:.*]] = m3sat.moe_ffn %arg0 routed by %[[LOGITS]] fc1(
+// CHECK: tosa.add %arg0, %[[MOE]]
+#map = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#map1 = affine_map<(d0, d1, d2) -> (d0, d1, 0)>
+#map2 = affine_map<(d0, d1) -> (d0, d1)>
+module attributes {m3sat.metadata = "{\22version\22: 1, \22tasks\22: {\22y\22: {\22index\22: 0, \22outputs\22: [\22y\22]}}}", m3sat.opset = 17 : i64} {
+  func.func @main(%arg0: tensor<2x6x2xf32> {m3sat.name = "x"}) -> (tensor<2x6x2xf32> {m3sat.name = "y"}) {
+    %cst = arith.constant dense<[[-0.00529398117, -0.581980765], [0.379322886, -0.520387471]]> : tensor<2x2xf32>
+    %0 = tosa.const_shape  {values = dense<[1, 12, 2]> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %1 = tosa.reshape %arg0, %0 : (tensor<2x6x2xf32>, !tosa.shape<3>) -> tensor<1x12x2xf32>
+    %2 = tosa.const_shape  {values = dense<[1, 2, 2]> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %3 = tosa.reshape %cst, %2 : (tensor<2x2xf32>, !tosa.shape<3>) -> tensor<1x2x2xf32>
+    %cst_0 = arith.constant dense<0.000000e+00> : tensor<1xf32>
+    %cst_1 = arith.constant dense<0.000000e+00> : tensor<1xf32>
+    %4 = tosa.matmul %1, %3, %cst_0, %cst_1 : (tensor<1x12x2xf32>, tensor<1x2x2xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x12x2xf32>
+    %5 = tosa.const_shape  {values = dense<[2, 6, 2]> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %6 = tosa.reshape %4, %5 : (tensor<1x12x2xf32>, !tosa.shape<3>) -> tensor<2x6x2xf32>
+    %7 = tosa.reduce_max %6 {axis = 2 : i32} : (tensor<2x6x2xf32>) -> tensor<2x6x1xf32>
+    %8 = tosa.sub %6, %7 : (tensor<2x6x2xf32>, tensor<2x6x1xf32>) -> tensor<2x6x2xf32>
+    %9 = tosa.exp %8 : (tensor<2x6x2xf32>) -> tensor<2x6x2xf32>
+    %10 = tosa.reduce_sum %9 {axis = 2 : i32} : (tensor<2x6x2xf32>) -> tensor<2x6x1xf32>
+    %11 = tensor.empty() : tensor<2x6x2xf32>
+    %12 = linalg.generic {indexing_maps = [#map, #map1, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%9, %10 : tensor<2x6x2xf32>, tensor<2x6x1xf32>) outs(%11 : tensor<2x6x2xf32>) {
+    ^bb0(%in: f32, %in_29: f32, %out: f32):
+      %99 = arith.divf %in, %in_29 : f32
+      linalg.yield %99 : f32
+    } -> tensor<2x6x2xf32>
+    %cst_2 = arith.constant dense<0xFF800000> : tensor<1x1x1xf32>
+    %cst_3 = arith.constant dense<[[[0, 1]]]> : tensor<1x1x2xi64>
+    %13 = tosa.argmax %12 {axis = 2 : i32} : (tensor<2x6x2xf32>) -> tensor<2x6xi32> loc("/TopK")
+    %14 = tensor.empty() : tensor<2x6xi64>
+    %15 = linalg.generic {indexing_maps = [#map2, #map2], iterator_types = ["parallel", "parallel"]} ins(%13 : tensor<2x6xi32>) outs(%14 : tensor<2x6xi64>) {
+    ^bb0(%in: i32, %out: i64):
+      %99 = arith.extsi %in : i32 to i64
+      linalg.yield %99 : i64
+    } -> tensor<2x6xi64>
+    %16 = tosa.const_shape  {values = dense<[2, 6, 1]> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %17 = tosa.reshape %15, %16 : (tensor<2x6xi64>, !tosa.shape<3>) -> tensor<2x6x1xi64>
+    %18 = tosa.equal %cst_3, %17 : (tensor<1x1x2xi64>, tensor<2x6x1xi64>) -> tensor<2x6x2xi1>
+    %cst_4 = arith.constant dense<0xFF800000> : tensor<1x1x1xf32>
+    %19 = tosa.select %18, %12, %cst_4 : (tensor<2x6x2xi1>, tensor<2x6x2xf32>, tensor<1x1x1xf32>) -> tensor<2x6x2xf32>
+    %20 = tosa.reduce_max %19 {axis = 2 : i32} : (tensor<2x6x2xf32>) -> tensor<2x6x1xf32>
+    %21 = tosa.select %18, %cst_2, %12 : (tensor<2x6x2xi1>, tensor<1x1x1xf32>, tensor<2x6x2xf32>) -> tensor<2x6x2xf32>
+    %22 = tosa.argmax %21 {axis = 2 : i32} : (tensor<2x6x2xf32>) -> tensor<2x6xi32>
+    %23 = tensor.empty() : tensor<2x6xi64>
+    %24 = linalg.generic {indexing_maps = [#map2, #map2], iterator_types = ["parallel", "parallel"]} ins(%22 : tensor<2x6xi32>) outs(%23 : tensor<2x6xi64>) {
+    ^bb0(%in: i32, %out: i64):
+      %99 = arith.extsi %in : i32 to i64
+      linalg.yield %99 : i64
+    } -> tensor<2x6xi64>
+    %25 = tosa.const_shape  {values = dense<[2, 6, 1]> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %26 = tosa.reshape %24, %25 : (tensor<2x6xi64>, !tosa.shape<3>) -> tensor<2x6x1xi64>
+    %27 = tosa.equal %cst_3, %26 : (tensor<1x1x2xi64>, tensor<2x6x1xi64>) -> tensor<2x6x2xi1>
+    %cst_5 = arith.constant dense<0xFF800000> : tensor<1x1x1xf32>
+    %28 = tosa.select %27, %12, %cst_5 : (tensor<2x6x2xi1>, tensor<2x6x2xf32>, tensor<1x1x1xf32>) -> tensor<2x6x2xf32>
+    %29 = tosa.reduce_max %28 {axis = 2 : i32} : (tensor<2x6x2xf32>) -> tensor<2x6x1xf32>
+    %30 = tosa.concat %20, %29 {axis = 2 : i32} : (tensor<2x6x1xf32>, tensor<2x6x1xf32>) -> tensor<2x6x2xf32>
+    %31 = tosa.concat %17, %26 {axis = 2 : i32} : (tensor<2x6x1xi64>, tensor<2x6x1xi64>) -> tensor<2x6x2xi64>
+    %32 = tosa.const_shape  {values = dense<[2, 6, 1]> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %33 = tosa.const_shape  {values = dense<0> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %34 = tosa.slice %30, %33, %32 : (tensor<2x6x2xf32>, !tosa.shape<3>, !tosa.shape<3>) -> tensor<2x6x1xf32>
+    %35 = tosa.const_shape  {values = dense<[2, 6, 1]> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %36 = tosa.const_shape  {values = dense<0> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %37 = tosa.slice %31, %36, %35 : (tensor<2x6x2xi64>, !tosa.shape<3>, !tosa.shape<3>) -> tensor<2x6x1xi64>
+    %cst_6 = arith.constant dense<0> : tensor<i64>
+    %38 = tosa.const_shape  {values = dense<1> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %39 = tosa.reshape %cst_6, %38 : (tensor<i64>, !tosa.shape<3>) -> tensor<1x1x1xi64>
+    %40 = tosa.equal %37, %39 : (tensor<2x6x1xi64>, tensor<1x1x1xi64>) -> tensor<2x6x1xi1>
+    %41 = tensor.empty() : tensor<2x6x1xf32>
+    %42 = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%40 : tensor<2x6x1xi1>) outs(%41 : tensor<2x6x1xf32>) {
+    ^bb0(%in: i1, %out: f32):
+      %99 = arith.uitofp %in : i1 to f32
+      linalg.yield %99 : f32
+    } -> tensor<2x6x1xf32>
+    %cst_7 = arith.constant dense<0> : tensor<1xi8>
+    %43 = tosa.mul %34, %42, %cst_7 : (tensor<2x6x1xf32>, tensor<2x6x1xf32>, tensor<1xi8>) -> tensor<2x6x1xf32>
+    %44 = tosa.reduce_sum %43 {axis = 2 : i32} : (tensor<2x6x1xf32>) -> tensor<2x6x1xf32>
+    %cst_8 = arith.constant dense<[[-0.272345245, -0.0140100336], [0.18961589, 0.560657501]]> : tensor<2x2xf32>
+    %45 = tosa.const_shape  {values = dense<[1, 12, 2]> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %46 = tosa.reshape %arg0, %45 : (tensor<2x6x2xf32>, !tosa.shape<3>) -> tensor<1x12x2xf32>
+    %47 = tosa.const_shape  {values = dense<[1, 2, 2]> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %48 = tosa.reshape %cst_8, %47 : (tensor<2x2xf32>, !tosa.shape<3>) -> tensor<1x2x2xf32>
+    %cst_9 = arith.constant dense<0.000000e+00> : tensor<1xf32>
+    %cst_10 = arith.constant dense<0.000000e+00> : tensor<1xf32>
+    %49 = tosa.matmul %46, %48, %cst_9, %cst_10 : (tensor<1x12x2xf32>, tensor<1x2x2xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x12x2xf32>
+    %50 = tosa.const_shape  {values = dense<[2, 6, 2]> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %51 = tosa.reshape %49, %50 : (tensor<1x12x2xf32>, !tosa.shape<3>) -> tensor<2x6x2xf32>
+    %cst_11 = arith.constant dense<[-0.0627515167, 0.187109336]> : tensor<2xf32>
+    %52 = tosa.const_shape  {values = dense<[1, 1, 2]> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %53 = tosa.reshape %cst_11, %52 : (tensor<2xf32>, !tosa.shape<3>) -> tensor<1x1x2xf32>
+    %54 = tosa.add %53, %51 : (tensor<1x1x2xf32>, tensor<2x6x2xf32>) -> tensor<2x6x2xf32>
+    %55 = tosa.clamp %54 {max_val = 0x7F800000 : f32, min_val = 0.000000e+00 : f32} : (tensor<2x6x2xf32>) -> tensor<2x6x2xf32>
+    %cst_12 = arith.constant dense<[[-0.213696912, -0.675533414], [-0.138992712, -0.468304157]]> : tensor<2x2xf32>
+    %56 = tosa.const_shape  {values = dense<[1, 12, 2]> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %57 = tosa.reshape %55, %56 : (tensor<2x6x2xf32>, !tosa.shape<3>) -> tensor<1x12x2xf32>
+    %58 = tosa.const_shape  {values = dense<[1, 2, 2]> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %59 = tosa.reshape %cst_12, %58 : (tensor<2x2xf32>, !tosa.shape<3>) -> tensor<1x2x2xf32>
+    %cst_13 = arith.constant dense<0.000000e+00> : tensor<1xf32>
+    %cst_14 = arith.constant dense<0.000000e+00> : tensor<1xf32>
+    %60 = tosa.matmul %57, %59, %cst_13, %cst_14 : (tensor<1x12x2xf32>, tensor<1x2x2xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x12x2xf32>
+    %61 = tosa.const_shape  {values = dense<[2, 6, 2]> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %62 = tosa.reshape %60, %61 : (tensor<1x12x2xf32>, !tosa.shape<3>) -> tensor<2x6x2xf32>
+    %cst_15 = arith.constant dense<[-0.291485757, 0.0261937603]> : tensor<2xf32>
+    %63 = tosa.const_shape  {values = dense<[1, 1, 2]> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %64 = tosa.reshape %cst_15, %63 : (tensor<2xf32>, !tosa.shape<3>) -> tensor<1x1x2xf32>
+    %65 = tosa.add %64, %62 : (tensor<1x1x2xf32>, tensor<2x6x2xf32>) -> tensor<2x6x2xf32>
+    %cst_16 = arith.constant dense<0> : tensor<1xi8>
+    %66 = tosa.mul %44, %65, %cst_16 : (tensor<2x6x1xf32>, tensor<2x6x2xf32>, tensor<1xi8>) -> tensor<2x6x2xf32>
+    %cst_17 = arith.constant dense_resource<_Constant_10_output_0> : tensor<2x6x2xf32>
+    %67 = tosa.add %cst_17, %66 : (tensor<2x6x2xf32>, tensor<2x6x2xf32>) -> tensor<2x6x2xf32>
+    %cst_18 = arith.constant dense<1> : tensor<i64>
+    %68 = tosa.const_shape  {values = dense<1> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %69 = tosa.reshape %cst_18, %68 : (tensor<i64>, !tosa.shape<3>) -> tensor<1x1x1xi64>
+    %70 = tosa.equal %37, %69 : (tensor<2x6x1xi64>, tensor<1x1x1xi64>) -> tensor<2x6x1xi1>
+    %71 = tensor.empty() : tensor<2x6x1xf32>
+    %72 = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%70 : tensor<2x6x1xi1>) outs(%71 : tensor<2x6x1xf32>) {
+    ^bb0(%in: i1, %out: f32):
+      %99 = arith.uitofp %in : i1 to f32
+      linalg.yield %99 : f32
+    } -> tensor<2x6x1xf32>
+    %cst_19 = arith.constant dense<0> : tensor<1xi8>
+    %73 = tosa.mul %34, %72, %cst_19 : (tensor<2x6x1xf32>, tensor<2x6x1xf32>, tensor<1xi8>) -> tensor<2x6x1xf32>
+    %74 = tosa.reduce_sum %73 {axis = 2 : i32} : (tensor<2x6x1xf32>) -> tensor<2x6x1xf32>
+    %cst_20 = arith.constant dense<[[0.279544204, -0.479376733], [0.424280167, -0.307918727]]> : tensor<2x2xf32>
+    %75 = tosa.const_shape  {values = dense<[1, 12, 2]> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %76 = tosa.reshape %arg0, %75 : (tensor<2x6x2xf32>, !tosa.shape<3>) -> tensor<1x12x2xf32>
+    %77 = tosa.const_shape  {values = dense<[1, 2, 2]> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %78 = tosa.reshape %cst_20, %77 : (tensor<2x2xf32>, !tosa.shape<3>) -> tensor<1x2x2xf32>
+    %cst_21 = arith.constant dense<0.000000e+00> : tensor<1xf32>
+    %cst_22 = arith.constant dense<0.000000e+00> : tensor<1xf32>
+    %79 = tosa.matmul %76, %78, %cst_21, %cst_22 : (tensor<1x12x2xf32>, tensor<1x2x2xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x12x2xf32>
+    %80 = tosa.const_shape  {values = dense<[2, 6, 2]> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %81 = tosa.reshape %79, %80 : (tensor<1x12x2xf32>, !tosa.shape<3>) -> tensor<2x6x2xf32>
+    %cst_23 = arith.constant dense<[0.256833285, 0.587172925]> : tensor<2xf32>
+    %82 = tosa.const_shape  {values = dense<[1, 1, 2]> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %83 = tosa.reshape %cst_23, %82 : (tensor<2xf32>, !tosa.shape<3>) -> tensor<1x1x2xf32>
+    %84 = tosa.add %83, %81 : (tensor<1x1x2xf32>, tensor<2x6x2xf32>) -> tensor<2x6x2xf32>
+    %85 = tosa.clamp %84 {max_val = 0x7F800000 : f32, min_val = 0.000000e+00 : f32} : (tensor<2x6x2xf32>) -> tensor<2x6x2xf32>
+    %cst_24 = arith.constant dense<[[-0.145522699, -0.113973841], [0.5291363, 0.074821867]]> : tensor<2x2xf32>
+    %86 = tosa.const_shape  {values = dense<[1, 12, 2]> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %87 = tosa.reshape %85, %86 : (tensor<2x6x2xf32>, !tosa.shape<3>) -> tensor<1x12x2xf32>
+    %88 = tosa.const_shape  {values = dense<[1, 2, 2]> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %89 = tosa.reshape %cst_24, %88 : (tensor<2x2xf32>, !tosa.shape<3>) -> tensor<1x2x2xf32>
+    %cst_25 = arith.constant dense<0.000000e+00> : tensor<1xf32>
+    %cst_26 = arith.constant dense<0.000000e+00> : tensor<1xf32>
+    %90 = tosa.matmul %87, %89, %cst_25, %cst_26 : (tensor<1x12x2xf32>, tensor<1x2x2xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x12x2xf32>
+    %91 = tosa.const_shape  {values = dense<[2, 6, 2]> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %92 = tosa.reshape %90, %91 : (tensor<1x12x2xf32>, !tosa.shape<3>) -> tensor<2x6x2xf32>
+    %cst_27 = arith.constant dense<[0.640268385, -6.559620e-01]> : tensor<2xf32>
+    %93 = tosa.const_shape  {values = dense<[1, 1, 2]> : tensor<3xindex>} : () -> !tosa.shape<3>
+    %94 = tosa.reshape %cst_27, %93 : (tensor<2xf32>, !tosa.shape<3>) -> tensor<1x1x2xf32>
+    %95 = tosa.add %94, %92 : (tensor<1x1x2xf32>, tensor<2x6x2xf32>) -> tensor<2x6x2xf32>
+    %cst_28 = arith.constant dense<0> : tensor<1xi8>
+    %96 = tosa.mul %74, %95, %cst_28 : (tensor<2x6x1xf32>, tensor<2x6x2xf32>, tensor<1xi8>) -> tensor<2x6x2xf32>
+    %97 = tosa.add %67, %96 : (tensor<2x6x2xf32>, tensor<2x6x2xf32>) -> tensor<2x6x2xf32>
+    %98 = tosa.add %arg0, %97 : (tensor<2x6x2xf32>, tensor<2x6x2xf32>) -> tensor<2x6x2xf32>
+    return %98 : tensor<2x6x2xf32>
+  }
+}
+
+{-#
+  dialect_resources: {
+    builtin: {
+      _Constant_10_output_0: "0x40000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+    }
+  }
+#-}

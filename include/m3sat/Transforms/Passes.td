@@ -45,7 +45,8 @@ def RaiseMoE : Pass<"m3sat-raise-moe", "::mlir::ModuleOp"> {
   let description = [{
     Recognizes MoE layers as plain PyTorch writes them and the ONNX importer
     imports them: router probabilities p = softmax(logits) over E experts;
-    the k largest (TopK, as the importer expands it: k rounds of argmax),
+    the k largest (TopK, as the importer expands it: k rounds of argmax;
+    or the first k of a sort: TopK(E), then Slice),
     optionally renormalized over the k; for each expert e an FFN
     y_e = fc2_e(act(fc1_e(x))) with constant weights (MatMul, or Gemm
     with transB as torch exports nn.Linear on 2-D inputs; with or without

@@ -7,7 +7,7 @@ with torch.onnx.export, for m3sat-raise-moe's tests. Debian's /usr/bin/python3
 Usage: make_plain_moe.py OUT_DIR NAME [--form FORM] [--routing token|task]
            [--normalize] [--k K] [--experts E]
            [--activation gelu|relu|silu|identity] [--no-sum] [--flat]
-           [--no-bias] [--dim D] [--hidden H]
+           [--no-bias] [--sort] [--dim D] [--hidden H]
 Forms of the combine (g_e: expert e's routing weight per token):
   mul          g_e = (w * (idx == e)).sum(-1), out = out + g_e * expert_e(x)
   where        g_e = where(idx == e, w, 0).sum(-1)
@@ -22,6 +22,7 @@ Forms of the combine (g_e: expert e's routing weight per token):
                expert_e(x[tok]) * w[tok, slot, None]) (NonZero in ONNX)
 The row forms (index-add .. gather) and --flat run on the tokens flattened
 to [T, D], so that torch exports the experts' Linear layers as Gemm.
+--sort takes the top k as torch.sort(probs, descending=True)[..., :k].
 Writes OUT_DIR/NAME.onnx, NAME_x.npy and the PyTorch results: NAME_ref.npy
 for a token-routed layer; NAME_ref_a.npy / NAME_ref_b.npy (tasks a, b) and
 NAME_task_a.npy / NAME_task_b.npy (task_id) for a task-routed one."""
@@ -76,7 +77,12 @@ class PlainMoE(nn.Module):
             logits = self.task_logits[task_id].expand(*x.shape[:-1],
                                                       a.experts)
         probs = torch.softmax(logits, dim=-1)
-        w, idx = torch.topk(probs, a.k, dim=-1)
+        if a.sort:
+            # Sort-and-slice: TopK(E), then Slice, in ONNX.
+            w, idx = torch.sort(probs, dim=-1, descending=True)
+            w, idx = w[..., :a.k], idx[..., :a.k]
+        else:
+            w, idx = torch.topk(probs, a.k, dim=-1)
         if a.normalize:
             w = w / w.sum(dim=-1, keepdim=True)
         if a.form == "scatter":
@@ -141,6 +147,7 @@ def main():
     p.add_argument("--no-sum", action="store_true")
     p.add_argument("--flat", action="store_true")
     p.add_argument("--no-bias", action="store_true")
+    p.add_argument("--sort", action="store_true")
     p.add_argument("--dim", type=int, default=16)
     p.add_argument("--hidden", type=int, default=32)
     args = p.parse_args()
