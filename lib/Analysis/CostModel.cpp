@@ -4,6 +4,8 @@
 
 #include "M3SAT/M3SATOps.h"
 
+#include "m3sat/Support/Diagnostics.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -195,8 +197,8 @@ FunctionCost m3sat::functionCost(func::FuncOp func) {
     if (cost.flops == 0 && cost.paramBytes == 0)
       return;
     std::string name = op->getName().getStringRef().str();
-    if (auto named = dyn_cast<NameLoc>(op->getLoc()))
-      name = named.getName().str();
+    if (std::string node = getNodeName(op->getLoc()); !node.empty())
+      name = node;
     std::string sourceOp;
     if (auto source = op->getAttrOfType<StringAttr>("m3sat.source_op"))
       sourceOp = source.str();

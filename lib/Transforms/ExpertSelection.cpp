@@ -4,6 +4,8 @@
 
 #include "M3SAT/M3SATOps.h"
 
+#include "m3sat/Support/Diagnostics.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
@@ -13,14 +15,7 @@ using namespace mlir;
 using namespace m3sat;
 
 std::string m3sat::moeLayerName(Operation *op, unsigned index) {
-  std::string name;
-  op->getLoc()->walk([&](Location loc) {
-    if (auto named = dyn_cast<NameLoc>(loc)) {
-      name = named.getName().str();
-      return WalkResult::interrupt();
-    }
-    return WalkResult::advance();
-  });
+  std::string name = getNodeName(op->getLoc());
   return name.empty() ? "moe" + std::to_string(index) : name;
 }
 

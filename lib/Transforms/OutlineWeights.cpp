@@ -7,6 +7,8 @@
 
 #include "m3sat/Transforms/Passes.h"
 
+#include "m3sat/Support/Diagnostics.h"
+
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
@@ -27,8 +29,8 @@ namespace {
 std::string weightName(Operation *op, ElementsAttr value, unsigned ordinal) {
   if (auto resource = dyn_cast<DenseResourceElementsAttr>(value))
     return resource.getRawHandle().getKey().str();
-  if (auto named = dyn_cast<NameLoc>(op->getLoc()))
-    return named.getName().str();
+  if (std::string node = getNodeName(op->getLoc()); !node.empty())
+    return node;
   return "weight" + std::to_string(ordinal);
 }
 

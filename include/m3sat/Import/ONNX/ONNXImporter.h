@@ -62,6 +62,10 @@ importONNXModelFromBuffer(llvm::StringRef bytes, llvm::StringRef path,
                           mlir::MLIRContext &context,
                           const ImportOptions &options = {});
 
+/// Registers the translation `import-onnx` (importONNXModelFromBuffer with
+/// `options`, read when it runs) for m3sat-translate.
+void registerImportONNXTranslation(const ImportOptions &options);
+
 /// The op types the importer converts: "Add", "MatMul", ... for the default
 /// ONNX domain, "domain::OpType" for the others, sorted.
 std::vector<std::string> getSupportedONNXOps();

@@ -29,6 +29,10 @@ namespace m3sat {
 mlir::LogicalResult translateToHLSCpp(mlir::ModuleOp module,
                                       llvm::raw_ostream &os);
 
+/// Registers the translation `emit-hls-cpp` (translateToHLSCpp of a module
+/// of loop-level IR) for m3sat-translate.
+void registerToHLSCppTranslation();
+
 /// Emits a translation unit holding the top functions `tops` of `module`
 /// and everything they use (memref.global constants, called functions),
 /// starting with `#include "<includeHeader>"` when it is not empty. Nothing
