@@ -131,12 +131,37 @@ std::optional<MoELayerDesc> describeMoELayer(Operation *op) {
   return layer;
 }
 
+/// Marks the weights that m3sat.dequantize ops of `func` read as codes as
+/// quantized in the bundle, with their scales and zero points.
+void describeQuantizedWeights(func::FuncOp func,
+                              const llvm::DenseMap<Value, uint32_t> &buffers,
+                              TaskTable &table) {
+  func.walk([&](DequantizeOp op) {
+    auto codes = buffers.find(op.getPacked());
+    auto scales = buffers.find(op.getScales());
+    auto zeros =
+        op.getZeroPoints() ? buffers.find(op.getZeroPoints()) : buffers.end();
+    if (codes == buffers.end() || scales == buffers.end() ||
+        (op.getZeroPoints() && zeros == buffers.end()))
+      return;
+    QuantizationDesc quantization;
+    quantization.bits = op.getBits();
+    quantization.columns = cast<ShapedType>(op.getType()).getShape().back();
+    quantization.blockSize = op.getBlockSize();
+    quantization.scales = scales->second;
+    quantization.zeroPoints =
+        zeros == buffers.end() ? -1 : static_cast<int64_t>(zeros->second);
+    table.bundle.setQuantization(codes->second, quantization);
+  });
+}
+
 /// Adds the task of `func` to `table`, moving its weights into the bundle.
 LogicalResult addTask(func::FuncOp func, StringRef taskName, TaskTable &table) {
   TaskDesc task;
   task.name = taskName.str();
   task.entry = table.entries.size();
   auto weightAttr = StringAttr::get(func.getContext(), "m3sat.weight");
+  llvm::DenseMap<Value, uint32_t> weightBuffers;
   for (unsigned i = 0; i < func.getNumArguments(); ++i) {
     DictionaryAttr attrs = func.getArgAttrDict(i);
     std::string name = nameOf(attrs, "input" + std::to_string(i));
@@ -157,6 +182,7 @@ LogicalResult addTask(func::FuncOp func, StringRef taskName, TaskTable &table) {
         reinterpret_cast<uintptr_t>(weight.getAsOpaquePointer()));
     task.weights.push_back(table.bundle.addBuffer(
         key, name, port->dtype, port->shape, bytes->data(), bytes->size()));
+    weightBuffers[func.getArgument(i)] = task.weights.back();
     func.removeArgAttr(i, weightAttr);
   }
   for (unsigned i = 0; i < func.getNumResults(); ++i) {
@@ -168,6 +194,7 @@ LogicalResult addTask(func::FuncOp func, StringRef taskName, TaskTable &table) {
       return failure();
     task.outputs.push_back(std::move(*port));
   }
+  describeQuantizedWeights(func, weightBuffers, table);
   func.walk([&](Operation *op) {
     if (std::optional<MoELayerDesc> layer = describeMoELayer(op))
       task.moeLayers.push_back(std::move(*layer));

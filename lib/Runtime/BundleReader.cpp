@@ -92,9 +92,9 @@ bool aligned(const flatbuffers::Vector<int64_t> *vector, const uint8_t *base) {
          0;
 }
 
-std::string checkSpecs(const flatbuffers::Vector<
-                           flatbuffers::Offset<bundle::TensorSpec>> *specs,
-                       const std::string &where, const uint8_t *base) {
+std::string checkSpecs(
+    const flatbuffers::Vector<flatbuffers::Offset<bundle::TensorSpec>> *specs,
+    const std::string &where, const uint8_t *base) {
   std::set<std::string> names;
   for (const bundle::TensorSpec *spec : *specs) {
     std::string name = spec->name()->str();
@@ -107,6 +107,70 @@ std::string checkSpecs(const flatbuffers::Vector<
     if (elementCount(spec->shape()) < 0)
       return where + " '" + name + "' has an invalid shape";
   }
+  return "";
+}
+
+/// The shape of a buffer as a vector.
+std::vector<int64_t> shapeOf(const bundle::Buffer *buffer) {
+  return std::vector<int64_t>(buffer->shape()->begin(), buffer->shape()->end());
+}
+
+/// "" if the quantization of `codes` (a verified buffer) is consistent with
+/// the codes and with its scale and zero-point buffers, else why not.
+std::string checkQuantization(
+    const bundle::Buffer *codes,
+    const flatbuffers::Vector<flatbuffers::Offset<bundle::Buffer>> *buffers) {
+  const bundle::Quantization *q = codes->quantization();
+  int64_t perByte;
+  switch (q->codes()) {
+  case bundle::QuantizedType::u8:
+    perByte = 1;
+    break;
+  case bundle::QuantizedType::u4:
+    perByte = 2;
+    break;
+  default:
+    return "field 'quantization.codes' is not u4 or u8";
+  }
+  std::vector<int64_t> shape = shapeOf(codes);
+  if (codes->dtype() != bundle::DType::i8 || shape.size() < 2)
+    return "quantized codes must be i8 of rank 2 or more";
+  if (q->columns() != shape.back() * perByte)
+    return "field 'quantization.columns' " + std::to_string(q->columns()) +
+           " does not match the " + std::to_string(shape.back()) +
+           " bytes per row (" + std::to_string(perByte) + " codes per byte)";
+  if (q->block_size() < 0 ||
+      (q->block_size() > 0 && q->columns() % q->block_size() != 0))
+    return "field 'quantization.block_size' " +
+           std::to_string(q->block_size()) + " does not divide the " +
+           std::to_string(q->columns()) + " columns";
+  std::vector<int64_t> scaleShape(shape.begin(), shape.end() - 1);
+  if (q->block_size() > 0)
+    scaleShape.push_back(q->columns() / q->block_size());
+  if (q->scales() >= buffers->size())
+    return "field 'quantization.scales' names buffer " +
+           std::to_string(q->scales()) + " of " +
+           std::to_string(buffers->size());
+  const bundle::Buffer *scales = buffers->Get(q->scales());
+  if ((scales->dtype() != bundle::DType::f32 &&
+       scales->dtype() != bundle::DType::f16) ||
+      scales->quantization() || shapeOf(scales) != scaleShape)
+    return "field 'quantization.scales': buffer '" + scales->name()->str() +
+           "' is not a float tensor of one scale per " +
+           (q->block_size() ? "block" : "row");
+  if (q->zero_points() == -1)
+    return "";
+  if (q->zero_points() < 0 || uint32_t(q->zero_points()) >= buffers->size())
+    return "field 'quantization.zero_points' names buffer " +
+           std::to_string(q->zero_points()) + " of " +
+           std::to_string(buffers->size());
+  const bundle::Buffer *zeros = buffers->Get(q->zero_points());
+  std::vector<int64_t> zeroShape = scaleShape;
+  zeroShape.back() = (zeroShape.back() + perByte - 1) / perByte;
+  if (zeros->dtype() != bundle::DType::i8 || zeros->quantization() ||
+      shapeOf(zeros) != zeroShape)
+    return "field 'quantization.zero_points': buffer '" + zeros->name()->str() +
+           "' is not i8 holding one packed code per scale";
   return "";
 }
 
@@ -145,9 +209,8 @@ std::string MappedBundle::verify(const void *data, size_t size,
   const auto *buffers = root->buffers();
   for (flatbuffers::uoffset_t i = 0; i < buffers->size(); ++i) {
     const bundle::Buffer *buffer = buffers->Get(i);
-    std::string where =
-        name + ": buffer " + std::to_string(i) + " ('" +
-        buffer->name()->str() + "')";
+    std::string where = name + ": buffer " + std::to_string(i) + " ('" +
+                        buffer->name()->str() + "')";
     if (!aligned(buffer->shape(), bytes))
       return where + ": field 'shape' is misaligned";
     size_t elementSize = bundleDTypeSize(static_cast<int>(buffer->dtype()));
@@ -159,9 +222,17 @@ std::string MappedBundle::verify(const void *data, size_t size,
              " does not match its shape";
     if (buffer->offset() % 64 != 0)
       return where + ": field 'offset' is not 64-byte aligned";
-    if (buffer->offset() > blobSize || buffer->size() > blobSize - buffer->offset())
+    if (buffer->offset() > blobSize ||
+        buffer->size() > blobSize - buffer->offset())
       return where + ": lies outside the weight blob";
   }
+  // Quantized codes once every buffer's shape is known to be sound.
+  for (flatbuffers::uoffset_t i = 0; i < buffers->size(); ++i)
+    if (buffers->Get(i)->quantization())
+      if (std::string error = checkQuantization(buffers->Get(i), buffers);
+          !error.empty())
+        return name + ": buffer " + std::to_string(i) + " ('" +
+               buffers->Get(i)->name()->str() + "'): " + error;
   if (root->tasks()->size() == 0)
     return name + ": field 'tasks' is empty";
   std::set<std::string> taskNames;
@@ -172,8 +243,7 @@ std::string MappedBundle::verify(const void *data, size_t size,
     for (uint32_t index : *task->weights())
       if (index >= buffers->size())
         return where + ": field 'weights' names buffer " +
-               std::to_string(index) + " of " +
-               std::to_string(buffers->size());
+               std::to_string(index) + " of " + std::to_string(buffers->size());
     std::string error = checkSpecs(task->inputs(), where + ": input", bytes);
     if (error.empty())
       error = checkSpecs(task->outputs(), where + ": output", bytes);

@@ -28,7 +28,7 @@ uint32_t BundleWriter::addBuffer(const std::string &key,
   if (size)
     std::memcpy(blob.data() + offset, data, size);
   auto index = static_cast<uint32_t>(buffers.size());
-  buffers.push_back({name, dtype, shape, offset, size});
+  buffers.push_back({name, dtype, shape, offset, size, std::nullopt});
   bufferByKey[key] = index;
   return index;
 }
@@ -60,9 +60,18 @@ BundleWriter::write(const std::string &path, const std::string &modelHash,
   auto weights = fbb.CreateVector(blob);
 
   std::vector<flatbuffers::Offset<bundle::Buffer>> bufferOffsets;
-  for (const BufferDesc &b : buffers)
-    bufferOffsets.push_back(bundle::CreateBufferDirect(
-        fbb, b.name.c_str(), b.dtype, &b.shape, b.offset, b.size));
+  for (const BufferDesc &b : buffers) {
+    flatbuffers::Offset<bundle::Quantization> quantization;
+    if (const std::optional<QuantizationDesc> &q = b.quantization)
+      quantization = bundle::CreateQuantization(
+          fbb,
+          q->bits == 4 ? bundle::QuantizedType::u4 : bundle::QuantizedType::u8,
+          q->columns, q->blockSize, q->scales,
+          static_cast<int32_t>(q->zeroPoints));
+    bufferOffsets.push_back(
+        bundle::CreateBufferDirect(fbb, b.name.c_str(), b.dtype, &b.shape,
+                                   b.offset, b.size, quantization));
+  }
   std::vector<flatbuffers::Offset<bundle::Task>> taskOffsets;
   for (const TaskDesc &task : tasks) {
     std::vector<flatbuffers::Offset<bundle::MoELayer>> layers;

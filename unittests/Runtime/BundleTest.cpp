@@ -168,4 +168,109 @@ TEST_F(BundleTest, WrongVersionIsNamed) {
   EXPECT_EQ(error, "b: field 'format_version' is 99, this m3sat reads 2");
 }
 
+/// A bundle of one task whose weight 0 holds 4-bit codes [2, 4, 8 / 2]
+/// with block scales (block 4: [2, 4, 2]) and packed zero points
+/// ([2, 4, 1]); `damage` edits the description before it is written.
+/// Returns the writer's error (it verifies what it wrote) or the reader's.
+std::string writeQuantized(const std::string &path,
+                           void (*damage)(QuantizationDesc &,
+                                          std::vector<int64_t> &)) {
+  BundleWriter writer;
+  std::vector<uint8_t> codes(2 * 4 * 4, 0x21), zeros(2 * 4 * 1, 0x88);
+  std::vector<float> scales(2 * 4 * 2, 0.5f);
+  QuantizationDesc q;
+  q.bits = 4;
+  q.columns = 8;
+  q.blockSize = 4;
+  std::vector<int64_t> scaleShape = {2, 4, 2};
+  if (damage)
+    damage(q, scaleShape);
+  uint32_t c = writer.addBuffer("codes", "fc1.codes", bundle::DType::i8,
+                                {2, 4, 4}, codes.data(), codes.size());
+  uint32_t s = writer.addBuffer(
+      "scales", "fc1.scales", bundle::DType::f32, scaleShape, scales.data(),
+      4 * scaleShape[0] * scaleShape[1] *
+          (scaleShape.size() > 2 ? scaleShape[2] : 1));
+  uint32_t z = writer.addBuffer("zeros", "fc1.zeros", bundle::DType::i8,
+                                {2, 4, 1}, zeros.data(), zeros.size());
+  q.scales = s;
+  if (q.zeroPoints != -1)
+    q.zeroPoints = z;
+  writer.setQuantization(c, q);
+  writer.addTask({"t", 0, {}, {{"y", bundle::DType::f32, {1}}}, {c, s, z}, {}});
+  if (std::string error =
+          writer.write(path, "abc", "code", "lib.so", "cpu", {});
+      !error.empty())
+    return error;
+  std::string error;
+  auto bundle = MappedBundle::open(path, error);
+  if (bundle) {
+    const bundle::Quantization *read =
+        bundle->root().buffers()->Get(c)->quantization();
+    EXPECT_TRUE(read && read->codes() == bundle::QuantizedType::u4 &&
+                read->columns() == 8 && read->block_size() == 4 &&
+                read->scales() == s);
+  }
+  return error;
+}
+
+TEST_F(BundleTest, QuantizedCodesRoundTrip) {
+  EXPECT_EQ(
+      writeQuantized(path, [](QuantizationDesc &q,
+                              std::vector<int64_t> &) { q.zeroPoints = 0; }),
+      "");
+  EXPECT_EQ(writeQuantized(path, nullptr), "");
+}
+
+TEST_F(BundleTest, DamagedQuantizationIsRefused) {
+  auto expectRefused = [&](void (*damage)(QuantizationDesc &,
+                                          std::vector<int64_t> &),
+                           const std::string &why) {
+    std::string error = writeQuantized(path, damage);
+    EXPECT_NE(error.find("buffer 0 ('fc1.codes'): " + why), std::string::npos)
+        << error;
+  };
+  expectRefused(
+      [](QuantizationDesc &, std::vector<int64_t> &shape) {
+        shape = {2, 4, 3};
+      },
+      "field 'quantization.scales': buffer 'fc1.scales' is not a float "
+      "tensor of one scale per block");
+  expectRefused(
+      [](QuantizationDesc &q, std::vector<int64_t> &) { q.blockSize = 3; },
+      "field 'quantization.block_size' 3 does not divide the 8 columns");
+  expectRefused(
+      [](QuantizationDesc &q, std::vector<int64_t> &) { q.columns = 16; },
+      "field 'quantization.columns' 16 does not match the 4 bytes per row "
+      "(2 codes per byte)");
+  expectRefused(
+      [](QuantizationDesc &q, std::vector<int64_t> &) { q.bits = 8; },
+      "field 'quantization.columns' 8 does not match the 4 bytes per row "
+      "(1 codes per byte)");
+  expectRefused(
+      [](QuantizationDesc &q, std::vector<int64_t> &shape) {
+        q.blockSize = 0;
+        q.zeroPoints = 0;
+        shape = {2, 4};
+      },
+      "field 'quantization.zero_points': buffer 'fc1.zeros' is not i8 "
+      "holding one packed code per scale");
+}
+
+TEST_F(BundleTest, ResealedDamagedScaleTableIsRefused) {
+  ASSERT_EQ(writeQuantized(path, nullptr), "");
+  std::vector<uint8_t> bytes = readFile();
+  // A file whose scale table was changed and whose CRC-32 was then
+  // recomputed: the structural checks must still refuse it.
+  bundle::Bundle *root = bundle::GetMutableBundle(bytes.data());
+  auto *buffers = root->mutable_buffers();
+  ASSERT_TRUE(
+      buffers->GetMutableObject(0)->mutable_quantization()->mutate_scales(2));
+  root->mutate_crc32(MappedBundle::checksum(bytes.data(), bytes.size(),
+                                            MappedBundle::crcFieldOf(root)));
+  EXPECT_EQ(MappedBundle::verify(bytes.data(), bytes.size(), "b"),
+            "b: buffer 0 ('fc1.codes'): field 'quantization.scales': buffer "
+            "'fc1.zeros' is not a float tensor of one scale per block");
+}
+
 } // namespace

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,17 @@ struct TensorSpecDesc {
   std::string name;
   bundle::DType dtype{};
   std::vector<int64_t> shape;
+};
+
+/// How a buffer of packed codes dequantizes (Bundle.fbs, Quantization).
+struct QuantizationDesc {
+  /// 4 or 8.
+  int bits = 8;
+  int64_t columns = 0;
+  int64_t blockSize = 0;
+  uint32_t scales = 0;
+  /// -1: implied (2^(bits - 1)).
+  int64_t zeroPoints = -1;
 };
 
 /// The experts an MoE layer keeps.
@@ -53,6 +65,10 @@ public:
                      bundle::DType dtype, const std::vector<int64_t> &shape,
                      const void *data, uint64_t size);
   void addTask(TaskDesc task) { tasks.push_back(std::move(task)); }
+  /// Marks buffer `index` as quantized codes.
+  void setQuantization(uint32_t index, const QuantizationDesc &quantization) {
+    buffers[index].quantization = quantization;
+  }
 
   /// Writes the bundle to `path` atomically; returns an error message or "".
   std::string write(const std::string &path, const std::string &modelHash,
@@ -70,6 +86,7 @@ public:
     bundle::DType dtype;
     std::vector<int64_t> shape;
     uint64_t offset, size;
+    std::optional<QuantizationDesc> quantization;
   };
   /// What was added so far, for targets that lay weights out in files of
   /// their own (the HLS testbench reads the blob as weights.bin).
