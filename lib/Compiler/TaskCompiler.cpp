@@ -12,6 +12,7 @@
 #include "m3sat/Pipelines/Pipelines.h"
 #include "m3sat/Transforms/RaiseMoE.h"
 
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
@@ -244,9 +245,19 @@ LogicalResult m3sat::compileModel(MLIRContext &context,
   std::string codeId =
       sha256Hex(modelHash + backend->getCodeIdentity() + program);
   // Names and weights now live in the task table; the code needs neither.
+  // A task's arguments are the caller's inputs and the weights, which the
+  // task reads from the read-only bundle mapping: an op that writes in
+  // place into one (a scatter into a constant) works on a copy.
+  auto readOnly = NamedAttribute(
+      StringAttr::get(&context,
+                      bufferization::BufferizationDialect::kWritableAttrName),
+      BoolAttr::get(&context, false));
   for (auto func : module->getOps<func::FuncOp>()) {
     func.setAllArgAttrs(ArrayRef<DictionaryAttr>{});
     func.setAllResultAttrs(ArrayRef<DictionaryAttr>{});
+    if (func->hasAttr("m3sat.task"))
+      for (unsigned i = 0; i < func.getNumArguments(); ++i)
+        func.setArgAttrs(i, ArrayRef<NamedAttribute>{readOnly});
   }
   timer.done("collect weights");
 
