@@ -9,6 +9,7 @@
 
 #include "m3sat/Transforms/Fills.h"
 #include "m3sat/Transforms/Passes.h"
+#include "m3sat/Transforms/QuantizedMatmul.h"
 
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/IR/Matchers.h"
@@ -27,6 +28,8 @@ namespace {
 
 constexpr StringLiteral kSgemm = "m3sat_sgemm";
 constexpr StringLiteral kSgemmParts = "m3sat_sgemm_parts";
+constexpr StringLiteral kQgemm = "m3sat_qgemm";
+constexpr StringLiteral kQgemmParts = "m3sat_qgemm_parts";
 
 /// How one operand of the contraction is read: for each loop dimension, the
 /// operand dimension it indexes (or -1).
@@ -79,14 +82,148 @@ struct ContractionsToBLASPass
 
   void runOnOperation() override {
     SmallVector<linalg::LinalgOp> candidates;
+    SmallVector<linalg::GenericOp> quantized;
     getOperation().walk([&](linalg::LinalgOp op) {
-      if (op.hasPureBufferSemantics() && op.getNumDpsInputs() == 2 &&
-          op.getNumDpsInits() == 1 && linalg::isaContractionOpInterface(op))
+      if (!op.hasPureBufferSemantics())
+        return;
+      if (op->hasAttr(kQuantizedMatmulAttr)) {
+        if (auto generic = dyn_cast<linalg::GenericOp>(op.getOperation()))
+          quantized.push_back(generic);
+      } else if (op.getNumDpsInputs() == 2 && op.getNumDpsInits() == 1 &&
+                 linalg::isaContractionOpInterface(op)) {
         candidates.push_back(op);
+      }
     });
     for (linalg::LinalgOp op : candidates)
       if (succeeded(convert(op)))
         ++numConverted;
+    for (linalg::GenericOp op : quantized)
+      if (succeeded(convertQuantized(op)))
+        ++numConverted;
+  }
+
+  /// Base address (aligned pointer + offset, in bytes) and strides (in
+  /// elements) of `buffer`, read at run time.
+  struct Runtime {
+    Value base;
+    SmallVector<Value> strides;
+  };
+  Runtime metadata(OpBuilder &builder, Location loc, Value buffer) {
+    auto type = cast<MemRefType>(buffer.getType());
+    auto meta = memref::ExtractStridedMetadataOp::create(builder, loc, buffer);
+    Value pointer =
+        memref::ExtractAlignedPointerAsIndexOp::create(builder, loc, buffer);
+    Value offsetBytes = arith::MulIOp::create(
+        builder, loc, meta.getOffset(),
+        arith::ConstantIndexOp::create(builder, loc,
+                                       type.getElementTypeBitWidth() / 8));
+    Runtime runtime;
+    runtime.base = arith::AddIOp::create(builder, loc, pointer, offsetBytes);
+    runtime.strides.assign(meta.getStrides().begin(), meta.getStrides().end());
+    return runtime;
+  }
+
+  /// The loop `parts` parts of a product run in: parallel (one part per
+  /// thread of the task's pool) with `parallel`, else one sequential part.
+  /// Returns the part's index, with the builder inside the loop.
+  Value partLoop(OpBuilder &builder, Location loc, Value parts) {
+    Value zero = arith::ConstantIndexOp::create(builder, loc, 0);
+    Value one = arith::ConstantIndexOp::create(builder, loc, 1);
+    if (parallel) {
+      auto loop = scf::ParallelOp::create(builder, loc, ValueRange{zero},
+                                          ValueRange{parts}, ValueRange{one});
+      builder.setInsertionPointToStart(loop.getBody());
+      return loop.getInductionVars()[0];
+    }
+    auto loop = scf::ForOp::create(builder, loc, zero, parts, one);
+    builder.setInsertionPointToStart(loop.getBody());
+    return loop.getInductionVar();
+  }
+
+  /// A generic marked with kQuantizedMatmulAttr (see QuantizedMatmul.h) as
+  /// a call to m3sat_qgemm per part: C [M, N] (+)= x [M, K] W^T. Left as it
+  /// is (loops) unless every operand has the layout the kernel reads: rows
+  /// with unit stride along their last dimension.
+  LogicalResult convertQuantized(linalg::GenericOp op) {
+    auto attr = op->getAttrOfType<DictionaryAttr>(kQuantizedMatmulAttr);
+    auto bitsAttr = attr ? attr.getAs<IntegerAttr>("bits") : IntegerAttr();
+    auto blockAttr =
+        attr ? attr.getAs<IntegerAttr>("block_size") : IntegerAttr();
+    if (!bitsAttr || !blockAttr || op.getNumLoops() != 3 ||
+        op.getNumDpsInits() != 1 ||
+        (op.getNumDpsInputs() != 3 && op.getNumDpsInputs() != 4))
+      return failure();
+    int64_t bits = bitsAttr.getInt(), block = blockAttr.getInt();
+    if ((bits != 4 && bits != 8) || block < 0)
+      return failure();
+    bool hasZeros = op.getNumDpsInputs() == 4;
+    // Loops (m, n, k) as buildQuantizedLinear builds them: x (m, k), C (m,
+    // n).
+    MLIRContext *ctx = op.getContext();
+    AffineExpr m = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx),
+               k = getAffineDimExpr(2, ctx);
+    SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+    if (maps[0] != AffineMap::get(3, 0, {m, k}, ctx) ||
+        maps.back() != AffineMap::get(3, 0, {m, n}, ctx))
+      return failure();
+    Value x = op.getDpsInputs()[0], codes = op.getDpsInputs()[1],
+          scales = op.getDpsInputs()[2],
+          zeros = hasZeros ? op.getDpsInputs()[3] : Value(),
+          c = op.getDpsInits()[0];
+    // Each operand: its rank, element type and a unit innermost stride.
+    auto laidOut = [](Value buffer, int64_t rank, bool isFloat) {
+      auto type = dyn_cast_or_null<MemRefType>(buffer.getType());
+      if (!type || type.getRank() != rank ||
+          (isFloat ? !type.getElementType().isF32()
+                   : !type.getElementType().isInteger(8)))
+        return false;
+      SmallVector<int64_t> strides;
+      int64_t offset;
+      return succeeded(type.getStridesAndOffset(strides, offset)) &&
+             strides.back() == 1;
+    };
+    if (!laidOut(x, 2, true) || !laidOut(codes, 2, false) ||
+        !laidOut(scales, block ? 2 : 1, true) || !laidOut(c, 2, true) ||
+        (zeros && !laidOut(zeros, block ? 2 : 1, false)))
+      return failure();
+
+    OpBuilder builder(op);
+    Location loc = op.getLoc();
+    auto module = op->getParentOfType<ModuleOp>();
+    func::FuncOp qgemm = declare(module, kQgemm, 18, 0);
+    auto constant = [&](int64_t v) -> Value {
+      return arith::ConstantIndexOp::create(builder, loc, v);
+    };
+    Value sizeM = memref::DimOp::create(builder, loc, x, 0);
+    Value sizeK = memref::DimOp::create(builder, loc, x, 1);
+    Value sizeN = memref::DimOp::create(builder, loc, c, 1);
+    Runtime rx = metadata(builder, loc, x), rw = metadata(builder, loc, codes),
+            rs = metadata(builder, loc, scales), rc = metadata(builder, loc, c);
+    Value zeroBase = constant(0), zeroStride = constant(0);
+    if (zeros) {
+      Runtime rz = metadata(builder, loc, zeros);
+      zeroBase = rz.base;
+      zeroStride = rz.strides.front();
+    }
+    Operation *zeroFill = zeroFillBefore(op);
+    Value parts = constant(1);
+    if (parallel)
+      parts =
+          func::CallOp::create(builder, loc, declare(module, kQgemmParts, 3, 1),
+                               ValueRange{sizeM, sizeN, sizeK})
+              .getResult(0);
+    Value part = partLoop(builder, loc, parts);
+    func::CallOp::create(
+        builder, loc, qgemm,
+        ValueRange{part, parts, sizeM, sizeN, sizeK, rx.base,
+                   rx.strides.front(), rw.base, rw.strides.front(), rs.base,
+                   rs.strides.front(), zeroBase, zeroStride, constant(bits),
+                   constant(block), constant(zeroFill ? 0 : 1), rc.base,
+                   rc.strides.front()});
+    op->erase();
+    if (zeroFill)
+      zeroFill->erase();
+    return success();
   }
 
   /// The declaration of runtime function `name` in the module.
@@ -174,26 +311,10 @@ struct ContractionsToBLASPass
         if (!sizes[d] && access->dimOf[d] >= 0)
           sizes[d] = memref::DimOp::create(builder, loc, access->buffer,
                                            access->dimOf[d]);
-    // Base address (aligned pointer + offset, in bytes) and strides (in
-    // elements) of each operand, read at run time.
-    struct Runtime {
-      Value base;
-      SmallVector<Value> strides;
-    };
-    auto metadata = [&](const OperandAccess &access) {
-      auto meta =
-          memref::ExtractStridedMetadataOp::create(builder, loc, access.buffer);
-      Value pointer = memref::ExtractAlignedPointerAsIndexOp::create(
-          builder, loc, access.buffer);
-      Value offsetBytes =
-          arith::MulIOp::create(builder, loc, meta.getOffset(), constant(4));
-      Runtime runtime;
-      runtime.base = arith::AddIOp::create(builder, loc, pointer, offsetBytes);
-      runtime.strides.assign(meta.getStrides().begin(),
-                             meta.getStrides().end());
-      return runtime;
-    };
-    Runtime ra = metadata(*a), rb = metadata(*b), rc = metadata(*c);
+    // Base address and strides of each operand, read at run time.
+    Runtime ra = metadata(builder, loc, a->buffer),
+            rb = metadata(builder, loc, b->buffer),
+            rc = metadata(builder, loc, c->buffer);
     auto loopStride = [&](const OperandAccess &access, const Runtime &runtime,
                           unsigned d) -> Value {
       return access.dimOf[d] < 0 ? Value() : runtime.strides[access.dimOf[d]];

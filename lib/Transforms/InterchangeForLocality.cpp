@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "m3sat/Transforms/Passes.h"
+#include "m3sat/Transforms/QuantizedMatmul.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/IR/PatternMatch.h"
@@ -42,6 +43,10 @@ struct InterchangeForLocalityPass
     SmallVector<linalg::GenericOp> ops;
     getOperation().walk([&](linalg::GenericOp op) { ops.push_back(op); });
     for (linalg::GenericOp op : ops) {
+      // Products with quantized weights keep the loop order that
+      // m3sat-contractions-to-blas recognizes.
+      if (op->hasAttr(m3sat::kQuantizedMatmulAttr))
+        continue;
       unsigned numLoops = op.getNumLoops();
       int64_t inner = bestInnermost(op);
       if (numLoops < 2 || inner == static_cast<int64_t>(numLoops) - 1)

@@ -149,3 +149,86 @@ func.func @fills_kept(%a: memref<128x64xf32>, %b: memref<64x32xf32>, %sq: memref
   linalg.matmul ins(%sq, %sq : memref<64x64xf32>, memref<64x64xf32>) outs(%sq : memref<64x64xf32>)
   return %c1, %seen, %other, %sq : memref<128x32xf32>, f32, memref<128x32xf32>, memref<64x64xf32>
 }
+
+// -----
+
+// A product with 4-bit weights dequantized in its body (block scales of 16
+// columns, zero points): one m3sat_qgemm call per part, with the codes,
+// scales and zero points read in place (row strides from the metadata),
+// bits 4, block 16; C was filled with zeros just before: accumulate = 0
+// and the fill goes.
+// CHECK-DAG: func.func private @m3sat_qgemm(index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index)
+// CHECK-DAG: func.func private @m3sat_qgemm_parts(index, index, index) -> index
+// CHECK-LABEL: func @quantized
+// CHECK-NOT: linalg.fill
+// CHECK: %[[M:.*]] = memref.dim %arg0, %{{.*}}
+// CHECK: %[[K:.*]] = memref.dim %arg0, %{{.*}}
+// CHECK: %[[N:.*]] = memref.dim %arg4, %{{.*}}
+// CHECK: %[[PX:.*]] = memref.extract_aligned_pointer_as_index %arg0
+// CHECK: %[[PW:.*]] = memref.extract_aligned_pointer_as_index %arg1
+// CHECK: %[[PS:.*]] = memref.extract_aligned_pointer_as_index %arg2
+// CHECK: %[[PC:.*]] = memref.extract_aligned_pointer_as_index %arg4
+// CHECK: %[[PZ:.*]] = memref.extract_aligned_pointer_as_index %arg3
+// CHECK: %[[PARTS:.*]] = call @m3sat_qgemm_parts(%[[M]], %[[N]], %[[K]])
+// CHECK: scf.parallel (%[[PART:.*]]) = (%{{.*}}) to (%[[PARTS]])
+// CHECK: func.call @m3sat_qgemm(%[[PART]], %[[PARTS]], %[[M]], %[[N]], %[[K]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %c4{{(_[0-9]+)?}}, %c16{{(_[0-9]+)?}}, %c0{{(_[0-9]+)?}}, %{{.*}}, %{{.*}})
+// CHECK-NOT: linalg.generic
+// SEQ-LABEL: func @quantized
+// SEQ-NOT: m3sat_qgemm_parts
+// SEQ: scf.for
+// SEQ: func.call @m3sat_qgemm(
+#x = affine_map<(m, n, k) -> (m, k)>
+#w = affine_map<(m, n, k) -> (n, k floordiv 2)>
+#s = affine_map<(m, n, k) -> (n, k floordiv 16)>
+#z = affine_map<(m, n, k) -> (n, (k floordiv 16) floordiv 2)>
+#o = affine_map<(m, n, k) -> (m, n)>
+func.func @quantized(%x: memref<?x32xf32, strided<[32, 1], offset: ?>>, %q: memref<8x16xi8, strided<[16, 1], offset: ?>>, %s: memref<8x2xf32, strided<[2, 1], offset: ?>>, %z: memref<8x1xi8, strided<[1, 1], offset: ?>>, %c: memref<?x8xf32, strided<[8, 1], offset: ?>>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%c : memref<?x8xf32, strided<[8, 1], offset: ?>>)
+  linalg.generic {indexing_maps = [#x, #w, #s, #z, #o], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %q, %s, %z : memref<?x32xf32, strided<[32, 1], offset: ?>>, memref<8x16xi8, strided<[16, 1], offset: ?>>, memref<8x2xf32, strided<[2, 1], offset: ?>>, memref<8x1xi8, strided<[1, 1], offset: ?>>)
+      outs(%c : memref<?x8xf32, strided<[8, 1], offset: ?>>) attrs = {m3sat.quantized_matmul = {bits = 4 : i64, block_size = 16 : i64}} {
+  ^bb0(%a: f32, %code: i8, %scale: f32, %zp: i8, %acc: f32):
+    %c15 = arith.constant 15 : i32
+    %wide = arith.extui %code : i8 to i32
+    %low = arith.andi %wide, %c15 : i32
+    %zwide = arith.extui %zp : i8 to i32
+    %zlow = arith.andi %zwide, %c15 : i32
+    %qf = arith.uitofp %low : i32 to f32
+    %zf = arith.uitofp %zlow : i32 to f32
+    %d = arith.subf %qf, %zf : f32
+    %w = arith.mulf %d, %scale : f32
+    %p = arith.mulf %a, %w : f32
+    %sum = arith.addf %acc, %p : f32
+    linalg.yield %sum : f32
+  }
+  return
+}
+
+// -----
+
+// The same product with its codes read along a strided row: not the
+// kernel's layout, so it stays a loop nest.
+// CHECK-LABEL: func @quantized_strided
+// CHECK-NOT: m3sat_qgemm(
+// CHECK: linalg.generic
+#x2 = affine_map<(m, n, k) -> (m, k)>
+#w2 = affine_map<(m, n, k) -> (n, k)>
+#s2 = affine_map<(m, n, k) -> (n)>
+#o2 = affine_map<(m, n, k) -> (m, n)>
+func.func @quantized_strided(%x: memref<4x32xf32>, %q: memref<8x32xi8, strided<[64, 2]>>, %s: memref<8xf32>, %c: memref<4x8xf32>) {
+  linalg.generic {indexing_maps = [#x2, #w2, #s2, #o2], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %q, %s : memref<4x32xf32>, memref<8x32xi8, strided<[64, 2]>>, memref<8xf32>)
+      outs(%c : memref<4x8xf32>) attrs = {m3sat.quantized_matmul = {bits = 8 : i64, block_size = 0 : i64}} {
+  ^bb0(%a: f32, %code: i8, %scale: f32, %acc: f32):
+    %wide = arith.extui %code : i8 to i32
+    %qf = arith.uitofp %wide : i32 to f32
+    %zf = arith.constant 128.0 : f32
+    %d = arith.subf %qf, %zf : f32
+    %w = arith.mulf %d, %scale : f32
+    %p = arith.mulf %a, %w : f32
+    %sum = arith.addf %acc, %p : f32
+    linalg.yield %sum : f32
+  }
+  return
+}

@@ -4,14 +4,17 @@
 // result [E, R, C]: each element reads its byte of `packed` (column
 // c / p), its scale (per row, or block c / block_size) and its zero point
 // (packed like the codes), and picks its nibble from the loop indices.
-// The weights of grouped matmuls (token routing) are left to their lowering,
-// which dequantizes each expert that has rows on its own.
+// The weights of MoE layers' products are left to the products' lowering:
+// each product becomes one contraction that dequantizes its weights in its
+// body (buildQuantizedLinear), which the CPU runs as m3sat_qgemm.
 //
 //===----------------------------------------------------------------------===//
 
 #include "LoweringPatterns.h"
+#include "TensorBuilder.h"
 
 #include "M3SAT/M3SATOps.h"
+#include "m3sat/Transforms/QuantizedMatmul.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -37,23 +40,46 @@ Value extractCode(ImplicitLocOpBuilder &b, Value byte, Value slot,
       arith::ConstantIntOp::create(b, b.getI32Type(), (1 << bits) - 1));
 }
 
+/// Value (q - zero) * scale of a weight: `byte` holds its code (slot
+/// `slot`), `zeroByte` its zero point (slot `zeroSlot`; null: implied).
+Value dequantizeScalar(ImplicitLocOpBuilder &b, Type element, Value byte,
+                       Value slot, Value scale, Value zeroByte, Value zeroSlot,
+                       int64_t bits) {
+  Value code = extractCode(b, byte, slot, bits);
+  Value zero = zeroByte ? extractCode(b, zeroByte, zeroSlot, bits)
+                        : arith::ConstantIntOp::create(b, b.getI32Type(),
+                                                       1 << (bits - 1))
+                              .getResult();
+  Value q = arith::UIToFPOp::create(b, element, code);
+  Value z = arith::UIToFPOp::create(b, element, zero);
+  Value centered = arith::SubFOp::create(b, q, z);
+  return arith::MulFOp::create(b, centered, scale);
+}
+
+Value remIndex(ImplicitLocOpBuilder &b, Value index, int64_t divisor) {
+  return arith::RemUIOp::create(b, index,
+                                arith::ConstantIndexOp::create(b, divisor));
+}
+
 struct LowerDequantize : OpRewritePattern<DequantizeOp> {
   using OpRewritePattern::OpRewritePattern;
 
   LogicalResult matchAndRewrite(DequantizeOp op,
                                 PatternRewriter &rewriter) const override {
-    // Expert weights of token-routed layers only (grouped matmuls, or MoE
-    // layers that become them): each expert is dequantized where it runs
-    // (LowerGroupedMatmul), and this op dies with them.
+    // Expert weights of MoE layers only (grouped matmuls, and MoE layers,
+    // which become grouped matmuls or, with static routing, products per
+    // expert): each product dequantizes them inside it (expertLinear in
+    // ExpertLowering.cpp), and this op dies with them.
     if (!op->use_empty() && llvm::all_of(op->getUses(), [](OpOperand &use) {
           Operation *user = use.getOwner();
           if (auto matmul = dyn_cast<GroupedMatmulOp>(user))
             return use.get() == matmul.getWeights();
           if (auto ffn = dyn_cast<MoEFFNOp>(user))
-            return ffn.getRouterLogits() && use.get() != ffn.getInput();
+            return use.get() == ffn.getFc1Weights() ||
+                   use.get() == ffn.getFc2Weights();
           return false;
         }))
-      return rewriter.notifyMatchFailure(op, "dequantized per expert");
+      return rewriter.notifyMatchFailure(op, "dequantized in the products");
     auto resultType = cast<RankedTensorType>(op.getResult().getType());
     Type element = resultType.getElementType();
     auto floatType = dyn_cast<FloatType>(element);
@@ -90,29 +116,19 @@ struct LowerDequantize : OpRewritePattern<DequantizeOp> {
           ImplicitLocOpBuilder ib(loc, nested);
           Value row = linalg::IndexOp::create(ib, 1);
           Value col = linalg::IndexOp::create(ib, 2);
-          auto mod = [&](Value index, int64_t divisor) -> Value {
-            return arith::RemUIOp::create(
-                ib, index, arith::ConstantIndexOp::create(ib, divisor));
-          };
-          Value code = extractCode(ib, args[0], mod(col, p), bits);
-          Value zero;
-          if (hasZeros) {
-            Value slot =
-                block ? mod(arith::DivUIOp::create(
-                                ib, col,
-                                arith::ConstantIndexOp::create(ib, block)),
-                            p)
-                      : mod(row, p);
-            zero = extractCode(ib, args[2], slot, bits);
-          } else {
-            zero = arith::ConstantIntOp::create(ib, ib.getI32Type(),
-                                                1 << (bits - 1));
-          }
-          Value q = arith::UIToFPOp::create(ib, element, code);
-          Value z = arith::UIToFPOp::create(ib, element, zero);
-          Value centered = arith::SubFOp::create(ib, q, z);
-          Value value = arith::MulFOp::create(ib, centered, args[1]);
-          linalg::YieldOp::create(ib, value);
+          Value zeroSlot;
+          if (hasZeros)
+            zeroSlot =
+                block ? remIndex(ib,
+                                 arith::DivUIOp::create(
+                                     ib, col,
+                                     arith::ConstantIndexOp::create(ib, block)),
+                                 p)
+                      : remIndex(ib, row, p);
+          linalg::YieldOp::create(
+              ib, dequantizeScalar(ib, element, args[0], remIndex(ib, col, p),
+                                   args[1], hasZeros ? args[2] : Value(),
+                                   zeroSlot, bits));
         });
     rewriter.replaceOp(op, generic.getResults());
     return success();
@@ -120,6 +136,67 @@ struct LowerDequantize : OpRewritePattern<DequantizeOp> {
 };
 
 } // namespace
+
+Value m3sat::buildQuantizedLinear(TensorBuilder &tb, Value x,
+                                  DequantizeOp dequantize, OpFoldResult expert,
+                                  Value bias, Value into) {
+  ImplicitLocOpBuilder &b = tb.builder();
+  MLIRContext *ctx = b.getContext();
+  auto resultType = cast<RankedTensorType>(dequantize.getResult().getType());
+  Type element = resultType.getElementType();
+  int64_t bits = dequantize.getBits(), p = dequantize.getCodesPerByte();
+  int64_t block = dequantize.getBlockSize();
+  Value zeros = dequantize.getZeroPoints();
+  // Loops (m, n, k), k reduced.
+  AffineExpr m = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx),
+             k = getAffineDimExpr(2, ctx);
+  auto map = [&](ArrayRef<AffineExpr> results) {
+    return AffineMap::get(3, 0, results, ctx);
+  };
+  AffineExpr group = block ? k.floorDiv(block) : AffineExpr();
+  SmallVector<Value> inputs = {x, tb.sliceFirst(dequantize.getPacked(), expert),
+                               tb.sliceFirst(dequantize.getScales(), expert)};
+  SmallVector<AffineMap> maps = {map({m, k}), map({n, k.floorDiv(p)}),
+                                 block ? map({n, group}) : map({n})};
+  if (zeros) {
+    inputs.push_back(tb.sliceFirst(zeros, expert));
+    maps.push_back(block ? map({n, group.floorDiv(p)}) : map({n.floorDiv(p)}));
+  }
+  maps.push_back(map({m, n}));
+  Value init = tb.linearInit(x, resultType.getDimSize(1), bias, into);
+  auto flags = arith::FastMathFlagsAttr::get(
+      ctx, arith::FastMathFlags::reassoc | arith::FastMathFlags::contract);
+  auto generic = linalg::GenericOp::create(
+      b, TypeRange{init.getType()}, inputs, ValueRange{init}, maps,
+      {utils::IteratorType::parallel, utils::IteratorType::parallel,
+       utils::IteratorType::reduction},
+      [&](OpBuilder &nested, Location loc, ValueRange args) {
+        ImplicitLocOpBuilder ib(loc, nested);
+        Value row = linalg::IndexOp::create(ib, 1);
+        Value col = linalg::IndexOp::create(ib, 2);
+        Value zeroSlot;
+        if (zeros)
+          zeroSlot =
+              block ? remIndex(ib,
+                               arith::DivUIOp::create(
+                                   ib, col,
+                                   arith::ConstantIndexOp::create(ib, block)),
+                               p)
+                    : remIndex(ib, row, p);
+        Value w = dequantizeScalar(ib, element, args[1], remIndex(ib, col, p),
+                                   args[2], zeros ? args[3] : Value(), zeroSlot,
+                                   bits);
+        Value product = arith::MulFOp::create(ib, args[0], w, flags);
+        Value sum = arith::AddFOp::create(ib, args.back(), product, flags);
+        linalg::YieldOp::create(ib, sum);
+      });
+  generic->setAttr(
+      kQuantizedMatmulAttr,
+      b.getDictionaryAttr(
+          {b.getNamedAttr("bits", b.getI64IntegerAttr(bits)),
+           b.getNamedAttr("block_size", b.getI64IntegerAttr(block))}));
+  return generic.getResult(0);
+}
 
 void m3sat::populateDequantizeLoweringPatterns(RewritePatternSet &patterns) {
   patterns.add<LowerDequantize>(patterns.getContext());

@@ -35,37 +35,17 @@ Value expertSlice(TensorBuilder &tb, Value perExpert, OpFoldResult expert) {
   return perExpert ? tb.sliceFirst(perExpert, expert) : Value();
 }
 
-/// Expert `expert`'s float weights [M, K] out of `weights` [E, M, K]. For
-/// weights that m3sat.dequantize computes, that expert's codes are
-/// dequantized alone, where the expert runs: only experts with rows pay for
-/// it, and one expert's float weights are live at a time.
-Value expertWeights(TensorBuilder &tb, Value weights, OpFoldResult expert) {
-  auto dequantize = weights.getDefiningOp<DequantizeOp>();
-  if (!dequantize)
-    return tb.sliceFirst(weights, expert);
-  ImplicitLocOpBuilder &b = tb.builder();
-  auto oneExpert = [&](Value perExpert) -> Value {
-    if (!perExpert)
-      return Value();
-    auto type = cast<RankedTensorType>(perExpert.getType());
-    SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0)), sizes,
-        strides(type.getRank(), b.getIndexAttr(1));
-    offsets[0] = expert;
-    sizes.push_back(b.getIndexAttr(1));
-    for (int64_t d = 1; d < type.getRank(); ++d)
-      sizes.push_back(b.getIndexAttr(type.getDimSize(d)));
-    return tensor::ExtractSliceOp::create(b, perExpert, offsets, sizes,
-                                          strides);
-  };
-  auto type = cast<RankedTensorType>(weights.getType());
-  auto oneType = RankedTensorType::get(
-      {1, type.getDimSize(1), type.getDimSize(2)}, type.getElementType());
-  Value one = DequantizeOp::create(
-      b, oneType, oneExpert(dequantize.getPacked()),
-      oneExpert(dequantize.getScales()), oneExpert(dequantize.getZeroPoints()),
-      dequantize.getBitsAttr(), dequantize.getBlockSizeAttr());
-  return tensor::CollapseShapeOp::create(
-      b, one, SmallVector<ReassociationIndices>{{0, 1}, {2}});
+/// x [M, K] times expert `expert`'s weights [N, K] out of `weights` [E, N,
+/// K], transposed, plus `bias` when given (in `into` when given). Weights
+/// that m3sat.dequantize computes are dequantized inside the product
+/// (buildQuantizedLinear): only that expert's codes are read, and its float
+/// weights are never a tensor of their own.
+Value expertLinear(TensorBuilder &tb, Value x, Value weights,
+                   OpFoldResult expert, Value bias, Value into = {}) {
+  if (auto dequantize = weights.getDefiningOp<DequantizeOp>();
+      dequantize && cast<RankedTensorType>(x.getType()).getRank() == 2)
+    return buildQuantizedLinear(tb, x, dequantize, expert, bias, into);
+  return tb.linear(x, tb.sliceFirst(weights, expert), bias, into);
 }
 
 struct LowerGroupedMatmul : OpRewritePattern<GroupedMatmulOp> {
@@ -110,9 +90,9 @@ struct LowerGroupedMatmul : OpRewritePattern<GroupedMatmulOp> {
           auto groupProduct = [&](TensorBuilder &gb) {
             Value rows = gb.sliceRows(op.getLhs(), start, size);
             // Computed in place in the result's rows (no temporary).
-            Value out = gb.linear(rows, expertWeights(gb, op.getWeights(), e),
-                                  expertSlice(gb, op.getBias(), e),
-                                  gb.sliceRows(acc[0], start, size));
+            Value out = expertLinear(gb, rows, op.getWeights(), e,
+                                     expertSlice(gb, op.getBias(), e),
+                                     gb.sliceRows(acc[0], start, size));
             return gb.insertRows(out, acc[0], start);
           };
           if (!quantized) {
@@ -160,12 +140,12 @@ struct LowerStaticMoEFFN : OpRewritePattern<MoEFFNOp> {
     for (auto [expert, weight] :
          llvm::zip(set.getExperts(), set.getWeights().asArrayRef())) {
       OpFoldResult e = b.getIndexAttr(expert);
-      Value hidden = tb.linear(tokens, tb.sliceFirst(op.getFc1Weights(), e),
-                               expertSlice(tb, op.getFc1Bias(), e));
+      Value hidden = expertLinear(tb, tokens, op.getFc1Weights(), e,
+                                  expertSlice(tb, op.getFc1Bias(), e));
       hidden =
           buildExpertActivation(b, b.getLoc(), hidden, expertActivation(op));
-      Value out = tb.linear(hidden, tb.sliceFirst(op.getFc2Weights(), e),
-                            expertSlice(tb, op.getFc2Bias(), e));
+      Value out = expertLinear(tb, hidden, op.getFc2Weights(), e,
+                               expertSlice(tb, op.getFc2Bias(), e));
       acc = addScaled(tb, acc, out, tb.floatConst(elementType, weight));
     }
     rewriter.replaceOp(op, expandFromRows(b, b.getLoc(), acc, inputType));

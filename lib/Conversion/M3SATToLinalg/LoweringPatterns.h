@@ -8,6 +8,8 @@
 #ifndef M3SAT_LIB_CONVERSION_M3SATTOLINALG_LOWERINGPATTERNS_H
 #define M3SAT_LIB_CONVERSION_M3SATTOLINALG_LOWERINGPATTERNS_H
 
+#include "M3SAT/M3SATOps.h"
+
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "mlir/IR/PatternMatch.h"
@@ -26,8 +28,22 @@ void populateRoutingLoweringPatterns(mlir::RewritePatternSet &patterns);
 /// linalg.generic contractions (and scf loops over experts).
 void populateExpertLoweringPatterns(mlir::RewritePatternSet &patterns);
 
-/// m3sat.dequantize as an elementwise linalg.generic.
+/// m3sat.dequantize as an elementwise linalg.generic, except where it
+/// computes the weights of MoE layers' products (see buildQuantizedLinear).
 void populateDequantizeLoweringPatterns(mlir::RewritePatternSet &patterns);
+
+class TensorBuilder;
+
+/// x [M, K] times the float weights [N, K] of expert `expert` that
+/// `dequantize` stands for, transposed, plus `bias` [N] when given (in
+/// `into` when given): one linalg.generic over (m, n, k) that dequantizes
+/// weight (n, k) in its body from that expert's codes, scales and zero
+/// points, marked with kQuantizedMatmulAttr
+/// (m3sat/Transforms/QuantizedMatmul.h).
+mlir::Value buildQuantizedLinear(TensorBuilder &tb, mlir::Value x,
+                                 DequantizeOp dequantize,
+                                 mlir::OpFoldResult expert, mlir::Value bias,
+                                 mlir::Value into);
 
 //===----------------------------------------------------------------------===//
 // Helpers shared by the loop and row-gather forms (RoutingLowering.cpp)

@@ -46,8 +46,7 @@ Value TensorBuilder::floatConst(Type type, double value) {
 
 Value TensorBuilder::filled(ArrayRef<int64_t> shape, Type elementType,
                             Value value, ValueRange dynamicSizes) {
-  Value empty =
-      tensor::EmptyOp::create(b, shape, elementType, dynamicSizes);
+  Value empty = tensor::EmptyOp::create(b, shape, elementType, dynamicSizes);
   return linalg::FillOp::create(b, ValueRange{value}, ValueRange{empty})
       .getResult(0);
 }
@@ -56,8 +55,8 @@ Value TensorBuilder::zeros(ArrayRef<int64_t> shape, Type elementType,
                            ValueRange dynamicSizes) {
   Value zero = isa<FloatType>(elementType)
                    ? floatConst(elementType, 0.0)
-                   : arith::ConstantOp::create(
-                         b, elementType, b.getIntegerAttr(elementType, 0))
+                   : arith::ConstantOp::create(b, elementType,
+                                               b.getIntegerAttr(elementType, 0))
                          .getResult();
   return filled(shape, elementType, zero, dynamicSizes);
 }
@@ -130,13 +129,43 @@ SmallVector<Value> TensorBuilder::dynamicSizes(Value value) {
   return sizes;
 }
 
+Value TensorBuilder::linearInit(Value x, int64_t outFeatures, Value bias,
+                                Value into) {
+  auto xType = cast<RankedTensorType>(x.getType());
+  unsigned rank = xType.getRank();
+  SmallVector<int64_t> shape(xType.getShape());
+  shape.back() = outFeatures;
+  Type elementType = xType.getElementType();
+  SmallVector<Value> sizes;
+  for (int64_t d = 0; d + 1 < xType.getRank(); ++d)
+    if (xType.isDynamicDim(d))
+      sizes.push_back(tensor::DimOp::create(b, x, d));
+  if (into && !bias)
+    return linalg::FillOp::create(b, ValueRange{floatConst(elementType, 0.0)},
+                                  ValueRange{into})
+        .getResult(0);
+  if (!bias)
+    return zeros(shape, elementType, sizes);
+  // Start from the bias broadcast over the leading dims.
+  Value empty =
+      into ? into : tensor::EmptyOp::create(b, shape, elementType, sizes);
+  MLIRContext *context = b.getContext();
+  SmallVector<AffineMap> maps = {
+      dimsMap(context, rank, {rank - 1}),
+      AffineMap::getMultiDimIdentityMap(rank, context)};
+  return linalg::GenericOp::create(
+             b, TypeRange{empty.getType()}, ValueRange{bias}, ValueRange{empty},
+             maps, iterators(rank, {}),
+             [](OpBuilder &nested, Location loc, ValueRange args) {
+               linalg::YieldOp::create(nested, loc, args[0]);
+             })
+      .getResult(0);
+}
+
 Value TensorBuilder::linear(Value x, Value w, Value bias, Value into) {
   auto xType = cast<RankedTensorType>(x.getType());
   auto wType = cast<RankedTensorType>(w.getType());
   unsigned rank = xType.getRank();
-  SmallVector<int64_t> shape(xType.getShape());
-  shape.back() = wType.getDimSize(0);
-  Type elementType = xType.getElementType();
 
   // Loops: the rank-1 leading dims of x, then n (output), then k (reduced).
   unsigned n = rank - 1, k = rank, numDims = rank + 1;
@@ -146,34 +175,7 @@ Value TensorBuilder::linear(Value x, Value w, Value bias, Value into) {
   SmallVector<unsigned> xDims(lead), outDims(lead);
   xDims.push_back(k);
   outDims.push_back(n);
-
-  SmallVector<Value> sizes;
-  for (int64_t d = 0; d + 1 < xType.getRank(); ++d)
-    if (xType.isDynamicDim(d))
-      sizes.push_back(tensor::DimOp::create(b, x, d));
-  Value init;
-  if (into && !bias) {
-    init = linalg::FillOp::create(b, ValueRange{floatConst(elementType, 0.0)},
-                                  ValueRange{into})
-               .getResult(0);
-  } else if (bias) {
-    // Start from the bias broadcast over the leading dims.
-    Value empty =
-        into ? into : tensor::EmptyOp::create(b, shape, elementType, sizes);
-    MLIRContext *context = b.getContext();
-    SmallVector<AffineMap> maps = {
-        dimsMap(context, rank, {rank - 1}),
-        AffineMap::getMultiDimIdentityMap(rank, context)};
-    init = linalg::GenericOp::create(
-               b, TypeRange{empty.getType()}, ValueRange{bias},
-               ValueRange{empty}, maps, iterators(rank, {}),
-               [](OpBuilder &nested, Location loc, ValueRange args) {
-                 linalg::YieldOp::create(nested, loc, args[0]);
-               })
-               .getResult(0);
-  } else {
-    init = zeros(shape, elementType, sizes);
-  }
+  Value init = linearInit(x, wType.getDimSize(0), bias, into);
   return contract(x, xDims, w, {n, k}, init, outDims, numDims, {k});
 }
 
@@ -251,25 +253,23 @@ Value TensorBuilder::softmaxLast(Value input) {
   SmallVector<unsigned> kept;
   for (unsigned d = 0; d + 1 < rank; ++d)
     kept.push_back(d);
-  Value lowest = floatConst(elementType,
-                            -std::numeric_limits<double>::infinity());
-  Value max = reduceLast(input, lowest,
-                         [](ImplicitLocOpBuilder &nb, ValueRange args) {
-                           return arith::MaximumFOp::create(nb, args[0],
-                                                            args[1])
-                               .getResult();
-                         });
+  Value lowest =
+      floatConst(elementType, -std::numeric_limits<double>::infinity());
+  Value max =
+      reduceLast(input, lowest, [](ImplicitLocOpBuilder &nb, ValueRange args) {
+        return arith::MaximumFOp::create(nb, args[0], args[1]).getResult();
+      });
   Value exps = map({input, max}, {{}, kept}, type,
                    [](ImplicitLocOpBuilder &nb, ValueRange args) {
-                     Value shifted = arith::SubFOp::create(nb, args[0],
-                                                           args[1]);
+                     Value shifted =
+                         arith::SubFOp::create(nb, args[0], args[1]);
                      return math::ExpOp::create(nb, shifted).getResult();
                    });
-  Value sum = reduceLast(exps, floatConst(elementType, 0.0),
-                         [](ImplicitLocOpBuilder &nb, ValueRange args) {
-                           return arith::AddFOp::create(nb, args[1], args[0])
-                               .getResult();
-                         });
+  Value sum = reduceLast(
+      exps, floatConst(elementType, 0.0),
+      [](ImplicitLocOpBuilder &nb, ValueRange args) {
+        return arith::AddFOp::create(nb, args[1], args[0]).getResult();
+      });
   return map({exps, sum}, {{}, kept}, type,
              [](ImplicitLocOpBuilder &nb, ValueRange args) {
                return arith::DivFOp::create(nb, args[0], args[1]).getResult();

@@ -35,8 +35,7 @@ public:
   /// A tensor of `shape` (dynamic sizes from `dynamicSizes`) filled with
   /// `value`.
   mlir::Value filled(mlir::ArrayRef<int64_t> shape, mlir::Type elementType,
-                     mlir::Value value,
-                     mlir::ValueRange dynamicSizes = {});
+                     mlir::Value value, mlir::ValueRange dynamicSizes = {});
   mlir::Value zeros(mlir::ArrayRef<int64_t> shape, mlir::Type elementType,
                     mlir::ValueRange dynamicSizes = {});
 
@@ -65,6 +64,10 @@ public:
   /// computed in its place.
   mlir::Value linear(mlir::Value x, mlir::Value w, mlir::Value bias,
                      mlir::Value into = {});
+  /// The accumulator `linear` starts from: [.., outFeatures] zeros, or
+  /// `bias` broadcast, in `into` when given.
+  mlir::Value linearInit(mlir::Value x, int64_t outFeatures, mlir::Value bias,
+                         mlir::Value into = {});
 
   /// Elementwise map over tensors of one shape; `inputs` may also hold
   /// tensors broadcast along trailing dims through `inputDims` (loop dims
