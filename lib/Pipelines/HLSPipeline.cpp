@@ -29,6 +29,10 @@ void m3sat::buildHLSPipeline(OpPassManager &pm,
   if (options.onlineSoftmax)
     pm.addNestedPass<func::FuncOp>(createHLSOnlineSoftmax());
   buildBufferizedLinalgPipeline(pm, options.foldRouting);
+  // Copies of a filled buffer (bufferization's answer to a fill that CSE
+  // shared between several products) become fills of their targets: the
+  // filled buffer, a whole on-chip array holding nothing but zeros, goes.
+  pm.addNestedPass<func::FuncOp>(createForwardFills());
   // No deallocation: every temporary buffer of a top function becomes an
   // on-chip array with static storage. Allocations in loop bodies move out
   // of the loops where they can, so each is one array.
@@ -71,6 +75,21 @@ void m3sat::buildHLSPipeline(OpPassManager &pm,
     HLSDataflowOptions dataflow;
     dataflow.fifo = options.dataflowFifo && options.unroll <= 1;
     pm.addPass(createHLSDataflow(dataflow));
+  }
+  // Token-wise layers run tile by tile: the activations between them hold
+  // a tile of tokens, not the sequence. Not with DATAFLOW (its stages are
+  // the layers) or the shared linear unit (it takes whole products).
+  if (options.tokenTile > 0 && !options.dataflow && !options.sharedLinear) {
+    // Reshapes folded into indices divide and take remainders by the
+    // sizes they split; where the range of a token index makes them
+    // trivial (t / 128 and t % 128 for t < 128) they go, so that the
+    // access indexes the row by the token itself.
+    pm.addPass(arith::createIntRangeOptimizationsPass());
+    pm.addPass(createCanonicalizerPass());
+    HLSTokenTilingOptions tiling;
+    tiling.tile = options.tokenTile;
+    pm.addPass(createHLSTokenTiling(tiling));
+    pm.addPass(createCanonicalizerPass());
   }
   // Temporaries of one type with disjoint live ranges share an array.
   pm.addNestedPass<func::FuncOp>(createHLSShareBuffers());

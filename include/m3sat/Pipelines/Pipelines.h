@@ -188,6 +188,12 @@ struct HLSPipelineOptions
                      "consumer walk a buffer in the same order (else every "
                      "channel is a ping-pong buffer)"),
       llvm::cl::init(true)};
+  Option<int64_t> tokenTile{
+      *this, "token-tile",
+      llvm::cl::desc("Tokens per tile of the token-wise layers "
+                     "(m3sat-hls-token-tiling; 0: whole sequences; not with "
+                     "dataflow or shared-linear)"),
+      llvm::cl::init(1)};
 };
 
 /// Builds the HLS pipeline: the shared front half, then memref copies and

@@ -81,6 +81,12 @@ inline constexpr llvm::StringLiteral kHLSChannelAttr = "m3sat.hls.channel";
 /// The depth of a FIFO channel (i64, on its `memref.alloc`).
 inline constexpr llvm::StringLiteral kHLSFifoDepthAttr = "m3sat.hls.fifo_depth";
 
+/// The attribute of a loop over tiles of tokens (m3sat-hls-token-tiling):
+/// the tokens per tile (i64). Its body holds the fused nests, each a layer
+/// that the estimate lists on its own.
+inline constexpr llvm::StringLiteral kHLSTokenTilesAttr =
+    "m3sat.hls.token_tiles";
+
 } // namespace m3sat
 
 #endif // M3SAT_TARGET_HLS_ATTRIBUTES_H

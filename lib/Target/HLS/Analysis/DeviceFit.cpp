@@ -33,7 +33,7 @@ HLSDeviceFit m3sat::fitHLSDevice(const HLSEstimate &estimate,
                                  const HLSDevice &device) {
   HLSDeviceFit fit;
   fit.computeMs = estimate.cycles / (device.clockMHz * 1e3);
-  fit.memoryMs = estimate.offChipBytes / (device.memoryGBps * 1e6);
+  fit.memoryMs = estimate.portTrafficBytes / (device.memoryGBps * 1e6);
   fit.latencyMs = std::max(fit.computeMs, fit.memoryMs);
   fit.fps = fit.latencyMs > 0 ? 1e3 / fit.latencyMs : 0;
   double worst = 1;
@@ -76,6 +76,7 @@ llvm::json::Value m3sat::hlsDeviceFitToJSON(const HLSEstimate &estimate,
   object["compute_ms"] = fit.computeMs;
   object["memory_ms"] = fit.memoryMs;
   object["memory_gbps"] = device.memoryGBps;
+  object["memory_bytes"] = estimate.portTrafficBytes;
   object["fps"] = fit.fps;
   if (!fit.fits)
     object["overflow"] = llvm::json::Object{{"resource", fit.resource},
@@ -102,10 +103,11 @@ std::string m3sat::formatHLSDeviceFit(const HLSEstimate &estimate,
       os << llvm::format(" (%.1f%%)", 100.0 * used / available);
   }
   os << "\n    latency "
-     << llvm::format("%.3f ms (loops %.3f ms, ports' %lld bytes %.3f ms at "
-                     "%.1f GB/s): %.1f FPS",
+     << llvm::format("%.3f ms (loops %.3f ms; ports %lld bytes, accessed "
+                     "%lld bytes: %.3f ms at %.1f GB/s): %.1f FPS",
                      fit.latencyMs, fit.computeMs,
-                     (long long)estimate.offChipBytes, fit.memoryMs,
+                     (long long)estimate.offChipBytes,
+                     (long long)estimate.portTrafficBytes, fit.memoryMs,
                      device.memoryGBps, fit.fps)
      << "\n";
   if (!fit.fits)

@@ -57,6 +57,43 @@ std::string locationName(Location loc) {
 
 bool isConstant(Value value) { return matchPattern(value, m_Constant()); }
 
+/// The loop over tiles of tokens (m3sat-hls-token-tiling) that top-level
+/// op `op` of `top` is, or that the shared layer it calls consists of.
+scf::ForOp tokenTileLoop(Operation &op, func::FuncOp top) {
+  if (auto loop = dyn_cast<scf::ForOp>(op))
+    return loop->hasAttr(kHLSTokenTilesAttr) ? loop : scf::ForOp();
+  auto call = dyn_cast<func::CallOp>(op);
+  if (!call)
+    return {};
+  auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
+      top, call.getCalleeAttr());
+  if (!callee || callee.isExternal() || !callee->hasAttr(kHLSSharedLayerAttr))
+    return {};
+  scf::ForOp found;
+  for (Operation &inner : callee.getBody().front().without_terminator()) {
+    auto loop = dyn_cast<scf::ForOp>(inner);
+    if (!loop)
+      continue;
+    if (found || !loop->hasAttr(kHLSTokenTilesAttr))
+      return {};
+    found = loop;
+  }
+  return found;
+}
+
+/// The trip count of a loop with constant bounds (1 otherwise).
+int64_t constantTrips(scf::ForOp loop) {
+  APInt lb, ub, step;
+  if (!matchPattern(loop.getLowerBound(), m_ConstantInt(&lb)) ||
+      !matchPattern(loop.getUpperBound(), m_ConstantInt(&ub)) ||
+      !matchPattern(loop.getStep(), m_ConstantInt(&step)) ||
+      step.getSExtValue() <= 0)
+    return 1;
+  return std::max<int64_t>(
+      0, (ub.getSExtValue() - lb.getSExtValue() + step.getSExtValue() - 1) /
+             step.getSExtValue());
+}
+
 /// Cycles and units of one region under a parallelism.
 struct Cost {
   int64_t cycles = 0;
@@ -64,6 +101,9 @@ struct Cost {
   int64_t dividers = 0;
   /// Arithmetic and control (Resources.h).
   HLSResources units;
+  /// Bytes the loads and stores of m_axi ports move (each access one
+  /// element of a burst).
+  int64_t portBytes = 0;
 };
 
 /// Whether `value` changes from one iteration of `loop` to the next: it is
@@ -153,9 +193,10 @@ int64_t floatRecurrenceOps(scf::ForOp loop) {
 class Estimator {
 public:
   Estimator(int64_t parallelism, int64_t accumulationII,
-            const HLSResourceModel &model, const HLSWeightArrays &weights)
+            const HLSResourceModel &model, const HLSWeightArrays &weights,
+            const llvm::DenseSet<Value> *ports = nullptr)
       : parallelism(parallelism), accumulationII(accumulationII), model(model),
-        weights(weights) {}
+        weights(weights), ports(ports) {}
 
   /// Cost of running `block` once; `unroll` is how many copies of each
   /// arithmetic unit the enclosing (pipelined, unrolled) loop makes.
@@ -193,6 +234,7 @@ public:
         if (failed(branch))
           return failure();
         cost.cycles = std::max(cost.cycles, branch->cycles);
+        cost.portBytes = std::max(cost.portBytes, branch->portBytes);
         if (shared) {
           cost.multipliers = std::max(cost.multipliers, branch->multipliers);
           cost.dividers = std::max(cost.dividers, branch->dividers);
@@ -219,7 +261,7 @@ public:
         FailureOr<Cost> body = block(callee.getBody().front(), unroll);
         if (failed(body) || sharedLayers.insert(callee).second)
           return body;
-        return Cost{body->cycles, 0, 0, {}};
+        return Cost{body->cycles, 0, 0, {}, body->portBytes};
       }
       if (callee->hasAttr(kHLSDataflowRegionAttr))
         return dataflowRegion(callee, unroll);
@@ -232,6 +274,7 @@ public:
         if (failed(taskCost))
           return failure();
         cost.cycles = std::max(cost.cycles, taskCost->cycles);
+        cost.portBytes += taskCost->portBytes;
         cost.multipliers += taskCost->multipliers;
         cost.dividers += taskCost->dividers;
         cost.units += taskCost->units;
@@ -248,6 +291,20 @@ public:
          !isConstant(op.getOperand(1))))
       cost.dividers += unroll;
     cost.units += model.op(&op, isWeightProduct(op), pipelined > 0) * unroll;
+    if (ports) {
+      Value memref;
+      if (auto load = dyn_cast<memref::LoadOp>(op))
+        memref = load.getMemref();
+      else if (auto store = dyn_cast<memref::StoreOp>(op))
+        memref = store.getMemref();
+      if (memref && ports->contains(memref))
+        cost.portBytes +=
+            unroll * ((model.elementBits(
+                           cast<MemRefType>(memref.getType()).getElementType(),
+                           weights.isWeight(memref)) +
+                       7) /
+                      8);
+    }
     straightLine =
         !isa<arith::ConstantOp, scf::YieldOp, func::ReturnOp, memref::AllocOp,
              memref::AllocaOp, memref::GetGlobalOp, memref::DeallocOp>(op);
@@ -401,6 +458,7 @@ private:
     into.multipliers += cost.multipliers;
     into.dividers += cost.dividers;
     into.units += cost.units;
+    into.portBytes += cost.portBytes;
   }
 
   /// A call of the shared linear unit (m3sat-hls-shared-linear): M x K
@@ -476,20 +534,24 @@ private:
       }
       HLSResources units = body->units;
       units += loopResources(/*pipelined=*/true) * unroll;
-      return Cost{groups * interval, body->multipliers, body->dividers, units};
+      return Cost{groups * interval, body->multipliers, body->dividers, units,
+                  groups * body->portBytes};
     }
     FailureOr<Cost> body = block(*loop.getBody(), unroll);
     if (failed(body))
       return failure();
     HLSResources units = body->units;
     units += loopResources(/*pipelined=*/false) * unroll;
-    return Cost{trip * body->cycles, body->multipliers, body->dividers, units};
+    return Cost{trip * body->cycles, body->multipliers, body->dividers, units,
+                trip * body->portBytes};
   }
 
   int64_t parallelism;
   int64_t accumulationII;
   const HLSResourceModel &model;
   const HLSWeightArrays &weights;
+  /// The m_axi ports and the callee arguments that every call passes one.
+  const llvm::DenseSet<Value> *ports;
   /// Pipelined loops around the ops being counted.
   int64_t pipelined = 0;
 };
@@ -533,6 +595,40 @@ FailureOr<HLSEstimate> m3sat::estimateHLS(func::FuncOp top,
   collectFunctions(top, ordered);
   ordered.remove(top);
   HLSWeightArrays weights({top}, ordered.getArrayRef());
+  // The ports: the top function's memref arguments, and the arguments of
+  // callees that every call passes a port (callers first).
+  llvm::DenseSet<Value> ports;
+  for (BlockArgument arg : top.getArguments())
+    if (isa<MemRefType>(arg.getType()))
+      ports.insert(arg);
+  {
+    llvm::DenseMap<Operation *, SmallVector<int>> passed;
+    SmallVector<Operation *> callersFirst = {top};
+    callersFirst.append(ordered.rbegin(), ordered.rend());
+    for (Operation *function : callersFirst) {
+      auto func = cast<func::FuncOp>(function);
+      if (auto it = passed.find(function); it != passed.end())
+        for (auto [i, state] : llvm::enumerate(it->second))
+          if (state == 1)
+            ports.insert(func.getArgument(i));
+      func.walk([&](func::CallOp call) {
+        auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
+            call, call.getCalleeAttr());
+        if (!callee)
+          return;
+        SmallVector<int> &state = passed[callee];
+        state.resize(call.getNumOperands(), 0);
+        for (auto [i, operand] : llvm::enumerate(call.getOperands())) {
+          // 0: no call yet, 1: ports only, 2: not a port somewhere.
+          Value root = operand;
+          while (auto cast = root.getDefiningOp<memref::ReinterpretCastOp>())
+            root = cast.getSource();
+          bool port = ports.contains(root);
+          state[i] = state[i] == 2 || !port ? 2 : 1;
+        }
+      });
+    }
+  }
 
   // Resources by layer, in order of first appearance.
   llvm::StringMap<size_t> resourceIndex;
@@ -638,7 +734,7 @@ FailureOr<HLSEstimate> m3sat::estimateHLS(func::FuncOp top,
   // straight-line code between them as one more.
   Block &body = top.getBody().front();
   for (int64_t parallelism : kParallelisms) {
-    Estimator estimator(parallelism, accumulationII, model, weights);
+    Estimator estimator(parallelism, accumulationII, model, weights, &ports);
     Cost total;
     bool straightLine = false;
     unsigned nest = 0;
@@ -652,6 +748,7 @@ FailureOr<HLSEstimate> m3sat::estimateHLS(func::FuncOp top,
       total.cycles += cost->cycles;
       total.multipliers += cost->multipliers;
       total.dividers += cost->dividers;
+      total.portBytes += cost->portBytes;
       if (parallelism != 1)
         continue;
       if (!isa<scf::ForOp, scf::IfOp, func::CallOp>(op)) {
@@ -660,8 +757,27 @@ FailureOr<HLSEstimate> m3sat::estimateHLS(func::FuncOp top,
       }
       std::string name = locationName(op.getLoc());
       ++nest;
-      estimate.stages.push_back(
-          {name, nest, cost->cycles, cost->multipliers, cost->units});
+      // A loop over tiles of tokens (or the shared layer that computes
+      // one): each fused nest is a stage, its cycles for every tile.
+      scf::ForOp tiles = tokenTileLoop(op, top);
+      if (!tiles) {
+        estimate.stages.push_back(
+            {name, nest, cost->cycles, cost->multipliers, cost->units});
+      } else {
+        int64_t trips = constantTrips(tiles);
+        Estimator parts(parallelism, accumulationII, model, weights);
+        for (Operation &inner : tiles.getBody()->without_terminator()) {
+          if (!isa<scf::ForOp, scf::IfOp, func::CallOp>(inner))
+            continue;
+          bool innerStraight = false;
+          FailureOr<Cost> part = parts.op(inner, 1, innerStraight);
+          if (failed(part))
+            return failure();
+          estimate.stages.push_back({locationName(inner.getLoc()), nest,
+                                     part->cycles * trips, part->multipliers,
+                                     HLSResources()});
+        }
+      }
       addResources(name.empty() ? "nest " + std::to_string(nest) : name,
                    cost->units);
     }
@@ -677,6 +793,7 @@ FailureOr<HLSEstimate> m3sat::estimateHLS(func::FuncOp top,
       estimate.cycles = total.cycles;
       estimate.multipliers = total.multipliers;
       estimate.dividers = total.dividers;
+      estimate.portTrafficBytes = total.portBytes;
       estimate.boundedLoops = estimator.boundedLoops;
       estimate.accumulationLoops = estimator.accumulationLoops;
       estimate.accumulationII = accumulationII;
@@ -817,6 +934,7 @@ llvm::json::Value m3sat::hlsEstimatesToJSON(ArrayRef<HLSEstimate> estimates,
         {"by_parallelism", std::move(byParallelism)},
         {"stages", std::move(stages)},
         {"off_chip_bytes", estimate.offChipBytes},
+        {"port_traffic_bytes", estimate.portTrafficBytes},
         {"resources_by_layer", std::move(resources)}};
     if (device) {
       function["device"] = hlsDeviceFitToJSON(estimate, *device);

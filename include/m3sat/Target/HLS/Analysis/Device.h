@@ -60,9 +60,10 @@ struct HLSEstimate;
 struct HLSDeviceFit {
   bool fits = true;
   /// Latency of one run at the part's clock: the loops' cycles, and the
-  /// time the ports' bytes take at the memory's peak bandwidth. The ports
-  /// are read and written by the pipelined loops, so the two overlap: the
-  /// latency is the larger.
+  /// time the ports' accesses take at the memory's peak bandwidth (every
+  /// load and store of a port as it runs, HLSEstimate::portTrafficBytes).
+  /// The ports are read and written by the pipelined loops, so the two
+  /// overlap: the latency is the larger.
   double computeMs = 0, memoryMs = 0, latencyMs = 0, fps = 0;
   /// When it does not fit: the resource used most above its budget (as a
   /// share of it), and the layer that uses most of that resource.

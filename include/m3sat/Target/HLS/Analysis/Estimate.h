@@ -88,6 +88,10 @@ struct HLSEstimate {
   /// Bytes of the top function's m_axi ports (inputs, weights, outputs):
   /// what one run moves at least once between the part and its memory.
   int64_t offChipBytes = 0;
+  /// Bytes the loads and stores of those ports move in one run, each
+  /// access one element (a loop that reads a weight once per token reads
+  /// it that many times): what the memory time is counted from.
+  int64_t portTrafficBytes = 0;
 };
 
 /// The latency in cycles of a float adder (Vitis HLS's f32 add at

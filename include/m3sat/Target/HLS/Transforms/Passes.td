@@ -318,4 +318,71 @@ def HLSShareLayers : Pass<"m3sat-hls-share-layers", "::mlir::ModuleOp"> {
   ];
 }
 
+def HLSTokenTiling : Pass<"m3sat-hls-token-tiling", "::mlir::ModuleOp"> {
+  let summary = "Run consecutive token-wise loop nests tile by tile and "
+                "keep one tile of the buffers between them";
+  let description = [{
+    Token tiling, as the accelerators process a sequence: the layers that
+    treat each token on its own (linear layers, the MLP, layer norms,
+    residual additions, GELU) run on a tile of tokens before the next tile
+    starts, so the activations between them hold a tile, not the sequence.
+    Attention, which needs all of K and V, stays whole.
+
+    In each public function, consecutive top-level loop nests `scf.for %t =
+    0 to N step 1` (the same N, a multiple of `tile` and larger than it;
+    between them only constants and allocations) whose bodies touch memory
+    only by loads and stores of the function's buffers and arguments are
+    fused into one loop over the N / tile tiles, in which each nest runs
+    over the tile's tokens in turn (the nest's counter becomes
+    `tile index * tile + t`; with `tile` 1 the tile index itself). A nest
+    joins the nests before it when every buffer that it and they both
+    access, one of them writing, is accessed row by row in both: every
+    access indexes one dimension, the same one, by the nest's counter and
+    no other dimension by a value that depends on it. Then each token's
+    work sees the values the unfused nests gave it, in the same order: the
+    computation is the same, op for op.
+
+    A buffer of the function body (`memref.alloc`) that only loops over
+    tiles use, every load and store indexing one dimension of size N by the
+    token, and that each such loop writes whole rows of before it reads
+    them (no value passes from one tile or loop to the next), shrinks to
+    `tile` rows along it.
+
+    With `tile` > 1 and `weight-rows`, a tile's matrix product
+    `for t { for k { for n { C[t, n] += X[t, k] * W[k, n] } } }` (W an
+    argument nothing stores to, indexed by k and n, C the one array stored
+    to, at indices that depend on t and not on k) becomes
+    `for k { row[n] = W[k, n]; for t { for n { C[t, n] += X[t, k] *
+    row[n] } } }`: each row of weights is read from the port once per tile,
+    in one burst, instead of once per token. Each element of C receives the
+    same additions in the same order.
+
+    ```mlir
+    scf.for %t = %c0 to %c128 step %c1 {   // h[t, :] = f(x[t, :])
+    scf.for %t = %c0 to %c128 step %c1 {   // y[t, :] = g(h[t, :])
+    // becomes, with tile 1 (h: memref<1x768xf32>)
+    scf.for %t = %c0 to %c128 step %c1 {   // h[0, :] = f(x[t, :])
+                                           // y[t, :] = g(h[0, :])
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
+  let options = [
+    Option<"tile", "tile", "int64_t", /*default=*/"1",
+           "Tokens per tile (nests whose trip count it does not divide "
+           "stay as they are)">,
+    Option<"weightRows", "weight-rows", "bool", /*default=*/"true",
+           "With tile > 1: a tile's matrix product reads each row of its "
+           "weights once per tile into an on-chip row buffer">
+  ];
+  let statistics = [
+    Statistic<"numFused", "num-fused", "Loops over tiles built">,
+    Statistic<"numNests", "num-nests", "Loop nests fused into them">,
+    Statistic<"numShrunk", "num-shrunk", "Buffers shrunk to one tile">,
+    Statistic<"numWeightRows", "num-weight-rows",
+              "Matrix products that read their weights once per tile">
+  ];
+}
+
 #endif // M3SAT_TARGET_HLS_TRANSFORMS_PASSES_TD

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Prints the "device" sections of an HLS estimate.json one line each, and
-checks that they agree with themselves: latency = max(loops, transfers),
+checks that they agree with themselves: latency = max(loops, transfers:
+the ports' accesses at the memory's bandwidth),
 FPS = 1000 / latency, loops = cycles at the clock, "fits" = every resource
 within its budget, and the top-level "fits" = every function's.
 Usage: device_fit.py ESTIMATE.json (Debian's /usr/bin/python3 or any)."""
@@ -28,7 +29,9 @@ def main():
         all_fit &= fits
         assert close(device["compute_ms"],
                      function["cycles"] / (device["clock_mhz"] * 1e3))
-        assert close(device["memory_ms"], function["off_chip_bytes"] /
+        # The memory time: every access of a port, at peak bandwidth.
+        assert device["memory_bytes"] == function["port_traffic_bytes"]
+        assert close(device["memory_ms"], function["port_traffic_bytes"] /
                      (device["memory_gbps"] * 1e6))
         assert close(device["latency_ms"],
                      max(device["compute_ms"], device["memory_ms"]))
