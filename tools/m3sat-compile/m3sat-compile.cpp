@@ -144,6 +144,13 @@ static cl::opt<int>
                        "(#pragma HLS UNROLL) and partition the arrays they "
                        "access cyclically by P"),
               cl::value_desc("P"), cl::init(1));
+static cl::opt<int> hlsTokenTile(
+    "hls-token-tile",
+    cl::desc("--target=hls: token-wise layers (linear, MLP, MoE FFN, norms) "
+             "run over tiles of T tokens, their buffers one tile long; with "
+             "T > 1 a tile reads each weight row from DDR once (default 1; "
+             "0: whole sequences)"),
+    cl::value_desc("T"), cl::init(1));
 static cl::opt<std::string>
     hlsPart("hls-part",
             cl::desc("--target=hls: the FPGA part the design is sized "
@@ -218,6 +225,7 @@ std::string checkTargetFlags(Target target) {
       {hlsSharedLinear, {Target::HLS}},
       {hlsDataflow, {Target::HLS}},
       {hlsUnroll, {Target::HLS}},
+      {hlsTokenTile, {Target::HLS}},
       {hlsPart, {Target::HLS}},
       {hlsAllowOverflow, {Target::HLS}},
   };
@@ -280,6 +288,7 @@ std::string readHLSOptions(HLSBackendOptions &hls) {
   hls.sharedLinear = hlsSharedLinear;
   hls.dataflow = hlsDataflow;
   hls.unroll = hlsUnroll;
+  hls.tokenTile = hlsTokenTile;
   hls.part = hlsPart;
   hls.allowOverflow = hlsAllowOverflow;
   return verifyBackendOptions(hls);

@@ -34,6 +34,9 @@ std::string m3sat::verifyBackendOptions(const HLSBackendOptions &options) {
   if (options.unroll < 1 || options.unroll > 64)
     return "--hls-unroll=" + std::to_string(options.unroll) +
            ": expected 1 to 64";
+  if (options.tokenTile < 0 || options.tokenTile > 4096)
+    return "--hls-token-tile=" + std::to_string(options.tokenTile) +
+           ": expected 0 (off) to 4096";
   return checkHLSPart(options.part);
 }
 
@@ -67,6 +70,7 @@ public:
     pipeline.onlineSoftmax = options.onlineSoftmax;
     pipeline.sharedLinear = options.sharedLinear;
     pipeline.dataflow = options.dataflow;
+    pipeline.tokenTile = options.tokenTile;
     // Unrolled loops (annotated later) access several values per cycle.
     pipeline.dataflowFifo = options.unroll <= 1;
     buildHLSPipeline(lower, pipeline);

@@ -36,6 +36,8 @@ struct HLSNumerics {
   bool dataflow = false;
   /// Unroll factor of pipelined loops (their arrays partitioned to match).
   int unroll = 1;
+  /// Tokens per tile of token-wise layers (m3sat-hls-token-tiling); 0: off.
+  int tokenTile = 1;
   /// The part the design is sized against (m3sat-compile --hls-part; one
   /// of Analysis/Device.h's), and whether a design that does not fit it is
   /// written anyway (--hls-allow-overflow) rather than an error.
