@@ -61,6 +61,27 @@ Value remIndex(ImplicitLocOpBuilder &b, Value index, int64_t divisor) {
                                 arith::ConstantIndexOp::create(b, divisor));
 }
 
+/// Inside a linalg.generic whose loop 1 walks the weight's rows and loop 2
+/// its columns (codes): the weight at that row and column, from the byte
+/// holding its code, its scale and (null: implied) the byte holding its
+/// zero point.
+Value dequantizeAtIndex(ImplicitLocOpBuilder &b, Type element, Value byte,
+                        Value scale, Value zeroByte, int64_t bits, int64_t p,
+                        int64_t block) {
+  Value row = linalg::IndexOp::create(b, 1);
+  Value col = linalg::IndexOp::create(b, 2);
+  Value zeroSlot;
+  if (zeroByte)
+    zeroSlot =
+        block ? remIndex(b,
+                         arith::DivUIOp::create(
+                             b, col, arith::ConstantIndexOp::create(b, block)),
+                         p)
+              : remIndex(b, row, p);
+  return dequantizeScalar(b, element, byte, remIndex(b, col, p), scale,
+                          zeroByte, zeroSlot, bits);
+}
+
 struct LowerDequantize : OpRewritePattern<DequantizeOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -114,21 +135,10 @@ struct LowerDequantize : OpRewritePattern<DequantizeOp> {
         SmallVector<utils::IteratorType>(3, utils::IteratorType::parallel),
         [&](OpBuilder &nested, Location loc, ValueRange args) {
           ImplicitLocOpBuilder ib(loc, nested);
-          Value row = linalg::IndexOp::create(ib, 1);
-          Value col = linalg::IndexOp::create(ib, 2);
-          Value zeroSlot;
-          if (hasZeros)
-            zeroSlot =
-                block ? remIndex(ib,
-                                 arith::DivUIOp::create(
-                                     ib, col,
-                                     arith::ConstantIndexOp::create(ib, block)),
-                                 p)
-                      : remIndex(ib, row, p);
           linalg::YieldOp::create(
-              ib, dequantizeScalar(ib, element, args[0], remIndex(ib, col, p),
-                                   args[1], hasZeros ? args[2] : Value(),
-                                   zeroSlot, bits));
+              ib,
+              dequantizeAtIndex(ib, element, args[0], args[1],
+                                hasZeros ? args[2] : Value(), bits, p, block));
         });
     rewriter.replaceOp(op, generic.getResults());
     return success();
@@ -172,20 +182,8 @@ Value m3sat::buildQuantizedLinear(TensorBuilder &tb, Value x,
        utils::IteratorType::reduction},
       [&](OpBuilder &nested, Location loc, ValueRange args) {
         ImplicitLocOpBuilder ib(loc, nested);
-        Value row = linalg::IndexOp::create(ib, 1);
-        Value col = linalg::IndexOp::create(ib, 2);
-        Value zeroSlot;
-        if (zeros)
-          zeroSlot =
-              block ? remIndex(ib,
-                               arith::DivUIOp::create(
-                                   ib, col,
-                                   arith::ConstantIndexOp::create(ib, block)),
-                               p)
-                    : remIndex(ib, row, p);
-        Value w = dequantizeScalar(ib, element, args[1], remIndex(ib, col, p),
-                                   args[2], zeros ? args[3] : Value(), zeroSlot,
-                                   bits);
+        Value w = dequantizeAtIndex(ib, element, args[1], args[2],
+                                    zeros ? args[3] : Value(), bits, p, block);
         Value product = arith::MulFOp::create(ib, args[0], w, flags);
         Value sum = arith::AddFOp::create(ib, args.back(), product, flags);
         linalg::YieldOp::create(ib, sum);
