@@ -62,6 +62,8 @@ struct m3sat::TaskLibraryABI {
   decltype(&m3sat_destroy) destroy;
   /// Optional: task libraries older than the GPU target lack it.
   decltype(&m3sat_error) lastError = nullptr;
+  /// Optional: the OpenMP runtime the task library links, if any.
+  void (*setNumThreads)(int) = nullptr;
 
   /// Resolves every symbol; returns the first one missing, or null.
   const char *resolve() {
@@ -89,6 +91,8 @@ struct m3sat::TaskLibraryABI {
     get("m3sat_destroy", destroy);
     lastError =
         reinterpret_cast<decltype(lastError)>(dlsym(handle, "m3sat_error"));
+    setNumThreads = reinterpret_cast<decltype(setNumThreads)>(
+        dlsym(handle, "omp_set_num_threads"));
     return missing;
   }
 };
@@ -244,6 +248,11 @@ bool LoadedTask::setInputArrays(
       }
   inputData = std::move(arrays);
   return true;
+}
+
+void LoadedTask::limitThreads(int threads) {
+  if (abi->setNumThreads && threads > 0)
+    abi->setNumThreads(threads);
 }
 
 bool LoadedTask::run(std::string &error) {

@@ -2,14 +2,15 @@
 //
 // m3sat-profile MODEL.onnx (--input NAME=FILE.npy ... | --calibration=SET)
 //               [--holdout=F|N] [--tasks=...] [--modalities=...]
-//               -o usage.json [--svg=usage.svg]
+//               [--jobs=N] -o usage.json [--svg=usage.svg]
 //
 // Compiles the tasks with their token-level routing exposed (m3sat-compile
 // --expose-routing, into a temporary OUT_DIR), runs each compiled task on
-// the calibration samples (Calibration.h: stacked .npy, .npz, a directory)
-// and writes, per task and MoE layer, how many token slots chose each
-// expert and the routing mass (sum of routing weights) each received, as
-// JSON for `m3sat-compile --profile`, plus an SVG heatmap.
+// the calibration samples (Calibration.h: stacked .npy, .npz, a directory;
+// --jobs samples side by side, SampleRunner.h) and writes, per task and
+// MoE layer, how many token slots chose each expert and the routing mass
+// (sum of routing weights) each received, as JSON for `m3sat-compile
+// --profile`, plus an SVG heatmap.
 //
 // Some samples are held out (--holdout, default a fifth): they do not count
 // in the usage; their inputs and the unpruned tasks' outputs on them are
@@ -20,6 +21,7 @@
 
 #include "Calibration.h"
 #include "Plots.h"
+#include "SampleRunner.h"
 #include "Sweep.h"
 
 #include "m3sat/Runtime/BundleReader.h"
@@ -91,6 +93,12 @@ static cl::opt<std::string> svg("svg",
                                          "JSON path with .svg)"),
                                 cl::value_desc("usage.svg"));
 
+static cl::opt<unsigned>
+    jobs("jobs",
+         cl::desc("Samples run side by side, each run on one thread (default "
+                  "0: one per hardware thread; 1: one at a time, each run on "
+                  "the task's whole thread pool); the profile is the same"),
+         cl::value_desc("N"), cl::init(0));
 static cl::opt<std::string>
     compiled("compiled",
              cl::desc("Profile OUT_DIR, compiled from MODEL with m3sat-compile "
@@ -249,6 +257,48 @@ private:
   bool terminal;
   double lastDraw = -1;
 };
+
+/// What one run of a task on one sample leaves for the profile: filled by
+/// the worker that ran it, taken in sample order.
+struct SampleResult {
+  /// The sample's inputs, when they go to the reference files.
+  std::map<std::string, NpyArray> inputs;
+  std::vector<NpyArray> outputs;
+};
+
+/// Adds the routing that `outputs` (described by `infos`) of one run of
+/// `task` return to `layers`; "" or a one-line error.
+std::string addRouting(const std::string &task,
+                       const std::vector<TensorInfo> &infos,
+                       const std::vector<NpyArray> &outputs,
+                       std::vector<LayerUsage> &layers) {
+  std::map<std::string, const NpyArray *> byName;
+  for (size_t i = 0; i < outputs.size(); ++i)
+    byName[infos[i].name] = &outputs[i];
+  for (LayerUsage &layer : layers) {
+    auto indices = byName.find("m3sat.routing." + layer.name + ".indices");
+    auto weights = byName.find("m3sat.routing." + layer.name + ".weights");
+    if (indices == byName.end() || weights == byName.end() ||
+        indices->second->descr != "<i8" || weights->second->descr != "<f4")
+      return "task '" + task + "' does not return the routing of layer '" +
+             layer.name + "'";
+    const auto *ids =
+        reinterpret_cast<const int64_t *>(indices->second->data.data());
+    const auto *ws =
+        reinterpret_cast<const float *>(weights->second->data.data());
+    int64_t slots = indices->second->numElements();
+    layer.tokens += slots / std::max<int64_t>(layer.k, 1);
+    for (int64_t i = 0; i < slots; ++i) {
+      if (ids[i] < 0 || ids[i] >= static_cast<int64_t>(layer.mass.size()))
+        return "layer '" + layer.name + "' routed to expert " +
+               std::to_string(ids[i]) + " of " +
+               std::to_string(layer.mass.size());
+      ++layer.counts[ids[i]];
+      layer.mass[ids[i]] += ws[i];
+    }
+  }
+  return "";
+}
 
 /// --holdout as a fraction in [0, 1) or a count.
 double parseHoldout() {
@@ -452,22 +502,25 @@ int main(int argc, char **argv) {
   std::string refTemp = refDir + ".tmp";
   llvm::sys::fs::remove_directories(refTemp);
   temporaries.push_back(refTemp);
-  auto writeArray = [&](const std::string &relative, const NpyArray &array) {
-    std::string path = refTemp + "/" + relative;
+  auto writeArray = [&](const std::string &relative, const NpyArray &array,
+                        std::string &path, std::string &message) {
+    std::string file = refTemp + "/" + relative;
     if (std::error_code ec = llvm::sys::fs::create_directories(
-            llvm::sys::path::parent_path(path)))
-      fail(path + ": cannot create directory: " + ec.message());
-    if (!writeNpy(path, array, error))
-      fail(error);
-    return refDir + "/" + relative;
+            llvm::sys::path::parent_path(file))) {
+      message = file + ": cannot create directory: " + ec.message();
+      return false;
+    }
+    if (!writeNpy(file, array, message))
+      return false;
+    path = refDir + "/" + relative;
+    return true;
   };
 
-  // Every task on every sample.
+  // Every task on every sample, samples side by side.
   std::map<std::string, std::vector<LayerUsage>> usage;
   llvm::json::Object jsonTasks;
   std::map<int64_t, llvm::json::Object> referenceInputs;
-  std::map<std::string, NpyArray> arrays;
-  std::map<std::string, std::string> sources;
+  unsigned numWorkers = workerCount(jobs, numSamples);
   Progress progress(numSamples, taskNames.size());
   for (const std::string &task : taskNames) {
     std::vector<LayerUsage> &layers = usage[task];
@@ -482,72 +535,78 @@ int main(int argc, char **argv) {
       entry.mass.assign(experts, 0.0);
       layers.push_back(std::move(entry));
     }
-    LoadedTask &runner = *loaded[task];
+    std::vector<std::unique_ptr<LoadedTask>> workers;
+    workers.push_back(std::move(loaded[task]));
+    if (std::string problem =
+            openWorkers(instrumented, task, numWorkers, workers);
+        !problem.empty())
+      fail(problem);
+    const std::vector<TensorInfo> &outputInfos = workers.front()->outputs();
     progress.beginTask(task);
     std::string taskDir = fileNameFor(task, &task - &taskNames[0]);
     taskDir.resize(taskDir.size() - 4);
+    bool firstTask = &task == &taskNames.front();
     std::map<int64_t, llvm::json::Object> references;
-    for (int64_t s = 0; s < numSamples; ++s) {
-      bool isReference = heldOut[s] || referenceProfiled;
+    std::vector<SampleResult> results(numSamples);
+    // On a worker: touches only results[s].
+    auto work = [&](LoadedTask &runner, int64_t s, std::string &message) {
+      std::map<std::string, NpyArray> arrays;
+      std::map<std::string, std::string> sources;
       set.sample(s, arrays, sources);
-      if (isReference && !referenceInputs.count(s)) {
+      SampleResult &result = results[s];
+      if (firstTask && (heldOut[s] || referenceProfiled))
+        result.inputs = arrays;
+      if (!runner.setInputArrays(std::move(arrays), sources,
+                                 /*ignoreExtra=*/true, message) ||
+          !runner.run(message))
+        return false;
+      result.outputs = runner.outputArrays();
+      return true;
+    };
+    // In sample order, on this thread.
+    auto done = [&](int64_t s, std::string &message) {
+      SampleResult result = std::move(results[s]);
+      bool isReference = heldOut[s] || referenceProfiled;
+      if (!result.inputs.empty()) {
         llvm::json::Object files;
         size_t index = 0;
-        for (const auto &[name, array] : arrays)
-          files[name] = writeArray(std::to_string(s) + "/inputs/" +
-                                       fileNameFor(name, index++),
-                                   array);
+        for (const auto &[name, array] : result.inputs) {
+          std::string path;
+          if (!writeArray(std::to_string(s) + "/inputs/" +
+                              fileNameFor(name, index++),
+                          array, path, message))
+            return false;
+          files[name] = path;
+        }
         referenceInputs[s] = std::move(files);
       }
-      if (!runner.setInputArrays(std::move(arrays), sources,
-                                 /*ignoreExtra=*/true, error) ||
-          !runner.run(error))
-        fail(error);
-      const std::vector<NpyArray> &outputs = runner.outputArrays();
-      std::map<std::string, const NpyArray *> byName;
-      for (size_t i = 0; i < outputs.size(); ++i)
-        byName[runner.outputs()[i].name] = &outputs[i];
-      if (!heldOut[s])
-        for (LayerUsage &layer : layers) {
-          auto indices =
-              byName.find("m3sat.routing." + layer.name + ".indices");
-          auto weights =
-              byName.find("m3sat.routing." + layer.name + ".weights");
-          if (indices == byName.end() || weights == byName.end() ||
-              indices->second->descr != "<i8" ||
-              weights->second->descr != "<f4")
-            fail("task '" + task + "' does not return the routing of layer '" +
-                 layer.name + "'");
-          const auto *ids =
-              reinterpret_cast<const int64_t *>(indices->second->data.data());
-          const auto *ws =
-              reinterpret_cast<const float *>(weights->second->data.data());
-          int64_t slots = indices->second->numElements();
-          layer.tokens += slots / std::max<int64_t>(layer.k, 1);
-          for (int64_t i = 0; i < slots; ++i) {
-            if (ids[i] < 0 || ids[i] >= static_cast<int64_t>(layer.mass.size()))
-              fail("layer '" + layer.name + "' routed to expert " +
-                   std::to_string(ids[i]) + " of " +
-                   std::to_string(layer.mass.size()));
-            ++layer.counts[ids[i]];
-            layer.mass[ids[i]] += ws[i];
-          }
-        }
+      if (!heldOut[s]) {
+        message = addRouting(task, outputInfos, result.outputs, layers);
+        if (!message.empty())
+          return false;
+      }
       // The unpruned task's outputs are the reference for pruning.
       if (isReference) {
         llvm::json::Object reference;
-        for (size_t i = 0; i < outputs.size(); ++i) {
-          const std::string &name = runner.outputs()[i].name;
+        for (size_t i = 0; i < result.outputs.size(); ++i) {
+          const std::string &name = outputInfos[i].name;
           if (llvm::StringRef(name).starts_with("m3sat.routing."))
             continue;
-          reference[name] = writeArray(std::to_string(s) + "/outputs/" +
-                                           taskDir + "/" + fileNameFor(name, i),
-                                       outputs[i]);
+          std::string path;
+          if (!writeArray(std::to_string(s) + "/outputs/" + taskDir + "/" +
+                              fileNameFor(name, i),
+                          result.outputs[i], path, message))
+            return false;
+          reference[name] = path;
         }
         references[s] = std::move(reference);
       }
       progress.step();
-    }
+      return true;
+    };
+    if (std::string problem = runSamples(workers, numSamples, work, done);
+        !problem.empty())
+      fail(problem);
 
     llvm::json::Array jsonLayers;
     for (const LayerUsage &layer : layers) {
@@ -630,10 +689,11 @@ int main(int argc, char **argv) {
     compileText = "compiled before";
   llvm::outs() << llvm::format(
       "profiled %lld of %lld samples (%lld held out) on %zu task(s): %s, "
-      "runs %.1f s (%.1f samples/s per task)\n",
+      "runs %.1f s (%.1f samples/s per task, %u side by side)\n",
       (long long)(numSamples - numHeldOut), (long long)numSamples,
       (long long)numHeldOut, taskNames.size(), compileText.c_str(), runSeconds,
-      runSeconds > 0 ? numSamples * taskNames.size() / runSeconds : 0.0);
+      runSeconds > 0 ? numSamples * taskNames.size() / runSeconds : 0.0,
+      numWorkers);
   llvm::outs() << "wrote " << output << " and " << svgPath
                << (png ? " (and " + pngPath + ")" : "; " + pngNote) << "\n";
 

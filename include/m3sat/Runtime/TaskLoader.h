@@ -67,6 +67,13 @@ public:
   bool run(std::string &error);
   const std::vector<NpyArray> &outputArrays() const { return outputData; }
 
+  /// The parallel loops of the runs that the calling thread starts use at
+  /// most `threads` threads (OpenMP's omp_set_num_threads, which holds per
+  /// calling thread), so that several tasks run side by side, one thread
+  /// each, without waking pools for each other. No effect on code without
+  /// parallel loops.
+  void limitThreads(int threads);
+
 private:
   LoadedTask() = default;
 
