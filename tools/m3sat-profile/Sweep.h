@@ -2,12 +2,19 @@
 //
 // m3sat-profile --sweep=C1,C2,...: after the profile is written, every
 // coverage is compiled (m3sat-compile --profile --coverage=C --report) and
-// each task run on the profile's reference samples (the held-out ones):
+// each task run on the profile's reference samples (the held-out ones,
+// read once):
 // experts and parameter bytes kept per layer and in total, FLOPs, and the
 // output deviation from the unpruned task (max and mean abs error, the
 // share of argmax changes for classification-like outputs). Writes a JSON,
 // the trade-off plot (deviation against parameter bytes kept, one curve per
 // task) and the cost plot (FLOPs and bytes: full model, task, pruned).
+//
+// A coverage that keeps the same experts as an earlier one (by the rule of
+// m3sat-prune-by-profile, checked against the bundle of the earlier one's
+// compile) shares its compile and measurement; one that keeps every expert
+// shares the unpruned tasks'. m3sat-compile does not run its own held-out
+// check (--profile-check=false): the sweep measures the same samples.
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,6 +35,8 @@ struct SweepOptions {
   /// Outputs whose argmax along the axis is a class; outputs not named:
   /// rank 2 with 2 or more entries along axis 1.
   std::map<std::string, int> argmaxAxes;
+  /// Reference runs side by side, as m3sat-profile --jobs.
+  unsigned jobs = 0;
   std::string workDir;
   std::string jsonPath, svgPath, costSvgPath;
   std::string modelName;

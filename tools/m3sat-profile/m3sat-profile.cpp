@@ -711,6 +711,7 @@ int main(int argc, char **argv) {
     options.usagePath = absolute(output);
     options.coverages = coverages;
     options.argmaxAxes = argmaxAxes;
+    options.jobs = jobs;
     options.workDir = std::string(work);
     options.jsonPath = stem(output) + ".sweep.json";
     options.svgPath = stem(output) + ".sweep.svg";
