@@ -305,6 +305,12 @@ std::string readOptions(const char *argv0, CompileOptions &options) {
     return "--emit=" + emit + " is not known (use --emit=mlir)";
   if (!profile.empty() && exposeRouting)
     return "--profile and --expose-routing exclude each other";
+  if (!(coverage > 0.0 && coverage <= 1.0)) {
+    std::string text;
+    llvm::raw_string_ostream(text)
+        << llvm::format("--coverage=%g: not in (0, 1]", double(coverage));
+    return text;
+  }
   std::optional<Target> parsed = parseTarget(target);
   if (!parsed)
     return "--target=" + target + " is not known (use cpu, gpu or hls)";

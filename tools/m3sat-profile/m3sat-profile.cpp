@@ -194,13 +194,26 @@ void writeAtomically(const std::string &path, const std::string &text) {
     fail(path + ": cannot write: " + renamed.message());
 }
 
-/// Progress of the runs on stderr, task by task: a bar redrawn in place on
-/// a terminal, else a plain line at every tenth of a task and at its end.
+/// Whether progress is a bar: on a terminal, unless M3SAT_PROGRESS says
+/// "bar" or "lines" (for tests and logs); fails on another value.
+bool progressBar() {
+  std::optional<std::string> choice =
+      llvm::sys::Process::GetEnv("M3SAT_PROGRESS");
+  if (!choice || choice->empty())
+    return llvm::sys::Process::StandardErrIsDisplayed();
+  if (*choice != "bar" && *choice != "lines")
+    fail("M3SAT_PROGRESS=" + *choice + ": expected bar or lines");
+  return *choice == "bar";
+}
+
+/// Progress of the runs on stderr, task by task: a bar redrawn in place
+/// (progressBar()), else a plain line at every tenth of a task and at its
+/// end.
 class Progress {
 public:
-  Progress(int64_t samples, size_t tasks)
+  Progress(int64_t samples, size_t tasks, bool bar)
       : samples(samples), tasks(tasks), start(now()), taskStart(start),
-        terminal(llvm::sys::Process::StandardErrIsDisplayed()) {}
+        terminal(bar) {}
 
   void beginTask(const std::string &name) {
     task = name;
@@ -335,6 +348,7 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv, "m3sat expert usage profiler\n");
 
   parseHoldout();
+  bool bar = progressBar();
   std::vector<double> coverages;
   if (std::string problem = parseCoverages(sweep, coverages); !problem.empty())
     fail(problem);
@@ -521,7 +535,7 @@ int main(int argc, char **argv) {
   llvm::json::Object jsonTasks;
   std::map<int64_t, llvm::json::Object> referenceInputs;
   unsigned numWorkers = workerCount(jobs, numSamples);
-  Progress progress(numSamples, taskNames.size());
+  Progress progress(numSamples, taskNames.size(), bar);
   for (const std::string &task : taskNames) {
     std::vector<LayerUsage> &layers = usage[task];
     for (const llvm::json::Value &value :
