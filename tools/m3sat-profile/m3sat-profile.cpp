@@ -340,31 +340,23 @@ int64_t holdoutCount(int64_t samples) {
   return static_cast<int64_t>(value);
 }
 
-} // namespace
-
-int main(int argc, char **argv) {
-  llvm::InitLLVM init(argc, argv);
-  libraryOptions.hideFromHelp();
-  cl::ParseCommandLineOptions(argc, argv, "m3sat expert usage profiler\n");
-
-  parseHoldout();
-  bool bar = progressBar();
-  std::vector<double> coverages;
-  if (std::string problem = parseCoverages(sweep, coverages); !problem.empty())
-    fail(problem);
-  std::map<std::string, int> argmaxAxes;
+/// --argmax OUTPUT:AXIS entries by output.
+std::map<std::string, int> parseArgmax() {
+  std::map<std::string, int> axes;
   for (const std::string &spec : argmaxOutputs) {
     size_t colon = spec.rfind(':');
     unsigned axis;
     if (colon == std::string::npos || colon == 0 ||
         llvm::StringRef(spec).drop_front(colon + 1).getAsInteger(10, axis))
       fail("--argmax '" + spec + "' is not OUTPUT:AXIS");
-    argmaxAxes[spec.substr(0, colon)] = static_cast<int>(axis);
+    axes[spec.substr(0, colon)] = static_cast<int>(axis);
   }
+  return axes;
+}
 
-  // The calibration set: file headers now (bad files fail before the
-  // compile), shapes once the compiled tasks declare their inputs.
-  CalibrationSet set;
+/// The calibration set: file headers now (bad files fail before the
+/// compile), shapes once the compiled tasks declare their inputs.
+void readCalibration(CalibrationSet &set) {
   std::string error;
   if (!inputs.empty() && !calibration.empty())
     fail("--input and --calibration exclude each other");
@@ -377,148 +369,181 @@ int main(int argc, char **argv) {
   if (set.empty())
     fail("no --input or --calibration given: the profile runs the model on "
          "user inputs");
+}
 
-  // Compile with the routing exposed, into a temporary OUT_DIR.
-  llvm::SmallString<128> work;
-  if (std::error_code ec =
-          llvm::sys::fs::createUniqueDirectory("m3sat-profile", work))
-    fail("cannot create a temporary directory: " + ec.message());
-  temporaries.push_back(std::string(work));
-  struct Cleanup {
-    ~Cleanup() { removeTemporaries(); }
-  } cleanup;
-  std::string self = llvm::sys::fs::getMainExecutable(argv[0], (void *)&main);
-  llvm::SmallString<256> compiler(llvm::sys::path::parent_path(self));
-  llvm::sys::path::append(compiler, "m3sat-compile");
-  std::vector<std::string> args = {
-      std::string(compiler), model, "--target=cpu",
-      "--expose-routing",    "-o",  std::string(work)};
-  auto join = [](const cl::list<std::string> &list) {
-    std::string text;
-    for (const std::string &item : list)
-      text += (text.empty() ? "" : ",") + item;
-    return text;
-  };
+std::string join(const cl::list<std::string> &list) {
+  std::string text;
+  for (const std::string &item : list)
+    text += (text.empty() ? "" : ",") + item;
+  return text;
+}
+
+/// The m3sat-compile arguments of every compile: the model, the target,
+/// --tasks, --modalities and the import flags.
+std::vector<std::string> compileArguments() {
+  std::vector<std::string> args = {model, "--target=cpu"};
   if (!tasks.empty())
     args.push_back("--tasks=" + join(tasks));
   if (!modalities.empty())
     args.push_back("--modalities=" + join(modalities));
   for (const std::string &arg : importFlags.getArguments())
     args.push_back(arg);
-  std::vector<llvm::StringRef> argRefs(args.begin(), args.end());
-  auto compileStart = std::chrono::steady_clock::now();
-  std::string instrumented(work);
-  if (!compiled.empty()) {
-    // An OUT_DIR compiled before: from this model, with the routing exposed.
-    instrumented = compiled;
-    auto modelFile = llvm::MemoryBuffer::getFile(model);
-    if (!modelFile)
-      fail(model + ": cannot read: " + modelFile.getError().message());
-    std::shared_ptr<MappedBundle> bundle =
-        MappedBundle::open(instrumented + "/bundle.m3b", error);
-    if (!bundle)
-      fail(error);
-    llvm::SHA256 hash;
-    hash.update((*modelFile)->getBuffer());
-    if (bundle->root().model_hash()->str() !=
-        llvm::toHex(hash.final(), /*LowerCase=*/true))
-      fail("--compiled=" + compiled + ": compiled from another model than " +
-           model);
-    if (!llvm::sys::fs::exists(instrumented + "/routing.json"))
-      fail("--compiled=" + compiled +
-           ": not compiled with --expose-routing (no routing.json)");
-  } else {
-    int status = llvm::sys::ExecuteAndWait(compiler, argRefs, std::nullopt, {},
-                                           0, 0, &error);
-    if (status < 0)
-      fail(std::string(compiler) + ": " +
-           (error.empty() ? "did not finish" : error));
-    if (status != 0) {
-      removeTemporaries();
-      return 1; // m3sat-compile has said what is wrong, in one line.
-    }
-  }
-  double compileSeconds = std::chrono::duration<double>(
-                              std::chrono::steady_clock::now() - compileStart)
-                              .count();
+  return args;
+}
 
+/// --compiled: an OUT_DIR compiled from this model, with the routing
+/// exposed.
+void checkCompiled() {
+  auto modelFile = llvm::MemoryBuffer::getFile(model);
+  if (!modelFile)
+    fail(model + ": cannot read: " + modelFile.getError().message());
+  std::string error;
+  std::shared_ptr<MappedBundle> bundle =
+      MappedBundle::open(compiled + "/bundle.m3b", error);
+  if (!bundle)
+    fail(error);
+  llvm::SHA256 hash;
+  hash.update((*modelFile)->getBuffer());
+  if (bundle->root().model_hash()->str() !=
+      llvm::toHex(hash.final(), /*LowerCase=*/true))
+    fail("--compiled=" + compiled + ": compiled from another model than " +
+         model);
+  if (!llvm::sys::fs::exists(compiled + "/routing.json"))
+    fail("--compiled=" + compiled +
+         ": not compiled with --expose-routing (no routing.json)");
+}
+
+/// Compiles the tasks with the routing exposed into `outDir`; false when
+/// m3sat-compile failed (it has said what is wrong, in one line).
+bool compileInstrumented(const std::string &compiler,
+                         const std::string &outDir) {
+  std::vector<std::string> args = {compiler};
+  for (const std::string &arg : compileArguments())
+    args.push_back(arg);
+  for (const char *arg : {"--expose-routing", "-o"})
+    args.push_back(arg);
+  args.push_back(outDir);
+  std::vector<llvm::StringRef> argRefs(args.begin(), args.end());
+  std::string error;
+  int status = llvm::sys::ExecuteAndWait(compiler, argRefs, std::nullopt, {}, 0,
+                                         0, &error);
+  if (status < 0)
+    fail(compiler + ": " + (error.empty() ? "did not finish" : error));
+  return status == 0;
+}
+
+/// The instrumented tasks of an OUT_DIR, opened, in name order (so that
+/// runs print the same), with the routing.json that describes them.
+struct InstrumentedTasks {
+  std::string dir;
+  llvm::json::Value routing = nullptr;
+  const llvm::json::Object *routingTasks = nullptr;
+  std::vector<std::string> names;
+  std::map<std::string, std::unique_ptr<LoadedTask>> loaded;
+  /// Input name -> (dtype descriptor, shape).
+  std::map<std::string, std::pair<std::string, std::vector<int64_t>>> declared;
+};
+
+void openTasks(InstrumentedTasks &tasksOut) {
   auto routingFile =
-      llvm::MemoryBuffer::getFile(instrumented + "/routing.json");
+      llvm::MemoryBuffer::getFile(tasksOut.dir + "/routing.json");
   if (!routingFile)
     fail("m3sat-compile wrote no routing.json");
   llvm::Expected<llvm::json::Value> routing =
       llvm::json::parse((*routingFile)->getBuffer());
-  const llvm::json::Object *routingTasks =
-      routing && routing->getAsObject()
-          ? routing->getAsObject()->getObject("tasks")
+  if (routing)
+    tasksOut.routing = std::move(*routing);
+  else
+    llvm::consumeError(routing.takeError());
+  tasksOut.routingTasks =
+      tasksOut.routing.getAsObject()
+          ? tasksOut.routing.getAsObject()->getObject("tasks")
           : nullptr;
-  if (!routingTasks)
+  if (!tasksOut.routingTasks)
     fail("m3sat-compile wrote a malformed routing.json");
-
-  // Tasks in name order, so that runs print the same.
-  std::vector<std::string> taskNames;
-  for (const auto &entry : *routingTasks)
+  std::vector<std::string> &names = tasksOut.names;
+  for (const auto &entry : *tasksOut.routingTasks)
     if (compiled.empty() || tasks.empty() ||
         llvm::is_contained(tasks, entry.first.str()))
-      taskNames.push_back(entry.first.str());
+      names.push_back(entry.first.str());
   for (const std::string &task : tasks)
-    if (!compiled.empty() && !llvm::is_contained(taskNames, task))
+    if (!compiled.empty() && !llvm::is_contained(names, task))
       fail("--tasks: --compiled=" + compiled + " has no task '" + task + "'");
-  std::sort(taskNames.begin(), taskNames.end());
-  std::map<std::string, std::unique_ptr<LoadedTask>> loaded;
-  std::map<std::string, std::pair<std::string, std::vector<int64_t>>> declared;
-  for (const std::string &task : taskNames) {
-    loaded[task] = LoadedTask::open(instrumented, task, error);
-    if (!loaded[task])
+  std::sort(names.begin(), names.end());
+  std::string error;
+  for (const std::string &task : names) {
+    std::unique_ptr<LoadedTask> &loaded = tasksOut.loaded[task];
+    loaded = LoadedTask::open(tasksOut.dir, task, error);
+    if (!loaded)
       fail(error);
-    for (const TensorInfo &info : loaded[task]->inputs())
-      declared.emplace(info.name,
-                       std::make_pair(dtypeDescr(info.dtype), info.shape));
+    for (const TensorInfo &info : loaded->inputs())
+      tasksOut.declared.emplace(
+          info.name, std::make_pair(dtypeDescr(info.dtype), info.shape));
   }
-  if (!set.bind(declared, error))
+}
+
+/// Binds the calibration set to the tasks' inputs; checks --argmax against
+/// their outputs.
+void bindCalibration(CalibrationSet &set, const InstrumentedTasks &opened,
+                     const std::map<std::string, int> &argmaxAxes) {
+  std::string error;
+  if (!set.bind(opened.declared, error))
     fail(error);
   for (const auto &[name, axis] : argmaxAxes)
-    if (!std::any_of(loaded.begin(), loaded.end(), [&](const auto &entry) {
-          return llvm::any_of(
-              entry.second->outputs(), [&](const TensorInfo &info) {
-                return info.name == name &&
-                       axis < static_cast<int>(info.shape.size());
-              });
-        }))
+    if (!std::any_of(
+            opened.loaded.begin(), opened.loaded.end(), [&](const auto &entry) {
+              return llvm::any_of(
+                  entry.second->outputs(), [&](const TensorInfo &info) {
+                    return info.name == name &&
+                           axis < static_cast<int>(info.shape.size());
+                  });
+            }))
       fail("--argmax " + name + ":" + std::to_string(axis) +
            ": no task has an output '" + name + "' with that axis");
-  for (const auto &[name, info] : declared)
+  for (const auto &[name, info] : opened.declared)
     if (!llvm::is_contained(set.names(), name))
       fail("input '" + name + "' (" + info.first + " " +
            formatShape(info.second) + ") has no samples: give --input " + name +
            "=FILE.npy or NAME.npy in the --calibration set");
+}
 
-  // Held-out samples spread evenly over the set.
-  int64_t numSamples = set.size();
-  int64_t numHeldOut = holdoutCount(numSamples);
-  std::vector<bool> heldOut(numSamples, false);
-  std::vector<int64_t> heldOutIds;
-  for (int64_t s = 0; s < numSamples; ++s)
-    if ((s + 1) * numHeldOut / numSamples != s * numHeldOut / numSamples) {
-      heldOut[s] = true;
-      heldOutIds.push_back(s);
-    }
-  // Without held-out samples, the profiled ones are the reference.
-  bool referenceProfiled = heldOutIds.empty();
-  std::vector<int64_t> referenceIds = heldOutIds;
-  if (referenceProfiled)
+/// Which samples are held out (spread evenly over the set) and which have
+/// reference outputs: the held-out ones, or every sample when none is.
+struct SampleSplit {
+  int64_t numSamples = 0, numHeldOut = 0;
+  std::vector<bool> heldOut;
+  std::vector<int64_t> referenceIds;
+  bool referenceProfiled = false;
+
+  explicit SampleSplit(int64_t samples)
+      : numSamples(samples), numHeldOut(holdoutCount(samples)),
+        heldOut(samples, false) {
     for (int64_t s = 0; s < numSamples; ++s)
-      referenceIds.push_back(s);
+      if ((s + 1) * numHeldOut / numSamples != s * numHeldOut / numSamples) {
+        heldOut[s] = true;
+        referenceIds.push_back(s);
+      }
+    referenceProfiled = referenceIds.empty();
+    if (referenceProfiled)
+      for (int64_t s = 0; s < numSamples; ++s)
+        referenceIds.push_back(s);
+  }
+  bool isReference(int64_t s) const { return heldOut[s] || referenceProfiled; }
+};
 
-  // Reference files go to a temporary directory that replaces usage.ref/
-  // when everything is written; the JSON names their final paths.
-  std::string refDir = stem(absolute(output)) + ".ref";
-  std::string refTemp = refDir + ".tmp";
-  llvm::sys::fs::remove_directories(refTemp);
-  temporaries.push_back(refTemp);
-  auto writeArray = [&](const std::string &relative, const NpyArray &array,
-                        std::string &path, std::string &message) {
-    std::string file = refTemp + "/" + relative;
+/// Reference files go to a temporary directory that replaces usage.ref/
+/// when everything is written; the JSON names their final paths.
+class ReferenceFiles {
+public:
+  ReferenceFiles() : dir(stem(absolute(output)) + ".ref"), temp(dir + ".tmp") {
+    llvm::sys::fs::remove_directories(temp);
+    temporaries.push_back(temp);
+  }
+
+  /// Writes `array` to `relative`; `path` is where it will be.
+  bool write(const std::string &relative, const NpyArray &array,
+             std::string &path, std::string &message) const {
+    std::string file = temp + "/" + relative;
     if (std::error_code ec = llvm::sys::fs::create_directories(
             llvm::sys::path::parent_path(file))) {
       message = file + ": cannot create directory: " + ec.message();
@@ -526,146 +551,233 @@ int main(int argc, char **argv) {
     }
     if (!writeNpy(file, array, message))
       return false;
-    path = refDir + "/" + relative;
+    path = dir + "/" + relative;
     return true;
-  };
+  }
 
-  // Every task on every sample, samples side by side.
+  /// Replaces usage.ref/ with what was written.
+  void commit() const {
+    llvm::sys::fs::remove_directories(dir);
+    if (std::error_code ec = llvm::sys::fs::rename(temp, dir))
+      fail(dir + ": cannot write: " + ec.message());
+  }
+
+private:
+  std::string dir, temp;
+};
+
+/// What the runs of every task add up to.
+struct ProfileResult {
   std::map<std::string, std::vector<LayerUsage>> usage;
   llvm::json::Object jsonTasks;
   std::map<int64_t, llvm::json::Object> referenceInputs;
-  unsigned numWorkers = workerCount(jobs, numSamples);
-  Progress progress(numSamples, taskNames.size(), bar);
-  for (const std::string &task : taskNames) {
-    std::vector<LayerUsage> &layers = usage[task];
-    for (const llvm::json::Value &value :
-         *routingTasks->get(task)->getAsArray()) {
-      const llvm::json::Object &layer = *value.getAsObject();
-      LayerUsage entry;
-      entry.name = layer.getString("name")->str();
-      entry.k = *layer.getInteger("k");
-      int64_t experts = *layer.getInteger("experts");
-      entry.counts.assign(experts, 0);
-      entry.mass.assign(experts, 0.0);
-      layers.push_back(std::move(entry));
-    }
-    std::vector<std::unique_ptr<LoadedTask>> workers;
-    workers.push_back(std::move(loaded[task]));
-    if (std::string problem =
-            openWorkers(instrumented, task, numWorkers, workers);
-        !problem.empty())
-      fail(problem);
-    const std::vector<TensorInfo> &outputInfos = workers.front()->outputs();
-    progress.beginTask(task);
-    std::string taskDir = fileNameFor(task, &task - &taskNames[0]);
+};
+
+/// The usage of `task`'s MoE layers (routing.json), nothing counted yet.
+std::vector<LayerUsage> emptyUsage(const llvm::json::Array &routingLayers) {
+  std::vector<LayerUsage> layers;
+  for (const llvm::json::Value &value : routingLayers) {
+    const llvm::json::Object &layer = *value.getAsObject();
+    LayerUsage &entry = layers.emplace_back();
+    entry.name = layer.getString("name")->str();
+    entry.k = *layer.getInteger("k");
+    int64_t experts = *layer.getInteger("experts");
+    entry.counts.assign(experts, 0);
+    entry.mass.assign(experts, 0.0);
+  }
+  return layers;
+}
+
+/// One task on every sample, samples side by side: runs on the workers
+/// (work), adds up and writes reference files in sample order (done).
+class TaskProfiler {
+public:
+  TaskProfiler(const std::string &task, size_t taskIndex,
+               const CalibrationSet &set, const SampleSplit &split,
+               const ReferenceFiles &files, ProfileResult &result)
+      : task(task), set(set), split(split), files(files), result(result),
+        layers(result.usage[task]), firstTask(taskIndex == 0),
+        results(split.numSamples) {
+    taskDir = fileNameFor(task, taskIndex);
     taskDir.resize(taskDir.size() - 4);
-    bool firstTask = &task == &taskNames.front();
-    std::map<int64_t, llvm::json::Object> references;
-    std::vector<SampleResult> results(numSamples);
-    // On a worker: touches only results[s].
+  }
+
+  /// Runs every sample on `workers` (the first one opened), then reports.
+  void run(std::vector<std::unique_ptr<LoadedTask>> &workers,
+           Progress &progress) {
+    outputInfos = workers.front()->outputs();
+    progress.beginTask(task);
     auto work = [&](LoadedTask &runner, int64_t s, std::string &message) {
-      std::map<std::string, NpyArray> arrays;
-      std::map<std::string, std::string> sources;
-      set.sample(s, arrays, sources);
-      SampleResult &result = results[s];
-      if (firstTask && (heldOut[s] || referenceProfiled))
-        result.inputs = arrays;
-      if (!runner.setInputArrays(std::move(arrays), sources,
-                                 /*ignoreExtra=*/true, message) ||
-          !runner.run(message))
-        return false;
-      result.outputs = runner.outputArrays();
-      return true;
+      return this->work(runner, s, message);
     };
-    // In sample order, on this thread.
     auto done = [&](int64_t s, std::string &message) {
-      SampleResult result = std::move(results[s]);
-      bool isReference = heldOut[s] || referenceProfiled;
-      if (!result.inputs.empty()) {
-        llvm::json::Object files;
-        size_t index = 0;
-        for (const auto &[name, array] : result.inputs) {
-          std::string path;
-          if (!writeArray(std::to_string(s) + "/inputs/" +
-                              fileNameFor(name, index++),
-                          array, path, message))
-            return false;
-          files[name] = path;
-        }
-        referenceInputs[s] = std::move(files);
-      }
-      if (!heldOut[s]) {
-        message = addRouting(task, outputInfos, result.outputs, layers);
-        if (!message.empty())
-          return false;
-      }
-      // The unpruned task's outputs are the reference for pruning.
-      if (isReference) {
-        llvm::json::Object reference;
-        for (size_t i = 0; i < result.outputs.size(); ++i) {
-          const std::string &name = outputInfos[i].name;
-          if (llvm::StringRef(name).starts_with("m3sat.routing."))
-            continue;
-          std::string path;
-          if (!writeArray(std::to_string(s) + "/outputs/" + taskDir + "/" +
-                              fileNameFor(name, i),
-                          result.outputs[i], path, message))
-            return false;
-          reference[name] = path;
-        }
-        references[s] = std::move(reference);
-      }
+      if (!this->done(s, message))
+        return false;
       progress.step();
       return true;
     };
-    if (std::string problem = runSamples(workers, numSamples, work, done);
+    if (std::string problem = runSamples(workers, split.numSamples, work, done);
         !problem.empty())
       fail(problem);
-
-    llvm::json::Array jsonLayers;
-    for (const LayerUsage &layer : layers) {
-      llvm::outs() << llvm::formatv(
-          "task {0}, layer {1}: {2} tokens, {3} of {4} experts used; "
-          "experts for 90% / 99% / 99.9% of the routing mass: {5} / {6} / "
-          "{7}\n",
-          task, layer.name, layer.tokens,
-          std::count_if(layer.counts.begin(), layer.counts.end(),
-                        [](int64_t c) { return c > 0; }),
-          layer.counts.size(), expertsToCover(layer.mass, 0.9),
-          expertsToCover(layer.mass, 0.99), expertsToCover(layer.mass, 0.999));
-      jsonLayers.push_back(llvm::json::Object{
-          {"name", layer.name},
-          {"experts", static_cast<int64_t>(layer.counts.size())},
-          {"k", layer.k},
-          {"tokens", layer.tokens},
-          {"counts", llvm::json::Array(layer.counts)},
-          {"mass", llvm::json::Array(layer.mass)}});
-    }
-    llvm::json::Array referenceList;
-    for (int64_t s : referenceIds)
-      referenceList.push_back(std::move(references[s]));
-    jsonTasks[task] =
-        llvm::json::Object{{"layers", std::move(jsonLayers)},
-                           {"reference", std::move(referenceList)}};
   }
-  double runSeconds = progress.seconds();
 
+  /// Prints a line per layer; the task's JSON.
+  llvm::json::Object report();
+
+private:
+  /// On a worker: touches only results[s].
+  bool work(LoadedTask &runner, int64_t s, std::string &message) {
+    std::map<std::string, NpyArray> arrays;
+    std::map<std::string, std::string> sources;
+    set.sample(s, arrays, sources);
+    SampleResult &sample = results[s];
+    if (firstTask && split.isReference(s))
+      sample.inputs = arrays;
+    if (!runner.setInputArrays(std::move(arrays), sources,
+                               /*ignoreExtra=*/true, message) ||
+        !runner.run(message))
+      return false;
+    sample.outputs = runner.outputArrays();
+    return true;
+  }
+
+  /// In sample order, on the calling thread.
+  bool done(int64_t s, std::string &message) {
+    SampleResult sample = std::move(results[s]);
+    if (!sample.inputs.empty() && !writeInputs(s, sample.inputs, message))
+      return false;
+    if (!split.heldOut[s]) {
+      message = addRouting(task, outputInfos, sample.outputs, layers);
+      if (!message.empty())
+        return false;
+    }
+    // The unpruned task's outputs are the reference for pruning.
+    return !split.isReference(s) || writeOutputs(s, sample.outputs, message);
+  }
+
+  bool writeInputs(int64_t s, const std::map<std::string, NpyArray> &arrays,
+                   std::string &message) {
+    llvm::json::Object inputFiles;
+    size_t index = 0;
+    for (const auto &[name, array] : arrays) {
+      std::string path;
+      if (!files.write(std::to_string(s) + "/inputs/" +
+                           fileNameFor(name, index++),
+                       array, path, message))
+        return false;
+      inputFiles[name] = path;
+    }
+    result.referenceInputs[s] = std::move(inputFiles);
+    return true;
+  }
+
+  bool writeOutputs(int64_t s, const std::vector<NpyArray> &outputs,
+                    std::string &message) {
+    llvm::json::Object reference;
+    for (size_t i = 0; i < outputs.size(); ++i) {
+      const std::string &name = outputInfos[i].name;
+      if (llvm::StringRef(name).starts_with("m3sat.routing."))
+        continue;
+      std::string path;
+      if (!files.write(std::to_string(s) + "/outputs/" + taskDir + "/" +
+                           fileNameFor(name, i),
+                       outputs[i], path, message))
+        return false;
+      reference[name] = path;
+    }
+    references[s] = std::move(reference);
+    return true;
+  }
+
+  const std::string &task;
+  const CalibrationSet &set;
+  const SampleSplit &split;
+  const ReferenceFiles &files;
+  ProfileResult &result;
+  std::vector<LayerUsage> &layers;
+  bool firstTask;
+  std::string taskDir;
+  std::vector<TensorInfo> outputInfos;
+  std::vector<SampleResult> results;
+  std::map<int64_t, llvm::json::Object> references;
+};
+
+llvm::json::Object TaskProfiler::report() {
+  llvm::json::Array jsonLayers;
+  for (const LayerUsage &layer : layers) {
+    llvm::outs() << llvm::formatv(
+        "task {0}, layer {1}: {2} tokens, {3} of {4} experts used; "
+        "experts for 90% / 99% / 99.9% of the routing mass: {5} / {6} / "
+        "{7}\n",
+        task, layer.name, layer.tokens,
+        std::count_if(layer.counts.begin(), layer.counts.end(),
+                      [](int64_t c) { return c > 0; }),
+        layer.counts.size(), expertsToCover(layer.mass, 0.9),
+        expertsToCover(layer.mass, 0.99), expertsToCover(layer.mass, 0.999));
+    jsonLayers.push_back(llvm::json::Object{
+        {"name", layer.name},
+        {"experts", static_cast<int64_t>(layer.counts.size())},
+        {"k", layer.k},
+        {"tokens", layer.tokens},
+        {"counts", llvm::json::Array(layer.counts)},
+        {"mass", llvm::json::Array(layer.mass)}});
+  }
+  llvm::json::Array referenceList;
+  for (int64_t s : split.referenceIds)
+    referenceList.push_back(std::move(references[s]));
+  return llvm::json::Object{{"layers", std::move(jsonLayers)},
+                            {"reference", std::move(referenceList)}};
+}
+
+/// Every task on every sample, `numWorkers` samples side by side; returns
+/// the seconds the runs took.
+double profileTasks(InstrumentedTasks &opened, const CalibrationSet &set,
+                    const SampleSplit &split, const ReferenceFiles &files,
+                    unsigned numWorkers, bool bar, ProfileResult &result) {
+  Progress progress(split.numSamples, opened.names.size(), bar);
+  for (size_t t = 0; t < opened.names.size(); ++t) {
+    const std::string &task = opened.names[t];
+    result.usage[task] =
+        emptyUsage(*opened.routingTasks->get(task)->getAsArray());
+    std::vector<std::unique_ptr<LoadedTask>> workers;
+    workers.push_back(std::move(opened.loaded[task]));
+    if (std::string problem =
+            openWorkers(opened.dir, task, numWorkers, workers);
+        !problem.empty())
+      fail(problem);
+    TaskProfiler profiler(task, t, set, split, files, result);
+    profiler.run(workers, progress);
+    result.jsonTasks[task] = profiler.report();
+  }
+  return progress.seconds();
+}
+
+/// The usage.json document.
+llvm::json::Value profileJSON(const SampleSplit &split, ProfileResult &result) {
   // "samples" are those with reference outputs: the held-out ones, or
   // every sample when none is held out ("samples_held_out": false).
   llvm::json::Array jsonSamples;
-  for (int64_t s : referenceIds)
+  for (int64_t s : split.referenceIds)
     jsonSamples.push_back(llvm::json::Object{
-        {"index", s}, {"inputs", std::move(referenceInputs[s])}});
-  llvm::json::Object root{
+        {"index", s}, {"inputs", std::move(result.referenceInputs[s])}});
+  return llvm::json::Object{
       {"version", 2},
       {"model", absolute(model)},
-      {"calibration", llvm::json::Object{{"samples", numSamples},
-                                         {"profiled", numSamples - numHeldOut},
-                                         {"held_out", numHeldOut}}},
-      {"samples_held_out", !referenceProfiled},
+      {"calibration",
+       llvm::json::Object{{"samples", split.numSamples},
+                          {"profiled", split.numSamples - split.numHeldOut},
+                          {"held_out", split.numHeldOut}}},
+      {"samples_held_out", !split.referenceProfiled},
       {"samples", std::move(jsonSamples)},
-      {"tasks", std::move(jsonTasks)}};
-  std::string svgPath = svg.empty() ? stem(output) + ".svg" : std::string(svg);
+      {"tasks", std::move(result.jsonTasks)}};
+}
+
+/// Writes the heatmap to `svgPath` (and a PNG where it can); returns what
+/// the "wrote" line says of it.
+std::string
+writeHeatmap(const std::string &svgPath,
+             const std::map<std::string, std::vector<LayerUsage>> &usage,
+             int64_t profiled) {
   std::vector<HeatmapTask> panels;
   for (const auto &[task, layers] : usage) {
     HeatmapTask &panel = panels.emplace_back();
@@ -683,18 +795,58 @@ int main(int argc, char **argv) {
       svgPath,
       heatmapSvg(panels, "Expert usage of " +
                              llvm::sys::path::filename(model).str() + " (" +
-                             std::to_string(numSamples - numHeldOut) +
-                             " profiled samples)"));
+                             std::to_string(profiled) + " profiled samples)"));
   std::string pngNote;
   std::string pngPath = llvm::StringRef(svgPath).ends_with(".svg")
                             ? svgPath.substr(0, svgPath.size() - 4) + ".png"
                             : svgPath + ".png";
   bool png = writePng(svgPath, pngPath, pngNote);
-  llvm::sys::fs::remove_directories(refDir);
-  if (std::error_code ec = llvm::sys::fs::rename(refTemp, refDir))
-    fail(refDir + ": cannot write: " + ec.message());
-  writeAtomically(output,
-                  llvm::formatv("{0:2}", llvm::json::Value(std::move(root))));
+  return svgPath + (png ? " (and " + pngPath + ")" : "; " + pngNote);
+}
+
+/// The sweep's options: the profile just written, the same compile flags.
+SweepOptions sweepOptions(const std::string &compiler,
+                          const std::string &workDir,
+                          const std::vector<double> &coverages,
+                          const std::map<std::string, int> &argmaxAxes) {
+  SweepOptions options;
+  options.compiler = compiler;
+  options.compileArgs = compileArguments();
+  options.usagePath = absolute(output);
+  options.coverages = coverages;
+  options.argmaxAxes = argmaxAxes;
+  options.jobs = jobs;
+  options.workDir = workDir;
+  options.jsonPath = stem(output) + ".sweep.json";
+  options.svgPath = stem(output) + ".sweep.svg";
+  options.costSvgPath = stem(output) + ".cost.svg";
+  options.modelName = llvm::sys::path::filename(model).str();
+  return options;
+}
+
+/// m3sat-compile, next to this executable.
+std::string siblingCompiler(const char *argv0) {
+  std::string self =
+      llvm::sys::fs::getMainExecutable(argv0, (void *)&siblingCompiler);
+  llvm::SmallString<256> compiler(llvm::sys::path::parent_path(self));
+  llvm::sys::path::append(compiler, "m3sat-compile");
+  return std::string(compiler);
+}
+
+/// A new temporary directory, removed on every exit.
+std::string temporaryDirectory() {
+  llvm::SmallString<128> work;
+  if (std::error_code ec =
+          llvm::sys::fs::createUniqueDirectory("m3sat-profile", work))
+    fail("cannot create a temporary directory: " + ec.message());
+  temporaries.push_back(std::string(work));
+  return std::string(work);
+}
+
+/// The last line on stdout: samples, compile and run times.
+void printSummary(const SampleSplit &split, size_t numTasks,
+                  double compileSeconds, double runSeconds,
+                  unsigned numWorkers) {
   std::string compileText;
   if (compiled.empty())
     llvm::raw_string_ostream(compileText)
@@ -704,35 +856,69 @@ int main(int argc, char **argv) {
   llvm::outs() << llvm::format(
       "profiled %lld of %lld samples (%lld held out) on %zu task(s): %s, "
       "runs %.1f s (%.1f samples/s per task, %u side by side)\n",
-      (long long)(numSamples - numHeldOut), (long long)numSamples,
-      (long long)numHeldOut, taskNames.size(), compileText.c_str(), runSeconds,
-      runSeconds > 0 ? numSamples * taskNames.size() / runSeconds : 0.0,
+      (long long)(split.numSamples - split.numHeldOut),
+      (long long)split.numSamples, (long long)split.numHeldOut, numTasks,
+      compileText.c_str(), runSeconds,
+      runSeconds > 0 ? split.numSamples * numTasks / runSeconds : 0.0,
       numWorkers);
-  llvm::outs() << "wrote " << output << " and " << svgPath
-               << (png ? " (and " + pngPath + ")" : "; " + pngNote) << "\n";
+}
 
-  if (!coverages.empty()) {
-    SweepOptions options;
-    options.compiler = std::string(compiler);
-    options.compileArgs.push_back(model);
-    options.compileArgs.push_back("--target=cpu");
-    if (!tasks.empty())
-      options.compileArgs.push_back("--tasks=" + join(tasks));
-    if (!modalities.empty())
-      options.compileArgs.push_back("--modalities=" + join(modalities));
-    for (const std::string &arg : importFlags.getArguments())
-      options.compileArgs.push_back(arg);
-    options.usagePath = absolute(output);
-    options.coverages = coverages;
-    options.argmaxAxes = argmaxAxes;
-    options.jobs = jobs;
-    options.workDir = std::string(work);
-    options.jsonPath = stem(output) + ".sweep.json";
-    options.svgPath = stem(output) + ".sweep.svg";
-    options.costSvgPath = stem(output) + ".cost.svg";
-    options.modelName = llvm::sys::path::filename(model).str();
-    if (std::string problem = runSweep(options); !problem.empty())
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  libraryOptions.hideFromHelp();
+  cl::ParseCommandLineOptions(argc, argv, "m3sat expert usage profiler\n");
+
+  parseHoldout();
+  bool bar = progressBar();
+  std::vector<double> coverages;
+  if (std::string problem = parseCoverages(sweep, coverages); !problem.empty())
+    fail(problem);
+  std::map<std::string, int> argmaxAxes = parseArgmax();
+  CalibrationSet set;
+  readCalibration(set);
+
+  // Compile with the routing exposed, into a temporary OUT_DIR.
+  std::string work = temporaryDirectory();
+  struct Cleanup {
+    ~Cleanup() { removeTemporaries(); }
+  } cleanup;
+  std::string compiler = siblingCompiler(argv[0]);
+  auto compileStart = std::chrono::steady_clock::now();
+  InstrumentedTasks opened;
+  opened.dir = compiled.empty() ? work : std::string(compiled);
+  if (!compiled.empty())
+    checkCompiled();
+  else if (!compileInstrumented(compiler, work))
+    return 1;
+  double compileSeconds = std::chrono::duration<double>(
+                              std::chrono::steady_clock::now() - compileStart)
+                              .count();
+  openTasks(opened);
+  bindCalibration(set, opened, argmaxAxes);
+
+  SampleSplit split(set.size());
+  ReferenceFiles files;
+  unsigned numWorkers = workerCount(jobs, split.numSamples);
+  ProfileResult result;
+  double runSeconds =
+      profileTasks(opened, set, split, files, numWorkers, bar, result);
+
+  llvm::json::Value root = profileJSON(split, result);
+  std::string svgPath = svg.empty() ? stem(output) + ".svg" : std::string(svg);
+  std::string heatmap =
+      writeHeatmap(svgPath, result.usage, split.numSamples - split.numHeldOut);
+  files.commit();
+  writeAtomically(output, llvm::formatv("{0:2}", std::move(root)));
+  printSummary(split, opened.names.size(), compileSeconds, runSeconds,
+               numWorkers);
+  llvm::outs() << "wrote " << output << " and " << heatmap << "\n";
+
+  if (!coverages.empty())
+    if (std::string problem =
+            runSweep(sweepOptions(compiler, work, coverages, argmaxAxes));
+        !problem.empty())
       fail(problem);
-  }
   return 0;
 }
