@@ -120,6 +120,9 @@ void m3sat::buildCPUPipeline(OpPassManager &pm,
     // Inlines the memref.alloca_scope wrappers that have no allocas, which
     // scf-to-cf could not lower otherwise.
     pm.addPass(createCanonicalizerPass());
+    // One fork per stretch of loops rather than one per loop.
+    if (options.mergeParallelRegions)
+      pm.addPass(createMergeParallelRegions());
   }
   // Integer powers (math.ipowi) become calls to generated functions.
   pm.addPass(createConvertMathToFuncs());

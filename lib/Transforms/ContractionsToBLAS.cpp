@@ -238,6 +238,10 @@ struct ContractionsToBLASPass
         builder.getFunctionType(SmallVector<Type>(numArguments, index),
                                 SmallVector<Type>(numResults, index)));
     decl.setPrivate();
+    // How many parts a product splits into depends on its sizes and the
+    // thread count only: calls may move (m3sat-merge-parallel-regions).
+    if (name == kSgemmParts || name == kQgemmParts)
+      decl->setAttr(kPureCalleeAttr, builder.getUnitAttr());
     return decl;
   }
 

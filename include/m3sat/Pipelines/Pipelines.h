@@ -72,6 +72,11 @@ struct CPUPipelineOptions
       llvm::cl::desc("With arena: buffers whose lifetimes do not overlap "
                      "share bytes (false: each has its own)"),
       llvm::cl::init(true)};
+  Option<bool> mergeParallelRegions{
+      *this, "merge-parallel-regions",
+      llvm::cl::desc("With parallel: neighbouring OpenMP parallel regions "
+                     "become one (m3sat-merge-parallel-regions)"),
+      llvm::cl::init(true)};
   Option<int64_t> minParallelIterations{
       *this, "min-parallel-iterations",
       llvm::cl::desc("Smallest loop nest worth a parallel region"),

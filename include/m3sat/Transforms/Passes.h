@@ -23,6 +23,10 @@
 
 namespace m3sat {
 
+/// Unit attribute of a function declaration whose calls have no memory
+/// effects (they may be moved or repeated), e.g. m3sat_sgemm_parts.
+constexpr llvm::StringLiteral kPureCalleeAttr = "m3sat.pure";
+
 #define GEN_PASS_DECL
 #include "m3sat/Transforms/Passes.h.inc"
 

@@ -384,6 +384,36 @@ def SelectParallelLoops : Pass<"m3sat-select-parallel-loops",
   ];
 }
 
+def MergeParallelRegions : Pass<"m3sat-merge-parallel-regions",
+                                 "::mlir::ModuleOp"> {
+  let summary = "Merge neighbouring OpenMP parallel regions into one";
+  let description = [{
+    Runs on the OpenMP dialect (after `convert-scf-to-openmp`). Every
+    `omp.parallel` forks and joins the task's threads; a task of a few
+    dozen layers has hundreds of them, one per parallel loop. Neighbouring
+    regions of a block without clauses become one: what lies between them
+    moves above the merged region when it has no memory effects (or only
+    allocates its results, or calls a function marked `m3sat.pure`), and
+    otherwise, when it has no results, runs inside it in an `omp.single`
+    (one thread; its implicit barrier orders it against the loops around
+    it). Each worksharing loop keeps its implicit barrier, so every loop
+    still sees all writes of the code before it; the last one of a merged
+    region gets `nowait` (the region's end joins the threads). An op with
+    results and effects, a terminator, an op holding OpenMP ops or an
+    alloca or a call of a function that holds OpenMP ops (its regions
+    would run on one thread), and a region with clauses end a stretch.
+    A module pass: it looks into the functions that the code it moves
+    calls.
+  }];
+  let dependentDialects = ["::mlir::omp::OpenMPDialect"];
+  let statistics = [
+    Statistic<"numMerged", "num-merged",
+              "Parallel regions merged into the one before them">,
+    Statistic<"numSingles", "num-singles",
+              "Stretches of sequential code run by one thread (omp.single)">
+  ];
+}
+
 def ReassociateReductions : Pass<"m3sat-reassociate-reductions",
                                   "::mlir::func::FuncOp"> {
   let summary = "Allow reassociation and FMA contraction in linalg reductions";
