@@ -41,6 +41,167 @@ bool sameDescr(const std::string &given, const std::string &declared) {
   return integer(given[1]) && integer(declared[1]);
 }
 
+/// Where the central directory of the ZIP archive `bytes` starts and how
+/// many entries it has, from the end of central directory record (then
+/// ZIP64's if present); "" or what is wrong.
+std::string findCentralDirectory(const uint8_t *bytes, size_t size,
+                                 uint64_t &entries, uint64_t &dirOffset) {
+  if (size < 22)
+    return "too short";
+  size_t eocd = std::string::npos;
+  for (size_t at = size - 22;; --at) {
+    if (le(bytes + at, 4) == 0x06054b50) {
+      eocd = at;
+      break;
+    }
+    if (at == 0 || size - at > 22 + 65535)
+      break;
+  }
+  if (eocd == std::string::npos)
+    return "no end of central directory";
+  entries = le(bytes + eocd + 10, 2);
+  dirOffset = le(bytes + eocd + 16, 4);
+  if (eocd >= 20 && le(bytes + eocd - 20, 4) == 0x07064b50) {
+    uint64_t at = le(bytes + eocd - 12, 8);
+    if (at > size || size - at < 56 || le(bytes + at, 4) != 0x06064b50)
+      return "bad ZIP64 end of central directory";
+    entries = le(bytes + at + 32, 8);
+    dirOffset = le(bytes + at + 48, 8);
+  }
+  return "";
+}
+
+/// One member of a ZIP archive, as its central directory entry has it.
+struct ZipEntry {
+  std::string member;
+  uint64_t flags = 0, method = 0, crc = 0, packed = 0, unpacked = 0, local = 0;
+};
+
+/// The ZIP64 extra field of an entry: the 64-bit values of the fields that
+/// read all ones.
+void readZip64Extra(const uint8_t *extra, uint64_t extraLength,
+                    ZipEntry &entry) {
+  for (uint64_t e = 0; e + 4 <= extraLength;) {
+    uint64_t id = le(extra + e, 2), length = le(extra + e + 2, 2);
+    if (e + 4 + length > extraLength)
+      break;
+    if (id == 1) {
+      const uint8_t *field = extra + e + 4, *fieldEnd = field + length;
+      for (uint64_t *value : {&entry.unpacked, &entry.packed, &entry.local})
+        if (*value == 0xffffffff && field + 8 <= fieldEnd) {
+          *value = le(field, 8);
+          field += 8;
+        }
+    }
+    e += 4 + length;
+  }
+}
+
+/// Reads central directory entry `index` at `at` and moves `at` past it;
+/// "" or what is wrong.
+std::string readEntry(const uint8_t *bytes, size_t size, uint64_t index,
+                      size_t &at, ZipEntry &entry) {
+  if (at > size || size - at < 46 || le(bytes + at, 4) != 0x02014b50)
+    return "bad central directory entry " + std::to_string(index);
+  entry.flags = le(bytes + at + 8, 2);
+  entry.method = le(bytes + at + 10, 2);
+  entry.crc = le(bytes + at + 16, 4);
+  entry.packed = le(bytes + at + 20, 4);
+  entry.unpacked = le(bytes + at + 24, 4);
+  uint64_t nameLength = le(bytes + at + 28, 2);
+  uint64_t extraLength = le(bytes + at + 30, 2);
+  uint64_t commentLength = le(bytes + at + 32, 2);
+  entry.local = le(bytes + at + 42, 4);
+  if (size - at - 46 < nameLength + extraLength + commentLength)
+    return "truncated central directory";
+  entry.member =
+      std::string(reinterpret_cast<const char *>(bytes + at + 46), nameLength);
+  readZip64Extra(bytes + at + 46 + nameLength, extraLength, entry);
+  at += 46 + nameLength + extraLength + commentLength;
+  return "";
+}
+
+/// Inflates the raw deflate stream of `packed` bytes at `data` into the
+/// `unpacked` bytes at `out`, in steps that fit zlib's 32-bit counters;
+/// "" or "zlib" (no stream) or "does not inflate".
+std::string inflateRaw(const uint8_t *data, uint64_t packed, uint8_t *out,
+                       uint64_t unpacked) {
+  z_stream stream;
+  std::memset(&stream, 0, sizeof(stream));
+  if (inflateInit2(&stream, -MAX_WBITS) != Z_OK)
+    return "zlib";
+  const uint8_t *next = data;
+  uint64_t left = packed, written = 0;
+  int status = Z_OK;
+  while (status == Z_OK) {
+    uint64_t inStep = std::min<uint64_t>(left, 1u << 30);
+    stream.next_in = const_cast<uint8_t *>(next);
+    stream.avail_in = static_cast<uInt>(inStep);
+    stream.next_out = out + written;
+    uint64_t outStep = std::min<uint64_t>(unpacked - written, 1u << 30);
+    stream.avail_out = static_cast<uInt>(outStep);
+    status = inflate(&stream, Z_NO_FLUSH);
+    next += inStep - stream.avail_in;
+    left -= inStep - stream.avail_in;
+    written += outStep - stream.avail_out;
+    if (status == Z_BUF_ERROR && (left || written < unpacked))
+      status = Z_OK;
+    if (status == Z_OK && !left && written == unpacked)
+      break;
+    if (status == Z_OK && inStep == stream.avail_in &&
+        outStep == stream.avail_out)
+      status = Z_DATA_ERROR; // No progress.
+  }
+  inflateEnd(&stream);
+  if ((status != Z_OK && status != Z_STREAM_END) || written != unpacked)
+    return "does not inflate";
+  return "";
+}
+
+/// CRC-32 of `size` bytes at `data`, in steps that fit zlib's counters.
+uint64_t crc32Of(const uint8_t *data, uint64_t size) {
+  uint64_t sum = 0;
+  for (uint64_t done = 0; done < size;) {
+    uInt step = static_cast<uInt>(std::min<uint64_t>(size - done, 1u << 30));
+    sum = crc32(sum, data + done, step);
+    done += step;
+  }
+  return sum;
+}
+
+/// The bytes of `entry` (data at `packedData`, in `buffer`): in place when
+/// stored, inflated into `storage` when deflated; checked against the
+/// CRC-32. "" or what is wrong.
+std::string memberBytes(const ZipEntry &entry, const std::string &name,
+                        const uint8_t *packedData,
+                        std::shared_ptr<llvm::MemoryBuffer> &storage,
+                        const uint8_t *&data) {
+  const std::string quoted = "member '" + entry.member + "'";
+  data = packedData;
+  if (entry.method == 8) {
+    std::unique_ptr<llvm::WritableMemoryBuffer> out =
+        llvm::WritableMemoryBuffer::getNewUninitMemBuffer(entry.unpacked, name);
+    if (!out)
+      return quoted + " is too large";
+    auto *outBytes = reinterpret_cast<uint8_t *>(out->getBufferStart());
+    std::string problem =
+        inflateRaw(packedData, entry.packed, outBytes, entry.unpacked);
+    if (problem == "zlib")
+      return problem;
+    if (!problem.empty())
+      return quoted + " " + problem;
+    data = outBytes;
+    storage = std::move(out);
+  } else if (entry.method != 0) {
+    return quoted + " uses compression method " + std::to_string(entry.method);
+  } else if (entry.packed != entry.unpacked) {
+    return quoted + " has inconsistent sizes";
+  }
+  if (crc32Of(data, entry.unpacked) != entry.crc)
+    return quoted + " fails its CRC-32";
+  return "";
+}
+
 } // namespace
 
 bool CalibrationSet::addArray(const std::string &input, const std::string &name,
@@ -177,132 +338,41 @@ bool CalibrationSet::addNpz(const std::string &path, std::string &error) {
     error = path + ": not a readable .npz (" + what + ")";
     return false;
   };
-  // The end of central directory record, then ZIP64's if present.
-  if (size < 22)
-    return bad("too short");
-  size_t eocd = std::string::npos;
-  for (size_t at = size - 22;; --at) {
-    if (le(bytes + at, 4) == 0x06054b50) {
-      eocd = at;
-      break;
-    }
-    if (at == 0 || size - at > 22 + 65535)
-      break;
-  }
-  if (eocd == std::string::npos)
-    return bad("no end of central directory");
-  uint64_t entries = le(bytes + eocd + 10, 2);
-  uint64_t dirOffset = le(bytes + eocd + 16, 4);
-  if (eocd >= 20 && le(bytes + eocd - 20, 4) == 0x07064b50) {
-    uint64_t at = le(bytes + eocd - 12, 8);
-    if (at > size || size - at < 56 || le(bytes + at, 4) != 0x06064b50)
-      return bad("bad ZIP64 end of central directory");
-    entries = le(bytes + at + 32, 8);
-    dirOffset = le(bytes + at + 48, 8);
-  }
+  uint64_t entries = 0, dirOffset = 0;
+  if (std::string problem =
+          findCentralDirectory(bytes, size, entries, dirOffset);
+      !problem.empty())
+    return bad(problem);
   size_t at = dirOffset;
   bool any = false;
   for (uint64_t i = 0; i < entries; ++i) {
-    if (at > size || size - at < 46 || le(bytes + at, 4) != 0x02014b50)
-      return bad("bad central directory entry " + std::to_string(i));
-    uint64_t flags = le(bytes + at + 8, 2), method = le(bytes + at + 10, 2);
-    uint64_t crc = le(bytes + at + 16, 4);
-    uint64_t packed = le(bytes + at + 20, 4), unpacked = le(bytes + at + 24, 4);
-    uint64_t nameLength = le(bytes + at + 28, 2);
-    uint64_t extraLength = le(bytes + at + 30, 2);
-    uint64_t commentLength = le(bytes + at + 32, 2);
-    uint64_t local = le(bytes + at + 42, 4);
-    if (size - at - 46 < nameLength + extraLength + commentLength)
-      return bad("truncated central directory");
-    std::string member(reinterpret_cast<const char *>(bytes + at + 46),
-                       nameLength);
-    // ZIP64 extra field: the 64-bit values of the fields that read all ones.
-    const uint8_t *extra = bytes + at + 46 + nameLength;
-    for (uint64_t e = 0; e + 4 <= extraLength;) {
-      uint64_t id = le(extra + e, 2), length = le(extra + e + 2, 2);
-      if (e + 4 + length > extraLength)
-        break;
-      if (id == 1) {
-        const uint8_t *field = extra + e + 4, *fieldEnd = field + length;
-        for (uint64_t *value : {&unpacked, &packed, &local})
-          if (*value == 0xffffffff && field + 8 <= fieldEnd) {
-            *value = le(field, 8);
-            field += 8;
-          }
-      }
-      e += 4 + length;
-    }
-    at += 46 + nameLength + extraLength + commentLength;
+    ZipEntry entry;
+    if (std::string problem = readEntry(bytes, size, i, at, entry);
+        !problem.empty())
+      return bad(problem);
+    const std::string &member = entry.member;
+    uint64_t local = entry.local;
     if (local > size || size - local < 30 || le(bytes + local, 4) != 0x04034b50)
       return bad("bad local header of '" + member + "'");
     uint64_t start =
         local + 30 + le(bytes + local + 26, 2) + le(bytes + local + 28, 2);
-    if (start > size || size - start < packed)
+    if (start > size || size - start < entry.packed)
       return bad("member '" + member + "' is truncated");
-    if (flags & 1)
+    if (entry.flags & 1)
       return bad("member '" + member + "' is encrypted");
     if (!llvm::StringRef(member).ends_with(".npy"))
       continue;
     std::string name = path + ":" + member;
     std::string input = member.substr(0, member.size() - 4);
-    const uint8_t *data = bytes + start;
+    const uint8_t *data = nullptr;
     std::shared_ptr<llvm::MemoryBuffer> storage = buffer;
-    if (method == 8) {
-      std::unique_ptr<llvm::WritableMemoryBuffer> out =
-          llvm::WritableMemoryBuffer::getNewUninitMemBuffer(unpacked, name);
-      if (!out)
-        return bad("member '" + member + "' is too large");
-      z_stream stream;
-      std::memset(&stream, 0, sizeof(stream));
-      if (inflateInit2(&stream, -MAX_WBITS) != Z_OK)
-        return bad("zlib");
-      // In steps that fit zlib's 32-bit counters.
-      const uint8_t *next = data;
-      uint64_t left = packed, written = 0;
-      int status = Z_OK;
-      while (status == Z_OK) {
-        uint64_t inStep = std::min<uint64_t>(left, 1u << 30);
-        stream.next_in = const_cast<uint8_t *>(next);
-        stream.avail_in = static_cast<uInt>(inStep);
-        stream.next_out =
-            reinterpret_cast<uint8_t *>(out->getBufferStart()) + written;
-        uint64_t outStep = std::min<uint64_t>(unpacked - written, 1u << 30);
-        stream.avail_out = static_cast<uInt>(outStep);
-        status = inflate(&stream, Z_NO_FLUSH);
-        next += inStep - stream.avail_in;
-        left -= inStep - stream.avail_in;
-        written += outStep - stream.avail_out;
-        if (status == Z_BUF_ERROR && (left || written < unpacked))
-          status = Z_OK;
-        if (status == Z_OK && !left && written == unpacked)
-          break;
-        if (status == Z_OK && inStep == stream.avail_in &&
-            outStep == stream.avail_out)
-          status = Z_DATA_ERROR; // No progress.
-      }
-      inflateEnd(&stream);
-      if ((status != Z_OK && status != Z_STREAM_END) || written != unpacked)
-        return bad("member '" + member + "' does not inflate");
-      data = reinterpret_cast<const uint8_t *>(out->getBufferStart());
-      storage = std::move(out);
-    } else if (method != 0) {
-      return bad("member '" + member + "' uses compression method " +
-                 std::to_string(method));
-    } else if (packed != unpacked) {
-      return bad("member '" + member + "' has inconsistent sizes");
-    }
-    uint64_t sum = 0;
-    for (uint64_t done = 0; done < unpacked;) {
-      uInt step =
-          static_cast<uInt>(std::min<uint64_t>(unpacked - done, 1u << 30));
-      sum = crc32(sum, data + done, step);
-      done += step;
-    }
-    if (sum != crc)
-      return bad("member '" + member + "' fails its CRC-32");
+    if (std::string problem =
+            memberBytes(entry, name, bytes + start, storage, data);
+        !problem.empty())
+      return bad(problem);
     if (arrays.count(input))
       return bad("member '" + member + "' appears twice");
-    if (!addArray(input, name, storage, data, unpacked, error))
+    if (!addArray(input, name, storage, data, entry.unpacked, error))
       return false;
     any = true;
   }

@@ -41,3 +41,32 @@ os.makedirs(os.path.join(out, "emptyinput", "image"), exist_ok=True)
 np.save(os.path.join(out, "none.npy"), images[:0])
 with open(os.path.join(out, "broken.npz"), "wb") as f:
     f.write(b"PK\x03\x04" + b" not really a zip archive" * 4)
+
+# .npz archives that zipfile writes but m3sat-profile must refuse or read:
+# a ZIP64 extra field in the local header (read), bzip2 (refused), a
+# flipped data byte (CRC-32), a damaged deflate stream.
+import io  # noqa: E402
+import zipfile  # noqa: E402
+
+member = io.BytesIO()
+np.save(member, images)
+member = member.getvalue()
+
+
+def archive(name, compression, damage=None, zip64=False):
+    path = os.path.join(out, name)
+    with zipfile.ZipFile(path, "w", compression=compression) as z:
+        with z.open("image.npy", "w", force_zip64=zip64) as f:
+            f.write(member)
+    if damage:
+        data = bytearray(open(path, "rb").read())
+        damage(data)
+        open(path, "wb").write(bytes(data))
+
+
+archive("zip64.npz", zipfile.ZIP_DEFLATED, zip64=True)
+archive("bzip2.npz", zipfile.ZIP_BZIP2)
+archive("crc.npz", zipfile.ZIP_STORED,
+        lambda d: d.__setitem__(200, d[200] ^ 0xFF))
+archive("inflate.npz", zipfile.ZIP_DEFLATED,
+        lambda d: d.__setitem__(slice(60, 90), b"\xff" * 30))
