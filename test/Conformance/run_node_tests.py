@@ -60,9 +60,10 @@ def load_expectations(path):
 
 # Operands m3sat needs at compile time (it builds static programs): shapes,
 # axes, counts, repeats, slice bounds, split sizes, TopK's K, OneHot's depth
-# and values, Range's bounds. A node test that feeds one of them as a graph
-# input gets it bound with `m3sat-compile --bind NAME=FILE.npy`, the way a
-# user compiles such a model; the runner counts those tests.
+# and values, Range's bounds, sequence positions, NonZero's input (its
+# values give the output's shape). A node test that feeds one of them as a
+# graph input gets it bound with `m3sat-compile --bind NAME=FILE.npy`, the
+# way a user compiles such a model; the runner counts those tests.
 COMPILE_TIME_OPERANDS = {
     "ConstantOfShape": {0}, "Expand": {1}, "Reshape": {1}, "Tile": {1},
     "Slice": {1, 2, 3, 4}, "Split": {1}, "Squeeze": {1}, "Unsqueeze": {1},
@@ -71,7 +72,8 @@ COMPILE_TIME_OPERANDS = {
     "ReduceL1": {1}, "ReduceL2": {1}, "ReduceLogSum": {1},
     "ReduceLogSumExp": {1}, "ReduceSumSquare": {1},
     "Resize": {1, 2, 3}, "Pad": {1, 3}, "Trilu": {1}, "CumSum": {1},
-    "Dropout": {1, 2},
+    "Dropout": {1, 2}, "SplitToSequence": {1}, "SequenceAt": {1},
+    "SequenceInsert": {2}, "SequenceErase": {1}, "NonZero": {0},
 }
 
 

@@ -316,6 +316,14 @@ LogicalResult convertNegAbs(NodeContext &ctx) {
 }
 
 LogicalResult convertIdentity(NodeContext &ctx) {
+  // Since opset 14 Identity also passes a tensor sequence through.
+  if (ctx.isSequenceInput(0)) {
+    auto elements = ctx.sequenceInput(0, "input");
+    if (failed(elements))
+      return failure();
+    ctx.setSequenceResult(0, SmallVector<SequenceElement>(*elements));
+    return success();
+  }
   if (const ConstData *known = ctx.constInput(0)) {
     ctx.setKnownResult(0, ctx.inputType(0), *known);
     return success();

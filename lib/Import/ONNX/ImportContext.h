@@ -39,6 +39,16 @@ struct ConstData {
   llvm::SmallVector<double> floats;
 };
 
+/// One tensor of a sequence (SplitToSequence, SequenceConstruct, ...):
+/// sequences exist only at import time, as lists of such elements whose
+/// number is known; each element is a value, or known contents not yet
+/// materialized.
+struct SequenceElement {
+  mlir::RankedTensorType type;
+  mlir::Value value;
+  std::optional<ConstData> known;
+};
+
 /// Tensors up to this many elements have their contents tracked as
 /// ConstData when known.
 constexpr int64_t kMaxKnownElements = 4096;
@@ -101,6 +111,19 @@ public:
   mlir::InFlightDiagnostic emitNotKnown(unsigned i, llvm::StringRef what,
                                         llvm::StringRef kind);
 
+  /// Whether input `i` is a tensor sequence.
+  bool isSequenceInput(unsigned i);
+  /// The elements of sequence input `i`; an error naming `what` if it is
+  /// absent or a tensor.
+  mlir::FailureOr<llvm::ArrayRef<SequenceElement>>
+  sequenceInput(unsigned i, llvm::StringRef what);
+  /// Tensor input `i` as a sequence element (its contents when known,
+  /// else its value).
+  mlir::FailureOr<SequenceElement> elementInput(unsigned i,
+                                                llvm::StringRef what);
+  /// `element` as a value (materializing known contents).
+  mlir::Value materialize(const SequenceElement &element);
+
   /// Outputs as listed (unused optional outputs have empty names).
   unsigned getNumOutputs() const { return nodeProto.output_size(); }
   bool hasOutput(unsigned i) const {
@@ -111,6 +134,12 @@ public:
   /// Defines output `i` as a tensor known at import time; it becomes an op
   /// only if something needs it as a value.
   void setKnownResult(unsigned i, mlir::RankedTensorType type, ConstData data);
+
+  /// Defines output `i` as the tensor `element`.
+  void setElementResult(unsigned i, const SequenceElement &element);
+  /// Defines output `i` as a sequence of `elements`.
+  void setSequenceResult(unsigned i,
+                         llvm::SmallVector<SequenceElement> elements);
 
   /// Attribute getters.
   bool hasAttr(llvm::StringRef name) const { return findAttr(name); }
@@ -177,6 +206,7 @@ void registerNormConverters(ConverterRegistry &registry);
 void registerPoolConverters(ConverterRegistry &registry);
 void registerActivationConverters(ConverterRegistry &registry);
 void registerTensorConverters(ConverterRegistry &registry);
+void registerSequenceConverters(ConverterRegistry &registry);
 
 //===----------------------------------------------------------------------===//
 // Helpers shared by the converters (BuildHelpers.cpp)
@@ -279,6 +309,19 @@ mlir::Value createConstantPad(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value createAxisGather(mlir::OpBuilder &b, mlir::Location loc,
                              mlir::Value value, int64_t axis,
                              llvm::ArrayRef<int64_t> index);
+/// The slice of `x` at `start + i * step` per dimension, `size` elements
+/// (known when `x` is).
+SequenceElement sliceElement(mlir::OpBuilder &b, mlir::Location loc,
+                             const SequenceElement &x,
+                             llvm::ArrayRef<int64_t> start,
+                             llvm::ArrayRef<int64_t> size,
+                             llvm::ArrayRef<int64_t> step);
+/// `parts` concatenated along `axis` (known when all are); an error naming
+/// each part as "<noun> #i" when their types do not match.
+mlir::FailureOr<SequenceElement>
+concatElements(NodeContext &ctx, llvm::ArrayRef<SequenceElement> parts,
+               int64_t axis, llvm::StringRef noun);
+
 /// Sum of `value` over `axes` (kept as unit dimensions).
 mlir::Value createReduceSum(mlir::OpBuilder &b, mlir::Location loc,
                             mlir::Value value, llvm::ArrayRef<int64_t> axes);

@@ -46,6 +46,8 @@ struct ValueEntry {
   LocationAttr loc;
   /// Set for initializers: errors name them at the file, not at a node.
   bool isInitializer = false;
+  /// Set for a tensor sequence (`type` is then null).
+  std::optional<SmallVector<SequenceElement>> sequence;
 };
 
 /// Imports one model; holds the value table the converters read and write.
@@ -275,7 +277,50 @@ FailureOr<Value> NodeContext::input(unsigned i, StringRef what) {
   if (!entry)
     return emitError() << "input '" << nodeProto.input(i)
                        << "' is not defined before this node";
+  if (entry->sequence)
+    return emitError() << "input '" << what << "' ('" << nodeProto.input(i)
+                       << "') is a tensor sequence, not a tensor";
   return importer.materialize(*entry, nodeProto.input(i));
+}
+
+bool NodeContext::isSequenceInput(unsigned i) {
+  if (!hasInput(i))
+    return false;
+  ValueEntry *entry = importer.lookup(nodeProto.input(i));
+  return entry && entry->sequence;
+}
+
+FailureOr<ArrayRef<SequenceElement>>
+NodeContext::sequenceInput(unsigned i, StringRef what) {
+  if (!hasInput(i))
+    return emitError() << "missing required input '" << what << "' (#" << i
+                       << ")";
+  ValueEntry *entry = importer.lookup(nodeProto.input(i));
+  if (!entry || !entry->sequence)
+    return emitError() << "input '" << what << "' ('" << nodeProto.input(i)
+                       << "') must be a tensor sequence";
+  return ArrayRef<SequenceElement>(*entry->sequence);
+}
+
+FailureOr<SequenceElement> NodeContext::elementInput(unsigned i,
+                                                     StringRef what) {
+  SequenceElement element;
+  element.type = inputType(i);
+  if (const ConstData *known = constInput(i)) {
+    element.known = *known;
+    return element;
+  }
+  auto value = input(i, what);
+  if (failed(value))
+    return failure();
+  element.value = *value;
+  return element;
+}
+
+Value NodeContext::materialize(const SequenceElement &element) {
+  if (element.value)
+    return element.value;
+  return materializeConstData(b, location, element.type, *element.known);
 }
 
 const ConstData *NodeContext::constInput(unsigned i) {
@@ -360,6 +405,24 @@ void NodeContext::setKnownResult(unsigned i, RankedTensorType type,
   ValueEntry entry;
   entry.type = type;
   entry.known = std::move(data);
+  entry.loc = location;
+  if (failed(importer.define(nodeProto.output(i), std::move(entry), location)))
+    attrError = true;
+}
+
+void NodeContext::setElementResult(unsigned i, const SequenceElement &element) {
+  if (element.value)
+    setResult(i, element.value);
+  else
+    setKnownResult(i, element.type, *element.known);
+}
+
+void NodeContext::setSequenceResult(unsigned i,
+                                    SmallVector<SequenceElement> elements) {
+  if (!hasOutput(i))
+    return;
+  ValueEntry entry;
+  entry.sequence = std::move(elements);
   entry.loc = location;
   if (failed(importer.define(nodeProto.output(i), std::move(entry), location)))
     attrError = true;
@@ -484,6 +547,7 @@ const ConverterRegistry &ConverterRegistry::get() {
     registerPoolConverters(r);
     registerActivationConverters(r);
     registerTensorConverters(r);
+    registerSequenceConverters(r);
     return r;
   }();
   return registry;
@@ -520,16 +584,6 @@ LogicalResult GraphImporter::checkSupported(const onnx::GraphProto &graph) {
   llvm::interleaveComma(order, diag, [&](const std::string &op) {
     diag << op << " (node '" << firstNode[op] << "')";
   });
-  // Data-dependent shapes: an MoE layer whose experts gather their tokens
-  // (torch.where(idx == e)) exports NonZero; its dense-mask forms raise.
-  if (firstNode.count("NonZero"))
-    diag << "; NonZero's output shape depends on the values of its input, "
-            "and m3sat compiles static shapes: an MoE layer whose experts "
-            "gather their tokens (torch.where(idx == e), index_add_) can be "
-            "written with dense masks ((w * (idx == e)).sum(-1), where(idx == "
-            "e, w, 0), a one-hot or a scatter of the top-k weights), which "
-            "m3sat-raise-moe raises to m3sat.moe_ffn so that each token runs "
-            "only its top-k experts (docs/importer.md)";
   return failure();
 }
 
@@ -588,10 +642,26 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
   StringRef domain = canonicalDomain(node.domain());
   auto opset = opsets.find(domain);
   int64_t version = opset == opsets.end() ? 1 : opset->second;
-  for (const std::string &input : node.input())
-    if (!input.empty() && !lookup(input))
+  // Ops that take a tensor sequence, and at which input.
+  auto takesSequence = [&](unsigned i) {
+    return domain.empty() && i == 0 &&
+           llvm::is_contained({"SequenceAt", "SequenceLength",
+                               "ConcatFromSequence", "SequenceInsert",
+                               "SequenceErase", "Identity"},
+                              node.op_type());
+  };
+  for (const auto &[i, input] : llvm::enumerate(node.input())) {
+    if (input.empty())
+      continue;
+    ValueEntry *entry = lookup(input);
+    if (!entry)
       return emitError(loc) << node.op_type() << ": input '" << input
                             << "' is not defined before this node";
+    if (entry->sequence && !takesSequence(i))
+      return emitError(loc)
+             << node.op_type() << ": input #" << i << " ('" << input
+             << "') is a tensor sequence; this op takes tensors";
+  }
   NodeContext ctx(*this, node, version, loc, builder);
   if (failed(convert(ctx)) || ctx.attrFailed())
     return failure();
@@ -767,6 +837,13 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
     if (!entry)
       return emitError(fileLoc) << "graph output '" << info.name()
                                 << "' is not computed by any node",
+             nullptr;
+    if (entry->sequence)
+      return emitError(fileLoc) << "graph output '" << info.name()
+                                << "' is a tensor sequence; tasks return "
+                                   "tensors (concatenate it with "
+                                   "ConcatFromSequence, or pick its tensors "
+                                   "with SequenceAt)",
              nullptr;
     auto value = materialize(*entry, info.name());
     if (failed(value))

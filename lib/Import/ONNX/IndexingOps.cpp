@@ -1,9 +1,11 @@
 //===- IndexingOps.cpp - ONNX slicing, splitting and gathering ------------===//
 //
-// Converters of Slice, Split, Gather, OneHot, ArgMax and TopK. Slices with
-// unit steps become tosa.slice, strided ones tensor.extract_slice (negative
-// steps reverse the axis first); Gather becomes tosa.gather on the data
-// viewed as [outer, K, inner]. Known inputs fold.
+// Converters of Slice, Split, Gather, OneHot, ArgMax, TopK and NonZero.
+// Slices with unit steps become tosa.slice, strided ones
+// tensor.extract_slice (negative steps reverse the axis first); Gather
+// becomes tosa.gather on the data viewed as [outer, K, inner]. Known inputs
+// fold; NonZero's only do (its output's shape depends on its input's
+// values).
 //
 //===----------------------------------------------------------------------===//
 
@@ -41,53 +43,62 @@ static ConstData sliceKnown(const ConstData &data, ArrayRef<int64_t> shape,
   return result;
 }
 
-/// Slices input 0 into output `output` (per-dimension start, size, step).
-static void defineSlice(NodeContext &ctx, unsigned output, Value x,
-                        ArrayRef<int64_t> start, ArrayRef<int64_t> size,
-                        ArrayRef<int64_t> step) {
-  RankedTensorType type = ctx.inputType(0);
-  auto resultType = RankedTensorType::get(size, type.getElementType());
-  if (const ConstData *known = ctx.constInput(0)) {
-    ctx.setKnownResult(output, resultType,
-                       sliceKnown(*known, type.getShape(), start, step, size));
-    return;
+SequenceElement onnx_import::sliceElement(OpBuilder &b, Location loc,
+                                          const SequenceElement &x,
+                                          ArrayRef<int64_t> start,
+                                          ArrayRef<int64_t> size,
+                                          ArrayRef<int64_t> step) {
+  RankedTensorType type = x.type;
+  SequenceElement result;
+  result.type = RankedTensorType::get(size, type.getElementType());
+  if (x.known) {
+    result.known = sliceKnown(*x.known, type.getShape(), start, step, size);
+    return result;
   }
-  OpBuilder &b = ctx.builder();
-  Location loc = ctx.loc();
-  if (resultType.getNumElements() == 0) {
-    ctx.setResult(output,
-                  tensor::EmptyOp::create(b, loc, size, type.getElementType()));
-    return;
+  if (result.type.getNumElements() == 0) {
+    result.value = tensor::EmptyOp::create(b, loc, size, type.getElementType());
+    return result;
   }
+  Value value = x.value;
   SmallVector<int64_t> offsets(start), strides(step);
   for (int64_t d = 0; d < type.getRank(); ++d) {
     if (step[d] > 0)
       continue;
     // A negative step walks the reversed axis forward.
-    x = tosa::ReverseOp::create(b, loc, x.getType(), x, b.getI32IntegerAttr(d));
+    value = tosa::ReverseOp::create(b, loc, value.getType(), value,
+                                    b.getI32IntegerAttr(d));
     offsets[d] = type.getDimSize(d) - 1 - start[d];
     strides[d] = -step[d];
   }
   if (type.getShape() == size) {
-    ctx.setResult(output, x);
-    return;
+    result.value = value;
+    return result;
   }
   if (llvm::all_of(strides, [](int64_t s) { return s == 1; })) {
-    ctx.setResult(output,
-                  tosa::SliceOp::create(b, loc, resultType, x,
-                                        createConstShape(b, loc, offsets),
-                                        createConstShape(b, loc, size)));
-    return;
+    result.value = tosa::SliceOp::create(b, loc, result.type, value,
+                                         createConstShape(b, loc, offsets),
+                                         createConstShape(b, loc, size));
+    return result;
   }
   auto toFoldResults = [&](ArrayRef<int64_t> values) {
-    SmallVector<OpFoldResult> result;
+    SmallVector<OpFoldResult> folded;
     for (int64_t v : values)
-      result.push_back(b.getIndexAttr(v));
-    return result;
+      folded.push_back(b.getIndexAttr(v));
+    return folded;
   };
-  ctx.setResult(output, tensor::ExtractSliceOp::create(
-                            b, loc, resultType, x, toFoldResults(offsets),
-                            toFoldResults(size), toFoldResults(strides)));
+  result.value = tensor::ExtractSliceOp::create(
+      b, loc, result.type, value, toFoldResults(offsets), toFoldResults(size),
+      toFoldResults(strides));
+  return result;
+}
+
+/// Slices `x` (input 0) into output `output` (per-dimension start, size,
+/// step).
+static void defineSlice(NodeContext &ctx, unsigned output,
+                        const SequenceElement &x, ArrayRef<int64_t> start,
+                        ArrayRef<int64_t> size, ArrayRef<int64_t> step) {
+  ctx.setElementResult(
+      output, sliceElement(ctx.builder(), ctx.loc(), x, start, size, step));
 }
 
 namespace {
@@ -171,14 +182,10 @@ LogicalResult convertSlice(NodeContext &ctx) {
     start[*d] = s;
     step[*d] = steps[i];
   }
-  Value x;
-  if (!ctx.constInput(0)) {
-    auto value = ctx.input(0, "data");
-    if (failed(value))
-      return failure();
-    x = *value;
-  }
-  defineSlice(ctx, 0, x, start, size, step);
+  auto x = ctx.elementInput(0, "data");
+  if (failed(x))
+    return failure();
+  defineSlice(ctx, 0, *x, start, size, step);
   return success();
 }
 
@@ -225,19 +232,49 @@ LogicalResult convertSplit(NodeContext &ctx) {
                            << " must sum to " << dim << " (axis " << *axis
                            << ") with one size per output ("
                            << ctx.getNumOutputs() << ")";
-  Value x;
-  if (!ctx.constInput(0)) {
-    auto value = ctx.input(0, "input");
-    if (failed(value))
-      return failure();
-    x = *value;
-  }
+  auto x = ctx.elementInput(0, "input");
+  if (failed(x))
+    return failure();
   SmallVector<int64_t> start(rank, 0), size(type.getShape()), step(rank, 1);
   for (auto [i, s] : llvm::enumerate(sizes)) {
     size[*axis] = s;
-    defineSlice(ctx, i, x, start, size, step);
+    defineSlice(ctx, i, *x, start, size, step);
     start[*axis] += s;
   }
+  return success();
+}
+
+/// NonZero: its output's shape is the number of nonzero elements, so its
+/// input must be known (it folds); otherwise the error names the remedy.
+LogicalResult convertNonZero(NodeContext &ctx) {
+  RankedTensorType type = ctx.inputType(0);
+  if (!type || type.getRank() == 0)
+    return ctx.emitError() << "needs an input 'X' of rank >= 1";
+  const ConstData *known = ctx.constInput(0);
+  if (!known)
+    return ctx.emitNotKnown(0, "X",
+                            "a tensor (its values give the output's shape)");
+  int64_t rank = type.getRank();
+  ArrayRef<int64_t> shape = type.getShape();
+  SmallVector<SmallVector<int64_t>> coords(rank);
+  int64_t count = 0;
+  for (int64_t i = 0, e = type.getNumElements(); i < e; ++i) {
+    bool nonzero =
+        known->floats.empty() ? known->ints[i] != 0 : known->floats[i] != 0.0;
+    if (!nonzero)
+      continue;
+    ++count;
+    for (int64_t d = rank - 1, rest = i; d >= 0; --d) {
+      coords[d].push_back(rest % shape[d]);
+      rest /= shape[d];
+    }
+  }
+  ConstData result;
+  for (const SmallVector<int64_t> &row : coords)
+    llvm::append_range(result.ints, row);
+  ctx.setKnownResult(
+      0, RankedTensorType::get({rank, count}, ctx.builder().getIntegerType(64)),
+      std::move(result));
   return success();
 }
 
@@ -527,6 +564,7 @@ LogicalResult convertTopK(NodeContext &ctx) {
 void onnx_import::registerIndexingConverters(ConverterRegistry &registry) {
   registry.add("", "Slice", convertSlice);
   registry.add("", "Split", convertSplit);
+  registry.add("", "NonZero", convertNonZero);
   registry.add("", "Gather", convertGather);
   registry.add("", "ArgMax", convertArgMax);
   registry.add("", "OneHot", convertOneHot);

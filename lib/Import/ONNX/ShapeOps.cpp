@@ -11,6 +11,7 @@
 #include "ImportContext.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "llvm/ADT/STLExtras.h"
 
@@ -50,6 +51,78 @@ onnx_import::getAxes(NodeContext &ctx, int64_t inputSinceOpset) {
   if (failed(axes))
     return failure();
   return std::optional<SmallVector<int64_t>>(*axes);
+}
+
+FailureOr<SequenceElement>
+onnx_import::concatElements(NodeContext &ctx, ArrayRef<SequenceElement> parts,
+                            int64_t axisAttr, StringRef noun) {
+  if (parts.empty())
+    return ctx.emitError() << "needs at least one " << noun;
+  RankedTensorType first = parts.front().type;
+  int64_t rank = first.getRank();
+  if (rank == 0)
+    return ctx.emitError() << "cannot concatenate scalars";
+  auto axis = normalizeAxis(ctx, axisAttr, rank, "attribute 'axis'");
+  if (failed(axis))
+    return failure();
+  SmallVector<int64_t> shape(first.getShape());
+  shape[*axis] = 0;
+  bool allKnown = true;
+  for (auto [i, part] : llvm::enumerate(parts)) {
+    RankedTensorType type = part.type;
+    bool compatible = type.getRank() == rank &&
+                      type.getElementType() == first.getElementType();
+    for (int64_t d = 0; compatible && d < rank; ++d)
+      compatible = d == *axis || type.getDimSize(d) == first.getDimSize(d);
+    if (!compatible)
+      return ctx.emitError()
+             << noun << " #" << i << " of type " << type << " does not match "
+             << noun << " #0 of type " << first << " outside axis " << *axis;
+    shape[*axis] += type.getDimSize(*axis);
+    allKnown &= part.known.has_value();
+  }
+  SequenceElement result;
+  result.type = RankedTensorType::get(shape, first.getElementType());
+  if (allKnown && result.type.getNumElements() <= kMaxKnownElements) {
+    // Row-major: interleave blocks of each part along the axis.
+    ConstData data;
+    int64_t outer = numElements(ArrayRef<int64_t>(shape).take_front(*axis));
+    int64_t inner = numElements(ArrayRef<int64_t>(shape).drop_front(*axis + 1));
+    for (int64_t o = 0; o < outer; ++o)
+      for (const SequenceElement &part : parts) {
+        const ConstData &known = *part.known;
+        int64_t block = part.type.getDimSize(*axis) * inner;
+        data.ints.append(
+            known.ints.begin() +
+                std::min<int64_t>(o * block, known.ints.size()),
+            known.ints.begin() +
+                std::min<int64_t>((o + 1) * block, known.ints.size()));
+        data.floats.append(
+            known.floats.begin() +
+                std::min<int64_t>(o * block, known.floats.size()),
+            known.floats.begin() +
+                std::min<int64_t>((o + 1) * block, known.floats.size()));
+      }
+    result.known = std::move(data);
+    return result;
+  }
+  SmallVector<Value> inputs;
+  for (const SequenceElement &part : parts)
+    if (part.type.getDimSize(*axis) != 0)
+      inputs.push_back(ctx.materialize(part));
+  if (inputs.empty()) {
+    result.value = tensor::EmptyOp::create(ctx.builder(), ctx.loc(), shape,
+                                           first.getElementType());
+    return result;
+  }
+  if (inputs.size() == 1) {
+    result.value = inputs.front();
+    return result;
+  }
+  result.value =
+      tosa::ConcatOp::create(ctx.builder(), ctx.loc(), result.type, inputs,
+                             ctx.builder().getI32IntegerAttr(*axis));
+  return result;
 }
 
 namespace {
@@ -235,76 +308,21 @@ LogicalResult convertTranspose(NodeContext &ctx) {
 LogicalResult convertConcat(NodeContext &ctx) {
   if (ctx.getNumInputs() == 0)
     return ctx.emitError() << "needs at least one input";
-  RankedTensorType first = ctx.inputType(0);
-  if (!first)
-    return ctx.emitError() << "missing required input #0";
   if (!ctx.hasAttr("axis"))
     return ctx.emitError() << "missing required attribute 'axis'";
-  int64_t rank = first.getRank();
-  if (rank == 0)
-    return ctx.emitError() << "cannot concatenate scalars";
-  auto axis =
-      normalizeAxis(ctx, ctx.intAttr("axis", 0), rank, "attribute 'axis'");
-  if (failed(axis))
-    return failure();
-  SmallVector<int64_t> shape(first.getShape());
-  shape[*axis] = 0;
-  bool allKnown = true;
+  SmallVector<SequenceElement> parts;
   for (unsigned i = 0; i < ctx.getNumInputs(); ++i) {
-    RankedTensorType type = ctx.inputType(i);
-    if (!type)
+    if (!ctx.inputType(i))
       return ctx.emitError() << "missing input #" << i;
-    bool compatible = type.getRank() == rank &&
-                      type.getElementType() == first.getElementType();
-    for (int64_t d = 0; compatible && d < rank; ++d)
-      compatible = d == *axis || type.getDimSize(d) == first.getDimSize(d);
-    if (!compatible)
-      return ctx.emitError() << "input #" << i << " of type " << type
-                             << " does not match input #0 of type " << first
-                             << " outside axis " << *axis;
-    shape[*axis] += type.getDimSize(*axis);
-    allKnown &= ctx.constInput(i) != nullptr;
-  }
-  auto resultType = RankedTensorType::get(shape, first.getElementType());
-  if (allKnown && resultType.getNumElements() <= kMaxKnownElements) {
-    // Row-major: interleave blocks of each input along the axis.
-    ConstData result;
-    int64_t outer = numElements(ArrayRef<int64_t>(shape).take_front(*axis));
-    int64_t inner = numElements(ArrayRef<int64_t>(shape).drop_front(*axis + 1));
-    for (int64_t o = 0; o < outer; ++o)
-      for (unsigned i = 0; i < ctx.getNumInputs(); ++i) {
-        const ConstData *data = ctx.constInput(i);
-        int64_t block = ctx.inputType(i).getDimSize(*axis) * inner;
-        result.ints.append(
-            data->ints.begin() +
-                std::min<int64_t>(o * block, data->ints.size()),
-            data->ints.begin() +
-                std::min<int64_t>((o + 1) * block, data->ints.size()));
-        result.floats.append(
-            data->floats.begin() +
-                std::min<int64_t>(o * block, data->floats.size()),
-            data->floats.begin() +
-                std::min<int64_t>((o + 1) * block, data->floats.size()));
-      }
-    ctx.setKnownResult(0, resultType, std::move(result));
-    return success();
-  }
-  SmallVector<Value> inputs;
-  for (unsigned i = 0; i < ctx.getNumInputs(); ++i) {
-    if (ctx.inputType(i).getDimSize(*axis) == 0)
-      continue;
-    auto value = ctx.input(i, "inputs");
-    if (failed(value))
+    auto part = ctx.elementInput(i, "inputs");
+    if (failed(part))
       return failure();
-    inputs.push_back(*value);
+    parts.push_back(std::move(*part));
   }
-  if (inputs.size() == 1) {
-    ctx.setResult(0, inputs.front());
-    return success();
-  }
-  ctx.setResult(
-      0, tosa::ConcatOp::create(ctx.builder(), ctx.loc(), resultType, inputs,
-                                ctx.builder().getI32IntegerAttr(*axis)));
+  auto result = concatElements(ctx, parts, ctx.intAttr("axis", 0), "input");
+  if (failed(result))
+    return failure();
+  ctx.setElementResult(0, *result);
   return success();
 }
 
