@@ -84,6 +84,170 @@ TypedAttr makeConstant(RankedTensorType type, ArrayRef<char> bytes) {
       HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, 64));
 }
 
+/// The ops of a function body computed from constants alone, in order,
+/// and which of their results depend on constant tensor data.
+struct Foldable {
+  SmallVector<Operation *> ops;
+  llvm::SmallPtrSet<Operation *, 16> set;
+  llvm::DenseSet<Value> dataDependent;
+};
+
+/// Constants, and the ops computed from constants alone. A value counts for
+/// folding only if it depends on constant tensor data (a fill of an empty
+/// tensor is cheaper to compute than to store).
+Foldable findFoldable(Block &body, int64_t maxElements) {
+  Foldable foldable;
+  llvm::DenseSet<Value> known;
+  llvm::DenseSet<Value> &dataDependent = foldable.dataDependent;
+  for (Operation &op : body) {
+    if (op.hasTrait<OpTrait::ConstantLike>()) {
+      for (Value result : op.getResults()) {
+        known.insert(result);
+        if (isa<RankedTensorType>(result.getType()))
+          dataDependent.insert(result);
+      }
+      continue;
+    }
+    // Quantized weights stay quantized: their dequantization runs with
+    // the task (a 4-bit expert is an eighth of its float bytes).
+    if (isa<DequantizeOp>(op) || op.hasTrait<OpTrait::IsTerminator>() ||
+        !isMemoryEffectFree(&op) || op.getNumResults() == 0 ||
+        !llvm::all_of(op.getOperands(),
+                      [&](Value v) { return known.contains(v); }) ||
+        !llvm::all_of(
+            op.getResultTypes(),
+            [&](Type t) { return isEvaluableType(t, maxElements); }) ||
+        !regionsClosed(&op, known))
+      continue;
+    bool fromData = llvm::any_of(
+        op.getOperands(), [&](Value v) { return dataDependent.contains(v); });
+    op.walk([&](Operation *inner) {
+      for (Value operand : inner->getOperands())
+        fromData |= dataDependent.contains(operand);
+    });
+    foldable.ops.push_back(&op);
+    for (Value result : op.getResults()) {
+      known.insert(result);
+      if (fromData)
+        dataDependent.insert(result);
+    }
+  }
+  foldable.set.insert(foldable.ops.begin(), foldable.ops.end());
+  return foldable;
+}
+
+/// The data-dependent foldable values the rest of the function needs.
+SmallVector<Value> frontierOf(const Foldable &foldable) {
+  SmallVector<Value> frontier;
+  for (Operation *op : foldable.ops)
+    for (Value result : op->getResults())
+      if (foldable.dataDependent.contains(result) &&
+          llvm::any_of(result.getUsers(), [&](Operation *user) {
+            return !foldable.set.contains(user);
+          }))
+        frontier.push_back(result);
+  return frontier;
+}
+
+/// A module whose function `m3sat_const_eval` computes the frontier, each
+/// distinct value returned once: identical computations (e.g. the same
+/// weight transpose in two tasks' code) become one, since a buffer returned
+/// twice is more than buffer-results-to-out-params handles. `slot[i]` is
+/// the result that frontier[i] reads.
+FailureOr<OwningOpRef<ModuleOp>> buildEvalModule(func::FuncOp func,
+                                                 const Foldable &foldable,
+                                                 ArrayRef<Value> frontier,
+                                                 SmallVector<unsigned> &slot) {
+  MLIRContext *context = func.getContext();
+  Location loc = func.getLoc();
+  OwningOpRef<ModuleOp> evalModule = ModuleOp::create(loc);
+  OpBuilder builder = OpBuilder::atBlockEnd(evalModule->getBody());
+  auto evalFunc = func::FuncOp::create(
+      builder, loc, "m3sat_const_eval",
+      FunctionType::get(context, {}, ValueRange(frontier).getTypes()));
+  builder.setInsertionPointToStart(evalFunc.addEntryBlock());
+  IRMapping mapping;
+  for (Operation &op : func.getBody().front()) {
+    // Constants only when a folded op (or an op in its regions) reads
+    // them: weights that stay in the program stay out of the JIT.
+    bool needed = foldable.set.contains(&op) ||
+                  (op.hasTrait<OpTrait::ConstantLike>() &&
+                   llvm::any_of(op.getUsers(), [&](Operation *user) {
+                     return llvm::any_of(foldable.ops, [&](Operation *f) {
+                       return f->isAncestor(user);
+                     });
+                   }));
+    if (needed)
+      builder.clone(op, mapping);
+  }
+  SmallVector<Value> results;
+  for (Value value : frontier)
+    results.push_back(mapping.lookup(value));
+  auto returnOp = func::ReturnOp::create(builder, loc, results);
+
+  PassManager cse(context);
+  cse.addPass(createCSEPass());
+  if (failed(cse.run(*evalModule)))
+    return func.emitError("compile-time evaluation of constants failed "
+                          "to simplify");
+  SmallVector<Value> unique;
+  for (Value result : returnOp.getOperands()) {
+    auto *it = llvm::find(unique, result);
+    slot.push_back(it - unique.begin());
+    if (it == unique.end())
+      unique.push_back(result);
+  }
+  returnOp->setOperands(unique);
+  evalFunc.setType(
+      FunctionType::get(context, {}, ValueRange(unique).getTypes()));
+  return evalModule;
+}
+
+/// Lowers `evalModule` with the CPU pipeline, JIT-compiles and runs it:
+/// one buffer per result of `m3sat_const_eval`.
+FailureOr<std::vector<std::vector<char>>> runEvalModule(func::FuncOp func,
+                                                        ModuleOp evalModule) {
+  MLIRContext *context = func.getContext();
+  // (The values themselves are gone with the lowering.)
+  auto evalFunc = evalModule.lookupSymbol<func::FuncOp>("m3sat_const_eval");
+  SmallVector<Type> resultTypes(evalFunc.getResultTypes());
+  PassManager lower(context);
+  CPUPipelineOptions pipeline;
+  pipeline.parallel = false;
+  // The JIT links no task runtime: no m3sat_sgemm.
+  pipeline.blas = false;
+  buildCPUPipeline(lower, pipeline);
+  if (failed(lower.run(evalModule)))
+    return func.emitError("compile-time evaluation of constants failed "
+                          "to lower");
+
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  registerBuiltinDialectTranslation(*context);
+  registerLLVMDialectTranslation(*context);
+  auto engine = ExecutionEngine::create(evalModule);
+  if (!engine)
+    return func.emitError() << "compile-time evaluation of constants: "
+                            << llvm::toString(engine.takeError());
+
+  std::vector<std::vector<char>> buffers;
+  SmallVector<void *> pointers, arguments;
+  for (Type resultType : resultTypes) {
+    auto type = cast<RankedTensorType>(resultType);
+    buffers.emplace_back(type.getNumElements() *
+                         storageBytes(type.getElementType()));
+  }
+  for (std::vector<char> &buffer : buffers)
+    pointers.push_back(buffer.data());
+  for (void *&pointer : pointers)
+    arguments.push_back(&pointer);
+  if (llvm::Error error =
+          (*engine)->invokePacked("m3sat_const_eval", arguments))
+    return func.emitError() << "compile-time evaluation of constants: "
+                            << llvm::toString(std::move(error));
+  return buffers;
+}
+
 struct JitEvalConstantsPass
     : m3sat::impl::JitEvalConstantsBase<JitEvalConstantsPass> {
   using Base::Base;
@@ -95,163 +259,38 @@ struct JitEvalConstantsPass
   }
 
   LogicalResult evaluate(func::FuncOp func) {
-    // Constants, and the ops computed from constants alone. A value counts
-    // for folding only if it depends on constant tensor data (a fill of an
-    // empty tensor is cheaper to compute than to store).
-    llvm::DenseSet<Value> known, dataDependent;
-    llvm::SetVector<Operation *> cloned;
-    SmallVector<Operation *> foldable;
     Block &body = func.getBody().front();
-    for (Operation &op : body) {
-      if (op.hasTrait<OpTrait::ConstantLike>()) {
-        for (Value result : op.getResults()) {
-          known.insert(result);
-          if (isa<RankedTensorType>(result.getType()))
-            dataDependent.insert(result);
-        }
-        continue;
-      }
-      // Quantized weights stay quantized: their dequantization runs with
-      // the task (a 4-bit expert is an eighth of its float bytes).
-      if (isa<DequantizeOp>(op) || op.hasTrait<OpTrait::IsTerminator>() ||
-          !isMemoryEffectFree(&op) || op.getNumResults() == 0 ||
-          !llvm::all_of(op.getOperands(),
-                        [&](Value v) { return known.contains(v); }) ||
-          !llvm::all_of(
-              op.getResultTypes(),
-              [&](Type t) { return isEvaluableType(t, maxElements); }) ||
-          !regionsClosed(&op, known))
-        continue;
-      bool fromData = llvm::any_of(
-          op.getOperands(), [&](Value v) { return dataDependent.contains(v); });
-      op.walk([&](Operation *inner) {
-        for (Value operand : inner->getOperands())
-          fromData |= dataDependent.contains(operand);
-      });
-      foldable.push_back(&op);
-      for (Value result : op.getResults()) {
-        known.insert(result);
-        if (fromData)
-          dataDependent.insert(result);
-      }
-    }
-
-    // The values the rest of the function needs.
-    llvm::SmallPtrSet<Operation *, 16> foldableSet(foldable.begin(),
-                                                   foldable.end());
-    SmallVector<Value> frontier;
-    for (Operation *op : foldable)
-      for (Value result : op->getResults())
-        if (dataDependent.contains(result) &&
-            llvm::any_of(result.getUsers(), [&](Operation *user) {
-              return !foldableSet.contains(user);
-            }))
-          frontier.push_back(result);
+    Foldable foldable = findFoldable(body, maxElements);
+    SmallVector<Value> frontier = frontierOf(foldable);
     if (frontier.empty())
       return success();
-
-    // A module computing the frontier.
-    MLIRContext *context = func.getContext();
-    Location loc = func.getLoc();
-    OwningOpRef<ModuleOp> evalModule = ModuleOp::create(loc);
-    OpBuilder builder = OpBuilder::atBlockEnd(evalModule->getBody());
-    auto evalFunc = func::FuncOp::create(
-        builder, loc, "m3sat_const_eval",
-        FunctionType::get(context, {}, ValueRange(frontier).getTypes()));
-    builder.setInsertionPointToStart(evalFunc.addEntryBlock());
-    IRMapping mapping;
-    for (Operation &op : body) {
-      // Constants only when a folded op (or an op in its regions) reads
-      // them: weights that stay in the program stay out of the JIT.
-      bool needed = foldableSet.contains(&op) ||
-                    (op.hasTrait<OpTrait::ConstantLike>() &&
-                     llvm::any_of(op.getUsers(), [&](Operation *user) {
-                       return llvm::any_of(foldable, [&](Operation *f) {
-                         return f->isAncestor(user);
-                       });
-                     }));
-      if (needed)
-        builder.clone(op, mapping);
-    }
-    SmallVector<Value> results;
-    for (Value value : frontier)
-      results.push_back(mapping.lookup(value));
-    auto returnOp = func::ReturnOp::create(builder, loc, results);
-
-    // Identical computations (e.g. the same weight transpose in two tasks'
-    // code) become one, and each distinct value is returned once: a buffer
-    // returned twice is more than buffer-results-to-out-params handles.
-    // slot[i] is the result that frontier[i] reads.
-    PassManager cse(context);
-    cse.addPass(createCSEPass());
-    if (failed(cse.run(*evalModule)))
-      return func.emitError("compile-time evaluation of constants failed "
-                            "to simplify");
-    SmallVector<Value> unique;
     SmallVector<unsigned> slot;
-    for (Value result : returnOp.getOperands()) {
-      auto *it = llvm::find(unique, result);
-      slot.push_back(it - unique.begin());
-      if (it == unique.end())
-        unique.push_back(result);
-    }
-    returnOp->setOperands(unique);
-    SmallVector<Type> uniqueTypes(ValueRange(unique).getTypes());
-    evalFunc.setType(FunctionType::get(context, {}, uniqueTypes));
+    FailureOr<OwningOpRef<ModuleOp>> evalModule =
+        buildEvalModule(func, foldable, frontier, slot);
+    if (failed(evalModule))
+      return failure();
+    FailureOr<std::vector<std::vector<char>>> buffers =
+        runEvalModule(func, **evalModule);
+    if (failed(buffers))
+      return failure();
 
-    PassManager lower(context);
-    CPUPipelineOptions pipeline;
-    pipeline.parallel = false;
-    // The JIT links no task runtime: no m3sat_sgemm.
-    pipeline.blas = false;
-    buildCPUPipeline(lower, pipeline);
-    if (failed(lower.run(*evalModule)))
-      return func.emitError("compile-time evaluation of constants failed "
-                            "to lower");
-
-    llvm::InitializeNativeTarget();
-    llvm::InitializeNativeTargetAsmPrinter();
-    registerBuiltinDialectTranslation(*context);
-    registerLLVMDialectTranslation(*context);
-    auto engine = ExecutionEngine::create(*evalModule);
-    if (!engine)
-      return func.emitError() << "compile-time evaluation of constants: "
-                              << llvm::toString(engine.takeError());
-
-    std::vector<std::vector<char>> buffers;
-    SmallVector<void *> pointers, arguments;
-    // (The values themselves are gone with the lowering.)
-    for (Type resultType : uniqueTypes) {
-      auto type = cast<RankedTensorType>(resultType);
-      buffers.emplace_back(type.getNumElements() *
-                           storageBytes(type.getElementType()));
-    }
-    for (std::vector<char> &buffer : buffers)
-      pointers.push_back(buffer.data());
-    for (void *&pointer : pointers)
-      arguments.push_back(&pointer);
-    if (llvm::Error error =
-            (*engine)->invokePacked("m3sat_const_eval", arguments))
-      return func.emitError() << "compile-time evaluation of constants: "
-                              << llvm::toString(std::move(error));
-
-    // The results replace the frontier; what only fed it goes away.
-    builder.setInsertionPointToStart(&body);
-    // One constant per distinct value, so that equal computations end as
-    // one constant (and the ops reading it can be CSE'd).
-    SmallVector<Value> constants(buffers.size());
+    // The results replace the frontier; what only fed it goes away. One
+    // constant per distinct value, so that equal computations end as one
+    // constant (and the ops reading it can be CSE'd).
+    OpBuilder builder = OpBuilder::atBlockBegin(&body);
+    SmallVector<Value> constants(buffers->size());
     for (auto [value, index] : llvm::zip(frontier, slot)) {
       auto type = cast<RankedTensorType>(value.getType());
       Value &constant = constants[index];
       if (!constant)
         constant = arith::ConstantOp::create(
-            builder, value.getLoc(), makeConstant(type, buffers[index]));
+            builder, value.getLoc(), makeConstant(type, (*buffers)[index]));
       value.replaceUsesWithIf(constant, [&](OpOperand &use) {
-        return !foldableSet.contains(use.getOwner());
+        return !foldable.set.contains(use.getOwner());
       });
       ++numFolded;
     }
-    for (Operation *op : llvm::reverse(foldable))
+    for (Operation *op : llvm::reverse(foldable.ops))
       if (isOpTriviallyDead(op))
         op->erase();
     return success();

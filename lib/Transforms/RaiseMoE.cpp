@@ -546,6 +546,287 @@ FailureOr<Value> stackConstants(OpBuilder &builder, Location loc,
   return arith::ConstantOp::create(builder, loc, resultType, attr).getResult();
 }
 
+/// The TopK values of `topk` among the users of its probabilities (as the
+/// importer expands a TopK: select, reduce_max, concat, a sort's slice), or
+/// null.
+Value findTopKWeights(const TopK &topk) {
+  Value weights;
+  for (Operation *select : topk.probs.getUsers()) {
+    if (!isa<tosa::SelectOp>(select) || weights)
+      continue;
+    for (Operation *max : select->getResult(0).getUsers()) {
+      if (!isa<tosa::ReduceMaxOp>(max) || weights)
+        continue;
+      SmallVector<Value> candidates = {max->getResult(0)};
+      for (Operation *concat : max->getResult(0).getUsers())
+        if (isa<tosa::ConcatOp>(concat)) {
+          candidates.push_back(concat->getResult(0));
+          // A sort's leading k.
+          for (Operation *slice : concat->getResult(0).getUsers())
+            if (isa<tosa::SliceOp>(slice))
+              candidates.push_back(slice->getResult(0));
+        }
+      for (Value candidate : candidates)
+        if (!weights && matchTopKValues(candidate, topk))
+          weights = candidate;
+    }
+  }
+  return weights;
+}
+
+/// The combines of the routing weights `w` of all experts: zeros.scatter(-1,
+/// idx, w), or the one-hot combine (and their reshapes).
+SmallVector<Value> findCombines(Value w, const TopK &topk) {
+  SmallVector<Value> combines;
+  for (Operation *user : w.getUsers()) {
+    if (user->getNumResults() != 1)
+      continue;
+    if (isCombineScatter(user->getResult(0), w, topk.indices))
+      combines.push_back(user->getResult(0));
+    if (isa<tosa::ReshapeOp>(user))
+      for (Operation *mul : user->getResult(0).getUsers())
+        for (Operation *sum : mul->getResult(0).getUsers())
+          if (isa<tosa::MulOp>(mul) && isa<tosa::ReduceSumOp>(sum) &&
+              isOneHotCombine(sum->getResult(0), w, topk.indices))
+            combines.push_back(sum->getResult(0));
+  }
+  return combines;
+}
+
+/// Records in `gates` (one per expert, null where not found) the values that
+/// mask the routing weights `w` to one expert: sum_k(w * mask_e), or a
+/// column of a combine. Returns how many it found.
+int findGates(Value w, const TopK &topk, MutableArrayRef<Value> gates) {
+  int64_t numExperts = gates.size();
+  int found = 0;
+  auto record = [&](std::optional<int64_t> e, Value g) {
+    if (e && *e >= 0 && *e < numExperts && !gates[*e]) {
+      gates[*e] = g;
+      ++found;
+    }
+  };
+  Operation *scope = topk.anchor->getParentOp();
+  scope->walk([&](tosa::ReduceSumOp sum) {
+    record(matchExpertGate(sum.getResult(), w, topk.indices), sum.getResult());
+  });
+  SmallVector<Value> combines = findCombines(w, topk);
+  for (size_t i = 0; i < combines.size(); ++i)
+    for (Operation *user : combines[i].getUsers()) {
+      if (user->getNumResults() != 1)
+        continue;
+      Value column = user->getResult(0);
+      if (isa<tosa::ReshapeOp>(user) &&
+          cast<RankedTensorType>(column.getType()).getShape().back() ==
+              numExperts) {
+        combines.push_back(column);
+        continue;
+      }
+      record(matchCombineColumn(column, combines[i]), column);
+      // combine[..., e] reads the combine reshaped to [N, E, 1].
+      if (isa<tosa::ReshapeOp>(user))
+        for (Operation *gather : column.getUsers())
+          if (isa<tosa::GatherOp>(gather))
+            record(matchCombineColumn(gather->getResult(0), combines[i]),
+                   gather->getResult(0));
+    }
+  return found;
+}
+
+/// Finds the gates of the TopK values `weights`, or else of the values
+/// renormalized over the k (then `weights` becomes those and `normalize`
+/// is set).
+void findRoutingGates(const TopK &topk, Value &weights, bool &normalize,
+                      MutableArrayRef<Value> gates) {
+  if (findGates(weights, topk, gates) != 0)
+    return;
+  for (Operation *user : weights.getUsers()) {
+    if (user->getNumResults() != 1)
+      continue;
+    Value normalized = user->getResult(0);
+    if (matchRowNormalized(normalized) != weights) {
+      for (Operation *next : normalized.getUsers())
+        if (next->getNumResults() == 1 &&
+            matchRowNormalized(next->getResult(0)) == weights)
+          normalized = next->getResult(0);
+    }
+    if (matchRowNormalized(normalized) == weights &&
+        findGates(normalized, topk, gates) > 0) {
+      weights = normalized;
+      normalize = true;
+      return;
+    }
+  }
+}
+
+/// For each expert e, the product gate_e * output_e (`terms[e]`) and the
+/// output it scales (`outputs[e]`).
+LogicalResult findWeightedOutputs(ArrayRef<Value> gates,
+                                  MutableArrayRef<Value> terms,
+                                  MutableArrayRef<Value> outputs,
+                                  std::string &why) {
+  for (auto [e, gate] : llvm::enumerate(gates)) {
+    // The gate, perhaps reshaped ([..., 1] from combine[..., e]).
+    SmallVector<Value> uses = {gate};
+    for (size_t i = 0; i < uses.size() && i < 8; ++i)
+      for (Operation *user : uses[i].getUsers())
+        if (isa<tosa::ReshapeOp>(user))
+          uses.push_back(user->getResult(0));
+    for (Value g : uses)
+      for (Operation *user : g.getUsers()) {
+        auto mul = dyn_cast<tosa::MulOp>(user);
+        if (!mul)
+          continue;
+        terms[e] = mul.getResult();
+        outputs[e] = mul.getInput1() == g ? mul.getInput2() : mul.getInput1();
+      }
+    if (!terms[e]) {
+      why = llvm::formatv("expert {0}'s routing weight does not scale an "
+                          "output",
+                          e);
+      return failure();
+    }
+  }
+  return success();
+}
+
+/// The sum of the weighted outputs `terms`: the first add up from the last
+/// expert's term whose tree holds every term (and nothing else but zeros),
+/// each once.
+FailureOr<Value> findTermSum(ArrayRef<Value> terms, std::string &why) {
+  Value root = terms.back();
+  SmallVector<Value> leaves, pure;
+  auto onlyTerms = [&](ArrayRef<Value> values) {
+    return llvm::all_of(values, [&](Value leaf) {
+      return llvm::is_contained(terms, leaf) || isSplat(leaf, 0.0);
+    });
+  };
+  while (true) {
+    leaves.clear();
+    addLeaves(root, true, leaves);
+    if (onlyTerms(leaves))
+      pure = leaves;
+    if (llvm::all_of(terms,
+                     [&](Value t) { return llvm::is_contained(leaves, t); }))
+      break;
+    Value up = sumUser(root);
+    if (!up) {
+      std::string missing;
+      for (auto [e, term] : llvm::enumerate(terms))
+        if (!llvm::is_contained(pure, term))
+          missing += (missing.empty() ? "" : ", ") + std::to_string(e);
+      why = "the sum of the experts' weighted outputs misses expert(s) " +
+            missing;
+      return failure();
+    }
+    root = up;
+  }
+  if (!onlyTerms(leaves)) {
+    why = "the experts' weighted outputs are summed with something else";
+    return failure();
+  }
+  for (auto [e, term] : llvm::enumerate(terms))
+    if (llvm::count(leaves, term) != 1) {
+      why = llvm::formatv("expert {0}'s weighted output is summed twice", e);
+      return failure();
+    }
+  return root;
+}
+
+/// The experts behind `outputs`, checked to be one layer: one input, one
+/// activation, equal shapes, tokens [T, D] or [B, S, D] in f32 like the
+/// sum `root` and with logits of the same leading shape.
+FailureOr<SmallVector<Expert>> matchExperts(ArrayRef<Value> outputs, Value root,
+                                            Value logits, std::string &why) {
+  SmallVector<Expert> experts;
+  for (auto [e, output] : llvm::enumerate(outputs)) {
+    std::string expertWhy;
+    FailureOr<Expert> expert = matchExpert(output, expertWhy);
+    if (failed(expert)) {
+      why = llvm::formatv("expert {0}: {1}", e, expertWhy);
+      return failure();
+    }
+    experts.push_back(*expert);
+  }
+  const Expert &first = experts.front();
+  Value input = first.fc1.input;
+  auto rootType = cast<RankedTensorType>(root.getType());
+  auto inputType = cast<RankedTensorType>(input.getType());
+  auto logitsType = cast<RankedTensorType>(logits.getType());
+  for (const Expert &expert : experts) {
+    if (expert.fc1.input != input) {
+      why = "the experts do not share one input";
+      return failure();
+    }
+    if (expert.activation != first.activation) {
+      why = "the experts' activations differ";
+      return failure();
+    }
+    if (expert.fc1.weight.getType() != first.fc1.weight.getType() ||
+        expert.fc2.weight.getType() != first.fc2.weight.getType() ||
+        expert.fc1.outIn != first.fc1.outIn ||
+        expert.fc2.outIn != first.fc2.outIn ||
+        bool(expert.fc1.bias) != bool(first.fc1.bias) ||
+        bool(expert.fc2.bias) != bool(first.fc2.bias)) {
+      why = "the experts' shapes differ";
+      return failure();
+    }
+  }
+  if (rootType != inputType || logitsType.getRank() != inputType.getRank() ||
+      logitsType.getShape().drop_back() != inputType.getShape().drop_back() ||
+      (inputType.getRank() != 2 && inputType.getRank() != 3) ||
+      !logitsType.getElementType().isF32() ||
+      !inputType.getElementType().isF32()) {
+    why = "the layer's shapes are not [T, D] or [B, S, D] tokens in f32";
+    return failure();
+  }
+  return experts;
+}
+
+/// Replaces `root` by one m3sat.moe_ffn of `experts` (their weights stacked
+/// into constants named after `base`) routed by top-`k` of `logits`.
+LogicalResult createMoEFFN(Value root, Value logits, ArrayRef<Expert> experts,
+                           int64_t k, bool normalize, StringRef base,
+                           std::string &why) {
+  const Expert &first = experts.front();
+  OpBuilder builder(root.getDefiningOp());
+  Location loc = root.getLoc();
+  auto collect = [&](auto get) {
+    SmallVector<ElementsAttr> attrs;
+    for (const Expert &expert : experts)
+      attrs.push_back(get(expert));
+    return attrs;
+  };
+  FailureOr<Value> fc1 = stackConstants(
+      builder, loc, collect([](const Expert &x) { return x.fc1.weight; }),
+      /*transpose=*/!first.fc1.outIn, (base + "_fc1").str());
+  FailureOr<Value> fc2 = stackConstants(
+      builder, loc, collect([](const Expert &x) { return x.fc2.weight; }),
+      /*transpose=*/!first.fc2.outIn, (base + "_fc2").str());
+  FailureOr<Value> b1 = failure(), b2 = failure();
+  if (first.fc1.bias)
+    b1 = stackConstants(builder, loc,
+                        collect([](const Expert &x) { return x.fc1.bias; }),
+                        false, (base + "_fc1_bias").str());
+  if (first.fc2.bias)
+    b2 = stackConstants(builder, loc,
+                        collect([](const Expert &x) { return x.fc2.bias; }),
+                        false, (base + "_fc2_bias").str());
+  if (failed(fc1) || failed(fc2) || (first.fc1.bias && failed(b1)) ||
+      (first.fc2.bias && failed(b2))) {
+    why = "the expert weights' element type is not supported";
+    return failure();
+  }
+  auto moe = MoEFFNOp::create(
+      builder, loc, root.getType(), first.fc1.input, logits, *fc1,
+      first.fc1.bias ? *b1 : Value(), *fc2, first.fc2.bias ? *b2 : Value(),
+      builder.getI64IntegerAttr(k),
+      ActivationAttr::get(builder.getContext(), first.activation),
+      normalize ? builder.getUnitAttr() : UnitAttr(), ExpertSetAttr(),
+      UnitAttr(), FloatAttr(), FloatAttr(), FloatAttr());
+  root.replaceAllUsesWith(moe.getResult());
+  return success();
+}
+
 struct RaiseMoEPass : m3sat::impl::RaiseMoEBase<RaiseMoEPass> {
   using RaiseMoEBase::RaiseMoEBase;
 
@@ -599,103 +880,15 @@ struct RaiseMoEPass : m3sat::impl::RaiseMoEBase<RaiseMoEPass> {
       return "";
     }
     // The weights: the TopK values, perhaps renormalized over the k.
-    Value weights;
-    bool normalize = false;
-    for (Operation *select : topk.probs.getUsers()) {
-      if (!isa<tosa::SelectOp>(select) || weights)
-        continue;
-      for (Operation *max : select->getResult(0).getUsers()) {
-        if (!isa<tosa::ReduceMaxOp>(max) || weights)
-          continue;
-        SmallVector<Value> candidates = {max->getResult(0)};
-        for (Operation *concat : max->getResult(0).getUsers())
-          if (isa<tosa::ConcatOp>(concat)) {
-            candidates.push_back(concat->getResult(0));
-            // A sort's leading k.
-            for (Operation *slice : concat->getResult(0).getUsers())
-              if (isa<tosa::SliceOp>(slice))
-                candidates.push_back(slice->getResult(0));
-          }
-        for (Value candidate : candidates)
-          if (!weights && matchTopKValues(candidate, topk))
-            weights = candidate;
-      }
-    }
+    Value weights = findTopKWeights(topk);
     if (!weights) {
       why = "the top-k values are not found";
       return "";
     }
     // Gates: the users of the indices that mask the weights to one expert.
     SmallVector<Value> gates(numExperts);
-    Operation *scope = topk.anchor->getParentOp();
-    auto findGates = [&](Value w) {
-      int found = 0;
-      auto record = [&](std::optional<int64_t> e, Value g) {
-        if (e && *e >= 0 && *e < numExperts && !gates[*e]) {
-          gates[*e] = g;
-          ++found;
-        }
-      };
-      // sum_k(w * mask_e) for each expert's mask.
-      scope->walk([&](tosa::ReduceSumOp sum) {
-        record(matchExpertGate(sum.getResult(), w, topk.indices),
-               sum.getResult());
-      });
-      // Columns of the routing weights of all experts: zeros.scatter(-1,
-      // idx, w), or the one-hot combine (and their reshapes).
-      SmallVector<Value> combines;
-      for (Operation *user : w.getUsers()) {
-        if (user->getNumResults() != 1)
-          continue;
-        if (isCombineScatter(user->getResult(0), w, topk.indices))
-          combines.push_back(user->getResult(0));
-        if (isa<tosa::ReshapeOp>(user))
-          for (Operation *mul : user->getResult(0).getUsers())
-            for (Operation *sum : mul->getResult(0).getUsers())
-              if (isa<tosa::MulOp>(mul) && isa<tosa::ReduceSumOp>(sum) &&
-                  isOneHotCombine(sum->getResult(0), w, topk.indices))
-                combines.push_back(sum->getResult(0));
-      }
-      for (size_t i = 0; i < combines.size(); ++i)
-        for (Operation *user : combines[i].getUsers()) {
-          if (user->getNumResults() != 1)
-            continue;
-          Value column = user->getResult(0);
-          if (isa<tosa::ReshapeOp>(user) &&
-              cast<RankedTensorType>(column.getType()).getShape().back() ==
-                  numExperts) {
-            combines.push_back(column);
-            continue;
-          }
-          record(matchCombineColumn(column, combines[i]), column);
-          // combine[..., e] reads the combine reshaped to [N, E, 1].
-          if (isa<tosa::ReshapeOp>(user))
-            for (Operation *gather : column.getUsers())
-              if (isa<tosa::GatherOp>(gather))
-                record(matchCombineColumn(gather->getResult(0), combines[i]),
-                       gather->getResult(0));
-        }
-      return found;
-    };
-    if (findGates(weights) == 0) {
-      for (Operation *user : weights.getUsers()) {
-        if (user->getNumResults() != 1)
-          continue;
-        Value normalized = user->getResult(0);
-        if (matchRowNormalized(normalized) != weights) {
-          for (Operation *next : normalized.getUsers())
-            if (next->getNumResults() == 1 &&
-                matchRowNormalized(next->getResult(0)) == weights)
-              normalized = next->getResult(0);
-        }
-        if (matchRowNormalized(normalized) == weights &&
-            findGates(normalized) > 0) {
-          weights = normalized;
-          normalize = true;
-          break;
-        }
-      }
-    }
+    bool normalize = false;
+    findRoutingGates(topk, weights, normalize, gates);
     int64_t numGates = llvm::count_if(gates, [](Value g) { return bool(g); });
     if (numGates == 0) {
       why = "no expert's output is weighted by its top-k weight";
@@ -708,152 +901,24 @@ struct RaiseMoEPass : m3sat::impl::RaiseMoEBase<RaiseMoEPass> {
     }
     // Terms: gate_e * expert_e(x), all summed into one value.
     SmallVector<Value> terms(numExperts), outputs(numExperts);
-    for (int64_t e = 0; e < numExperts; ++e) {
-      // The gate, perhaps reshaped ([..., 1] from combine[..., e]).
-      SmallVector<Value> uses = {gates[e]};
-      for (size_t i = 0; i < uses.size() && i < 8; ++i)
-        for (Operation *user : uses[i].getUsers())
-          if (isa<tosa::ReshapeOp>(user))
-            uses.push_back(user->getResult(0));
-      for (Value g : uses)
-        for (Operation *user : g.getUsers()) {
-          auto mul = dyn_cast<tosa::MulOp>(user);
-          if (!mul)
-            continue;
-          terms[e] = mul.getResult();
-          outputs[e] = mul.getInput1() == g ? mul.getInput2() : mul.getInput1();
-        }
-      if (!terms[e]) {
-        why = llvm::formatv("expert {0}'s routing weight does not scale an "
-                            "output",
-                            e);
-        return "";
-      }
-    }
-    // The root: the first add up from the last expert's term whose tree holds
-    // every term (and nothing else but zeros).
-    Value root = terms.back();
-    SmallVector<Value> leaves, pure;
-    auto onlyTerms = [&](ArrayRef<Value> values) {
-      return llvm::all_of(values, [&](Value leaf) {
-        return llvm::is_contained(terms, leaf) || isSplat(leaf, 0.0);
-      });
-    };
-    while (true) {
-      leaves.clear();
-      addLeaves(root, true, leaves);
-      if (onlyTerms(leaves))
-        pure = leaves;
-      if (llvm::all_of(terms,
-                       [&](Value t) { return llvm::is_contained(leaves, t); }))
-        break;
-      Value up = sumUser(root);
-      if (!up) {
-        std::string missing;
-        for (int64_t e = 0; e < numExperts; ++e)
-          if (!llvm::is_contained(pure, terms[e]))
-            missing += (missing.empty() ? "" : ", ") + std::to_string(e);
-        why = "the sum of the experts' weighted outputs misses expert(s) " +
-              missing;
-        return "";
-      }
-      root = up;
-    }
-    if (!onlyTerms(leaves)) {
-      why = "the experts' weighted outputs are summed with something else";
+    if (failed(findWeightedOutputs(gates, terms, outputs, why)))
       return "";
-    }
-    for (int64_t e = 0; e < numExperts; ++e)
-      if (llvm::count(leaves, terms[e]) != 1) {
-        why = llvm::formatv("expert {0}'s weighted output is summed twice", e);
-        return "";
-      }
-    // The experts.
-    SmallVector<Expert> experts;
-    for (int64_t e = 0; e < numExperts; ++e) {
-      std::string expertWhy;
-      FailureOr<Expert> expert = matchExpert(outputs[e], expertWhy);
-      if (failed(expert)) {
-        why = llvm::formatv("expert {0}: {1}", e, expertWhy);
-        return "";
-      }
-      experts.push_back(*expert);
-    }
-    const Expert &first = experts.front();
-    Value input = first.fc1.input;
-    auto rootType = cast<RankedTensorType>(root.getType());
-    auto inputType = cast<RankedTensorType>(input.getType());
-    auto logitsType = cast<RankedTensorType>(logits.getType());
-    for (const Expert &expert : experts) {
-      if (expert.fc1.input != input) {
-        why = "the experts do not share one input";
-        return "";
-      }
-      if (expert.activation != first.activation) {
-        why = "the experts' activations differ";
-        return "";
-      }
-      if (expert.fc1.weight.getType() != first.fc1.weight.getType() ||
-          expert.fc2.weight.getType() != first.fc2.weight.getType() ||
-          expert.fc1.outIn != first.fc1.outIn ||
-          expert.fc2.outIn != first.fc2.outIn ||
-          bool(expert.fc1.bias) != bool(first.fc1.bias) ||
-          bool(expert.fc2.bias) != bool(first.fc2.bias)) {
-        why = "the experts' shapes differ";
-        return "";
-      }
-    }
-    if (rootType != inputType || logitsType.getRank() != inputType.getRank() ||
-        logitsType.getShape().drop_back() != inputType.getShape().drop_back() ||
-        (inputType.getRank() != 2 && inputType.getRank() != 3) ||
-        !logitsType.getElementType().isF32() ||
-        !inputType.getElementType().isF32()) {
-      why = "the layer's shapes are not [T, D] or [B, S, D] tokens in f32";
+    FailureOr<Value> root = findTermSum(terms, why);
+    if (failed(root))
       return "";
-    }
-
-    OpBuilder builder(root.getDefiningOp());
-    Location loc = root.getLoc();
-    auto collect = [&](auto get) {
-      SmallVector<ElementsAttr> attrs;
-      for (const Expert &expert : experts)
-        attrs.push_back(get(expert));
-      return attrs;
-    };
+    FailureOr<SmallVector<Expert>> experts =
+        matchExperts(outputs, *root, logits, why);
+    if (failed(experts))
+      return "";
     std::string base = "raised_moe_" + std::to_string(numRaised.getValue());
-    FailureOr<Value> fc1 = stackConstants(
-        builder, loc, collect([](const Expert &x) { return x.fc1.weight; }),
-        /*transpose=*/!first.fc1.outIn, base + "_fc1");
-    FailureOr<Value> fc2 = stackConstants(
-        builder, loc, collect([](const Expert &x) { return x.fc2.weight; }),
-        /*transpose=*/!first.fc2.outIn, base + "_fc2");
-    FailureOr<Value> b1 = failure(), b2 = failure();
-    if (first.fc1.bias)
-      b1 = stackConstants(builder, loc,
-                          collect([](const Expert &x) { return x.fc1.bias; }),
-                          false, base + "_fc1_bias");
-    if (first.fc2.bias)
-      b2 = stackConstants(builder, loc,
-                          collect([](const Expert &x) { return x.fc2.bias; }),
-                          false, base + "_fc2_bias");
-    if (failed(fc1) || failed(fc2) || (first.fc1.bias && failed(b1)) ||
-        (first.fc2.bias && failed(b2))) {
-      why = "the expert weights' element type is not supported";
+    if (failed(createMoEFFN(*root, logits, *experts, topk.k, normalize, base,
+                            why)))
       return "";
-    }
-    auto moe = MoEFFNOp::create(
-        builder, loc, rootType, input, logits, *fc1,
-        first.fc1.bias ? *b1 : Value(), *fc2, first.fc2.bias ? *b2 : Value(),
-        builder.getI64IntegerAttr(topk.k),
-        ActivationAttr::get(builder.getContext(), first.activation),
-        normalize ? builder.getUnitAttr() : UnitAttr(), ExpertSetAttr(),
-        UnitAttr(), FloatAttr(), FloatAttr(), FloatAttr());
-    root.replaceAllUsesWith(moe.getResult());
-    int64_t hidden = first.fc1.out;
+    const Expert &first = experts->front();
     return llvm::formatv("m3sat.moe_ffn: {0} experts, top-{1}{2}, hidden {3}, "
                          "{4}",
                          numExperts, topk.k, normalize ? " renormalized" : "",
-                         hidden, stringifyActivation(first.activation))
+                         first.fc1.out, stringifyActivation(first.activation))
         .str();
   }
 };

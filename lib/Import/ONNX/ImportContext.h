@@ -326,6 +326,30 @@ concatElements(NodeContext &ctx, llvm::ArrayRef<SequenceElement> parts,
 mlir::Value createReduceSum(mlir::OpBuilder &b, mlir::Location loc,
                             mlir::Value value, llvm::ArrayRef<int64_t> axes);
 
+//===----------------------------------------------------------------------===//
+// Window attributes of Conv, ConvTranspose and the pools (WindowAttrs.cpp)
+//===----------------------------------------------------------------------===//
+
+/// The `strides`, `dilations` and `pads` attributes of a windowed op over
+/// `spatial` axes (defaults 1, 1 and 0; pads as all begins, then all ends).
+struct WindowAttrs {
+  llvm::SmallVector<int64_t> strides, dilations, pads;
+};
+/// Reads the window attributes; an error when their sizes do not match
+/// `spatial`.
+mlir::FailureOr<WindowAttrs> readWindowAttrs(NodeContext &ctx, int64_t spatial);
+/// The `auto_pad` attribute (default NOTSET); an error when it is not
+/// NOTSET, SAME_UPPER, SAME_LOWER or VALID.
+mlir::FailureOr<std::string> readAutoPad(NodeContext &ctx);
+/// Splits `total` padding into (begin, end) as SAME_UPPER (`upper`: the
+/// larger half at the end) or SAME_LOWER does; a negative total (which
+/// crops) is halved with floor division.
+std::pair<int64_t, int64_t> splitSamePadding(int64_t total, bool upper);
+/// The `kernel_shape` attribute, when given, must equal the spatial
+/// dimensions of the weights `wType` ([M, C, k...] or [C, M, k...]).
+mlir::LogicalResult checkKernelShape(NodeContext &ctx,
+                                     mlir::RankedTensorType wType);
+
 } // namespace onnx_import
 } // namespace m3sat
 

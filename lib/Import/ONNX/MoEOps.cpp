@@ -207,39 +207,36 @@ struct ExpertInputs {
            fc3Index = 6, fc3BiasIndex = 7;
 };
 
-/// Builds m3sat.moe_ffn for an m3sat::MoE, com.microsoft::MoE or
-/// com.microsoft::QMoE node whose expert inputs are `in`.
-LogicalResult buildMoE(NodeContext &ctx, ExpertInputs in) {
-  bool ort = ctx.node().domain() == "com.microsoft";
-  // ONNX Runtime takes router_probs [T, E] for an input [B, S, D] too.
+/// The token width D and expert count E of an MoE node; `flatRouter` is
+/// set for ONNX Runtime's router_probs [T, E] of an input [B, S, D].
+LogicalResult readMoETokens(NodeContext &ctx, bool ort, bool &flatRouter,
+                            int64_t &d, int64_t &e) {
   RankedTensorType inputType = ctx.inputType(0), routerType = ctx.inputType(1);
-  bool flatRouter = ort && inputType && routerType &&
-                    inputType.getRank() == 3 && routerType.getRank() == 2;
-  int64_t d, e;
-  if (flatRouter) {
-    d = inputType.getShape().back();
-    e = routerType.getShape().back();
-    int64_t tokens = inputType.getDimSize(0) * inputType.getDimSize(1);
-    if (!isa<FloatType>(inputType.getElementType()) ||
-        routerType.getDimSize(0) != tokens ||
-        routerType.getElementType() != inputType.getElementType())
-      return ctx.emitError() << "input 'router_probs' has type " << routerType
-                             << " but needs " << inputType.getElementType()
-                             << " logits of shape [B*S = " << tokens
-                             << ", E] for 'input' " << inputType;
-  } else if (failed(checkTokens(ctx, {2, 3}, d, e))) {
-    return failure();
-  }
-  FailureOr<MoEActivation> act = readActivation(ctx, ort);
-  if (failed(act))
-    return failure();
-  bool swiglu = act->kind == Activation::swiglu;
+  flatRouter = ort && inputType && routerType && inputType.getRank() == 3 &&
+               routerType.getRank() == 2;
+  if (!flatRouter)
+    return checkTokens(ctx, {2, 3}, d, e);
+  d = inputType.getShape().back();
+  e = routerType.getShape().back();
+  int64_t tokens = inputType.getDimSize(0) * inputType.getDimSize(1);
+  if (!isa<FloatType>(inputType.getElementType()) ||
+      routerType.getDimSize(0) != tokens ||
+      routerType.getElementType() != inputType.getElementType())
+    return ctx.emitError() << "input 'router_probs' has type " << routerType
+                           << " but needs " << inputType.getElementType()
+                           << " logits of shape [B*S = " << tokens
+                           << ", E] for 'input' " << inputType;
+  return success();
+}
+
+/// How an MoE node routes: top-k, renormalized or not (use_sparse_mixer
+/// checked and reported).
+LogicalResult readMoERouting(NodeContext &ctx, const ExpertInputs &in, bool ort,
+                             int64_t e, int64_t &k, bool &normalize) {
   int64_t sparseMixer = ctx.intAttr("use_sparse_mixer", 0);
   if (sparseMixer != 0 && (!ort || sparseMixer != 1))
     return ctx.emitError() << "attribute 'use_sparse_mixer' = " << sparseMixer
                            << (ort ? " must be 0 or 1" : " is not supported");
-  int64_t k;
-  bool normalize;
   if (failed(getRouting(ctx, e, k, normalize)))
     return failure();
   if (in.alwaysNormalize && !normalize) {
@@ -257,31 +254,51 @@ LogicalResult buildMoE(NodeContext &ctx, ExpertInputs in) {
                         "CPU kernel computes it: softmax over all experts, "
                         "top 2";
   }
+  return success();
+}
 
-  // The gate and linear parts of a gated expert: fc1 and fc3, or both in
-  // fc1 (swiglu_fusion 1 or 2).
-  bool hasFc3 = static_cast<bool>(in.fc3);
-  if (!ort && (hasFc3 || in.fc3Bias))
+/// The layout of an MoE node's expert weights.
+struct ExpertLayout {
+  /// Gate and linear parts in fc1 and fc3, or both in fc1.
+  bool hasFc3 = false, fusedFc1 = false, gated = false;
+  /// fc1 [E, D, H], fc2 [E, H, D] of older ONNX Runtime releases.
+  bool oldLayout = false;
+  int64_t h = 0;
+};
+
+/// Checks where the gate and linear parts of gated experts are.
+LogicalResult checkGatedInputs(NodeContext &ctx, const ExpertInputs &in,
+                               bool ort, const MoEActivation &act,
+                               ExpertLayout &layout) {
+  bool swiglu = act.kind == Activation::swiglu;
+  layout.hasFc3 = static_cast<bool>(in.fc3);
+  if (!ort && (layout.hasFc3 || in.fc3Bias))
     return ctx.emitError() << "input 'fc3_experts_weights' (gated experts) is "
                               "not an input of m3sat::MoE (use "
                               "com.microsoft::MoE)";
-  if (in.fc3Bias && !hasFc3)
+  if (in.fc3Bias && !layout.hasFc3)
     return ctx.emitError() << "input 'fc3_experts_bias' needs "
                               "'fc3_experts_weights'";
-  bool fusedFc1 = swiglu && act->fusion != 0;
-  if (fusedFc1 && hasFc3)
+  layout.fusedFc1 = swiglu && act.fusion != 0;
+  if (layout.fusedFc1 && layout.hasFc3)
     return ctx.emitError() << "input 'fc3_experts_weights' is given but "
                               "'swiglu_fusion' = "
-                           << act->fusion << " stores the linear part in fc1";
-  if (swiglu && !fusedFc1 && !hasFc3)
+                           << act.fusion << " stores the linear part in fc1";
+  if (swiglu && !layout.fusedFc1 && !layout.hasFc3)
     return ctx.emitError() << "activation 'swiglu' with 'swiglu_fusion' = 0 "
                               "needs input 'fc3_experts_weights'";
-  bool gated = swiglu || hasFc3;
-  int64_t fc1Factor = fusedFc1 ? 2 : 1;
+  layout.gated = swiglu || layout.hasFc3;
+  return success();
+}
 
-  // fc1 is [E, F, D] now, [E, D, F] in older ONNX Runtime (F = H, or 2H
-  // fused); F == D is ambiguous and read as the current layout. QMoE has
-  // the current layout only.
+/// Checks the shapes of the expert weights and biases against D and E, and
+/// sets the layout (fc1 is [E, F, D] now, [E, D, F] in older ONNX Runtime,
+/// F = H, or 2H fused; F == D is ambiguous and read as the current layout;
+/// QMoE has the current layout only).
+LogicalResult checkExpertShapes(NodeContext &ctx, const ExpertInputs &in,
+                                int64_t d, int64_t e, ExpertLayout &layout) {
+  bool fusedFc1 = layout.fusedFc1;
+  int64_t fc1Factor = fusedFc1 ? 2 : 1;
   auto fc1Type =
       in.fc1 ? dyn_cast<RankedTensorType>(in.fc1.getType()) : nullptr;
   bool fc1Current = fc1Type && fc1Type.getDimSize(2) == d;
@@ -295,13 +312,13 @@ LogicalResult buildMoE(NodeContext &ctx, ExpertInputs in) {
                            << (in.quantized ? ""
                                             : " (or [E, D, H] of older "
                                               "ONNX Runtime)");
-  bool oldLayout = !fc1Current;
+  bool oldLayout = layout.oldLayout = !fc1Current;
   int64_t f = oldLayout ? fc1Type.getDimSize(2) : fc1Type.getDimSize(1);
   if (f % fc1Factor)
     return ctx.emitError() << "input 'fc1_experts_weights' has type " << fc1Type
                            << " but a fused SwiGLU needs an even "
                            << "number of rows (2H)";
-  int64_t h = f / fc1Factor;
+  int64_t h = layout.h = f / fc1Factor;
   auto weightShape = [&](int64_t rows) {
     return oldLayout ? SmallVector<int64_t>{e, d, rows}
                      : SmallVector<int64_t>{e, rows, d};
@@ -319,7 +336,7 @@ LogicalResult buildMoE(NodeContext &ctx, ExpertInputs in) {
   if (in.fc2Bias && failed(checkShape(ctx, in.fc2Bias, in.fc2BiasIndex,
                                       "fc2_experts_bias", {e, d}, "[E, D]")))
     return failure();
-  if (hasFc3 &&
+  if (layout.hasFc3 &&
       failed(checkShape(
           ctx, in.fc3, in.fc3Index, "fc3_experts_weights", weightShape(h),
           oldLayout ? "[E, D, H] (older layout, as fc1)" : "[E, H, D]", q)))
@@ -327,15 +344,21 @@ LogicalResult buildMoE(NodeContext &ctx, ExpertInputs in) {
   if (in.fc3Bias && failed(checkShape(ctx, in.fc3Bias, in.fc3BiasIndex,
                                       "fc3_experts_bias", {e, h}, "[E, H]")))
     return failure();
+  return success();
+}
 
-  auto input = ctx.input(0, "input");
-  auto router = ctx.input(1, "router_probs");
-  if (failed(input) || failed(router))
-    return failure();
+/// The expert weights in m3sat.moe_ffn's layout: fc1 [E, H or 2H
+/// interleaved, D] with its bias, fc2 [E, D, H] (fc2's bias is unchanged).
+void toMoEFFNLayout(NodeContext &ctx, const ExpertInputs &in,
+                    const ExpertLayout &layout, const MoEActivation &act,
+                    int64_t e, Type element, Value &w1, Value &b1, Value &w2) {
   OpBuilder &b = ctx.builder();
   Location loc = ctx.loc();
-  Value w1 = in.fc1, w2 = in.fc2, w3 = in.fc3, b1 = in.fc1Bias, b3 = in.fc3Bias;
-  if (oldLayout) {
+  w1 = in.fc1;
+  w2 = in.fc2;
+  b1 = in.fc1Bias;
+  Value w3 = in.fc3, b3 = in.fc3Bias;
+  if (layout.oldLayout) {
     ctx.emitRemark() << "expert weights use the older ONNX Runtime layout "
                         "(fc1 [E, D, H], fc2 [E, H, D]); transposed to fc1 "
                         "[E, H, D], fc2 [E, D, H]";
@@ -345,29 +368,58 @@ LogicalResult buildMoE(NodeContext &ctx, ExpertInputs in) {
       w3 = createTranspose(b, loc, w3, {0, 2, 1});
   }
   // Gated experts: fc1 holds gate and linear rows interleaved.
-  Type element = inputType.getElementType();
-  if (hasFc3) {
+  if (layout.hasFc3) {
     w1 = interleaveRows(b, loc, w1, w3);
     if (b1 || b3) {
       if (!b1)
-        b1 = createSplat(b, loc, {e, h}, element, 0.0);
+        b1 = createSplat(b, loc, {e, layout.h}, element, 0.0);
       if (!b3)
-        b3 = createSplat(b, loc, {e, h}, element, 0.0);
+        b3 = createSplat(b, loc, {e, layout.h}, element, 0.0);
       b1 = interleaveRows(b, loc, b1, b3);
     }
-  } else if (fusedFc1 && act->fusion == 2) {
+  } else if (layout.fusedFc1 && act.fusion == 2) {
     w1 = interleaveHalves(b, loc, w1);
     if (b1)
       b1 = interleaveHalves(b, loc, b1);
   }
+}
 
+/// Builds m3sat.moe_ffn for an m3sat::MoE, com.microsoft::MoE or
+/// com.microsoft::QMoE node whose expert inputs are `in`.
+LogicalResult buildMoE(NodeContext &ctx, ExpertInputs in) {
+  bool ort = ctx.node().domain() == "com.microsoft";
+  bool flatRouter;
+  int64_t d, e;
+  if (failed(readMoETokens(ctx, ort, flatRouter, d, e)))
+    return failure();
+  FailureOr<MoEActivation> act = readActivation(ctx, ort);
+  if (failed(act))
+    return failure();
+  int64_t k;
+  bool normalize;
+  ExpertLayout layout;
+  if (failed(readMoERouting(ctx, in, ort, e, k, normalize)) ||
+      failed(checkGatedInputs(ctx, in, ort, *act, layout)) ||
+      failed(checkExpertShapes(ctx, in, d, e, layout)))
+    return failure();
+
+  auto input = ctx.input(0, "input");
+  auto router = ctx.input(1, "router_probs");
+  if (failed(input) || failed(router))
+    return failure();
+  OpBuilder &b = ctx.builder();
+  Location loc = ctx.loc();
+  RankedTensorType inputType = ctx.inputType(0), routerType = ctx.inputType(1);
+  Value w1, b1, w2;
+  toMoEFFNLayout(ctx, in, layout, *act, e, inputType.getElementType(), w1, b1,
+                 w2);
   Value tokens = *input, logits = *router;
   if (flatRouter)
     tokens = createReshape(b, loc, tokens, {routerType.getDimSize(0), d});
   auto moe =
       MoEFFNOp::create(b, loc, tokens.getType(), tokens, logits, w1, b1, w2,
                        in.fc2Bias, k, act->kind, normalize, ExpertSetAttr(),
-                       gated, act->alpha, act->beta, act->limit);
+                       layout.gated, act->alpha, act->beta, act->limit);
   // The ONNX op it came from, for --report ("com.microsoft::MoE").
   moe->setAttr(kSourceOpAttr,
                b.getStringAttr((ort ? "com.microsoft::" : "m3sat::") +

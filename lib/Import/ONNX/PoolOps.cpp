@@ -33,11 +33,12 @@ struct PoolDim {
   int64_t extraEnd = 0; // more padding so the last window fits (ceil_mode)
 };
 
-LogicalResult convertPool(NodeContext &ctx) {
-  RankedTensorType type = ctx.inputType(0);
+/// Checks input 'X' of MaxPool/AveragePool (float, rank 3 or 4) and the
+/// MaxPool features not supported.
+LogicalResult checkPoolInput(NodeContext &ctx, RankedTensorType type,
+                             bool isMax) {
   if (!type)
     return ctx.emitError() << "missing required input 'X' (#0)";
-  bool isMax = ctx.opType() == "MaxPool";
   if (!isa<FloatType>(type.getElementType()))
     return ctx.emitError() << "needs a floating-point input, got "
                            << type.getElementType();
@@ -53,82 +54,105 @@ LogicalResult convertPool(NodeContext &ctx) {
     return ctx.emitError() << "attribute 'storage_order' = 1 is not "
                               "supported at opset "
                            << ctx.opset();
-  int64_t spatial = rank - 2;
+  return success();
+}
+
+/// The output size and the padding of one window dimension `d` (its input,
+/// kernel, stride, dilation and explicit pads set).
+LogicalResult resolvePoolDim(NodeContext &ctx, RankedTensorType type,
+                             StringRef autoPad, bool ceilMode, PoolDim &d) {
+  int64_t window = d.dilation * (d.kernel - 1) + 1;
+  if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+    d.out = (d.in - 1) / d.stride + 1;
+    int64_t total =
+        std::max<int64_t>(0, (d.out - 1) * d.stride + d.kernel - d.in);
+    std::tie(d.padBegin, d.padEnd) =
+        splitSamePadding(total, autoPad == "SAME_UPPER");
+  } else if (autoPad == "VALID") {
+    d.padBegin = d.padEnd = 0;
+    d.out = (d.in - d.kernel) / d.stride + 1;
+  } else {
+    int64_t span = d.in + d.padBegin + d.padEnd - window;
+    if (span < 0)
+      return ctx.emitError() << "kernel extent " << window
+                             << " is larger than the padded input "
+                             << d.in + d.padBegin + d.padEnd;
+    d.out =
+        ceilMode ? (span + d.stride - 1) / d.stride + 1 : span / d.stride + 1;
+    // The last window must start inside the input or its left padding.
+    if (ceilMode && (d.out - 1) * d.stride >= d.in + d.padBegin)
+      --d.out;
+  }
+  if (d.out < 1)
+    return ctx.emitError() << "the window does not fit the input "
+                           << formatShape(type.getShape());
+  int64_t need = (d.out - 1) * d.stride + window;
+  d.extraEnd = std::max<int64_t>(0, need - (d.in + d.padBegin + d.padEnd));
+  return success();
+}
+
+/// The window of each spatial dimension of a MaxPool/AveragePool node;
+/// `includePad` is set from count_include_pad.
+FailureOr<SmallVector<PoolDim>> poolWindow(NodeContext &ctx,
+                                           RankedTensorType type, bool isMax,
+                                           bool &includePad) {
+  int64_t spatial = type.getRank() - 2;
   SmallVector<int64_t> kernel = ctx.intsAttr("kernel_shape", {});
   if (static_cast<int64_t>(kernel.size()) != spatial)
     return ctx.emitError() << "attribute 'kernel_shape' needs " << spatial
                            << " values";
-  SmallVector<int64_t> strides =
-      ctx.intsAttr("strides", SmallVector<int64_t>(spatial, 1));
-  SmallVector<int64_t> dilations =
-      ctx.intsAttr("dilations", SmallVector<int64_t>(spatial, 1));
-  SmallVector<int64_t> pads =
-      ctx.intsAttr("pads", SmallVector<int64_t>(2 * spatial, 0));
-  if (static_cast<int64_t>(strides.size()) != spatial ||
-      static_cast<int64_t>(dilations.size()) != spatial ||
-      static_cast<int64_t>(pads.size()) != 2 * spatial)
-    return ctx.emitError() << "attributes 'strides', 'dilations' and 'pads' "
-                              "need "
-                           << spatial << ", " << spatial << " and "
-                           << 2 * spatial << " values";
+  FailureOr<WindowAttrs> attrs = readWindowAttrs(ctx, spatial);
+  if (failed(attrs))
+    return failure();
+  ArrayRef<int64_t> strides = attrs->strides, dilations = attrs->dilations,
+                    pads = attrs->pads;
   for (int64_t i = 0; i < spatial; ++i)
     if (kernel[i] < 1 || strides[i] < 1 || dilations[i] < 1 || pads[i] < 0 ||
         pads[spatial + i] < 0)
       return ctx.emitError() << "kernel_shape, strides and dilations must be "
                                 "positive and pads not negative";
   bool ceilMode = ctx.intAttr("ceil_mode", 0);
-  bool includePad = !isMax && ctx.intAttr("count_include_pad", 0);
-  std::string autoPad = ctx.stringAttr("auto_pad", "NOTSET");
-  if (!llvm::is_contained({"NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID"},
-                          autoPad))
-    return ctx.emitError() << "attribute 'auto_pad' = '" << autoPad
-                           << "' is not supported at opset " << ctx.opset();
-
+  includePad = !isMax && ctx.intAttr("count_include_pad", 0);
+  FailureOr<std::string> autoPad = readAutoPad(ctx);
+  if (failed(autoPad))
+    return failure();
   SmallVector<PoolDim> dims;
   for (int64_t i = 0; i < spatial; ++i) {
     PoolDim d{
         type.getDimSize(2 + i), kernel[i], strides[i], dilations[i], pads[i],
         pads[spatial + i],      0};
-    int64_t window = d.dilation * (d.kernel - 1) + 1;
-    if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
-      d.out = (d.in - 1) / d.stride + 1;
-      int64_t total =
-          std::max<int64_t>(0, (d.out - 1) * d.stride + d.kernel - d.in);
-      d.padBegin = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
-      d.padEnd = total - d.padBegin;
-    } else if (autoPad == "VALID") {
-      d.padBegin = d.padEnd = 0;
-      d.out = (d.in - d.kernel) / d.stride + 1;
-    } else {
-      int64_t span = d.in + d.padBegin + d.padEnd - window;
-      if (span < 0)
-        return ctx.emitError() << "kernel extent " << window
-                               << " is larger than the padded input "
-                               << d.in + d.padBegin + d.padEnd;
-      d.out =
-          ceilMode ? (span + d.stride - 1) / d.stride + 1 : span / d.stride + 1;
-      // The last window must start inside the input or its left padding.
-      if (ceilMode && (d.out - 1) * d.stride >= d.in + d.padBegin)
-        --d.out;
-    }
-    if (d.out < 1)
-      return ctx.emitError() << "the window does not fit the input "
-                             << formatShape(type.getShape());
-    int64_t need = (d.out - 1) * d.stride + window;
-    d.extraEnd = std::max<int64_t>(0, need - (d.in + d.padBegin + d.padEnd));
+    if (failed(resolvePoolDim(ctx, type, *autoPad, ceilMode, d)))
+      return failure();
     dims.push_back(d);
   }
-  auto x = ctx.input(0, "X");
-  if (failed(x))
-    return failure();
-  OpBuilder &b = ctx.builder();
-  Location loc = ctx.loc();
+  return dims;
+}
+
+/// For each output position of `d`, the number of elements its window
+/// counts: inside the input, or inside the explicit padding with
+/// count_include_pad (never the ceil_mode extra).
+SmallVector<int64_t> windowCounts(const PoolDim &d, bool includePad) {
+  SmallVector<int64_t> result;
+  for (int64_t o = 0; o < d.out; ++o) {
+    int64_t count = 0;
+    for (int64_t k = 0; k < d.kernel; ++k) {
+      int64_t pos = o * d.stride + k * d.dilation;
+      if (includePad ? pos < d.in + d.padBegin + d.padEnd
+                     : pos >= d.padBegin && pos < d.padBegin + d.in)
+        ++count;
+    }
+    result.push_back(count);
+  }
+  return result;
+}
+
+/// The 2-D pooling of NCHW `input` over the windows `dims` (H, W): a max,
+/// or a sum scaled by the inverse of each window's count.
+Value buildPool(OpBuilder &b, Location loc, Value input, ArrayRef<PoolDim> dims,
+                bool isMax, bool includePad) {
+  auto type = cast<RankedTensorType>(input.getType());
   Type elementType = type.getElementType();
   int64_t n = type.getDimSize(0), c = type.getDimSize(1);
-  // Work in 2-D: 1-D pooling gets a unit H.
-  if (spatial == 1)
-    dims.insert(dims.begin(), PoolDim{1, 1, 1, 1, 0, 0, 1, 0});
-  Value input = createReshape(b, loc, *x, {n, c, dims[0].in, dims[1].in});
   double padValue = isMax ? -std::numeric_limits<double>::infinity() : 0.0;
   SmallVector<int64_t> low = {0, 0, dims[0].padBegin, dims[1].padBegin};
   SmallVector<int64_t> high = {0, 0, dims[0].padEnd + dims[0].extraEnd,
@@ -153,48 +177,54 @@ LogicalResult convertPool(NodeContext &ctx) {
   Attribute strideAttr = i64Attr({dims[0].stride, dims[1].stride});
   Attribute dilationAttr = i64Attr({dims[0].dilation, dims[1].dilation});
   auto resultType = RankedTensorType::get(outShape, elementType);
-  Value result;
-  if (isMax) {
-    result = linalg::PoolingNchwMaxOp::create(
-                 b, loc, TypeRange{resultType}, ValueRange{input, window},
-                 ValueRange{init}, strideAttr, dilationAttr)
-                 .getResult(0);
-  } else {
-    result = linalg::PoolingNchwSumOp::create(
-                 b, loc, TypeRange{resultType}, ValueRange{input, window},
-                 ValueRange{init}, strideAttr, dilationAttr)
-                 .getResult(0);
-    // The elements each window counts: inside the input, or inside the
-    // explicit padding with count_include_pad (never the ceil_mode extra).
-    auto counts = [&](const PoolDim &d) {
-      SmallVector<int64_t> result;
-      for (int64_t o = 0; o < d.out; ++o) {
-        int64_t count = 0;
-        for (int64_t k = 0; k < d.kernel; ++k) {
-          int64_t pos = o * d.stride + k * d.dilation;
-          if (includePad ? pos < d.in + d.padBegin + d.padEnd
-                         : pos >= d.padBegin && pos < d.padBegin + d.in)
-            ++count;
-        }
-        result.push_back(count);
-      }
-      return result;
-    };
-    SmallVector<int64_t> rows = counts(dims[0]), cols = counts(dims[1]);
-    ConstData inverse;
-    for (int64_t r : rows)
-      for (int64_t col : cols)
-        inverse.floats.push_back(r * col != 0 ? 1.0 / (r * col) : 0.0);
-    Value scale = materializeConstData(
-        b, loc,
-        RankedTensorType::get({1, 1, dims[0].out, dims[1].out}, elementType),
-        inverse);
-    result = createMul(b, loc, result, scale);
-  }
+  if (isMax)
+    return linalg::PoolingNchwMaxOp::create(
+               b, loc, TypeRange{resultType}, ValueRange{input, window},
+               ValueRange{init}, strideAttr, dilationAttr)
+        .getResult(0);
+  Value result = linalg::PoolingNchwSumOp::create(
+                     b, loc, TypeRange{resultType}, ValueRange{input, window},
+                     ValueRange{init}, strideAttr, dilationAttr)
+                     .getResult(0);
+  SmallVector<int64_t> rows = windowCounts(dims[0], includePad),
+                       cols = windowCounts(dims[1], includePad);
+  ConstData inverse;
+  for (int64_t r : rows)
+    for (int64_t col : cols)
+      inverse.floats.push_back(r * col != 0 ? 1.0 / (r * col) : 0.0);
+  Value scale = materializeConstData(
+      b, loc,
+      RankedTensorType::get({1, 1, dims[0].out, dims[1].out}, elementType),
+      inverse);
+  return createMul(b, loc, result, scale);
+}
+
+LogicalResult convertPool(NodeContext &ctx) {
+  RankedTensorType type = ctx.inputType(0);
+  bool isMax = ctx.opType() == "MaxPool";
+  if (failed(checkPoolInput(ctx, type, isMax)))
+    return failure();
+  bool includePad = false;
+  FailureOr<SmallVector<PoolDim>> dims =
+      poolWindow(ctx, type, isMax, includePad);
+  if (failed(dims))
+    return failure();
+  auto x = ctx.input(0, "X");
+  if (failed(x))
+    return failure();
+  OpBuilder &b = ctx.builder();
+  Location loc = ctx.loc();
+  int64_t n = type.getDimSize(0), c = type.getDimSize(1);
+  int64_t spatial = type.getRank() - 2;
+  // Work in 2-D: 1-D pooling gets a unit H.
+  if (spatial == 1)
+    dims->insert(dims->begin(), PoolDim{1, 1, 1, 1, 0, 0, 1, 0});
+  Value input = createReshape(b, loc, *x, {n, c, (*dims)[0].in, (*dims)[1].in});
+  Value result = buildPool(b, loc, input, *dims, isMax, includePad);
   SmallVector<int64_t> shape = {n, c};
   for (int64_t i = 0; i < 2; ++i)
     if (spatial == 2 || i == 1)
-      shape.push_back(dims[i].out);
+      shape.push_back((*dims)[i].out);
   ctx.setResult(0, createReshape(b, loc, result, shape));
   return success();
 }

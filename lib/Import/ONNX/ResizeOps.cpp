@@ -271,19 +271,10 @@ Value resizeAxis(OpBuilder &b, Location loc, Value value, int64_t axis,
   return generic.getResult(0);
 }
 
-LogicalResult convertResize(NodeContext &ctx) {
-  RankedTensorType type = ctx.inputType(0);
-  if (!type)
-    return ctx.emitError() << "missing required input 'X' (#0)";
-  if (ctx.opset() < 11)
-    return ctx.emitError() << "opset " << ctx.opset()
-                           << " is not supported (Resize needs opset 11 or "
-                              "later)";
-  if (!isa<FloatType>(type.getElementType()))
-    return ctx.emitError() << "needs a floating-point input, got "
-                           << type.getElementType();
-  int64_t rank = type.getRank();
-  ResizeMode m;
+/// The attributes of a Resize node, checked: the interpolation in `m`,
+/// and the extrapolation value and keep_aspect_ratio_policy.
+LogicalResult readResizeMode(NodeContext &ctx, ResizeMode &m,
+                             double &extrapolation, std::string &policy) {
   m.mode = ctx.stringAttr("mode", "nearest");
   m.coordinateMode =
       ctx.stringAttr("coordinate_transformation_mode", "half_pixel");
@@ -291,8 +282,8 @@ LogicalResult convertResize(NodeContext &ctx) {
   m.cubicA = ctx.floatAttr("cubic_coeff_a", -0.75f);
   m.excludeOutside = ctx.intAttr("exclude_outside", 0);
   m.antialias = ctx.intAttr("antialias", 0);
-  double extrapolation = ctx.floatAttr("extrapolation_value", 0.0f);
-  std::string policy = ctx.stringAttr("keep_aspect_ratio_policy", "stretch");
+  extrapolation = ctx.floatAttr("extrapolation_value", 0.0f);
+  policy = ctx.stringAttr("keep_aspect_ratio_policy", "stretch");
   auto badAttr = [&](StringRef name, StringRef value) {
     return ctx.emitError() << "attribute '" << name << "' = '" << value
                            << "' is not supported at opset " << ctx.opset();
@@ -315,7 +306,11 @@ LogicalResult convertResize(NodeContext &ctx) {
   if (m.antialias && m.mode == "nearest")
     return ctx.emitError() << "attribute 'antialias' = 1 needs mode linear or "
                               "cubic, not nearest";
+  return success();
+}
 
+/// The resized axes: attribute 'axes' (normalized, no repeats), or all.
+FailureOr<SmallVector<int64_t>> resizeAxes(NodeContext &ctx, int64_t rank) {
   SmallVector<int64_t> axes;
   for (int64_t axis :
        ctx.intsAttr("axes", llvm::to_vector(llvm::seq<int64_t>(0, rank)))) {
@@ -326,17 +321,26 @@ LogicalResult convertResize(NodeContext &ctx) {
       return ctx.emitError() << "attribute 'axes' repeats axis " << axis;
     axes.push_back(*d);
   }
-  int64_t n = axes.size();
+  return axes;
+}
 
-  // Scales (input 2) or sizes (input 3); an empty tensor counts as absent.
-  auto known = [&](unsigned i) {
-    RankedTensorType t = ctx.inputType(i);
-    return ctx.hasInput(i) && t && t.getNumElements() > 0;
-  };
-  SmallVector<double> scales(rank, 1.0);
-  SmallVector<int64_t> sizes(type.getShape());
-  if (known(3)) {
-    if (known(2))
+/// Whether optional input `i` is given (an empty tensor counts as absent).
+bool givenInput(NodeContext &ctx, unsigned i) {
+  RankedTensorType t = ctx.inputType(i);
+  return ctx.hasInput(i) && t && t.getNumElements() > 0;
+}
+
+/// The scale and output size of every axis, from input 'scales' (2) or
+/// 'sizes' (3, under keep_aspect_ratio_policy `policy`).
+LogicalResult resizeTargets(NodeContext &ctx, RankedTensorType type,
+                            ArrayRef<int64_t> axes, StringRef policy,
+                            SmallVector<double> &scales,
+                            SmallVector<int64_t> &sizes) {
+  int64_t n = axes.size();
+  scales.assign(type.getRank(), 1.0);
+  sizes.assign(type.getShape().begin(), type.getShape().end());
+  if (givenInput(ctx, 3)) {
+    if (givenInput(ctx, 2))
       return ctx.emitError() << "inputs 'scales' and 'sizes' are both given";
     auto given = ctx.constInts(3, "sizes");
     if (failed(given))
@@ -361,7 +365,7 @@ LogicalResult convertResize(NodeContext &ctx) {
         sizes[axis] = static_cast<int64_t>(scale * type.getDimSize(axis) + 0.5);
       }
     }
-  } else if (known(2)) {
+  } else if (givenInput(ctx, 2)) {
     auto given = ctx.constFloats(2, "scales");
     if (failed(given))
       return failure();
@@ -381,24 +385,59 @@ LogicalResult convertResize(NodeContext &ctx) {
   if (!shapeFits(sizes))
     return ctx.emitError() << "output shape " << formatShape(sizes)
                            << " has more than 2^40 elements";
+  return success();
+}
 
-  // tf_crop_and_resize's region of interest: starts then ends per axis.
-  SmallVector<double> roiStart(rank, 0.0), roiEnd(rank, 1.0);
-  if (m.coordinateMode == "tf_crop_and_resize") {
-    if (!known(1))
-      return ctx.emitError() << "coordinate_transformation_mode "
-                                "'tf_crop_and_resize' needs input 'roi'";
-    auto roi = ctx.constFloats(1, "roi");
-    if (failed(roi))
-      return failure();
-    if (static_cast<int64_t>(roi->size()) != 2 * n)
-      return ctx.emitError() << "input 'roi' has " << roi->size()
-                             << " values but needs " << 2 * n;
-    for (auto [i, axis] : llvm::enumerate(axes)) {
-      roiStart[axis] = (*roi)[i];
-      roiEnd[axis] = (*roi)[n + i];
-    }
+/// tf_crop_and_resize's region of interest (input 'roi': starts then ends
+/// per axis); [0, 1] for every axis in the other modes.
+LogicalResult resizeRoi(NodeContext &ctx, const ResizeMode &m, int64_t rank,
+                        ArrayRef<int64_t> axes, SmallVector<double> &roiStart,
+                        SmallVector<double> &roiEnd) {
+  int64_t n = axes.size();
+  roiStart.assign(rank, 0.0);
+  roiEnd.assign(rank, 1.0);
+  if (m.coordinateMode != "tf_crop_and_resize")
+    return success();
+  if (!givenInput(ctx, 1))
+    return ctx.emitError() << "coordinate_transformation_mode "
+                              "'tf_crop_and_resize' needs input 'roi'";
+  auto roi = ctx.constFloats(1, "roi");
+  if (failed(roi))
+    return failure();
+  if (static_cast<int64_t>(roi->size()) != 2 * n)
+    return ctx.emitError() << "input 'roi' has " << roi->size()
+                           << " values but needs " << 2 * n;
+  for (auto [i, axis] : llvm::enumerate(axes)) {
+    roiStart[axis] = (*roi)[i];
+    roiEnd[axis] = (*roi)[n + i];
   }
+  return success();
+}
+
+LogicalResult convertResize(NodeContext &ctx) {
+  RankedTensorType type = ctx.inputType(0);
+  if (!type)
+    return ctx.emitError() << "missing required input 'X' (#0)";
+  if (ctx.opset() < 11)
+    return ctx.emitError() << "opset " << ctx.opset()
+                           << " is not supported (Resize needs opset 11 or "
+                              "later)";
+  if (!isa<FloatType>(type.getElementType()))
+    return ctx.emitError() << "needs a floating-point input, got "
+                           << type.getElementType();
+  int64_t rank = type.getRank();
+  ResizeMode m;
+  double extrapolation;
+  std::string policy;
+  if (failed(readResizeMode(ctx, m, extrapolation, policy)))
+    return failure();
+  FailureOr<SmallVector<int64_t>> axes = resizeAxes(ctx, rank);
+  SmallVector<double> scales, roiStart, roiEnd;
+  SmallVector<int64_t> sizes;
+  if (failed(axes) ||
+      failed(resizeTargets(ctx, type, *axes, policy, scales, sizes)) ||
+      failed(resizeRoi(ctx, m, rank, *axes, roiStart, roiEnd)))
+    return failure();
 
   auto x = ctx.input(0, "X");
   if (failed(x))
@@ -406,7 +445,7 @@ LogicalResult convertResize(NodeContext &ctx) {
   OpBuilder &b = ctx.builder();
   Location loc = ctx.loc();
   Value result = *x;
-  for (int64_t axis : axes) {
+  for (int64_t axis : *axes) {
     int64_t in = type.getDimSize(axis), out = sizes[axis];
     bool fullRoi = roiStart[axis] == 0.0 && roiEnd[axis] == 1.0;
     if (in == out && std::abs(scales[axis] - 1.0) < 1e-9 && fullRoi)

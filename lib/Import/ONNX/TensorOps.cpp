@@ -617,31 +617,28 @@ LogicalResult convertScatterND(NodeContext &ctx) {
 // Einsum
 //===----------------------------------------------------------------------===//
 
-LogicalResult convertEinsum(NodeContext &ctx) {
-  std::string equation = ctx.stringAttr("equation", "");
-  std::string text;
-  for (char c : equation)
-    if (c != ' ')
-      text += c;
-  StringRef eq(text);
-  auto [lhs, rhs] = eq.split("->");
-  bool explicitOutput = eq.contains("->");
-  SmallVector<StringRef> terms;
-  lhs.split(terms, ',');
-  unsigned numInputs = ctx.getNumInputs();
-  if (terms.size() != numInputs || numInputs == 0)
-    return ctx.emitError() << "equation '" << equation << "' has "
-                           << terms.size() << " operands but the node has "
-                           << numInputs << " inputs";
-  // Each operand's letters, with '.' standing for its ellipsis dims.
+/// An Einsum equation resolved against its inputs: dimension ids (the
+/// ellipsis dims 0..E-1, right-aligned, then one per letter), their sizes,
+/// each operand's dimensions and the output's.
+struct EinsumSpec {
+  SmallVector<RankedTensorType> types;
   SmallVector<SmallVector<char>> operandLetters;
   int64_t ellipsisRank = 0;
-  SmallVector<RankedTensorType> types;
+  llvm::DenseMap<char, int64_t> letterDim;
+  SmallVector<int64_t> dimSize;
+  SmallVector<SmallVector<int64_t>> operandDims;
+  SmallVector<int64_t> outDims;
+};
+
+/// Each operand's letters, with '.' standing for its ellipsis dims, checked
+/// against the ranks of the inputs.
+LogicalResult parseEinsumOperands(NodeContext &ctx, StringRef equation,
+                                  ArrayRef<StringRef> terms, EinsumSpec &spec) {
   for (auto [i, term] : llvm::enumerate(terms)) {
     RankedTensorType type = ctx.inputType(i);
     if (!type)
       return ctx.emitError() << "missing input #" << i;
-    types.push_back(type);
+    spec.types.push_back(type);
     size_t dots = term.find("...");
     int64_t named = term.size() - (dots == StringRef::npos ? 0 : 3);
     int64_t extra = type.getRank() - named;
@@ -649,7 +646,7 @@ LogicalResult convertEinsum(NodeContext &ctx) {
       return ctx.emitError() << "operand '" << term << "' does not match the "
                              << "rank " << type.getRank() << " of input #" << i;
     if (dots != StringRef::npos)
-      ellipsisRank = std::max(ellipsisRank, extra);
+      spec.ellipsisRank = std::max(spec.ellipsisRank, extra);
     SmallVector<char> letters;
     for (size_t p = 0; p < term.size(); ++p) {
       if (term[p] == '.') {
@@ -662,104 +659,108 @@ LogicalResult convertEinsum(NodeContext &ctx) {
                << "equation '" << equation << "' holds '" << term[p] << "'";
       letters.push_back(term[p]);
     }
-    operandLetters.push_back(letters);
+    spec.operandLetters.push_back(letters);
   }
-  // Dimension ids: ellipsis dims 0..E-1 (right-aligned), letters after.
-  llvm::DenseMap<char, int64_t> letterDim;
-  SmallVector<int64_t> dimSize(ellipsisRank, 1);
-  SmallVector<SmallVector<int64_t>> operandDims;
-  for (auto [i, letters] : llvm::enumerate(operandLetters)) {
+  return success();
+}
+
+/// Assigns dimension ids to the operands' letters and ellipses, and sizes
+/// to the ids (size-1 dimensions broadcast).
+LogicalResult assignEinsumDims(NodeContext &ctx, StringRef equation,
+                               EinsumSpec &spec) {
+  spec.dimSize.assign(spec.ellipsisRank, 1);
+  for (auto [i, letters] : llvm::enumerate(spec.operandLetters)) {
     SmallVector<int64_t> dims;
     int64_t extra =
-        types[i].getRank() - (letters.size() - llvm::count(letters, '.'));
+        spec.types[i].getRank() - (letters.size() - llvm::count(letters, '.'));
     for (char c : letters) {
       if (c == '.') {
         for (int64_t e = 0; e < extra; ++e)
-          dims.push_back(ellipsisRank - extra + e);
+          dims.push_back(spec.ellipsisRank - extra + e);
         continue;
       }
-      if (!letterDim.count(c)) {
-        letterDim[c] = dimSize.size();
-        dimSize.push_back(1);
+      if (!spec.letterDim.count(c)) {
+        spec.letterDim[c] = spec.dimSize.size();
+        spec.dimSize.push_back(1);
       }
-      dims.push_back(letterDim[c]);
+      dims.push_back(spec.letterDim[c]);
     }
     for (auto [d, id] : llvm::enumerate(dims)) {
-      int64_t size = types[i].getDimSize(d);
-      if (dimSize[id] != 1 && size != 1 && dimSize[id] != size)
+      int64_t size = spec.types[i].getDimSize(d);
+      if (spec.dimSize[id] != 1 && size != 1 && spec.dimSize[id] != size)
         return ctx.emitError()
                << "dimension sizes of equation '" << equation << "' disagree";
-      dimSize[id] = std::max(dimSize[id], size);
+      spec.dimSize[id] = std::max(spec.dimSize[id], size);
     }
-    operandDims.push_back(dims);
+    spec.operandDims.push_back(dims);
   }
-  SmallVector<int64_t> outDims;
+  return success();
+}
+
+/// The output's dimension ids: those of `rhs`, or for an implicit output
+/// the ellipsis, then the letters seen once, sorted.
+LogicalResult einsumOutputDims(NodeContext &ctx, StringRef equation,
+                               StringRef rhs, bool explicitOutput,
+                               EinsumSpec &spec) {
   if (explicitOutput) {
     for (size_t p = 0; p < rhs.size(); ++p) {
       if (rhs[p] == '.') {
-        for (int64_t e = 0; e < ellipsisRank; ++e)
-          outDims.push_back(e);
+        for (int64_t e = 0; e < spec.ellipsisRank; ++e)
+          spec.outDims.push_back(e);
         p += 2;
         continue;
       }
-      if (!letterDim.count(rhs[p]))
+      if (!spec.letterDim.count(rhs[p]))
         return ctx.emitError()
                << "output letter '" << rhs[p] << "' of equation '" << equation
                << "' is in no operand";
-      outDims.push_back(letterDim[rhs[p]]);
+      spec.outDims.push_back(spec.letterDim[rhs[p]]);
     }
-  } else {
-    // Implicit output: the ellipsis, then letters seen once, sorted.
-    for (int64_t e = 0; e < ellipsisRank; ++e)
-      outDims.push_back(e);
-    SmallVector<char> once;
-    for (auto &[c, id] : letterDim) {
-      int64_t uses = 0;
-      for (auto &letters : operandLetters)
-        uses += llvm::count(letters, c);
-      if (uses == 1)
-        once.push_back(c);
-    }
-    llvm::sort(once);
-    for (char c : once)
-      outDims.push_back(letterDim[c]);
+    return success();
   }
-  Type elementType = types[0].getElementType();
-  if (elementType.isInteger(1))
-    return ctx.emitError() << "needs numeric inputs";
-  for (RankedTensorType type : types)
-    if (type.getElementType() != elementType)
-      return ctx.emitError() << "inputs have different element types";
-  SmallVector<Value> inputs;
-  for (unsigned i = 0; i < numInputs; ++i) {
-    auto value = ctx.input(i, "Inputs");
-    if (failed(value))
-      return failure();
-    inputs.push_back(*value);
+  for (int64_t e = 0; e < spec.ellipsisRank; ++e)
+    spec.outDims.push_back(e);
+  SmallVector<char> once;
+  for (auto &[c, id] : spec.letterDim) {
+    int64_t uses = 0;
+    for (auto &letters : spec.operandLetters)
+      uses += llvm::count(letters, c);
+    if (uses == 1)
+      once.push_back(c);
   }
-  OpBuilder &b = ctx.builder();
-  Location loc = ctx.loc();
-  int64_t numDims = dimSize.size();
+  llvm::sort(once);
+  for (char c : once)
+    spec.outDims.push_back(spec.letterDim[c]);
+  return success();
+}
+
+/// The Einsum of `inputs` as one linalg.generic: the product of the
+/// operands summed over the dimensions the output lacks.
+Value buildEinsum(OpBuilder &b, Location loc, ValueRange inputs,
+                  const EinsumSpec &spec) {
+  Type elementType = spec.types[0].getElementType();
+  int64_t numDims = spec.dimSize.size();
+  unsigned numInputs = inputs.size();
   MLIRContext *context = b.getContext();
   SmallVector<AffineMap> maps;
-  for (auto [i, dims] : llvm::enumerate(operandDims)) {
+  for (auto [i, dims] : llvm::enumerate(spec.operandDims)) {
     SmallVector<AffineExpr> exprs;
     for (auto [d, id] : llvm::enumerate(dims))
-      exprs.push_back(types[i].getDimSize(d) == 1 && dimSize[id] != 1
+      exprs.push_back(spec.types[i].getDimSize(d) == 1 && spec.dimSize[id] != 1
                           ? b.getAffineConstantExpr(0)
                           : b.getAffineDimExpr(id));
     maps.push_back(AffineMap::get(numDims, 0, exprs, context));
   }
   SmallVector<AffineExpr> outExprs;
   SmallVector<int64_t> outShape;
-  for (int64_t id : outDims) {
+  for (int64_t id : spec.outDims) {
     outExprs.push_back(b.getAffineDimExpr(id));
-    outShape.push_back(dimSize[id]);
+    outShape.push_back(spec.dimSize[id]);
   }
   maps.push_back(AffineMap::get(numDims, 0, outExprs, context));
   SmallVector<utils::IteratorType> iterators;
   for (int64_t id = 0; id < numDims; ++id)
-    iterators.push_back(llvm::is_contained(outDims, id)
+    iterators.push_back(llvm::is_contained(spec.outDims, id)
                             ? utils::IteratorType::parallel
                             : utils::IteratorType::reduction);
   bool isFloat = isa<FloatType>(elementType);
@@ -783,7 +784,44 @@ LogicalResult convertEinsum(NodeContext &ctx) {
                               .getResult();
         linalg::YieldOp::create(nb, nl, sum);
       });
-  ctx.setResult(0, generic.getResult(0));
+  return generic.getResult(0);
+}
+
+LogicalResult convertEinsum(NodeContext &ctx) {
+  std::string equation = ctx.stringAttr("equation", "");
+  std::string text;
+  for (char c : equation)
+    if (c != ' ')
+      text += c;
+  StringRef eq(text);
+  auto [lhs, rhs] = eq.split("->");
+  bool explicitOutput = eq.contains("->");
+  SmallVector<StringRef> terms;
+  lhs.split(terms, ',');
+  unsigned numInputs = ctx.getNumInputs();
+  if (terms.size() != numInputs || numInputs == 0)
+    return ctx.emitError() << "equation '" << equation << "' has "
+                           << terms.size() << " operands but the node has "
+                           << numInputs << " inputs";
+  EinsumSpec spec;
+  if (failed(parseEinsumOperands(ctx, equation, terms, spec)) ||
+      failed(assignEinsumDims(ctx, equation, spec)) ||
+      failed(einsumOutputDims(ctx, equation, rhs, explicitOutput, spec)))
+    return failure();
+  Type elementType = spec.types[0].getElementType();
+  if (elementType.isInteger(1))
+    return ctx.emitError() << "needs numeric inputs";
+  for (RankedTensorType type : spec.types)
+    if (type.getElementType() != elementType)
+      return ctx.emitError() << "inputs have different element types";
+  SmallVector<Value> inputs;
+  for (unsigned i = 0; i < numInputs; ++i) {
+    auto value = ctx.input(i, "Inputs");
+    if (failed(value))
+      return failure();
+    inputs.push_back(*value);
+  }
+  ctx.setResult(0, buildEinsum(ctx.builder(), ctx.loc(), inputs, spec));
   return success();
 }
 
