@@ -15,9 +15,9 @@
 // needs, and a task of a few dozen layers collapses (Edge-MoE semseg,
 // 2 threads at load 3: 38 ms spinning, 28 ms blocking). m3sat_run watches
 // for that: when the task's threads were preempted (involuntary context
-// switches, getrusage) in one of the last runs, waiting threads block at
-// once (kmp_set_blocktime(0)); after kCleanRuns runs without preemption
-// they spin again (M3SAT_WAIT=adaptive, the default). M3SAT_WAIT=spin
+// switches, getrusage) in a run whose threads spun, waiting threads block
+// at once (kmp_set_blocktime(0)) for a stretch of runs, then spin again
+// (M3SAT_WAIT=adaptive, the default; AdaptiveWait.h). M3SAT_WAIT=spin
 // (libomp's setting) or passive (always block) fixes the policy; a
 // KMP_BLOCKTIME in the environment is the user's and is left alone. The
 // block time is libomp's per forking thread: it is set on the thread that
@@ -27,6 +27,7 @@
 
 #include "m3sat/Runtime/m3sat_runtime.h"
 
+#include "AdaptiveWait.h"
 #include "TaskMemory.h"
 
 #include "m3sat/Runtime/BundleReader.h"
@@ -149,27 +150,22 @@ public:
     if (mode == Mode::Untouched || mode == Mode::Unset)
       return 0;
     kmp_set_blocktime(
-        mode == Mode::Passive || passiveRunsLeft > 0 ? 0 : spinBlocktime);
+        mode == Mode::Passive || adaptive.blocks() ? 0 : spinBlocktime);
     return involuntarySwitches();
   }
 
-  /// After the run: preempted threads make the next kCleanRuns runs block.
+  /// After the run: whether its threads were preempted decides how the
+  /// next runs wait.
   void afterRun(long switchesBefore) {
     std::lock_guard<std::mutex> lock(mutex);
-    if (mode != Mode::Adaptive)
-      return;
-    if (involuntarySwitches() > switchesBefore)
-      passiveRunsLeft = kCleanRuns;
-    else if (passiveRunsLeft > 0)
-      --passiveRunsLeft;
+    if (mode == Mode::Adaptive)
+      adaptive.afterRun(involuntarySwitches() > switchesBefore);
   }
 
 private:
   /// Untouched: libomp's own setting (KMP_BLOCKTIME, M3SAT_WAIT=spin, or
   /// code without OpenMP).
   enum class Mode { Unset, Untouched, Passive, Adaptive };
-  /// Runs without preemption before waiting threads spin again.
-  static constexpr int kCleanRuns = 8;
 
   static long involuntarySwitches() {
     struct rusage usage;
@@ -179,7 +175,7 @@ private:
   std::mutex mutex;
   Mode mode = Mode::Unset;
   int spinBlocktime = 200;
-  int passiveRunsLeft = 0;
+  AdaptiveWait adaptive;
 };
 
 WaitPolicy &waitPolicy() {

@@ -1,0 +1,77 @@
+//===- AdaptiveWaitTest.cpp - M3SAT_WAIT=adaptive's decisions -------------===//
+
+#include "AdaptiveWait.h"
+
+#include "gtest/gtest.h"
+
+using namespace m3sat;
+
+namespace {
+
+/// Runs `wait` through `runs` runs that all report `preempted`; returns how
+/// many of them blocked.
+int blockingRuns(AdaptiveWait &wait, int runs, bool preempted) {
+  int blocked = 0;
+  for (int i = 0; i < runs; ++i) {
+    blocked += wait.blocks();
+    wait.afterRun(preempted);
+  }
+  return blocked;
+}
+
+/// A policy past its first run.
+AdaptiveWait warmedUp() {
+  AdaptiveWait wait;
+  wait.afterRun(/*preempted=*/false);
+  return wait;
+}
+
+TEST(AdaptiveWaitTest, SpinsUntilASpinningRunIsPreempted) {
+  AdaptiveWait wait = warmedUp();
+  EXPECT_EQ(blockingRuns(wait, 100, false), 0);
+  wait.afterRun(true);
+  EXPECT_TRUE(wait.blocks());
+}
+
+TEST(AdaptiveWaitTest, FirstRunDecidesNothing) {
+  AdaptiveWait wait;
+  EXPECT_FALSE(wait.blocks());
+  wait.afterRun(true);
+  EXPECT_FALSE(wait.blocks());
+}
+
+// Blocking runs are preempted by the threads they wake: that must not keep
+// the policy blocking for good.
+TEST(AdaptiveWaitTest, SpinsAgainAfterAStretchOfPreemptedBlockingRuns) {
+  AdaptiveWait wait = warmedUp();
+  wait.afterRun(true);
+  EXPECT_EQ(blockingRuns(wait, AdaptiveWait::kFirstStretch, true),
+            AdaptiveWait::kFirstStretch);
+  EXPECT_FALSE(wait.blocks());
+}
+
+TEST(AdaptiveWaitTest, StretchDoublesWhileTheMachineStaysLoaded) {
+  AdaptiveWait wait = warmedUp();
+  int stretch = AdaptiveWait::kFirstStretch;
+  for (int round = 0; round < 6; ++round) {
+    EXPECT_FALSE(wait.blocks()) << "round " << round;
+    wait.afterRun(true); // the spinning run, preempted
+    EXPECT_EQ(blockingRuns(wait, stretch, true), stretch) << "round " << round;
+    stretch = std::min(2 * stretch, AdaptiveWait::kLongestStretch);
+  }
+  EXPECT_FALSE(wait.blocks());
+}
+
+TEST(AdaptiveWaitTest, CleanSpinningRunResetsTheStretch) {
+  AdaptiveWait wait = warmedUp();
+  wait.afterRun(true);
+  blockingRuns(wait, AdaptiveWait::kFirstStretch, true);
+  wait.afterRun(true); // the next stretch is twice as long
+  blockingRuns(wait, 2 * AdaptiveWait::kFirstStretch, false);
+  wait.afterRun(false); // clean
+  wait.afterRun(true);
+  EXPECT_EQ(blockingRuns(wait, 4 * AdaptiveWait::kFirstStretch, false),
+            AdaptiveWait::kFirstStretch);
+}
+
+} // namespace
