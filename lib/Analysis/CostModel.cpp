@@ -129,6 +129,11 @@ Cost m3sat::opCost(Operation *op) {
             return 2 * elementsOf(conv.getType()) * dim(w, 1) * dim(w, 2) *
                    dim(w, 3);
           })
+          .Case<tosa::Conv3DOp>([](tosa::Conv3DOp conv) {
+            Value w = conv.getWeight();
+            return 2 * elementsOf(conv.getType()) * dim(w, 1) * dim(w, 2) *
+                   dim(w, 3) * dim(w, 4);
+          })
           .Case<linalg::LinalgOp>(
               [](linalg::LinalgOp linalgOp) { return linalgFlops(linalgOp); })
           .Default([](Operation *other) -> int64_t {

@@ -50,3 +50,16 @@ func.func @gate(%x: tensor<6x16xf32>) -> tensor<6x4xf32> {
   %l = linalg.matmul ins(%x, %wg : tensor<6x16xf32>, tensor<16x4xf32>) outs(%acc : tensor<6x4xf32>) -> tensor<6x4xf32>
   return %l : tensor<6x4xf32>
 }
+
+// A 3-D convolution: 2 FLOPs per output element and kernel tap (3*3*3*3
+// outputs, 2*2*2 taps of 2 input channels): 2 * 81 * 16 = 2592.
+// CHECK-LABEL: @conv3d
+// CHECK: conv {{ *}}tosa.conv3d {{ *}}2592
+func.func @conv3d(%x: tensor<1x4x4x4x2xf32>) -> tensor<1x3x3x3x3xf32> {
+  %w = arith.constant dense<0.5> : tensor<3x2x2x2x2xf32>
+  %b = arith.constant dense<0.0> : tensor<3xf32>
+  %zp = "tosa.const"() {values = dense<0.0> : tensor<1xf32>} : () -> tensor<1xf32>
+  %y = tosa.conv3d %x, %w, %b, %zp, %zp {acc_type = f32, dilation = array<i64: 1, 1, 1>, pad = array<i64: 0, 0, 0, 0, 0, 0>, stride = array<i64: 1, 1, 1>}
+       : (tensor<1x4x4x4x2xf32>, tensor<3x2x2x2x2xf32>, tensor<3xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x3x3x3x3xf32> loc("conv")
+  return %y : tensor<1x3x3x3x3xf32>
+}

@@ -1,11 +1,13 @@
 //===- ConvOps.cpp - ONNX Conv and ConvTranspose --------------------------===//
 //
-// ONNX Conv (1-D and 2-D, NCHW, pads/strides/dilations/group, auto_pad) on
-// TOSA's NHWC convolutions: group 1 becomes tosa.conv2d, one group per
-// input channel tosa.depthwise_conv2d, other groups one tosa.conv2d per
-// group joined with tosa.concat. 1-D convolutions run as 2-D with H = 1.
-// ConvTranspose becomes the equivalent stride-1 convolution of the input
-// with zeros inserted between its elements.
+// ONNX Conv (1-D to 3-D, NCHW, pads/strides/dilations/group, auto_pad) on
+// TOSA's channels-last convolutions: group 1 becomes tosa.conv2d (3-D:
+// tosa.conv3d), one group per input channel in 2-D tosa.depthwise_conv2d,
+// other groups one convolution per group joined with tosa.concat. 1-D
+// convolutions run as 2-D with H = 1.
+// ConvTranspose (1-D to 3-D, grouped) becomes the equivalent stride-1
+// convolution (tosa.conv2d or tosa.conv3d per group) of the input with
+// zeros inserted between its elements.
 //
 //===----------------------------------------------------------------------===//
 
@@ -22,14 +24,12 @@ using namespace m3sat::onnx_import;
 
 namespace {
 
-/// Geometry of one convolution, in 2-D terms.
+/// Geometry of one Conv node, in 2-D or 3-D terms (1-D runs as 2-D).
 struct ConvGeometry {
-  int64_t n, c, h, w; // input
-  int64_t m, kh, kw;  // weights
-  int64_t group;
-  SmallVector<int64_t> pad; // top, bottom, left, right (TOSA order)
+  int64_t n, c, m, group;
+  SmallVector<int64_t> in, kernel, out; // per spatial axis
+  SmallVector<int64_t> pad; // begin, end per spatial axis (TOSA order)
   SmallVector<int64_t> stride, dilation;
-  int64_t oh, ow;
 };
 
 /// `tosa.slice` of `value` along `axis`.
@@ -44,34 +44,55 @@ Value sliceAxis(OpBuilder &b, Location loc, Value value, int64_t axis,
       createConstShape(b, loc, starts), createConstShape(b, loc, sizes));
 }
 
-/// One tosa.conv2d of NHWC `input` with OHWI `weight`.
-Value createConv2D(OpBuilder &b, Location loc, Value input, Value weight,
-                   Value bias, const ConvGeometry &g) {
+/// One TOSA convolution of channels-last `input` ([N, spatial..., I]) with
+/// `weight` ([O, k..., I]): tosa.conv2d for 2 spatial axes, tosa.conv3d
+/// for 3; `pad` holds begin and end per spatial axis.
+Value createConv(OpBuilder &b, Location loc, Value input, Value weight,
+                 Value bias, ArrayRef<int64_t> pad, ArrayRef<int64_t> stride,
+                 ArrayRef<int64_t> dilation) {
+  auto inputType = cast<RankedTensorType>(input.getType());
   auto weightType = cast<RankedTensorType>(weight.getType());
   Type elementType = weightType.getElementType();
-  auto resultType = RankedTensorType::get(
-      {g.n, g.oh, g.ow, weightType.getDimSize(0)}, elementType);
+  int64_t spatial = inputType.getRank() - 2;
+  SmallVector<int64_t> shape = {inputType.getDimSize(0)};
+  for (int64_t d = 0; d < spatial; ++d)
+    shape.push_back((inputType.getDimSize(1 + d) + pad[2 * d] + pad[2 * d + 1] -
+                     dilation[d] * (weightType.getDimSize(1 + d) - 1) - 1) /
+                        stride[d] +
+                    1);
+  shape.push_back(weightType.getDimSize(0));
+  auto resultType = RankedTensorType::get(shape, elementType);
   Value inputZeroPoint = createZeroPoint(b, loc, elementType);
   Value weightZeroPoint = createZeroPoint(b, loc, elementType);
-  return tosa::Conv2DOp::create(
+  if (spatial == 2)
+    return tosa::Conv2DOp::create(
+        b, loc, resultType, input, weight, bias, inputZeroPoint,
+        weightZeroPoint, b.getDenseI64ArrayAttr(pad),
+        b.getDenseI64ArrayAttr(stride), b.getDenseI64ArrayAttr(dilation),
+        TypeAttr::get(elementType), /*local_bound=*/b.getBoolAttr(false));
+  return tosa::Conv3DOp::create(
       b, loc, resultType, input, weight, bias, inputZeroPoint, weightZeroPoint,
-      b.getDenseI64ArrayAttr(g.pad), b.getDenseI64ArrayAttr(g.stride),
-      b.getDenseI64ArrayAttr(g.dilation), TypeAttr::get(elementType),
+      b.getDenseI64ArrayAttr(pad), b.getDenseI64ArrayAttr(stride),
+      b.getDenseI64ArrayAttr(dilation), TypeAttr::get(elementType),
       /*local_bound=*/b.getBoolAttr(false));
 }
 
 /// Checks inputs 'X' and 'W' of a (transposed) convolution: float tensors
-/// of one type, rank 3 or 4; `kind` names the op in the rank error.
+/// of one type, rank 3 up to 2 + `maxSpatial` (2 or 3); `kind` names the
+/// op in the rank error.
 LogicalResult checkConvInputs(NodeContext &ctx, RankedTensorType xType,
-                              RankedTensorType wType, StringRef kind) {
+                              RankedTensorType wType, StringRef kind,
+                              int64_t maxSpatial) {
   if (!xType || !wType)
     return ctx.emitError() << "needs inputs 'X' and 'W'";
   int64_t rank = xType.getRank();
-  if ((rank != 3 && rank != 4) || wType.getRank() != rank)
-    return ctx.emitError() << "input 'X' has shape "
-                           << formatShape(xType.getShape()) << " and 'W' "
-                           << formatShape(wType.getShape()) << ": only 1-D and "
-                           << "2-D " << kind << " (NCW, NCHW) are supported";
+  if (rank < 3 || rank > 2 + maxSpatial || wType.getRank() != rank)
+    return ctx.emitError()
+           << "input 'X' has shape " << formatShape(xType.getShape())
+           << " and 'W' " << formatShape(wType.getShape()) << ": only "
+           << (maxSpatial == 3 ? "1-D, 2-D and 3-D " : "1-D and 2-D ") << kind
+           << (maxSpatial == 3 ? " (NCW, NCHW, NCDHW)" : " (NCW, NCHW)")
+           << " are supported";
   if (!isa<FloatType>(xType.getElementType()) ||
       xType.getElementType() != wType.getElementType())
     return ctx.emitError() << "needs floating-point inputs of one type";
@@ -96,60 +117,58 @@ FailureOr<Value> biasInput(NodeContext &ctx, int64_t m, Type elementType) {
 }
 
 /// Sets the padding, output size, strides and dilations of `g` (whose
-/// input and kernel sizes are set) from the window attributes and
-/// auto_pad; `attrs` are in 2-D terms (pads: top, left, bottom, right).
+/// input and kernel sizes are set) from the window attributes (pads as
+/// begins, then ends) and auto_pad.
 LogicalResult resolveConvWindow(NodeContext &ctx, WindowAttrs attrs,
                                 ConvGeometry &g) {
   SmallVector<int64_t> &strides = attrs.strides, &dilations = attrs.dilations,
                        &pads = attrs.pads;
-  int64_t inH[2] = {g.h, g.w}, k[2] = {g.kh, g.kw};
+  int64_t spatial = g.in.size();
   std::string autoPad = ctx.stringAttr("auto_pad", "NOTSET");
-  int64_t out[2];
-  for (int d = 0; d < 2; ++d) {
-    int64_t extent = dilations[d] * (k[d] - 1) + 1;
+  g.out.resize(spatial);
+  g.pad.resize(2 * spatial);
+  for (int64_t d = 0; d < spatial; ++d) {
+    int64_t in = g.in[d], &begin = pads[d], &end = pads[spatial + d];
+    int64_t extent = dilations[d] * (g.kernel[d] - 1) + 1;
     if (autoPad == "VALID") {
-      pads[d] = pads[d + 2] = 0;
+      begin = end = 0;
     } else if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
-      int64_t want = (inH[d] + strides[d] - 1) / strides[d];
+      int64_t want = (in + strides[d] - 1) / strides[d];
       int64_t total =
-          std::max<int64_t>(0, (want - 1) * strides[d] + extent - inH[d]);
-      std::tie(pads[d], pads[d + 2]) =
-          splitSamePadding(total, autoPad == "SAME_UPPER");
+          std::max<int64_t>(0, (want - 1) * strides[d] + extent - in);
+      std::tie(begin, end) = splitSamePadding(total, autoPad == "SAME_UPPER");
     } else if (autoPad != "NOTSET") {
       return ctx.emitError() << "attribute 'auto_pad' = '" << autoPad
                              << "' is not NOTSET, SAME_UPPER, SAME_LOWER or "
                                 "VALID";
     }
-    int64_t padded = inH[d] + pads[d] + pads[d + 2];
+    int64_t padded = in + begin + end;
     if (padded < extent)
       return ctx.emitError() << "kernel extent " << extent
                              << " is larger than the padded input " << padded;
-    out[d] = (padded - extent) / strides[d] + 1;
+    g.out[d] = (padded - extent) / strides[d] + 1;
     // TOSA wants the strided window to end exactly at the padded edge:
     // drop the trailing padding no output reads.
     int64_t unused = (padded - extent) % strides[d];
-    pads[d + 2] -= std::min(unused, pads[d + 2]);
+    end -= std::min(unused, end);
+    g.pad[2 * d] = begin;
+    g.pad[2 * d + 1] = end;
   }
-  g.oh = out[0];
-  g.ow = out[1];
-  g.stride = {strides[0], strides[1]};
-  g.dilation = {dilations[0], dilations[1]};
-  g.pad = {pads[0], pads[2], pads[1], pads[3]};
+  g.stride = strides;
+  g.dilation = dilations;
   return success();
 }
 
-/// The geometry of a Conv node in 2-D terms (1-D gets a unit H).
+/// The geometry of a Conv node in 2-D or 3-D terms (1-D gets a unit H).
 FailureOr<ConvGeometry> convGeometry(NodeContext &ctx, RankedTensorType xType,
                                      RankedTensorType wType) {
   int64_t rank = xType.getRank(), spatial = rank - 2;
   ConvGeometry g;
   g.n = xType.getDimSize(0);
   g.c = xType.getDimSize(1);
-  g.h = spatial == 2 ? xType.getDimSize(2) : 1;
-  g.w = xType.getDimSize(rank - 1);
   g.m = wType.getDimSize(0);
-  g.kh = spatial == 2 ? wType.getDimSize(2) : 1;
-  g.kw = wType.getDimSize(rank - 1);
+  g.in.assign(xType.getShape().begin() + 2, xType.getShape().end());
+  g.kernel.assign(wType.getShape().begin() + 2, wType.getShape().end());
   g.group = ctx.intAttr("group", 1);
   if (g.group < 1 || g.c % g.group != 0 || g.m % g.group != 0 ||
       wType.getDimSize(1) * g.group != g.c)
@@ -174,64 +193,76 @@ FailureOr<ConvGeometry> convGeometry(NodeContext &ctx, RankedTensorType xType,
     attrs->strides.insert(attrs->strides.begin(), 1);
     attrs->dilations.insert(attrs->dilations.begin(), 1);
     attrs->pads = {0, attrs->pads[0], 0, attrs->pads[1]};
+    g.in.insert(g.in.begin(), 1);
+    g.kernel.insert(g.kernel.begin(), 1);
   }
   if (failed(resolveConvWindow(ctx, *attrs, g)))
     return failure();
   return g;
 }
 
-/// The convolution of NCHW `x` with OIHW `w` (both reshaped to 2-D terms)
-/// as NHWC TOSA convolutions, in NHWC: one tosa.conv2d for group 1, a
-/// tosa.depthwise_conv2d for one input channel per group, else one
-/// tosa.conv2d per group joined by tosa.concat.
+/// The convolution of `x` (NCHW or NCDHW) with `w` ([M, C / group, k...])
+/// as TOSA convolutions, channels last: one convolution for group 1, a
+/// tosa.depthwise_conv2d for one input channel per group in 2-D, else one
+/// convolution per group joined by tosa.concat.
 Value buildConv(OpBuilder &b, Location loc, Value x, Value w, Value bias,
                 const ConvGeometry &g) {
   Type elementType = cast<RankedTensorType>(x.getType()).getElementType();
+  int64_t spatial = g.in.size();
+  SmallVector<int64_t> shape = {g.n, g.c}, oihw = {g.m, g.c / g.group},
+                       outShape = {g.n};
+  llvm::append_range(shape, g.in);
+  llvm::append_range(oihw, g.kernel);
+  llvm::append_range(outShape, g.out);
+  outShape.push_back(g.m);
+  SmallVector<int32_t> toLast = {0};
+  for (int32_t d = 0; d < spatial; ++d)
+    toLast.push_back(2 + d);
+  toLast.push_back(1);
+  Value input =
+      createTranspose(b, loc, createReshape(b, loc, x, shape), toLast);
   // Trailing padding cut above may leave input rows no window reads.
-  int64_t needH = (g.oh - 1) * g.stride[0] + g.dilation[0] * (g.kh - 1) + 1 -
-                  g.pad[0] - g.pad[1];
-  int64_t needW = (g.ow - 1) * g.stride[1] + g.dilation[1] * (g.kw - 1) + 1 -
-                  g.pad[2] - g.pad[3];
-  Value input = createTranspose(
-      b, loc, createReshape(b, loc, x, {g.n, g.c, g.h, g.w}), {0, 2, 3, 1});
-  if (needH < g.h)
-    input = sliceAxis(b, loc, input, 1, 0, needH);
-  if (needW < g.w)
-    input = sliceAxis(b, loc, input, 2, 0, needW);
+  for (int64_t d = 0; d < spatial; ++d) {
+    int64_t need = (g.out[d] - 1) * g.stride[d] +
+                   g.dilation[d] * (g.kernel[d] - 1) + 1 - g.pad[2 * d] -
+                   g.pad[2 * d + 1];
+    if (need < g.in[d])
+      input = sliceAxis(b, loc, input, 1 + d, 0, need);
+  }
   int64_t cg = g.c / g.group, mg = g.m / g.group;
-  Value weight = createReshape(b, loc, w, {g.m, cg, g.kh, g.kw}); // OIHW, 2-D
+  Value weight = createReshape(b, loc, w, oihw);
   if (g.group == 1)
-    return createConv2D(b, loc, input,
-                        createTranspose(b, loc, weight, {0, 2, 3, 1}), bias, g);
-  if (cg == 1) {
+    return createConv(b, loc, input, createTranspose(b, loc, weight, toLast),
+                      bias, g.pad, g.stride, g.dilation);
+  if (cg == 1 && spatial == 2) {
     // Depthwise: TOSA weights [KH, KW, C, M / C].
     Value dw = createTranspose(
-        b, loc, createReshape(b, loc, weight, {g.c, mg, g.kh, g.kw}),
+        b, loc,
+        createReshape(b, loc, weight, {g.c, mg, g.kernel[0], g.kernel[1]}),
         {2, 3, 0, 1});
     Value inputZeroPoint = createZeroPoint(b, loc, elementType);
     Value weightZeroPoint = createZeroPoint(b, loc, elementType);
     return tosa::DepthwiseConv2DOp::create(
-        b, loc, RankedTensorType::get({g.n, g.oh, g.ow, g.m}, elementType),
-        input, dw, bias, inputZeroPoint, weightZeroPoint,
-        b.getDenseI64ArrayAttr(g.pad), b.getDenseI64ArrayAttr(g.stride),
-        b.getDenseI64ArrayAttr(g.dilation), TypeAttr::get(elementType),
-        b.getBoolAttr(false));
+        b, loc, RankedTensorType::get(outShape, elementType), input, dw, bias,
+        inputZeroPoint, weightZeroPoint, b.getDenseI64ArrayAttr(g.pad),
+        b.getDenseI64ArrayAttr(g.stride), b.getDenseI64ArrayAttr(g.dilation),
+        TypeAttr::get(elementType), b.getBoolAttr(false));
   }
   SmallVector<Value> parts;
-  Value ohwi = createTranspose(b, loc, weight, {0, 2, 3, 1});
+  Value ohwi = createTranspose(b, loc, weight, toLast);
   for (int64_t i = 0; i < g.group; ++i)
-    parts.push_back(createConv2D(b, loc,
-                                 sliceAxis(b, loc, input, 3, i * cg, cg),
-                                 sliceAxis(b, loc, ohwi, 0, i * mg, mg),
-                                 sliceAxis(b, loc, bias, 0, i * mg, mg), g));
-  return tosa::ConcatOp::create(
-      b, loc, RankedTensorType::get({g.n, g.oh, g.ow, g.m}, elementType), parts,
-      b.getI32IntegerAttr(3));
+    parts.push_back(createConv(
+        b, loc, sliceAxis(b, loc, input, spatial + 1, i * cg, cg),
+        sliceAxis(b, loc, ohwi, 0, i * mg, mg),
+        sliceAxis(b, loc, bias, 0, i * mg, mg), g.pad, g.stride, g.dilation));
+  return tosa::ConcatOp::create(b, loc,
+                                RankedTensorType::get(outShape, elementType),
+                                parts, b.getI32IntegerAttr(spatial + 1));
 }
 
 LogicalResult convertConv(NodeContext &ctx) {
   RankedTensorType xType = ctx.inputType(0), wType = ctx.inputType(1);
-  if (failed(checkConvInputs(ctx, xType, wType, "convolutions")))
+  if (failed(checkConvInputs(ctx, xType, wType, "convolutions", 3)))
     return failure();
   FailureOr<ConvGeometry> g = convGeometry(ctx, xType, wType);
   if (failed(g) || failed(checkBias(ctx, g->m)))
@@ -246,9 +277,12 @@ LogicalResult convertConv(NodeContext &ctx) {
   OpBuilder &b = ctx.builder();
   Location loc = ctx.loc();
   Value result = buildConv(b, loc, *x, *w, *bias, *g);
-  result = createTranspose(b, loc, result, {0, 3, 1, 2});
+  SmallVector<int32_t> back = {0, static_cast<int32_t>(g->in.size()) + 1};
+  for (int32_t d = 0; d < static_cast<int32_t>(g->in.size()); ++d)
+    back.push_back(1 + d);
+  result = createTranspose(b, loc, result, back);
   if (xType.getRank() == 3)
-    result = createReshape(b, loc, result, {g->n, g->m, g->ow});
+    result = createReshape(b, loc, result, {g->n, g->m, g->out[1]});
   ctx.setResult(0, result);
   return success();
 }
@@ -357,106 +391,110 @@ LogicalResult resolveConvTransposePads(NodeContext &ctx,
   return success();
 }
 
-/// NHWC `input` ([n, h, w, c]) with stride - 1 zeros inserted between its
-/// elements along H and W.
+/// Channels-last `input` ([N, spatial..., C]) with stride - 1 zeros
+/// inserted between its elements along each spatial axis.
 Value insertZeros(OpBuilder &b, Location loc, Value input,
                   ArrayRef<int64_t> strides) {
   auto type = cast<RankedTensorType>(input.getType());
   Type elementType = type.getElementType();
-  int64_t n = type.getDimSize(0), h = type.getDimSize(1),
-          w = type.getDimSize(2), c = type.getDimSize(3);
-  int64_t zh = (h - 1) * strides[0] + 1, zw = (w - 1) * strides[1] + 1;
-  if (zh == h && zw == w)
+  SmallVector<int64_t> shape(type.getShape());
+  SmallVector<OpFoldResult> sizes, steps = {b.getIndexAttr(1)};
+  for (int64_t size : type.getShape())
+    sizes.push_back(b.getIndexAttr(size));
+  for (auto [d, stride] : llvm::enumerate(strides)) {
+    shape[1 + d] = (shape[1 + d] - 1) * stride + 1;
+    steps.push_back(b.getIndexAttr(stride));
+  }
+  steps.push_back(b.getIndexAttr(1));
+  if (shape == type.getShape())
     return input;
   // A filled tensor, not a constant: the insertion writes into it.
   Value zero =
       arith::ConstantOp::create(b, loc, b.getFloatAttr(elementType, 0.0));
-  Value empty = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{n, zh, zw, c},
-                                        elementType);
+  Value empty = tensor::EmptyOp::create(b, loc, shape, elementType);
   Value zeros =
       linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{empty})
           .getResult(0);
-  SmallVector<OpFoldResult> offsets(4, b.getIndexAttr(0));
-  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(n), b.getIndexAttr(h),
-                                     b.getIndexAttr(w), b.getIndexAttr(c)};
-  SmallVector<OpFoldResult> steps = {
-      b.getIndexAttr(1), b.getIndexAttr(strides[0]), b.getIndexAttr(strides[1]),
-      b.getIndexAttr(1)};
+  SmallVector<OpFoldResult> offsets(shape.size(), b.getIndexAttr(0));
   return tensor::InsertSliceOp::create(b, loc, input, zeros, offsets, sizes,
                                        steps);
 }
 
-/// The transposed convolution of NCHW `x` with `w` ([C, M / group, KH,
-/// KW]) as `t` (in 2-D terms) describes, in NHWC.
+/// The transposed convolution of `x` (NCHW or NCDHW) with `w` ([C,
+/// M / group, k...]) as `t` (in 2-D or 3-D terms) describes, channels
+/// last.
 Value buildConvTranspose(OpBuilder &b, Location loc, Value x, Value w,
                          Value bias, const ConvTransposeGeometry &t) {
   Type elementType = cast<RankedTensorType>(x.getType()).getElementType();
-  ArrayRef<int64_t> in = t.in, kernel = t.kernel, dilations = t.dilations;
+  int64_t spatial = t.in.size();
+  ArrayRef<int64_t> kernel = t.kernel, dilations = t.dilations;
+  SmallVector<int64_t> shape = {t.n, t.c};
+  llvm::append_range(shape, t.in);
+  // NC... -> N...C, [G, C / G, M / G, k...] -> [G, M / G, k..., C / G],
+  // N...M -> NM...
+  SmallVector<int32_t> toLast = {0}, weightPerms = {0, 2}, back = {0, 0};
+  for (int32_t d = 0; d < spatial; ++d) {
+    toLast.push_back(2 + d);
+    weightPerms.push_back(3 + d);
+    back.push_back(1 + d);
+  }
+  toLast.push_back(1);
+  weightPerms.push_back(1);
+  back[1] = spatial + 1;
   Value input = insertZeros(
-      b, loc,
-      createTranspose(b, loc,
-                      createReshape(b, loc, x, {t.n, t.c, in[0], in[1]}),
-                      {0, 2, 3, 1}),
+      b, loc, createTranspose(b, loc, createReshape(b, loc, x, shape), toLast),
       t.strides);
   auto zeroed = cast<RankedTensorType>(input.getType());
   // Padding of the equivalent convolution, negative parts cropped later.
-  ConvGeometry g;
-  g.n = t.n;
-  g.c = t.cg;
-  g.h = zeroed.getDimSize(1);
-  g.w = zeroed.getDimSize(2);
-  g.m = t.mg;
-  g.kh = kernel[0];
-  g.kw = kernel[1];
-  g.group = 1;
-  int64_t convPad[4], crop[4];
-  for (int d = 0; d < 2; ++d) {
+  SmallVector<int64_t> convPad(2 * spatial), crop(2 * spatial),
+      outShape = {t.n};
+  for (int64_t d = 0; d < spatial; ++d) {
     int64_t extent = dilations[d] * (kernel[d] - 1);
     int64_t begin = extent - t.pads[d];
-    int64_t end = extent - t.pads[2 + d] + t.outputPadding[d];
+    int64_t end = extent - t.pads[spatial + d] + t.outputPadding[d];
     convPad[2 * d] = std::max<int64_t>(begin, 0);
     convPad[2 * d + 1] = std::max<int64_t>(end, 0);
     crop[2 * d] = convPad[2 * d] - begin;
     crop[2 * d + 1] = convPad[2 * d + 1] - end;
+    outShape.push_back(zeroed.getDimSize(1 + d) + convPad[2 * d] +
+                       convPad[2 * d + 1] - extent);
   }
-  g.pad = {convPad[0], convPad[1], convPad[2], convPad[3]};
-  g.stride = {1, 1};
-  g.dilation = {dilations[0], dilations[1]};
-  g.oh = g.h + convPad[0] + convPad[1] - dilations[0] * (kernel[0] - 1);
-  g.ow = g.w + convPad[2] + convPad[3] - dilations[1] * (kernel[1] - 1);
-  // W [C, M / group, KH, KW] -> per group OHWI [M / group, KH, KW, C / group],
-  // flipped in KH and KW.
+  outShape.push_back(t.m);
+  // W [C, M / group, k...] -> per group [M / group, k..., C / group],
+  // flipped along each spatial axis.
+  SmallVector<int64_t> grouped = {t.group, t.cg, t.mg};
+  llvm::append_range(grouped, kernel);
   Value weight =
-      createReshape(b, loc, w, {t.group, t.cg, t.mg, kernel[0], kernel[1]});
-  weight = createTranspose(b, loc, weight, {0, 2, 3, 4, 1});
-  weight = tosa::ReverseOp::create(b, loc, weight.getType(), weight,
-                                   b.getI32IntegerAttr(2));
-  weight = tosa::ReverseOp::create(b, loc, weight.getType(), weight,
-                                   b.getI32IntegerAttr(3));
+      createTranspose(b, loc, createReshape(b, loc, w, grouped), weightPerms);
+  for (int32_t d = 0; d < spatial; ++d)
+    weight = tosa::ReverseOp::create(b, loc, weight.getType(), weight,
+                                     b.getI32IntegerAttr(2 + d));
+  SmallVector<int64_t> groupShape = {t.mg};
+  llvm::append_range(groupShape, kernel);
+  groupShape.push_back(t.cg);
+  SmallVector<int64_t> ones(spatial, 1);
   SmallVector<Value> parts;
   for (int64_t i = 0; i < t.group; ++i) {
     Value groupWeight =
-        createReshape(b, loc, sliceAxis(b, loc, weight, 0, i, 1),
-                      {t.mg, kernel[0], kernel[1], t.cg});
+        createReshape(b, loc, sliceAxis(b, loc, weight, 0, i, 1), groupShape);
     Value groupInput =
-        t.group == 1 ? input : sliceAxis(b, loc, input, 3, i * t.cg, t.cg);
-    parts.push_back(createConv2D(b, loc, groupInput, groupWeight,
-                                 sliceAxis(b, loc, bias, 0, i * t.mg, t.mg),
-                                 g));
+        t.group == 1 ? input
+                     : sliceAxis(b, loc, input, spatial + 1, i * t.cg, t.cg);
+    parts.push_back(createConv(b, loc, groupInput, groupWeight,
+                               sliceAxis(b, loc, bias, 0, i * t.mg, t.mg),
+                               convPad, ones, dilations));
   }
-  Value result =
-      parts.size() == 1
-          ? parts.front()
-          : tosa::ConcatOp::create(
-                b, loc,
-                RankedTensorType::get({t.n, g.oh, g.ow, t.m}, elementType),
-                parts, b.getI32IntegerAttr(3))
-                .getResult();
-  if (crop[0] || crop[1] || crop[2] || crop[3]) {
-    result = sliceAxis(b, loc, result, 1, crop[0], g.oh - crop[0] - crop[1]);
-    result = sliceAxis(b, loc, result, 2, crop[2], g.ow - crop[2] - crop[3]);
-  }
-  return result;
+  Value result = parts.size() == 1
+                     ? parts.front()
+                     : tosa::ConcatOp::create(
+                           b, loc, RankedTensorType::get(outShape, elementType),
+                           parts, b.getI32IntegerAttr(spatial + 1))
+                           .getResult();
+  if (llvm::any_of(crop, [](int64_t v) { return v; }))
+    for (int64_t d = 0; d < spatial; ++d)
+      result = sliceAxis(b, loc, result, 1 + d, crop[2 * d],
+                         outShape[1 + d] - crop[2 * d] - crop[2 * d + 1]);
+  return createTranspose(b, loc, result, back);
 }
 
 /// ConvTranspose as the convolution it is the adjoint of: the input with
@@ -467,7 +505,7 @@ Value buildConvTranspose(OpBuilder &b, Location loc, Value x, Value w,
 /// result.
 LogicalResult convertConvTranspose(NodeContext &ctx) {
   RankedTensorType xType = ctx.inputType(0), wType = ctx.inputType(1);
-  if (failed(checkConvInputs(ctx, xType, wType, "transposed convolutions")))
+  if (failed(checkConvInputs(ctx, xType, wType, "transposed convolutions", 3)))
     return failure();
   SmallVector<int64_t> outputShape;
   std::string autoPad;
@@ -500,7 +538,6 @@ LogicalResult convertConvTranspose(NodeContext &ctx) {
   OpBuilder &b = ctx.builder();
   Location loc = ctx.loc();
   Value result = buildConvTranspose(b, loc, *x, *w, *bias, *t);
-  result = createTranspose(b, loc, result, {0, 3, 1, 2});
   if (xType.getRank() == 3)
     result = createReshape(b, loc, result, {t->n, t->m, t->out[1]});
   ctx.setResult(0, result);

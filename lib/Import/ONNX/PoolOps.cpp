@@ -1,9 +1,11 @@
 //===- PoolOps.cpp - ONNX pooling -----------------------------------------===//
 //
-// MaxPool and AveragePool (1-D and 2-D, NCHW; pads, auto_pad, strides,
-// dilations, ceil_mode, count_include_pad) as linalg.pooling_nchw_max/sum
-// over the input padded with tensor.pad; an average divides the sum by the
-// number of elements each window counts, a constant computed here.
+// MaxPool and AveragePool (1-D, 2-D and 3-D, NCHW; pads, auto_pad,
+// strides, dilations, ceil_mode, count_include_pad) as
+// linalg.pooling_nchw_max/sum (3-D: the same window reduction as a
+// linalg.generic) over the input padded with tensor.pad; an average divides
+// the sum by the number of elements each window counts, a constant
+// computed here.
 // GlobalAveragePool and GlobalMaxPool reduce the spatial dimensions.
 //
 //===----------------------------------------------------------------------===//
@@ -33,7 +35,7 @@ struct PoolDim {
   int64_t extraEnd = 0; // more padding so the last window fits (ceil_mode)
 };
 
-/// Checks input 'X' of MaxPool/AveragePool (float, rank 3 or 4) and the
+/// Checks input 'X' of MaxPool/AveragePool (float, rank 3 to 5) and the
 /// MaxPool features not supported.
 LogicalResult checkPoolInput(NodeContext &ctx, RankedTensorType type,
                              bool isMax) {
@@ -43,11 +45,11 @@ LogicalResult checkPoolInput(NodeContext &ctx, RankedTensorType type,
     return ctx.emitError() << "needs a floating-point input, got "
                            << type.getElementType();
   int64_t rank = type.getRank();
-  if (rank != 3 && rank != 4)
+  if (rank < 3 || rank > 5)
     return ctx.emitError() << "input 'X' has shape "
                            << formatShape(type.getShape())
-                           << ": only 1-D and 2-D pooling (NCW, NCHW) is "
-                              "supported";
+                           << ": only 1-D, 2-D and 3-D pooling (NCW, NCHW, "
+                              "NCDHW) is supported";
   if (isMax && ctx.hasOutput(1))
     return ctx.emitError() << "output 'Indices' is not supported";
   if (isMax && ctx.intAttr("storage_order", 0))
@@ -146,56 +148,112 @@ SmallVector<int64_t> windowCounts(const PoolDim &d, bool includePad) {
   return result;
 }
 
-/// The 2-D pooling of NCHW `input` over the windows `dims` (H, W): a max,
-/// or a sum scaled by the inverse of each window's count.
+/// The 3-D window reduction of NCDHW `input` (padded) into `init`: what
+/// linalg.pooling_nchw_max/sum are in 2-D, as a linalg.generic (linalg has
+/// no NCDHW pooling op).
+Value createPool3D(OpBuilder &b, Location loc, Value input, Value window,
+                   Value init, ArrayRef<PoolDim> dims, bool isMax) {
+  int64_t spatial = dims.size(), numLoops = 2 + 2 * spatial;
+  SmallVector<AffineExpr> inputExprs = {b.getAffineDimExpr(0),
+                                        b.getAffineDimExpr(1)};
+  SmallVector<AffineExpr> windowExprs, outExprs = inputExprs;
+  for (auto [i, d] : llvm::enumerate(dims)) {
+    AffineExpr o = b.getAffineDimExpr(2 + i),
+               k = b.getAffineDimExpr(2 + spatial + i);
+    inputExprs.push_back(o * d.stride + k * d.dilation);
+    windowExprs.push_back(k);
+    outExprs.push_back(o);
+  }
+  MLIRContext *context = b.getContext();
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(numLoops, 0, inputExprs, context),
+      AffineMap::get(numLoops, 0, windowExprs, context),
+      AffineMap::get(numLoops, 0, outExprs, context)};
+  SmallVector<utils::IteratorType> iterators(2 + spatial,
+                                             utils::IteratorType::parallel);
+  iterators.append(spatial, utils::IteratorType::reduction);
+  return linalg::GenericOp::create(
+             b, loc, init.getType(), ValueRange{input, window},
+             ValueRange{init}, maps, iterators,
+             [&](OpBuilder &nb, Location nl, ValueRange args) {
+               Value acc =
+                   isMax ? arith::MaximumFOp::create(nb, nl, args[2], args[0])
+                               .getResult()
+                         : arith::AddFOp::create(nb, nl, args[2], args[0])
+                               .getResult();
+               linalg::YieldOp::create(nb, nl, acc);
+             })
+      .getResult(0);
+}
+
+/// The pooling of NCHW or NCDHW `input` over the windows `dims` (one per
+/// spatial axis, 2 or 3): a max, or a sum scaled by the inverse of each
+/// window's count.
 Value buildPool(OpBuilder &b, Location loc, Value input, ArrayRef<PoolDim> dims,
                 bool isMax, bool includePad) {
   auto type = cast<RankedTensorType>(input.getType());
   Type elementType = type.getElementType();
   int64_t n = type.getDimSize(0), c = type.getDimSize(1);
   double padValue = isMax ? -std::numeric_limits<double>::infinity() : 0.0;
-  SmallVector<int64_t> low = {0, 0, dims[0].padBegin, dims[1].padBegin};
-  SmallVector<int64_t> high = {0, 0, dims[0].padEnd + dims[0].extraEnd,
-                               dims[1].padEnd + dims[1].extraEnd};
+  SmallVector<int64_t> low = {0, 0}, high = {0, 0};
+  SmallVector<int64_t> outShape = {n, c}, kernel, strides, dilations;
+  for (const PoolDim &d : dims) {
+    low.push_back(d.padBegin);
+    high.push_back(d.padEnd + d.extraEnd);
+    outShape.push_back(d.out);
+    kernel.push_back(d.kernel);
+    strides.push_back(d.stride);
+    dilations.push_back(d.dilation);
+  }
   if (llvm::any_of(low, [](int64_t v) { return v; }) ||
       llvm::any_of(high, [](int64_t v) { return v; })) {
     Value fill = arith::ConstantOp::create(
         b, loc, b.getFloatAttr(elementType, padValue));
     input = createConstantPad(b, loc, input, low, high, fill);
   }
-  SmallVector<int64_t> outShape = {n, c, dims[0].out, dims[1].out};
   Value init = tensor::EmptyOp::create(b, loc, outShape, elementType);
   Value initValue =
       arith::ConstantOp::create(b, loc, b.getFloatAttr(elementType, padValue));
   init = linalg::FillOp::create(b, loc, initValue, init).getResult(0);
-  Value window = tensor::EmptyOp::create(
-      b, loc, ArrayRef<int64_t>{dims[0].kernel, dims[1].kernel}, elementType);
+  Value window = tensor::EmptyOp::create(b, loc, kernel, elementType);
   auto i64Attr = [&](ArrayRef<int64_t> values) {
-    return DenseIntElementsAttr::get(RankedTensorType::get({2}, b.getI64Type()),
-                                     values);
+    return DenseIntElementsAttr::get(
+        RankedTensorType::get({int64_t(values.size())}, b.getI64Type()),
+        values);
   };
-  Attribute strideAttr = i64Attr({dims[0].stride, dims[1].stride});
-  Attribute dilationAttr = i64Attr({dims[0].dilation, dims[1].dilation});
   auto resultType = RankedTensorType::get(outShape, elementType);
+  Value result;
+  if (dims.size() == 3)
+    result = createPool3D(b, loc, input, window, init, dims, isMax);
+  else if (isMax)
+    result = linalg::PoolingNchwMaxOp::create(
+                 b, loc, TypeRange{resultType}, ValueRange{input, window},
+                 ValueRange{init}, i64Attr(strides), i64Attr(dilations))
+                 .getResult(0);
+  else
+    result = linalg::PoolingNchwSumOp::create(
+                 b, loc, TypeRange{resultType}, ValueRange{input, window},
+                 ValueRange{init}, i64Attr(strides), i64Attr(dilations))
+                 .getResult(0);
   if (isMax)
-    return linalg::PoolingNchwMaxOp::create(
-               b, loc, TypeRange{resultType}, ValueRange{input, window},
-               ValueRange{init}, strideAttr, dilationAttr)
-        .getResult(0);
-  Value result = linalg::PoolingNchwSumOp::create(
-                     b, loc, TypeRange{resultType}, ValueRange{input, window},
-                     ValueRange{init}, strideAttr, dilationAttr)
-                     .getResult(0);
-  SmallVector<int64_t> rows = windowCounts(dims[0], includePad),
-                       cols = windowCounts(dims[1], includePad);
+    return result;
+  // 1 / (the product of the counts along each axis), row-major.
   ConstData inverse;
-  for (int64_t r : rows)
-    for (int64_t col : cols)
-      inverse.floats.push_back(r * col != 0 ? 1.0 / (r * col) : 0.0);
+  inverse.floats.push_back(1.0);
+  for (const PoolDim &d : dims) {
+    SmallVector<int64_t> counts = windowCounts(d, includePad);
+    SmallVector<double> next;
+    for (double outer : inverse.floats)
+      for (int64_t count : counts)
+        next.push_back(outer * count);
+    inverse.floats.assign(next.begin(), next.end());
+  }
+  for (double &v : inverse.floats)
+    v = v != 0 ? 1.0 / v : 0.0;
+  SmallVector<int64_t> scaleShape(outShape);
+  scaleShape[0] = scaleShape[1] = 1;
   Value scale = materializeConstData(
-      b, loc,
-      RankedTensorType::get({1, 1, dims[0].out, dims[1].out}, elementType),
-      inverse);
+      b, loc, RankedTensorType::get(scaleShape, elementType), inverse);
   return createMul(b, loc, result, scale);
 }
 
@@ -214,17 +272,18 @@ LogicalResult convertPool(NodeContext &ctx) {
     return failure();
   OpBuilder &b = ctx.builder();
   Location loc = ctx.loc();
-  int64_t n = type.getDimSize(0), c = type.getDimSize(1);
   int64_t spatial = type.getRank() - 2;
-  // Work in 2-D: 1-D pooling gets a unit H.
+  // 1-D pooling runs as 2-D with a unit H.
   if (spatial == 1)
     dims->insert(dims->begin(), PoolDim{1, 1, 1, 1, 0, 0, 1, 0});
-  Value input = createReshape(b, loc, *x, {n, c, (*dims)[0].in, (*dims)[1].in});
+  SmallVector<int64_t> shape = {type.getDimSize(0), type.getDimSize(1)};
+  for (const PoolDim &d : *dims)
+    shape.push_back(d.in);
+  Value input = createReshape(b, loc, *x, shape);
   Value result = buildPool(b, loc, input, *dims, isMax, includePad);
-  SmallVector<int64_t> shape = {n, c};
-  for (int64_t i = 0; i < 2; ++i)
-    if (spatial == 2 || i == 1)
-      shape.push_back((*dims)[i].out);
+  shape.resize(2);
+  for (const PoolDim &d : ArrayRef<PoolDim>(*dims).take_back(spatial))
+    shape.push_back(d.out);
   ctx.setResult(0, createReshape(b, loc, result, shape));
   return success();
 }
