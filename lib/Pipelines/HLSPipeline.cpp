@@ -56,9 +56,6 @@ void m3sat::buildHLSPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createHLSBoundAllocs());
   // Loops over those groups get their largest trip count.
   pm.addNestedPass<func::FuncOp>(createHLSTripCounts());
-  // GELU from a table, as the accelerators do it.
-  if (options.lutGelu)
-    pm.addPass(createHLSLutGelu());
   // Floor and ceiling divisions (from affine maps) become plain C++ ones.
   pm.addPass(arith::createArithExpandOpsPass());
   pm.addPass(createCanonicalizerPass());
@@ -103,14 +100,27 @@ void m3sat::buildHLSPipeline(OpPassManager &pm,
     pm.addPass(createHLSStageUnitOperands());
   }
 
-  // Pragmas for the emitter.
+  // Pragmas for the emitter: innermost loops pipelined; arrays that a
+  // pipelined loop reads or writes through more than two ports are
+  // partitioned.
   HLSAnnotateLoopsOptions annotate;
   annotate.initiationInterval = options.initiationInterval;
-  annotate.unroll = options.unroll;
   pm.addNestedPass<func::FuncOp>(createHLSAnnotateLoops(annotate));
-  // Arrays that a pipelined loop reads or writes through more than two
-  // ports are partitioned.
   pm.addPass(createHLSPartitionArrays());
+  // GELU from a table, as the accelerators compute it.
+  if (options.lutGelu)
+    pm.addPass(createHLSLutGelu());
+  // Each kind of layer built once (weights share with weights: the port
+  // attributes of top functions tell them apart).
+  if (options.shareLayers)
+    pm.addPass(createHLSShareLayers());
+  // Pipelined loops unrolled, in the shared layers too, their arrays
+  // partitioned to match.
+  if (options.unroll > 1) {
+    annotate.unroll = options.unroll;
+    pm.addNestedPass<func::FuncOp>(createHLSAnnotateLoops(annotate));
+    pm.addPass(createHLSPartitionArrays());
+  }
   // DATAFLOW channels are streams the emitter can print.
   pm.addPass(createHLSVerifyChannels());
 }

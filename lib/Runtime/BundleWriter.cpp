@@ -28,7 +28,7 @@ uint32_t BundleWriter::addBuffer(const std::string &key,
   if (size)
     std::memcpy(blob.data() + offset, data, size);
   auto index = static_cast<uint32_t>(buffers.size());
-  buffers.push_back({name, dtype, shape, offset, size, std::nullopt});
+  buffers.push_back({{name, dtype, shape}, offset, size, std::nullopt});
   bufferByKey[key] = index;
   return index;
 }
@@ -68,9 +68,9 @@ BundleWriter::write(const std::string &path, const std::string &modelHash,
           q->bits == 4 ? bundle::QuantizedType::u4 : bundle::QuantizedType::u8,
           q->columns, q->blockSize, q->scales,
           static_cast<int32_t>(q->zeroPoints));
-    bufferOffsets.push_back(
-        bundle::CreateBufferDirect(fbb, b.name.c_str(), b.dtype, &b.shape,
-                                   b.offset, b.size, quantization));
+    bufferOffsets.push_back(bundle::CreateBufferDirect(
+        fbb, b.tensor.name.c_str(), b.tensor.dtype, &b.tensor.shape, b.offset,
+        b.size, quantization));
   }
   std::vector<flatbuffers::Offset<bundle::Task>> taskOffsets;
   for (const TaskDesc &task : tasks) {

@@ -6,6 +6,7 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Location.h"
 #include "mlir/IR/MLIRContext.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
@@ -43,6 +44,22 @@ std::string m3sat::getNodeName(Location loc) {
     return WalkResult::advance();
   });
   return name;
+}
+
+std::string m3sat::getLayerLabel(Location loc) {
+  if (std::string name = getNodeName(loc); !name.empty())
+    return name;
+  std::string label;
+  loc->walk([&](Location inner) {
+    if (auto file = dyn_cast<FileLineColLoc>(inner)) {
+      label = (llvm::sys::path::filename(file.getFilename().getValue()) + ":" +
+               llvm::Twine(file.getLine()))
+                  .str();
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return label;
 }
 
 OneLineDiagnostics::OneLineDiagnostics(MLIRContext &context)

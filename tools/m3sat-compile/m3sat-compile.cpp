@@ -279,15 +279,15 @@ std::optional<MoELowering> readMoELowering(std::string &error) {
 
 std::string readHLSOptions(HLSBackendOptions &hls) {
   for (auto [option, text, width, intBits] :
-       {std::make_tuple("hls-act-fixed", &hlsActFixed, &hls.actWidth,
-                        &hls.actInt),
-        std::make_tuple("hls-weight-fixed", &hlsWeightFixed, &hls.weightWidth,
-                        &hls.weightInt)})
+       {std::make_tuple("hls-act-fixed", &hlsActFixed, &hls.numerics.actWidth,
+                        &hls.numerics.actInt),
+        std::make_tuple("hls-weight-fixed", &hlsWeightFixed,
+                        &hls.numerics.weightWidth, &hls.numerics.weightInt)})
     if (std::string error =
             parseHLSFixedFormat(option, text->getValue(), *width, *intBits);
         !error.empty())
       return error;
-  hls.fixed = hlsFixed;
+  hls.numerics.fixed = hlsFixed;
   hls.lutGelu = hlsLutGelu;
   hls.onlineSoftmax = hlsOnlineSoftmax;
   hls.sharedLinear = hlsSharedLinear;

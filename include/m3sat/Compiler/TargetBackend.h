@@ -73,7 +73,25 @@ struct GPUBackendOptions {
 
 /// --target=hls: OUT_DIR/hls with the C++ of each task's top function, its
 /// testbench, weights.bin, the Vitis HLS script and the estimate.
-using HLSBackendOptions = HLSNumerics;
+/// The architecture options are those of m3sat-hls-pipeline, set there
+/// once (emitCode); the rest says how the project is written.
+struct HLSBackendOptions : HLSProjectOptions {
+  /// GELU from a table with linear interpolation (m3sat-hls-lut-gelu).
+  bool lutGelu = false;
+  /// Softmax in one pass with a running maximum and sum
+  /// (m3sat-hls-online-softmax).
+  bool onlineSoftmax = false;
+  /// Every matrix product a call of one linear unit
+  /// (m3sat-hls-shared-linear).
+  bool sharedLinear = false;
+  /// DATAFLOW regions between the stages of top functions
+  /// (m3sat-hls-dataflow).
+  bool dataflow = false;
+  /// Unroll factor of pipelined loops (their arrays partitioned to match).
+  int unroll = 1;
+  /// Tokens per tile of token-wise layers (m3sat-hls-token-tiling); 0: off.
+  int tokenTile = 1;
+};
 
 /// An options struct's own consistency: "" or a one-line message naming
 /// the command-line flag.

@@ -171,6 +171,11 @@ struct HLSPipelineOptions
                        llvm::cl::desc("GELU from a table with linear "
                                       "interpolation (m3sat-hls-lut-gelu)"),
                        llvm::cl::init(false)};
+  Option<bool> shareLayers{
+      *this, "share-layers",
+      llvm::cl::desc("Loop nests of a top function that compute alike "
+                     "become calls of one function (m3sat-hls-share-layers)"),
+      llvm::cl::init(true)};
   Option<bool> onlineSoftmax{
       *this, "online-softmax",
       llvm::cl::desc("Softmax in one pass with a running maximum and sum "

@@ -82,9 +82,8 @@ public:
 
   /// A weight: `size` bytes at `offset` into the blob.
   struct BufferDesc {
-    std::string name;
-    bundle::DType dtype;
-    std::vector<int64_t> shape;
+    /// Its name, element type and shape.
+    TensorSpecDesc tensor;
     uint64_t offset, size;
     std::optional<QuantizationDesc> quantization;
   };

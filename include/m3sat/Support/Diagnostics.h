@@ -22,6 +22,11 @@ std::string formatLocation(mlir::Location loc);
 /// and call-site locations), or "" when it has none.
 std::string getNodeName(mlir::Location loc);
 
+/// A short label of the layer an op belongs to, for reports: its ONNX node
+/// name (getNodeName), else "file:line" of its first file location (the
+/// file name without directories), else "".
+std::string getLayerLabel(mlir::Location loc);
+
 /// Prints errors, warnings and remarks as `<location>: error: <message>` on
 /// one line each to stderr, notes folded into the line; counts errors.
 class OneLineDiagnostics {

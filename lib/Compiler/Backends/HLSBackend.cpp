@@ -24,7 +24,7 @@ using namespace m3sat;
 
 std::string m3sat::verifyBackendOptions(const HLSBackendOptions &options) {
   // Weights and activations share the unit's operand B: one element type.
-  if (options.sharedLinear && options.fixed)
+  if (options.sharedLinear && options.numerics.fixed)
     return "--hls-shared-linear needs float numerics: in fixed point "
            "weights and activations have other types";
   // Stages that run at the same time cannot take turns on one unit.
@@ -41,10 +41,6 @@ std::string m3sat::verifyBackendOptions(const HLSBackendOptions &options) {
 }
 
 namespace {
-
-HLSTensorDesc describeTensor(const TensorSpecDesc &spec, uint64_t offset = 0) {
-  return {spec.name, static_cast<int>(spec.dtype), spec.shape, offset};
-}
 
 class HLSBackend final : public TargetBackend {
 public:
@@ -65,21 +61,30 @@ public:
 
   LogicalResult emitCode(ModuleOp module, const TaskTable &table,
                          EmitContext &context) override {
+    // The ports first, on the tensor-level task functions: the pipeline
+    // shares layers by port kind, and the emitter names the ports.
+    std::vector<HLSTopDesc> tops;
+    if (failed(describeTops(module, table, tops)))
+      return failure();
+    for (const HLSTopDesc &top : tops)
+      if (failed(setHLSPortAttributes(module, top)))
+        return failure();
+
     PassManager lower(module.getContext());
     HLSPipelineOptions pipeline;
+    pipeline.lutGelu = options.lutGelu;
     pipeline.onlineSoftmax = options.onlineSoftmax;
     pipeline.sharedLinear = options.sharedLinear;
     pipeline.dataflow = options.dataflow;
     pipeline.tokenTile = options.tokenTile;
-    // Unrolled loops (annotated later) access several values per cycle.
-    pipeline.dataflowFifo = options.unroll <= 1;
+    pipeline.unroll = options.unroll;
     buildHLSPipeline(lower, pipeline);
     if (failed(lower.run(module)))
       return failure();
+    for (const HLSTopDesc &top : tops)
+      if (failed(checkHLSPorts(module, top)))
+        return failure();
 
-    std::vector<HLSTopDesc> tops;
-    if (failed(describeTops(module, table, tops)))
-      return failure();
     std::string estimate;
     if (failed(writeHLSProject(module, tops, table.bundle.getWeightBlob(),
                                context.outDir + "/" + getLibraryName(),
@@ -116,16 +121,13 @@ private:
                                   << "': another task's HLS files are named '"
                                   << top.stem << "' too";
       for (const TensorSpecDesc &input : task.inputs)
-        top.inputs.push_back(describeTensor(input));
+        top.inputs.push_back({&input});
       for (uint32_t index : task.weights) {
         const BundleWriter::BufferDesc &buffer = table.bundle.getBuffer(index);
-        top.weights.push_back(describeTensor(
-            {buffer.name, buffer.dtype, buffer.shape}, buffer.offset));
+        top.weights.push_back({&buffer.tensor, buffer.offset});
       }
       for (const TensorSpecDesc &output : task.outputs)
-        top.outputs.push_back(describeTensor(output));
-      if (failed(setHLSPortAttributes(module, top)))
-        return failure();
+        top.outputs.push_back({&output});
       tops.push_back(std::move(top));
     }
     return success();

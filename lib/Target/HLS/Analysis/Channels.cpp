@@ -2,7 +2,7 @@
 
 #include "m3sat/Target/HLS/Analysis/Channels.h"
 
-#include "m3sat/Target/HLS/Attributes.h"
+#include "M3SAT/M3SATHLSAttrs.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -17,9 +17,9 @@ bool m3sat::isHLSFifoArgument(Value memref) {
   auto func = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp());
   if (!func || arg.getOwner() != &func.getBody().front())
     return false;
-  auto kind =
-      func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), kHLSChannelAttr);
-  return kind && kind.getValue().starts_with("fifo");
+  auto kind = func.getArgAttrOfType<HLSChannelKindAttr>(arg.getArgNumber(),
+                                                        kHLSChannelAttr);
+  return kind && isHLSFifoChannel(kind.getValue());
 }
 
 /// A FIFO argument is read (or written) once per element, by one load (or
@@ -31,9 +31,9 @@ static LogicalResult verifyFifoArguments(func::FuncOp func) {
     BlockArgument arg = func.getArgument(i);
     if (!isHLSFifoArgument(arg))
       continue;
-    bool in = func.getArgAttrOfType<StringAttr>(i, kHLSChannelAttr)
-                  .getValue()
-                  .ends_with("-in");
+    bool in = isHLSChannelIn(
+        func.getArgAttrOfType<HLSChannelKindAttr>(i, kHLSChannelAttr)
+            .getValue());
     unsigned uses = 0;
     for (OpOperand &use : arg.getUses()) {
       Operation *user = use.getOwner();
@@ -58,9 +58,9 @@ LogicalResult m3sat::verifyHLSChannels(Operation *root) {
     if (auto func = dyn_cast<func::FuncOp>(op))
       return failed(verifyFifoArguments(func)) ? WalkResult::interrupt()
                                                : WalkResult::advance();
-    auto channel = op->getAttrOfType<StringAttr>(kHLSChannelAttr);
+    auto channel = op->getAttrOfType<HLSChannelKindAttr>(kHLSChannelAttr);
     if (!isa<memref::AllocOp, memref::AllocaOp>(op) || !channel ||
-        channel.getValue() != "fifo")
+        channel.getValue() != HLSChannelKind::fifo)
       return WalkResult::advance();
     auto depth = op->getAttrOfType<IntegerAttr>(kHLSFifoDepthAttr);
     if (!depth || depth.getInt() < 1) {

@@ -8,10 +8,11 @@
 
 #include "m3sat/Target/HLS/Analysis/Estimate.h"
 
+#include "M3SAT/M3SATHLSAttrs.h"
+#include "m3sat/Support/Diagnostics.h"
 #include "m3sat/Target/HLS/Analysis/BufferAccesses.h"
 #include "m3sat/Target/HLS/Analysis/Device.h"
 #include "m3sat/Target/HLS/Analysis/WeightArrays.h"
-#include "m3sat/Target/HLS/Attributes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -25,7 +26,6 @@
 #include "llvm/ADT/StringSet.h"
 
 #include "llvm/Support/Format.h"
-#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
@@ -35,25 +35,6 @@ namespace {
 
 /// Parallelisms the report lists.
 constexpr int64_t kParallelisms[] = {1, 2, 4, 8, 16};
-
-/// The ONNX node name (or file:line) of a location, or "".
-std::string locationName(Location loc) {
-  if (auto named = dyn_cast<NameLoc>(loc))
-    return named.getName().str();
-  if (auto fused = dyn_cast<FusedLoc>(loc)) {
-    for (Location inner : fused.getLocations())
-      if (std::string name = locationName(inner); !name.empty())
-        return name;
-    return "";
-  }
-  if (auto file = dyn_cast<FileLineColLoc>(loc))
-    return (llvm::sys::path::filename(file.getFilename().getValue()) + ":" +
-            Twine(file.getLine()))
-        .str();
-  if (auto callSite = dyn_cast<CallSiteLoc>(loc))
-    return locationName(callSite.getCallee());
-  return "";
-}
 
 bool isConstant(Value value) { return matchPattern(value, m_Constant()); }
 
@@ -390,14 +371,15 @@ private:
       // earliest.
       int64_t earliestEnd = 0;
       for (auto [i, operand] : llvm::enumerate(call.getOperands())) {
-        auto kind = callee.getArgAttrOfType<StringAttr>(i, kHLSChannelAttr);
+        auto kind =
+            callee.getArgAttrOfType<HLSChannelKindAttr>(i, kHLSChannelAttr);
         if (!kind)
           continue;
-        if (kind.getValue().ends_with("-out")) {
+        if (isHLSChannelOut(kind.getValue())) {
           producers[operand] = times.get();
           // The FIFO's first value: the ops before the nest that stores
           // it, and one outermost iteration of that nest.
-          if (kind.getValue() == "fifo-out") {
+          if (kind.getValue() == HLSChannelKind::fifo_out) {
             int64_t fill = stageCost.cycles;
             for (Operation *user : callee.getArgument(i).getUsers()) {
               Operation *top = body.findAncestorOpInBlock(*user);
@@ -423,7 +405,7 @@ private:
           return call.emitOpError("reads a channel of its DATAFLOW region "
                                   "that no earlier stage writes");
         StageTimes *producer = it->second;
-        if (kind.getValue() == "fifo-in") {
+        if (kind.getValue() == HLSChannelKind::fifo_in) {
           times->start =
               std::max(times->start, producer->start + producer->fill[operand]);
           earliestEnd = std::max(earliestEnd, producer->end + 1);
@@ -468,11 +450,11 @@ private:
   /// multipliers are counted at the first call only.
   FailureOr<Cost> sharedUnitCall(func::CallOp call, func::FuncOp callee,
                                  int64_t unroll) {
-    auto trips = call->getAttrOfType<DenseI64ArrayAttr>(kHLSLinearTripsAttr);
-    if (!trips || trips.size() != 3)
+    auto trips = call->getAttrOfType<HLSLinearTripsAttr>(kHLSLinearTripsAttr);
+    if (!trips)
       return call.emitOpError("calls the shared linear unit without its "
                               "largest sizes (m3sat.hls.linear_trips)");
-    int64_t m = trips[0], n = trips[1], k = trips[2];
+    int64_t m = trips.getM(), n = trips.getN(), k = trips.getK();
     Cost cost;
     cost.cycles = m * k * ((n + parallelism - 1) / parallelism);
     if (sharedUnitCallOps.insert(call).second)
@@ -678,8 +660,8 @@ FailureOr<HLSEstimate> m3sat::estimateHLS(func::FuncOp top,
   };
   // Banks of an array (m3sat.hls.partition).
   auto banks = [](Operation *op) -> int64_t {
-    auto partition = op->getAttrOfType<DenseI64ArrayAttr>(kHLSPartitionAttr);
-    return partition && partition.size() == 2 ? partition[1] : 1;
+    auto partition = op->getAttrOfType<HLSPartitionAttr>(kHLSPartitionAttr);
+    return partition ? partition.getFactor() : 1;
   };
   // Every function's local arrays are static: each counts once.
   SmallVector<Operation *> functions = {top};
@@ -695,8 +677,9 @@ FailureOr<HLSEstimate> m3sat::estimateHLS(func::FuncOp top,
         HLSResources storage = arrayResources(elements, bits, banks(op));
         // Channels of a DATAFLOW region: a FIFO holds its depth, a
         // ping-pong channel two buffers.
-        if (auto kind = op->getAttrOfType<StringAttr>(kHLSChannelAttr)) {
-          if (kind.getValue() == "fifo") {
+        if (auto kind =
+                op->getAttrOfType<HLSChannelKindAttr>(kHLSChannelAttr)) {
+          if (kind.getValue() == HLSChannelKind::fifo) {
             auto depth = op->getAttrOfType<IntegerAttr>(kHLSFifoDepthAttr);
             int64_t values = depth ? depth.getInt() : 0;
             bytes = type.getNumElements()
@@ -712,7 +695,7 @@ FailureOr<HLSEstimate> m3sat::estimateHLS(func::FuncOp top,
             estimate.pipoBytes += bytes;
           }
         }
-        std::string layer = locationName(op->getLoc());
+        std::string layer = getLayerLabel(op->getLoc());
         addBuffer(layer, bytes);
         addResources(layer.empty() ? "unnamed buffers" : layer, storage);
       }
@@ -755,7 +738,7 @@ FailureOr<HLSEstimate> m3sat::estimateHLS(func::FuncOp top,
         straightUnits += cost->units;
         continue;
       }
-      std::string name = locationName(op.getLoc());
+      std::string name = getLayerLabel(op.getLoc());
       ++nest;
       // A loop over tiles of tokens (or the shared layer that computes
       // one): each fused nest is a stage, its cycles for every tile.
@@ -773,7 +756,7 @@ FailureOr<HLSEstimate> m3sat::estimateHLS(func::FuncOp top,
           FailureOr<Cost> part = parts.op(inner, 1, innerStraight);
           if (failed(part))
             return failure();
-          estimate.stages.push_back({locationName(inner.getLoc()), nest,
+          estimate.stages.push_back({getLayerLabel(inner.getLoc()), nest,
                                      part->cycles * trips, part->multipliers,
                                      HLSResources()});
         }

@@ -2,7 +2,7 @@
 
 #include "m3sat/Target/HLS/Analysis/WeightArrays.h"
 
-#include "m3sat/Target/HLS/Attributes.h"
+#include "M3SAT/M3SATHLSAttrs.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 

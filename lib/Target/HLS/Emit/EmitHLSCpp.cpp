@@ -12,9 +12,11 @@
 
 #include "m3sat/Target/HLS/Emit/EmitHLSCpp.h"
 
+#include "HLSCppEmitter.h"
+
+#include "M3SAT/M3SATHLSAttrs.h"
 #include "m3sat/Target/HLS/Analysis/Channels.h"
 #include "m3sat/Target/HLS/Analysis/WeightArrays.h"
-#include "m3sat/Target/HLS/Attributes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -35,137 +37,9 @@
 
 using namespace mlir;
 using namespace m3sat;
+using namespace m3sat::hlscpp;
 
-namespace {
-
-/// Identifiers the emitted code must not declare: C++ keywords and the
-/// names m3sat_hls.h and the standard headers bring in.
-bool isReserved(StringRef name) {
-  static const llvm::StringSet<> reserved = {"alignas",
-                                             "alignof",
-                                             "and",
-                                             "and_eq",
-                                             "asm",
-                                             "auto",
-                                             "bitand",
-                                             "bitor",
-                                             "bool",
-                                             "break",
-                                             "case",
-                                             "catch",
-                                             "char",
-                                             "char16_t",
-                                             "char32_t",
-                                             "class",
-                                             "compl",
-                                             "const",
-                                             "constexpr",
-                                             "const_cast",
-                                             "continue",
-                                             "decltype",
-                                             "default",
-                                             "delete",
-                                             "do",
-                                             "double",
-                                             "dynamic_cast",
-                                             "else",
-                                             "enum",
-                                             "explicit",
-                                             "export",
-                                             "extern",
-                                             "false",
-                                             "float",
-                                             "for",
-                                             "friend",
-                                             "goto",
-                                             "if",
-                                             "inline",
-                                             "int",
-                                             "long",
-                                             "mutable",
-                                             "namespace",
-                                             "new",
-                                             "noexcept",
-                                             "not",
-                                             "not_eq",
-                                             "nullptr",
-                                             "operator",
-                                             "or",
-                                             "or_eq",
-                                             "private",
-                                             "protected",
-                                             "public",
-                                             "register",
-                                             "reinterpret_cast",
-                                             "return",
-                                             "short",
-                                             "signed",
-                                             "sizeof",
-                                             "static",
-                                             "static_assert",
-                                             "static_cast",
-                                             "struct",
-                                             "switch",
-                                             "template",
-                                             "this",
-                                             "thread_local",
-                                             "throw",
-                                             "true",
-                                             "try",
-                                             "typedef",
-                                             "typeid",
-                                             "typename",
-                                             "union",
-                                             "unsigned",
-                                             "using",
-                                             "virtual",
-                                             "void",
-                                             "volatile",
-                                             "wchar_t",
-                                             "while",
-                                             "xor",
-                                             "xor_eq",
-                                             "main",
-                                             "std",
-                                             "hls",
-                                             "m3sat_hls",
-                                             "m3sat_npy",
-                                             "m3sat_act_t",
-                                             "m3sat_weight_t",
-                                             "int8_t",
-                                             "int16_t",
-                                             "int32_t",
-                                             "int64_t",
-                                             "uint8_t",
-                                             "uint16_t",
-                                             "uint32_t",
-                                             "uint64_t",
-                                             "size_t",
-                                             "NULL",
-                                             "INFINITY",
-                                             "NAN"};
-  return reserved.contains(name);
-}
-
-/// `name` as a C++ identifier: other characters become '_', runs of '_'
-/// collapse (no reserved "__"), and a leading digit, underscore or keyword
-/// gets `prefix`.
-std::string sanitize(StringRef name, StringRef prefix) {
-  std::string result;
-  for (char c : name) {
-    char out = llvm::isAlnum(c) ? c : '_';
-    if (out == '_' && !result.empty() && result.back() == '_')
-      continue;
-    result += out;
-  }
-  while (!result.empty() && result.back() == '_')
-    result.pop_back();
-  if (!result.empty() && result[0] == '_')
-    result.erase(0, 1);
-  if (result.empty() || llvm::isDigit(result[0]) || isReserved(result))
-    result = (prefix + result).str();
-  return result;
-}
+namespace m3sat::hlscpp {
 
 /// Names of a function's arguments as C++ parameters: the `m3sat.hls.port`
 /// name when there is one, else argN; unique within the function.
@@ -208,117 +82,6 @@ bool isReadOnly(Value memref, Operation *function) {
 bool isReadOnly(BlockArgument arg) {
   return isReadOnly(arg, arg.getOwner()->getParentOp());
 }
-
-/// Prints `value` as a C++ literal of a float type ('f' suffix for float).
-/// The special values of f32 are those of m3sat_act_t (fixed point has its
-/// own).
-std::string floatLiteral(const APFloat &value, bool isFloat) {
-  StringRef type = isFloat ? "m3sat_act_t" : "double";
-  if (value.isNaN())
-    return ("m3sat_hls::nan<" + type + ">()").str();
-  if (value.isInfinity())
-    return ((value.isNegative() ? "(-m3sat_hls::infinity<"
-                                : "m3sat_hls::"
-                                  "infinity<") +
-            type + (value.isNegative() ? ">())" : ">()"))
-        .str();
-  double number = value.convertToDouble();
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  os << llvm::format(isFloat ? "%.9g" : "%.17g", number);
-  if (text.find_first_of(".e") == std::string::npos)
-    text += ".0";
-  if (isFloat)
-    text += "f";
-  if (text[0] == '-')
-    text = "(" + text + ")";
-  return text;
-}
-
-/// Prints `value` of integer type `type` as a C++ literal.
-std::string intLiteral(const APInt &value, Type type) {
-  if (type.isInteger(1))
-    return value.isZero() ? "false" : "true";
-  int64_t number = value.getSExtValue();
-  if (type.isInteger(64)) {
-    if (number == std::numeric_limits<int64_t>::min())
-      return "INT64_MIN";
-    return "INT64_C(" + std::to_string(number) + ")";
-  }
-  std::string text = std::to_string(number);
-  return number < 0 ? "(" + text + ")" : text;
-}
-
-/// The emitter of one translation unit.
-class HLSCppEmitter {
-public:
-  HLSCppEmitter(raw_ostream &out, const HLSNumerics &numerics)
-      : os(out), numerics(numerics) {}
-
-  /// Emits the functions `tops` as top functions, preceded by the globals
-  /// and functions they use.
-  LogicalResult emitFile(ModuleOp module, ArrayRef<func::FuncOp> tops,
-                         StringRef includeHeader);
-  /// Emits the prototypes of `tops`.
-  LogicalResult emitPrototypes(ArrayRef<func::FuncOp> tops);
-  /// Emits the macros that select the numerics (before m3sat_hls.h).
-  void emitNumericsPrologue();
-
-private:
-  // Types.
-  FailureOr<std::string> scalarType(Type type, Operation *user);
-  FailureOr<std::string> elementType(MemRefType type, bool weight,
-                                     Operation *user);
-  FailureOr<std::string> arrayDims(MemRefType type, Operation *user);
-  FailureOr<std::string> signature(func::FuncOp func);
-
-  // Module level.
-  LogicalResult collect(func::FuncOp func,
-                        llvm::SetVector<Operation *> &globals,
-                        llvm::SetVector<Operation *> &callees);
-  LogicalResult emitGlobal(memref::GlobalOp global);
-  LogicalResult emitFunction(func::FuncOp func, bool top);
-
-  // Function bodies.
-  LogicalResult emitBlock(Block &block);
-  LogicalResult emitOp(Operation *op);
-  LogicalResult emitScalar(Operation *op);
-  LogicalResult emitFor(scf::ForOp loop);
-  LogicalResult emitIf(scf::IfOp ifOp);
-  LogicalResult emitYield(ValueRange from, ArrayRef<std::string> to);
-  LogicalResult emitLoad(memref::LoadOp load);
-  LogicalResult emitStore(memref::StoreOp store);
-  LogicalResult emitAlloc(Operation *op, MemRefType type);
-  LogicalResult emitCall(func::CallOp call);
-  LogicalResult emitFlatView(memref::ReinterpretCastOp flat);
-  LogicalResult emitReturn(func::ReturnOp ret);
-
-  /// Whether `memref` holds weights (the weight element type).
-  bool isWeightMemref(Value memref) const {
-    return weights && weights->isWeight(memref);
-  }
-
-  /// `const T name = expr;` for `result`.
-  LogicalResult assign(Value result, const std::string &expr, Operation *op);
-  std::string fresh(StringRef prefix);
-  std::string access(Value memref, ValueRange indices);
-  const std::string &name(Value value) { return names[value]; }
-
-  raw_indented_ostream os;
-  const HLSNumerics &numerics;
-  /// C++ names of SSA values in the current function (constants map to
-  /// their literals).
-  DenseMap<Value, std::string> names;
-  /// Identifiers taken in the current function.
-  llvm::StringSet<> localNames;
-  /// Identifiers taken at file scope.
-  llvm::StringSet<> fileNames;
-  /// C++ names of globals and functions by symbol.
-  llvm::StringMap<std::string> symbolNames;
-  /// The weight arrays of the translation unit.
-  std::optional<HLSWeightArrays> weights;
-  unsigned counter = 0;
-};
 
 FailureOr<std::string> HLSCppEmitter::scalarType(Type type, Operation *user) {
   if (type.isF32())
@@ -813,8 +576,8 @@ LogicalResult HLSCppEmitter::emitAlloc(Operation *op, MemRefType type) {
   if (failed(element) || failed(dims))
     return failure();
   // A FIFO channel of a DATAFLOW region: a stream of the given depth.
-  auto channel = op->getAttrOfType<StringAttr>(kHLSChannelAttr);
-  if (channel && channel.getValue() == "fifo") {
+  auto channel = op->getAttrOfType<HLSChannelKindAttr>(kHLSChannelAttr);
+  if (channel && channel.getValue() == HLSChannelKind::fifo) {
     auto depth = op->getAttrOfType<IntegerAttr>(kHLSFifoDepthAttr);
     if (!depth)
       return op->emitOpError("is a FIFO channel without a depth");
@@ -832,11 +595,10 @@ LogicalResult HLSCppEmitter::emitAlloc(Operation *op, MemRefType type) {
   os << (channel ? "M3SAT_HLS_PIPO " : "static ") << *element << " " << var
      << *dims << ";\n";
   names[op->getResult(0)] = var;
-  if (auto partition = op->getAttrOfType<DenseI64ArrayAttr>(kHLSPartitionAttr);
-      partition && partition.size() == 2)
+  if (auto partition = op->getAttrOfType<HLSPartitionAttr>(kHLSPartitionAttr))
     os << "#ifdef __SYNTHESIS__\n#pragma HLS ARRAY_PARTITION variable=" << var
-       << " cyclic factor=" << partition[1] << " dim=" << partition[0]
-       << "\n#endif\n";
+       << " cyclic factor=" << partition.getFactor()
+       << " dim=" << partition.getDim() << "\n#endif\n";
   return success();
 }
 
@@ -888,239 +650,6 @@ LogicalResult HLSCppEmitter::emitReturn(func::ReturnOp ret) {
                            "functions write their results to out-params");
   os << "return " << name(ret.getOperand(0)) << ";\n";
   return success();
-}
-
-/// The C++ of a binary arith op, or "" when `op` is none.
-std::string binaryOperator(Operation *op) {
-  return llvm::TypeSwitch<Operation *, std::string>(op)
-      .Case<arith::AddFOp, arith::AddIOp>([](auto) { return "+"; })
-      .Case<arith::SubFOp, arith::SubIOp>([](auto) { return "-"; })
-      .Case<arith::MulFOp, arith::MulIOp>([](auto) { return "*"; })
-      .Case<arith::DivFOp, arith::DivSIOp>([](auto) { return "/"; })
-      .Case<arith::RemSIOp>([](auto) { return "%"; })
-      .Case<arith::AndIOp>([](auto) { return "&"; })
-      .Case<arith::OrIOp>([](auto) { return "|"; })
-      .Case<arith::XOrIOp>([](auto) { return "^"; })
-      .Case<arith::ShLIOp>([](auto) { return "<<"; })
-      .Case<arith::ShRSIOp>([](auto) { return ">>"; })
-      .Default([](Operation *) { return ""; });
-}
-
-/// The m3sat_hls function of a math op or float min/max, or "".
-std::string mathFunction(Operation *op) {
-  return llvm::TypeSwitch<Operation *, std::string>(op)
-      .Case<math::ExpOp>([](auto) { return "exp"; })
-      .Case<math::Exp2Op>([](auto) { return "exp2"; })
-      .Case<math::ExpM1Op>([](auto) { return "expm1"; })
-      .Case<math::LogOp>([](auto) { return "log"; })
-      .Case<math::Log2Op>([](auto) { return "log2"; })
-      .Case<math::Log10Op>([](auto) { return "log10"; })
-      .Case<math::Log1pOp>([](auto) { return "log1p"; })
-      .Case<math::SqrtOp>([](auto) { return "sqrt"; })
-      .Case<math::RsqrtOp>([](auto) { return "rsqrt"; })
-      .Case<math::TanhOp>([](auto) { return "tanh"; })
-      .Case<math::ErfOp>([](auto) { return "erf"; })
-      .Case<math::SinOp>([](auto) { return "sin"; })
-      .Case<math::CosOp>([](auto) { return "cos"; })
-      .Case<math::AtanOp>([](auto) { return "atan"; })
-      .Case<math::Atan2Op>([](auto) { return "atan2"; })
-      .Case<math::AbsFOp>([](auto) { return "abs"; })
-      .Case<math::FloorOp>([](auto) { return "floor"; })
-      .Case<math::CeilOp>([](auto) { return "ceil"; })
-      .Case<math::TruncOp>([](auto) { return "trunc"; })
-      .Case<math::RoundOp>([](auto) { return "round"; })
-      .Case<math::RoundEvenOp>([](auto) { return "roundeven"; })
-      .Case<math::PowFOp>([](auto) { return "pow"; })
-      .Case<math::IPowIOp>([](auto) { return "ipowi"; })
-      .Case<math::FPowIOp>([](auto) { return "fpowi"; })
-      .Case<math::CopySignOp>([](auto) { return "copysign"; })
-      .Case<math::FmaOp>([](auto) { return "fma"; })
-      .Case<arith::RemFOp>([](auto) { return "rem"; })
-      .Case<arith::MaximumFOp>([](auto) { return "maximum"; })
-      .Case<arith::MinimumFOp>([](auto) { return "minimum"; })
-      .Case<arith::MaxNumFOp>([](auto) { return "maxnum"; })
-      .Case<arith::MinNumFOp>([](auto) { return "minnum"; })
-      .Default([](Operation *) { return ""; });
-}
-
-/// The C++ of a float comparison of `a` and `b` (NaN-aware).
-std::string compareFloats(arith::CmpFPredicate predicate, StringRef a,
-                          StringRef b) {
-  std::string x = a.str(), y = b.str();
-  switch (predicate) {
-  case arith::CmpFPredicate::AlwaysFalse:
-    return "false";
-  case arith::CmpFPredicate::AlwaysTrue:
-    return "true";
-  case arith::CmpFPredicate::OEQ:
-    return "(" + x + " == " + y + ")";
-  case arith::CmpFPredicate::OGT:
-    return "(" + x + " > " + y + ")";
-  case arith::CmpFPredicate::OGE:
-    return "(" + x + " >= " + y + ")";
-  case arith::CmpFPredicate::OLT:
-    return "(" + x + " < " + y + ")";
-  case arith::CmpFPredicate::OLE:
-    return "(" + x + " <= " + y + ")";
-  case arith::CmpFPredicate::ONE:
-    return "(" + x + " < " + y + " || " + x + " > " + y + ")";
-  case arith::CmpFPredicate::ORD:
-    return "(" + x + " == " + x + " && " + y + " == " + y + ")";
-  case arith::CmpFPredicate::UEQ:
-    return "!(" + x + " < " + y + " || " + x + " > " + y + ")";
-  case arith::CmpFPredicate::UGT:
-    return "!(" + x + " <= " + y + ")";
-  case arith::CmpFPredicate::UGE:
-    return "!(" + x + " < " + y + ")";
-  case arith::CmpFPredicate::ULT:
-    return "!(" + x + " >= " + y + ")";
-  case arith::CmpFPredicate::ULE:
-    return "!(" + x + " > " + y + ")";
-  case arith::CmpFPredicate::UNE:
-    return "(" + x + " != " + y + ")";
-  case arith::CmpFPredicate::UNO:
-    return "(" + x + " != " + x + " || " + y + " != " + y + ")";
-  }
-  return "false";
-}
-
-/// The unsigned C++ type of the same width as integer type `type`.
-std::string unsignedType(Type type) {
-  if (type.isIndex())
-    return "unsigned";
-  switch (type.getIntOrFloatBitWidth()) {
-  case 1:
-    return "bool";
-  case 8:
-    return "uint8_t";
-  case 16:
-    return "uint16_t";
-  case 32:
-    return "uint32_t";
-  default:
-    return "uint64_t";
-  }
-}
-
-LogicalResult HLSCppEmitter::emitScalar(Operation *op) {
-  auto isScalar = [](Type type) { return type.isIntOrIndexOrFloat(); };
-  if (op->getNumRegions() != 0 || op->getNumResults() != 1 ||
-      !isScalar(op->getResult(0).getType()) ||
-      !llvm::all_of(op->getOperandTypes(), isScalar) ||
-      !isa<arith::ArithDialect, math::MathDialect>(op->getDialect()))
-    return op->emitOpError("cannot be emitted as HLS C++");
-  Value result = op->getResult(0);
-  Type type = result.getType();
-
-  if (auto constant = dyn_cast<arith::ConstantOp>(op)) {
-    Attribute value = constant.getValue();
-    if (auto floatAttr = dyn_cast<FloatAttr>(value)) {
-      if (!type.isF32() && !type.isF64())
-        return op->emitOpError("cannot be emitted as HLS C++ (floats are "
-                               "f32 or f64)");
-      const APFloat &number = floatAttr.getValue();
-      std::string literal = floatLiteral(number, type.isF32());
-      // In a fixed-point build a float literal becomes the element type;
-      // one beyond every fixed-point range (a sentinel such as -FLT_MAX)
-      // saturates there.
-      if (!type.isF32() || !number.isFinite())
-        names[result] = literal;
-      else if (std::abs(number.convertToDouble()) >=
-               std::ldexp(1.0, kHLSMaxFixedWidth))
-        names[result] = "m3sat_hls::huge<m3sat_act_t>(" + literal + ")";
-      else
-        names[result] = "m3sat_act_t(" + literal + ")";
-      return success();
-    }
-    if (auto intAttr = dyn_cast<IntegerAttr>(value)) {
-      if (failed(scalarType(type, op)))
-        return failure();
-      names[result] = intLiteral(intAttr.getValue(), type);
-      return success();
-    }
-    return op->emitOpError("cannot be emitted as HLS C++");
-  }
-
-  FailureOr<std::string> resultType = scalarType(type, op);
-  if (failed(resultType))
-    return failure();
-  for (Type operand : op->getOperandTypes())
-    if (failed(scalarType(operand, op)))
-      return failure();
-  auto operand = [&](unsigned i) { return name(op->getOperand(i)); };
-
-  // Booleans are bitwise only: C++ would promote them to int otherwise.
-  std::string binary = binaryOperator(op);
-  if (!binary.empty() && (!type.isInteger(1) ||
-                          isa<arith::AndIOp, arith::OrIOp, arith::XOrIOp>(op)))
-    return assign(result, operand(0) + " " + binary + " " + operand(1), op);
-
-  std::string function = mathFunction(op);
-  if (!function.empty()) {
-    std::string call = "m3sat_hls::" + function + "(";
-    for (unsigned i = 0; i < op->getNumOperands(); ++i)
-      call += (i ? ", " : "") + operand(i);
-    return assign(result, call + ")", op);
-  }
-
-  std::string expr;
-  std::string to = *resultType;
-  Type sourceType = op->getNumOperands() ? op->getOperand(0).getType() : type;
-  auto asUnsigned = [&](unsigned i) {
-    return "static_cast<" + unsignedType(op->getOperand(i).getType()) + ">(" +
-           operand(i) + ")";
-  };
-  if (isa<arith::NegFOp>(op)) {
-    expr = "-" + operand(0);
-  } else if (isa<arith::DivUIOp, arith::RemUIOp, arith::ShRUIOp>(op) &&
-             !type.isInteger(1)) {
-    StringRef sign = isa<arith::DivUIOp>(op)   ? "/"
-                     : isa<arith::RemUIOp>(op) ? "%"
-                                               : ">>";
-    expr = "static_cast<" + to + ">(" + asUnsigned(0) + " " + sign.str() + " " +
-           asUnsigned(1) + ")";
-  } else if (isa<arith::MaxSIOp, arith::MinSIOp>(op)) {
-    expr = "(" + operand(0) + (isa<arith::MaxSIOp>(op) ? " > " : " < ") +
-           operand(1) + " ? " + operand(0) + " : " + operand(1) + ")";
-  } else if (isa<arith::MaxUIOp, arith::MinUIOp>(op)) {
-    expr = "(" + asUnsigned(0) + (isa<arith::MaxUIOp>(op) ? " > " : " < ") +
-           asUnsigned(1) + " ? " + operand(0) + " : " + operand(1) + ")";
-  } else if (auto cmp = dyn_cast<arith::CmpFOp>(op)) {
-    expr = compareFloats(cmp.getPredicate(), operand(0), operand(1));
-  } else if (auto cmp = dyn_cast<arith::CmpIOp>(op)) {
-    using P = arith::CmpIPredicate;
-    P p = cmp.getPredicate();
-    bool isUnsigned = p == P::ult || p == P::ule || p == P::ugt || p == P::uge;
-    std::string a = isUnsigned ? asUnsigned(0) : operand(0);
-    std::string b = isUnsigned ? asUnsigned(1) : operand(1);
-    StringRef relation = (p == P::eq)                   ? "=="
-                         : (p == P::ne)                 ? "!="
-                         : (p == P::slt || p == P::ult) ? "<"
-                         : (p == P::sle || p == P::ule) ? "<="
-                         : (p == P::sgt || p == P::ugt) ? ">"
-                                                        : ">=";
-    expr = "(" + a + " " + relation.str() + " " + b + ")";
-  } else if (isa<arith::SelectOp>(op)) {
-    expr = "(" + operand(0) + " ? " + operand(1) + " : " + operand(2) + ")";
-  } else if (isa<arith::FPToSIOp, arith::ExtFOp>(op) && sourceType.isF32()) {
-    // From m3sat_act_t, which may be fixed point.
-    expr = "m3sat_hls::from_act<" + to + ">(" + operand(0) + ")";
-  } else if (isa<arith::FPToUIOp>(op) && sourceType.isF32()) {
-    expr = "static_cast<" + to + ">(m3sat_hls::from_act<" + unsignedType(type) +
-           ">(" + operand(0) + "))";
-  } else if (isa<arith::IndexCastOp, arith::ExtSIOp, arith::TruncIOp,
-                 arith::SIToFPOp, arith::FPToSIOp, arith::ExtFOp,
-                 arith::TruncFOp>(op)) {
-    expr = "static_cast<" + to + ">(" + operand(0) + ")";
-  } else if (isa<arith::IndexCastUIOp, arith::ExtUIOp, arith::UIToFPOp>(op)) {
-    expr = "static_cast<" + to + ">(" + asUnsigned(0) + ")";
-  } else if (isa<arith::FPToUIOp>(op)) {
-    expr = "static_cast<" + to + ">(static_cast<" + unsignedType(type) + ">(" +
-           operand(0) + "))";
-  } else {
-    return op->emitOpError("cannot be emitted as HLS C++");
-  }
-  return assign(result, expr, op);
 }
 
 LogicalResult HLSCppEmitter::emitFile(ModuleOp module,
@@ -1225,7 +754,7 @@ SmallVector<func::FuncOp> publicFunctions(ModuleOp module) {
   return tops;
 }
 
-} // namespace
+} // namespace m3sat::hlscpp
 
 std::string m3sat::hlsPortName(func::FuncOp func, unsigned index) {
   return portNames(func)[index];
@@ -1291,20 +820,4 @@ static const std::pair<llvm::StringRef, llvm::StringRef> kSupportHeaders[] = {
 
 ArrayRef<std::pair<StringRef, StringRef>> m3sat::getHLSSupportHeaders() {
   return kSupportHeaders;
-}
-
-void m3sat::registerToHLSCppTranslation() {
-  TranslateFromMLIRRegistration registration(
-      "emit-hls-cpp", "Emit loop-level IR as Vitis-style HLS C++",
-      [](Operation *op, raw_ostream &os) -> LogicalResult {
-        auto module = dyn_cast<ModuleOp>(op);
-        if (!module)
-          return op->emitError("--emit-hls-cpp translates a module");
-        return translateToHLSCpp(module, os);
-      },
-      [](DialectRegistry &registry) {
-        registry
-            .insert<arith::ArithDialect, func::FuncDialect, math::MathDialect,
-                    memref::MemRefDialect, scf::SCFDialect>();
-      });
 }

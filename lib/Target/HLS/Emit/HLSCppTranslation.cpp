@@ -2,6 +2,8 @@
 
 #include "m3sat/Target/HLS/Emit/EmitHLSCpp.h"
 
+#include "M3SAT/M3SATDialect.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -20,8 +22,9 @@ void m3sat::registerToHLSCppTranslation() {
         return translateToHLSCpp(module, os);
       },
       [](DialectRegistry &registry) {
-        registry
-            .insert<arith::ArithDialect, func::FuncDialect, math::MathDialect,
-                    memref::MemRefDialect, scf::SCFDialect>();
+        // The m3sat dialect for the typed m3sat.hls.* attributes.
+        registry.insert<arith::ArithDialect, func::FuncDialect,
+                        m3sat::M3SATDialect, math::MathDialect,
+                        memref::MemRefDialect, scf::SCFDialect>();
       });
 }

@@ -8,15 +8,16 @@
 
 #include "m3sat/Target/HLS/Emit/HLSProject.h"
 
+#include "M3SAT/M3SATHLSAttrs.h"
+#include "m3sat/Runtime/Bundle_generated.h"
 #include "m3sat/Target/HLS/Analysis/Channels.h"
 #include "m3sat/Target/HLS/Analysis/Device.h"
 #include "m3sat/Target/HLS/Analysis/Estimate.h"
 #include "m3sat/Target/HLS/Emit/EmitHLSCpp.h"
-#include "m3sat/Target/HLS/Passes.h"
 
 #include "mlir/IR/Builders.h"
-#include "mlir/Pass/PassManager.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Path.h"
@@ -37,29 +38,64 @@ std::string m3sat::hlsFileStem(StringRef task) {
   return stem.empty() ? "task" : stem;
 }
 
+/// The port attributes of `port`: its name, its m_axi bundle (weights on
+/// gmem_w, inputs and outputs on gmem_io), and the weight marker.
+static DictionaryAttr portAttributes(Builder &builder, const HLSPortDesc &port,
+                                     bool weight) {
+  SmallVector<NamedAttribute> attrs = {
+      builder.getNamedAttr(kHLSPortAttr,
+                           builder.getStringAttr(port.tensor->name)),
+      builder.getNamedAttr(kHLSBundleAttr, builder.getStringAttr(
+                                               weight ? "gmem_w" : "gmem_io"))};
+  if (weight)
+    attrs.push_back(
+        builder.getNamedAttr(kHLSWeightAttr, builder.getUnitAttr()));
+  return builder.getDictionaryAttr(attrs);
+}
+
 LogicalResult m3sat::setHLSPortAttributes(ModuleOp module,
                                           const HLSTopDesc &top) {
   auto func = module.lookupSymbol<func::FuncOp>(top.symbol);
-  size_t numPorts = top.inputs.size() + top.weights.size() + top.outputs.size();
-  if (!func || func.getNumArguments() != numPorts || func.getNumResults())
+  size_t numArgs = top.inputs.size() + top.weights.size();
+  if (!func || func.getNumArguments() != numArgs ||
+      func.getNumResults() != top.outputs.size())
     return module.emitError()
            << "task '" << top.task << "': function '" << top.symbol
-           << "' does not take its " << numPorts << " tensors as arguments";
+           << "' does not take its " << numArgs
+           << " inputs and weights as arguments and return its "
+           << top.outputs.size() << " outputs";
   Builder builder(module.getContext());
-  unsigned index = 0;
-  auto set = [&](const std::vector<HLSTensorDesc> &tensors, bool weight) {
-    for (const HLSTensorDesc &tensor : tensors) {
-      func.setArgAttr(index, kHLSPortAttr, builder.getStringAttr(tensor.name));
-      func.setArgAttr(index, kHLSBundleAttr,
-                      builder.getStringAttr(weight ? "gmem_w" : "gmem_io"));
-      if (weight)
-        func.setArgAttr(index, kHLSWeightAttr, builder.getUnitAttr());
-      ++index;
-    }
-  };
-  set(top.inputs, false);
-  set(top.weights, true);
-  set(top.outputs, false);
+  unsigned arg = 0;
+  for (const HLSPortDesc &port : top.inputs)
+    func.setArgAttrs(arg++, portAttributes(builder, port, false));
+  for (const HLSPortDesc &port : top.weights)
+    func.setArgAttrs(arg++, portAttributes(builder, port, true));
+  for (auto [result, port] : llvm::enumerate(top.outputs))
+    func.setResultAttrs(result, portAttributes(builder, port, false));
+  return success();
+}
+
+LogicalResult m3sat::checkHLSPorts(ModuleOp module, const HLSTopDesc &top) {
+  auto func = module.lookupSymbol<func::FuncOp>(top.symbol);
+  if (!func)
+    return module.emitError()
+           << "task '" << top.task << "': no function '" << top.symbol << "'";
+  SmallVector<const HLSPortDesc *> ports;
+  for (const std::vector<HLSPortDesc> *list :
+       {&top.inputs, &top.weights, &top.outputs})
+    for (const HLSPortDesc &port : *list)
+      ports.push_back(&port);
+  if (func.getNumArguments() != ports.size() || func.getNumResults())
+    return func.emitOpError()
+           << "does not take the " << ports.size() << " tensors of task '"
+           << top.task << "' as arguments";
+  for (auto [arg, port] : llvm::enumerate(ports)) {
+    auto name = func.getArgAttrOfType<StringAttr>(arg, kHLSPortAttr);
+    if (!name || name.getValue() != port->tensor->name)
+      return func.emitOpError()
+             << "argument " << arg << " is not port '" << port->tensor->name
+             << "' of task '" << top.task << "'";
+  }
   return success();
 }
 
@@ -72,13 +108,14 @@ static LogicalResult checkFixedPointWeights(ModuleOp module,
   const double high = std::ldexp(1.0, numerics.weightInt - 1);
   const double ulp = std::ldexp(1.0, numerics.weightInt - numerics.weightWidth);
   for (const HLSTopDesc &top : tops)
-    for (const HLSTensorDesc &tensor : top.weights) {
-      if (tensor.dtype != 0)
+    for (const HLSPortDesc &port : top.weights) {
+      const TensorSpecDesc &tensor = *port.tensor;
+      if (tensor.dtype != bundle::DType::f32)
         continue;
       uint64_t count = 1;
       for (int64_t dim : tensor.shape)
         count *= dim;
-      if (tensor.offset + count * sizeof(float) > weights.size())
+      if (port.offset + count * sizeof(float) > weights.size())
         return module.emitError()
                << "task '" << top.task << "': weight '" << tensor.name
                << "' lies outside the weight blob";
@@ -87,7 +124,7 @@ static LogicalResult checkFixedPointWeights(ModuleOp module,
       float worst = 0;
       for (uint64_t i = 0; i < count; ++i) {
         float value;
-        std::memcpy(&value, weights.data() + tensor.offset + i * sizeof(float),
+        std::memcpy(&value, weights.data() + port.offset + i * sizeof(float),
                     sizeof(float));
         // Truncation toward -inf: values in [-high, high) are in range.
         bool in = value >= -high && std::floor(value / ulp) * ulp < high;
@@ -113,31 +150,14 @@ LogicalResult m3sat::writeHLSProject(ModuleOp module, ArrayRef<HLSTopDesc> tops,
                                      ArrayRef<uint8_t> weights,
                                      const std::string &dir,
                                      std::string &estimateText,
-                                     const HLSNumerics &numerics) {
-  const HLSDevice *device = lookupHLSDevice(numerics.part);
+                                     const HLSProjectOptions &options) {
+  const HLSNumerics &numerics = options.numerics;
+  const HLSDevice *device = lookupHLSDevice(options.part);
   if (!device)
-    return module.emitError() << checkHLSPart(numerics.part);
+    return module.emitError() << checkHLSPart(options.part);
   if (numerics.fixed &&
       failed(checkFixedPointWeights(module, tops, weights, numerics)))
     return failure();
-  // GELU from a table (--hls-lut-gelu), as the accelerators compute it;
-  // each kind of layer built once (the ports known: weights share with
-  // weights); pipelined loops unrolled (--hls-unroll), their arrays
-  // partitioned.
-  {
-    PassManager pm(module.getContext());
-    if (numerics.lutGelu)
-      pm.addPass(createHLSLutGelu());
-    pm.addPass(createHLSShareLayers());
-    if (numerics.unroll > 1) {
-      HLSAnnotateLoopsOptions annotate;
-      annotate.unroll = numerics.unroll;
-      pm.addNestedPass<func::FuncOp>(createHLSAnnotateLoops(annotate));
-      pm.addPass(createHLSPartitionArrays());
-    }
-    if (failed(pm.run(module)))
-      return failure();
-  }
   // Streams that the emitter can print.
   if (failed(verifyHLSChannels(module)))
     return failure();
@@ -176,7 +196,7 @@ LogicalResult m3sat::writeHLSProject(ModuleOp module, ArrayRef<HLSTopDesc> tops,
       return failure();
     // The design must fit the part.
     if (HLSDeviceFit fit = fitHLSDevice(*estimate, *device);
-        !fit.fits && !numerics.allowOverflow)
+        !fit.fits && !options.allowOverflow)
       return func.emitError() << describeHLSOverflow(top.task, fit, *device);
     estimates.push_back(std::move(*estimate));
     files.emplace_back(top.stem + ".cpp", std::move(source));

@@ -7,6 +7,8 @@
 
 #include "m3sat/Target/HLS/Emit/Testbench.h"
 
+#include "m3sat/Runtime/Bundle_generated.h"
+
 #include "llvm/Support/Format.h"
 
 #include "llvm/Support/raw_ostream.h"
@@ -24,32 +26,36 @@ struct DTypeInfo {
   const char *descr;
   const char *raw;
   const char *port;
+  /// Bytes per element.
+  unsigned bytes;
 };
 
-const DTypeInfo *dtypeInfo(int dtype, bool weight) {
-  static const DTypeInfo f32 = {"<f4", "float", "m3sat_act_t"};
-  static const DTypeInfo f32Weight = {"<f4", "float", "m3sat_weight_t"};
-  static const DTypeInfo i64 = {"<i8", "int64_t", "int64_t"};
-  static const DTypeInfo i32 = {"<i4", "int32_t", "int32_t"};
-  static const DTypeInfo i1 = {"|b1", "bool", "bool"};
-  static const DTypeInfo i8 = {"|i1", "int8_t", "int8_t"};
-  static const DTypeInfo i16 = {"<i2", "int16_t", "int16_t"};
-  static const DTypeInfo f64 = {"<f8", "double", "double"};
+const DTypeInfo *dtypeInfo(bundle::DType dtype, bool weight) {
+  static const DTypeInfo f32 = {"<f4", "float", "m3sat_act_t", 4};
+  static const DTypeInfo f32Weight = {"<f4", "float", "m3sat_weight_t", 4};
+  static const DTypeInfo i64 = {"<i8", "int64_t", "int64_t", 8};
+  static const DTypeInfo i32 = {"<i4", "int32_t", "int32_t", 4};
+  static const DTypeInfo i1 = {"|b1", "bool", "bool", 1};
+  static const DTypeInfo i8 = {"|i1", "int8_t", "int8_t", 1};
+  static const DTypeInfo i16 = {"<i2", "int16_t", "int16_t", 2};
+  static const DTypeInfo f64 = {"<f8", "double", "double", 8};
   switch (dtype) {
-  case 0:
+  case bundle::DType::f32:
     return weight ? &f32Weight : &f32;
-  case 1:
+  case bundle::DType::i64:
     return &i64;
-  case 2:
+  case bundle::DType::i32:
     return &i32;
-  case 4:
+  case bundle::DType::i1:
     return &i1;
-  case 5:
+  case bundle::DType::i8:
     return &i8;
-  case 6:
+  case bundle::DType::i16:
     return &i16;
-  case 7:
+  case bundle::DType::f64:
     return &f64;
+  case bundle::DType::f16:
+    return nullptr;
   }
   return nullptr;
 }
@@ -72,14 +78,14 @@ std::string quote(llvm::StringRef text) {
   return result + "\"";
 }
 
-int64_t numElements(const HLSTensorDesc &tensor) {
+int64_t numElements(const TensorSpecDesc &tensor) {
   int64_t count = 1;
   for (int64_t dim : tensor.shape)
     count *= dim;
   return count;
 }
 
-std::string dims(const HLSTensorDesc &tensor) {
+std::string dims(const TensorSpecDesc &tensor) {
   if (tensor.shape.empty())
     return "[1]";
   std::string text;
@@ -88,7 +94,7 @@ std::string dims(const HLSTensorDesc &tensor) {
   return text;
 }
 
-std::string shapeInit(const HLSTensorDesc &tensor) {
+std::string shapeInit(const TensorSpecDesc &tensor) {
   std::string text = "{";
   for (size_t i = 0; i < tensor.shape.size(); ++i)
     text += (i ? ", " : "") + std::to_string(tensor.shape[i]);
@@ -104,22 +110,24 @@ std::string m3sat::emitHLSTestbench(const HLSTopDesc &top, std::string &error) {
 
   // Every port, as a static array (large ones would overflow the stack).
   struct Port {
-    const HLSTensorDesc *tensor;
+    const TensorSpecDesc *tensor;
+    uint64_t offset;
     const DTypeInfo *info;
     std::string var;
   };
   std::vector<Port> inputs, weights, outputs;
   unsigned index = 0;
-  auto collect = [&](const std::vector<HLSTensorDesc> &tensors, bool weight,
+  auto collect = [&](const std::vector<HLSPortDesc> &descs, bool weight,
                      std::vector<Port> &ports) {
-    for (const HLSTensorDesc &tensor : tensors) {
-      const DTypeInfo *info = dtypeInfo(tensor.dtype, weight);
+    for (const HLSPortDesc &desc : descs) {
+      const DTypeInfo *info = dtypeInfo(desc.tensor->dtype, weight);
       if (!info) {
-        error = "task '" + top.task + "': port '" + tensor.name +
+        error = "task '" + top.task + "': port '" + desc.tensor->name +
                 "' has a dtype the HLS testbench cannot hold";
         return false;
       }
-      ports.push_back({&tensor, info, "arg" + std::to_string(index++)});
+      ports.push_back(
+          {desc.tensor, desc.offset, info, "arg" + std::to_string(index++)});
     }
     return true;
   };
@@ -216,14 +224,9 @@ int main(int argc, char **argv) {
   // Weights at their offsets in weights.bin.
   uint64_t weightBytes = 0;
   for (const Port &port : weights)
-    weightBytes = std::max<uint64_t>(
-        weightBytes, port.tensor->offset + numElements(*port.tensor) *
-                                               (port.tensor->dtype == 0   ? 4
-                                                : port.tensor->dtype == 1 ? 8
-                                                : port.tensor->dtype == 2 ? 4
-                                                : port.tensor->dtype == 6 ? 2
-                                                : port.tensor->dtype == 7 ? 8
-                                                                          : 1));
+    weightBytes = std::max<uint64_t>(weightBytes,
+                                     port.offset + numElements(*port.tensor) *
+                                                       port.info->bytes);
   os << R"(
   // Weights: weights.bin as m3sat-compile wrote it.
   std::ifstream weightsFile(weightsPath, std::ios::binary);
@@ -239,9 +242,9 @@ int main(int argc, char **argv) {
         "bytes, expected at least "
      << weightBytes << "\");\n";
   for (const Port &port : weights)
-    os << "  fromRaw<" << port.info->raw << ">(blob.data() + "
-       << port.tensor->offset << "u, reinterpret_cast<" << port.info->port
-       << " *>(" << port.var << "), " << numElements(*port.tensor) << "u);\n";
+    os << "  fromRaw<" << port.info->raw << ">(blob.data() + " << port.offset
+       << "u, reinterpret_cast<" << port.info->port << " *>(" << port.var
+       << "), " << numElements(*port.tensor) << "u);\n";
   if (weights.empty())
     os << "  (void)blob;\n";
 

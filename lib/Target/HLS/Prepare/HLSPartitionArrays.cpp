@@ -161,8 +161,8 @@ struct HLSPartitionArrays
     Builder builder(&getContext());
     for (auto &[alloc, partition] : partitions) {
       alloc->setAttr(kHLSPartitionAttr,
-                     builder.getDenseI64ArrayAttr(
-                         {partition.first + 1, partition.second}));
+                     HLSPartitionAttr::get(&getContext(), partition.first + 1,
+                                           partition.second));
       ++numPartitioned;
     }
   }

@@ -10,6 +10,7 @@
 
 #include "m3sat/Target/HLS/Transforms/Passes.h"
 
+#include "m3sat/Support/Diagnostics.h"
 #include "m3sat/Target/HLS/Analysis/BufferAccesses.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -659,9 +660,15 @@ LogicalResult HLSDataflowPass::outlineRegion(func::FuncOp top,
       if (it == channelIndex.end())
         continue;
       const Channel &channel = channels[it->second];
-      std::string kind = channel.fifo ? "fifo" : "pipo";
-      kind += channel.producer == s ? "-out" : "-in";
-      func.setArgAttr(i, m3sat::kHLSChannelAttr, builder.getStringAttr(kind));
+      bool out = channel.producer == s;
+      m3sat::HLSChannelKind kind = channel.fifo
+                                       ? (out ? m3sat::HLSChannelKind::fifo_out
+                                              : m3sat::HLSChannelKind::fifo_in)
+                                       : (out ? m3sat::HLSChannelKind::pipo_out
+                                              : m3sat::HLSChannelKind::pipo_in);
+      func.setArgAttr(
+          i, m3sat::kHLSChannelAttr,
+          m3sat::HLSChannelKindAttr::get(builder.getContext(), kind));
       if (!channel.fifo)
         continue;
       // A stream's accesses take the next value: their indices go.
@@ -717,22 +724,14 @@ LogicalResult HLSDataflowPass::outlineRegion(func::FuncOp top,
   for (Value arg : regionArgs)
     regionTypes.push_back(arg.getType());
   std::string first, lastName;
-  auto nameOf = [](Location loc) -> std::string {
-    if (auto named = dyn_cast<NameLoc>(loc))
-      return named.getName().str();
-    if (auto fused = dyn_cast<FusedLoc>(loc))
-      for (Location inner : fused.getLocations())
-        if (auto named = dyn_cast<NameLoc>(inner))
-          return named.getName().str();
-    return "";
-  };
   Location regionLoc = NameLoc::get(builder.getStringAttr(
       "dataflow region " + Twine(regionIndex) + " (" + Twine(stages.size()) +
       " stages" +
-      (nameOf(stages.front().ops.front()->getLoc()).empty()
+      (m3sat::getNodeName(stages.front().ops.front()->getLoc()).empty()
            ? ""
-           : ": " + nameOf(stages.front().ops.front()->getLoc()) + " .. " +
-                 nameOf(stages.back().ops.back()->getLoc())) +
+           : ": " + m3sat::getNodeName(stages.front().ops.front()->getLoc()) +
+                 " .. " +
+                 m3sat::getNodeName(stages.back().ops.back()->getLoc())) +
       ")"));
   builder.setInsertionPoint(top);
   auto region = func::FuncOp::create(builder, regionLoc, regionName,
@@ -748,8 +747,11 @@ LogicalResult HLSDataflowPass::outlineRegion(func::FuncOp top,
   builder.setInsertionPointToStart(entry);
   for (const Channel &channel : channels) {
     Operation *alloc = builder.clone(*channel.buffer.getDefiningOp(), mapping);
-    alloc->setAttr(m3sat::kHLSChannelAttr,
-                   builder.getStringAttr(channel.fifo ? "fifo" : "pipo"));
+    alloc->setAttr(
+        m3sat::kHLSChannelAttr,
+        m3sat::HLSChannelKindAttr::get(
+            builder.getContext(), channel.fifo ? m3sat::HLSChannelKind::fifo
+                                               : m3sat::HLSChannelKind::pipo));
     if (channel.fifo)
       alloc->setAttr(m3sat::kHLSFifoDepthAttr,
                      builder.getI64IntegerAttr(channel.depth));

@@ -635,9 +635,9 @@ struct HLSSharedLinear
           stride(product.c.offset, product.m),
           stride(product.c.offset, product.n)};
       auto call = func::CallOp::create(b, loc, unit, operands);
-      call->setAttr(
-          kHLSLinearTripsAttr,
-          b.getDenseI64ArrayAttr({product.maxM, product.maxN, product.maxK}));
+      call->setAttr(kHLSLinearTripsAttr,
+                    HLSLinearTripsAttr::get(b.getContext(), product.maxM,
+                                            product.maxN, product.maxK));
       first.erase();
       ++numCalls;
     }

@@ -5,10 +5,10 @@
 // its allocation has a depth. Well-formed channels pass unchanged.
 
 // CHECK-LABEL: func.func private @produce
-// CHECK-SAME: m3sat.hls.channel = "fifo-out"
+// CHECK-SAME: m3sat.hls.channel = #m3sat.hls_channel<fifo_out>
 // CHECK-LABEL: func.func @region
-// CHECK: memref.alloc() {m3sat.hls.channel = "fifo", m3sat.hls.fifo_depth = 2 : i64}
-func.func private @produce(%out: memref<4xf32> {m3sat.hls.channel = "fifo-out"}) {
+// CHECK: memref.alloc() {m3sat.hls.channel = #m3sat.hls_channel<fifo>, m3sat.hls.fifo_depth = 2 : i64}
+func.func private @produce(%out: memref<4xf32> {m3sat.hls.channel = #m3sat.hls_channel<fifo_out>}) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c4 = arith.constant 4 : index
@@ -18,7 +18,7 @@ func.func private @produce(%out: memref<4xf32> {m3sat.hls.channel = "fifo-out"})
   }
   return
 }
-func.func private @consume(%in: memref<4xf32> {m3sat.hls.channel = "fifo-in"}, %out: memref<4xf32>) {
+func.func private @consume(%in: memref<4xf32> {m3sat.hls.channel = #m3sat.hls_channel<fifo_in>}, %out: memref<4xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c4 = arith.constant 4 : index
@@ -29,7 +29,7 @@ func.func private @consume(%in: memref<4xf32> {m3sat.hls.channel = "fifo-in"}, %
   return
 }
 func.func @region(%out: memref<4xf32>) attributes {m3sat.hls.dataflow, m3sat.hls.dataflow_region} {
-  %a = memref.alloc() {m3sat.hls.channel = "fifo", m3sat.hls.fifo_depth = 2 : i64} : memref<4xf32>
+  %a = memref.alloc() {m3sat.hls.channel = #m3sat.hls_channel<fifo>, m3sat.hls.fifo_depth = 2 : i64} : memref<4xf32>
   call @produce(%a) : (memref<4xf32>) -> ()
   call @consume(%a, %out) : (memref<4xf32>, memref<4xf32>) -> ()
   return
@@ -38,7 +38,7 @@ func.func @region(%out: memref<4xf32>) attributes {m3sat.hls.dataflow, m3sat.hls
 // -----
 
 // expected-error @+1 {{has a FIFO argument 0 that is not only loaded; a stream is read one value at a time}}
-func.func private @stage(%in: memref<4xf32> {m3sat.hls.channel = "fifo-in"}) {
+func.func private @stage(%in: memref<4xf32> {m3sat.hls.channel = #m3sat.hls_channel<fifo_in>}) {
   %c0 = arith.constant 0 : index
   %x = arith.constant 1.0 : f32
   memref.store %x, %in[%c0] : memref<4xf32>
@@ -48,7 +48,7 @@ func.func private @stage(%in: memref<4xf32> {m3sat.hls.channel = "fifo-in"}) {
 // -----
 
 // expected-error @+1 {{has a FIFO argument 0 with 2 accesses; a stream is written by one access in its loops}}
-func.func private @stage(%out: memref<4xf32> {m3sat.hls.channel = "fifo-out"}) {
+func.func private @stage(%out: memref<4xf32> {m3sat.hls.channel = #m3sat.hls_channel<fifo_out>}) {
   %c0 = arith.constant 0 : index
   %x = arith.constant 1.0 : f32
   memref.store %x, %out[%c0] : memref<4xf32>
@@ -60,6 +60,6 @@ func.func private @stage(%out: memref<4xf32> {m3sat.hls.channel = "fifo-out"}) {
 
 func.func @f() attributes {m3sat.hls.dataflow, m3sat.hls.dataflow_region} {
   // expected-error @+1 {{is a FIFO channel without a depth (m3sat.hls.fifo_depth)}}
-  %a = memref.alloc() {m3sat.hls.channel = "fifo", m3sat.hls.fifo_depth = 0 : i64} : memref<4xf32>
+  %a = memref.alloc() {m3sat.hls.channel = #m3sat.hls_channel<fifo>} : memref<4xf32>
   return
 }

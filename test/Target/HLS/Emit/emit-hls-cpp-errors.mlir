@@ -68,7 +68,7 @@ func.func @f(%a: memref<4x8xf32>, %out: memref<8xf32>) {
 }
 
 //--- fifo-store.mlir
-func.func private @stage(%in: memref<4xf32> {m3sat.hls.channel = "fifo-in"}) {
+func.func private @stage(%in: memref<4xf32> {m3sat.hls.channel = #m3sat.hls_channel<fifo_in>}) {
   %c0 = arith.constant 0 : index
   %x = arith.constant 1.0 : f32
   memref.store %x, %in[%c0] : memref<4xf32>
@@ -81,7 +81,7 @@ func.func @f() {
 }
 
 //--- fifo-twice.mlir
-func.func private @stage(%out: memref<4xf32> {m3sat.hls.channel = "fifo-out"}) {
+func.func private @stage(%out: memref<4xf32> {m3sat.hls.channel = #m3sat.hls_channel<fifo_out>}) {
   %c0 = arith.constant 0 : index
   %x = arith.constant 1.0 : f32
   memref.store %x, %out[%c0] : memref<4xf32>
@@ -96,6 +96,6 @@ func.func @f() {
 
 //--- fifo-depth.mlir
 func.func @f() attributes {m3sat.hls.dataflow, m3sat.hls.dataflow_region} {
-  %a = memref.alloc() {m3sat.hls.channel = "fifo"} : memref<4xf32>
+  %a = memref.alloc() {m3sat.hls.channel = #m3sat.hls_channel<fifo>} : memref<4xf32>
   return
 }

@@ -10,8 +10,8 @@
 // element per iteration (the unrolled copies share it): not partitioned.
 // The weight port %w is not an on-chip array.
 // CHECK-LABEL: func.func @matmul
-// CHECK: memref.alloc() {m3sat.hls.partition = array<i64: 2, 4>} : memref<4x8xf32>
-// CHECK: memref.alloc() {m3sat.hls.partition = array<i64: 2, 4>} : memref<2x8xf32>
+// CHECK: memref.alloc() {m3sat.hls.partition = #m3sat.hls_partition<dim = 2, factor = 4>} : memref<4x8xf32>
+// CHECK: memref.alloc() {m3sat.hls.partition = #m3sat.hls_partition<dim = 2, factor = 4>} : memref<2x8xf32>
 // CHECK: %[[ACC:.*]] = memref.alloc() : memref<4x2xf32>
 // CHECK: {m3sat.hls.pipeline_ii = 1 : i64, m3sat.hls.unroll = 4 : i64}
 // Without unrolling, two ports are enough.

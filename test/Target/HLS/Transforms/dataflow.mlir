@@ -26,17 +26,17 @@
 // A chain of three elementwise stages: two FIFOs of depth 2 (each stage
 // has one channel in and one out).
 // CHAIN-LABEL: func.func private @chain_df0_s0(
-// CHAIN-SAME: {m3sat.hls.channel = "fifo-out"}
+// CHAIN-SAME: {m3sat.hls.channel = #m3sat.hls_channel<fifo_out>}
 // CHAIN: memref.store %{{.*}}, %arg{{[0-9]}}[%c0, %c0]
 // CHAIN-LABEL: func.func private @chain_df0_s1(
-// CHAIN-SAME: {m3sat.hls.channel = "fifo-in"}
-// CHAIN-SAME: {m3sat.hls.channel = "fifo-out"}
+// CHAIN-SAME: {m3sat.hls.channel = #m3sat.hls_channel<fifo_in>}
+// CHAIN-SAME: {m3sat.hls.channel = #m3sat.hls_channel<fifo_out>}
 // CHAIN-LABEL: func.func private @chain_df0_s2(
-// CHAIN-SAME: {m3sat.hls.channel = "fifo-in"}
+// CHAIN-SAME: {m3sat.hls.channel = #m3sat.hls_channel<fifo_in>}
 // CHAIN-LABEL: func.func private @chain_df0(
 // CHAIN-SAME: attributes {m3sat.hls.dataflow, m3sat.hls.dataflow_region}
-// CHAIN: memref.alloc() {m3sat.hls.channel = "fifo", m3sat.hls.fifo_depth = 2 : i64} : memref<4x8xf32>
-// CHAIN: memref.alloc() {m3sat.hls.channel = "fifo", m3sat.hls.fifo_depth = 2 : i64} : memref<32xf32>
+// CHAIN: memref.alloc() {m3sat.hls.channel = #m3sat.hls_channel<fifo>, m3sat.hls.fifo_depth = 2 : i64} : memref<4x8xf32>
+// CHAIN: memref.alloc() {m3sat.hls.channel = #m3sat.hls_channel<fifo>, m3sat.hls.fifo_depth = 2 : i64} : memref<32xf32>
 // CHAIN: call @chain_df0_s0(
 // CHAIN: call @chain_df0_s1(
 // CHAIN: call @chain_df0_s2(
@@ -101,16 +101,16 @@ func.func @chain(%x: memref<4x8xf32>, %y: memref<4x8xf32>) {
 // last stage two in: the FIFOs hold the whole buffer (8 values), so that
 // no stage waits on a full one.
 // TWO-LABEL: func.func private @two_df0_s0(
-// TWO-SAME: %[[A:arg[0-9]+]]: memref<8xf32> {m3sat.hls.channel = "fifo-out"}
-// TWO-SAME: %[[COPY:arg[0-9]+]]: memref<8xf32> {m3sat.hls.channel = "fifo-out"}
+// TWO-SAME: %[[A:arg[0-9]+]]: memref<8xf32> {m3sat.hls.channel = #m3sat.hls_channel<fifo_out>}
+// TWO-SAME: %[[COPY:arg[0-9]+]]: memref<8xf32> {m3sat.hls.channel = #m3sat.hls_channel<fifo_out>}
 // TWO-DAG: memref.store %[[V:[0-9]+]], %[[A]][%c0]
 // TWO-DAG: memref.store %[[V]], %[[COPY]][%c0]
 // TWO-LABEL: func.func private @two_df0_s1(
 // TWO-LABEL: func.func private @two_df0_s2(
-// TWO-SAME: {m3sat.hls.channel = "fifo-in"}
-// TWO-SAME: {m3sat.hls.channel = "fifo-in"}
+// TWO-SAME: {m3sat.hls.channel = #m3sat.hls_channel<fifo_in>}
+// TWO-SAME: {m3sat.hls.channel = #m3sat.hls_channel<fifo_in>}
 // TWO-LABEL: func.func private @two_df0(
-// TWO-COUNT-3: memref.alloc() {m3sat.hls.channel = "fifo", m3sat.hls.fifo_depth = 8 : i64} : memref<8xf32>
+// TWO-COUNT-3: memref.alloc() {m3sat.hls.channel = #m3sat.hls_channel<fifo>, m3sat.hls.fifo_depth = 8 : i64} : memref<8xf32>
 // TWO-NOT: memref.alloc
 // TWO: call @two_df0_s0(
 // TWO-NEXT: call @two_df0_s1(
@@ -146,12 +146,12 @@ func.func @two(%x: memref<8xf32>, %y: memref<8xf32>) {
 // A buffer read in another order than it is written (a transpose): a
 // ping-pong channel.
 // ORDER-LABEL: func.func private @order_df0_s0(
-// ORDER-SAME: {m3sat.hls.channel = "pipo-out"}
+// ORDER-SAME: {m3sat.hls.channel = #m3sat.hls_channel<pipo_out>}
 // ORDER: memref.store %{{.*}}, %arg{{[0-9]}}[%arg{{[0-9]}}, %arg{{[0-9]}}]
 // ORDER-LABEL: func.func private @order_df0_s1(
-// ORDER-SAME: {m3sat.hls.channel = "pipo-in"}
+// ORDER-SAME: {m3sat.hls.channel = #m3sat.hls_channel<pipo_in>}
 // ORDER-LABEL: func.func private @order_df0(
-// ORDER: memref.alloc() {m3sat.hls.channel = "pipo"} : memref<4x8xf32>
+// ORDER: memref.alloc() {m3sat.hls.channel = #m3sat.hls_channel<pipo>} : memref<4x8xf32>
 // ORDER-NOT: fifo
 
 // PIPO-CPP: static void f_order_df0_s0(const m3sat_act_t arg0[4][8], m3sat_act_t arg1[4][8])
@@ -187,8 +187,8 @@ func.func @order(%x: memref<4x8xf32>, %y: memref<8x4xf32>) {
 // Without FIFOs (--hls-unroll: several values a cycle), every channel is a
 // ping-pong buffer.
 // NOFIFO-LABEL: func.func private @pingpong_df0(
-// NOFIFO: memref.alloc() {m3sat.hls.channel = "pipo"} : memref<8xf32>
-// NOFIFO-NOT: "fifo
+// NOFIFO: memref.alloc() {m3sat.hls.channel = #m3sat.hls_channel<pipo>} : memref<8xf32>
+// NOFIFO-NOT: hls_channel<fifo
 
 //--- nofifo.mlir
 func.func @pingpong(%x: memref<8xf32>, %y: memref<8xf32>) {

@@ -72,7 +72,7 @@ func.func @chain(%x: f32, %out: memref<4xf32>) {
 // CHECK-NEXT: call @use(%[[G]])
 // CHECK-NEXT: %[[P:.*]] = memref.alloc() {m3sat.hls.stream_of = 0 : i64} : memref<2x3xf32>
 // CHECK-NEXT: call @use(%[[P]])
-func.func @calls() {
+func.func @calls(%w: memref<2x2x3xf32>) {
   %g = memref.alloc() : memref<2x3xf32>
   call @use(%g) : (memref<2x3xf32>) -> ()
   %h = memref.alloc() : memref<2x3xf32>
@@ -90,24 +90,24 @@ func.func private @use(%m: memref<2x3xf32>) {
 // own storage, though %b is allocated after %a's last use. In a top
 // function, channel buffers keep theirs too.
 // CHECK-LABEL: func.func private @region
-// CHECK: %[[A:.*]] = memref.alloc() {m3sat.hls.channel = "pipo"} : memref<2x3xf32>
+// CHECK: %[[A:.*]] = memref.alloc() {m3sat.hls.channel = #m3sat.hls_channel<pipo>} : memref<2x3xf32>
 // CHECK: call @use(%[[A]])
-// CHECK: %[[B:.*]] = memref.alloc() {m3sat.hls.channel = "pipo"} : memref<2x3xf32>
+// CHECK: %[[B:.*]] = memref.alloc() {m3sat.hls.channel = #m3sat.hls_channel<pipo>} : memref<2x3xf32>
 // CHECK: call @use(%[[B]])
 // CHECK-LABEL: func.func @channels
-// CHECK: %[[C:.*]] = memref.alloc() {m3sat.hls.channel = "pipo"} : memref<2x3xf32>
+// CHECK: %[[C:.*]] = memref.alloc() {m3sat.hls.channel = #m3sat.hls_channel<pipo>} : memref<2x3xf32>
 // CHECK: call @use(%[[C]])
 // CHECK: %[[D:.*]] = memref.alloc() : memref<2x3xf32>
 // CHECK: call @use(%[[D]])
 func.func private @region() attributes {m3sat.hls.dataflow, m3sat.hls.dataflow_region} {
-  %a = memref.alloc() {m3sat.hls.channel = "pipo"} : memref<2x3xf32>
+  %a = memref.alloc() {m3sat.hls.channel = #m3sat.hls_channel<pipo>} : memref<2x3xf32>
   call @use(%a) : (memref<2x3xf32>) -> ()
-  %b = memref.alloc() {m3sat.hls.channel = "pipo"} : memref<2x3xf32>
+  %b = memref.alloc() {m3sat.hls.channel = #m3sat.hls_channel<pipo>} : memref<2x3xf32>
   call @use(%b) : (memref<2x3xf32>) -> ()
   return
 }
 func.func @channels() {
-  %c = memref.alloc() {m3sat.hls.channel = "pipo"} : memref<2x3xf32>
+  %c = memref.alloc() {m3sat.hls.channel = #m3sat.hls_channel<pipo>} : memref<2x3xf32>
   call @use(%c) : (memref<2x3xf32>) -> ()
   %d = memref.alloc() : memref<2x3xf32>
   call @use(%d) : (memref<2x3xf32>) -> ()

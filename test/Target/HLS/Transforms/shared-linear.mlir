@@ -17,7 +17,7 @@
 // CHECK-DAG: %[[C12:.*]] = arith.constant 12 : index
 // CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
 // CHECK-DAG: %[[C32:.*]] = arith.constant 32 : index
-// CHECK: call @m3sat_linear(%[[A]], %[[B]], %[[C]], %[[C12]], %[[C32]], %[[C16]], %{{.*}}, %[[C16]], %[[C1]], %{{.*}}, %[[C1]], %[[C16]], %{{.*}}, %[[C32]], %[[C1]]) {m3sat.hls.linear_trips = array<i64: 12, 32, 16>}
+// CHECK: call @m3sat_linear(%[[A]], %[[B]], %[[C]], %[[C12]], %[[C32]], %[[C16]], %{{.*}}, %[[C16]], %[[C1]], %{{.*}}, %[[C1]], %[[C16]], %{{.*}}, %[[C32]], %[[C1]]) {m3sat.hls.linear_trips = #m3sat.hls_linear_trips<m = 12, n = 32, k = 16>}
 // CHECK-NOT: scf.for
 // CHECK: return
 func.func @dense(%x: memref<12x16xf32>, %w: memref<32x16xf32>, %y: memref<12x32xf32>) {
@@ -49,7 +49,7 @@ func.func @dense(%x: memref<12x16xf32>, %w: memref<32x16xf32>, %y: memref<12x32x
 // CHECK-NOT: scf.for
 // CHECK: %[[AOFF:.*]] = arith.muli %[[H]], %{{.*}} : index
 // CHECK: call @m3sat_linear
-// CHECK-SAME: array<i64: 8, 8, 16>
+// CHECK-SAME: #m3sat.hls_linear_trips<m = 8, n = 8, k = 16>
 // CHECK-NOT: scf.for
 // CHECK: return
 func.func @heads(%q: memref<512xf32>, %k: memref<4x16x8xf32>, %s: memref<4x8x8xf32>) {
@@ -86,7 +86,7 @@ func.func @heads(%q: memref<512xf32>, %k: memref<4x16x8xf32>, %s: memref<4x8x8xf
 // CHECK-SAME: (%[[START:[^:]*]]: index, %[[COUNT:[^:]*]]: index
 // CHECK-NOT: scf.for
 // CHECK: call @m3sat_linear(%{{.*}}, %{{.*}}, %{{.*}}, %[[COUNT]],
-// CHECK-SAME: array<i64: 12, 32, 16>
+// CHECK-SAME: #m3sat.hls_linear_trips<m = 12, n = 32, k = 16>
 // CHECK: return
 func.func @expert(%start: index, %count: index, %x: memref<12x16xf32>, %w: memref<32x16xf32>, %y: memref<12x32xf32>) {
   %c0 = arith.constant 0 : index
@@ -117,7 +117,7 @@ func.func @expert(%start: index, %count: index, %x: memref<12x16xf32>, %w: memre
 // CHECK-DAG: %[[C48:.*]] = arith.constant 48 : index
 // CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
 // CHECK: call @m3sat_linear(%{{[^,]*}}, %{{[^,]*}}, %{{[^,]*}}, %{{[^,]*}}, %{{[^,]*}}, %[[C48]], %{{[^,]*}}, %[[C48]], %[[C1]],
-// CHECK-SAME: array<i64: 4, 8, 48>
+// CHECK-SAME: #m3sat.hls_linear_trips<m = 4, n = 8, k = 48>
 // CHECK: return
 func.func @reshaped(%x: memref<192xf32>, %w: memref<48x8xf32>, %y: memref<4x8xf32>) {
   %c0 = arith.constant 0 : index

@@ -15,14 +15,14 @@
 namespace m3sat {
 
 /// Whether `memref` is a FIFO channel argument of a dataflow stage
-/// (`m3sat.hls.channel` "fifo-in" or "fifo-out" on a function argument):
+/// (`m3sat.hls.channel` fifo_in or fifo_out on a function argument):
 /// an `m3sat_stream` that loads read and stores write.
 bool isHLSFifoArgument(mlir::Value memref);
 
 /// Checks every function and allocation under `root`: a FIFO argument is
-/// only loaded ("fifo-in") or only stored to ("fifo-out"), by exactly one
-/// access; a FIFO allocation (`m3sat.hls.channel = "fifo"`) has a positive
-/// `m3sat.hls.fifo_depth`. Fails after a diagnostic on the first
+/// only loaded (fifo_in) or only stored to (fifo_out), by exactly one
+/// access; a FIFO allocation (`m3sat.hls.channel = #m3sat.hls_channel<fifo>`)
+/// has a positive `m3sat.hls.fifo_depth`. Fails after a diagnostic on the first
 /// violation.
 mlir::LogicalResult verifyHLSChannels(mlir::Operation *root);
 

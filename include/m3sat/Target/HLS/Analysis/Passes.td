@@ -17,10 +17,10 @@ def HLSVerifyChannels : Pass<"m3sat-hls-verify-channels", "::mlir::ModuleOp"> {
     A FIFO channel of a DATAFLOW region (m3sat-hls-dataflow) is printed as
     an `m3sat_stream`, which is read or written one value at a time. The
     pass fails with a diagnostic unless:
-    - every stage argument marked `m3sat.hls.channel = "fifo-in"` is only
-      loaded, and every one marked "fifo-out" only stored to, by exactly
+    - every stage argument marked `m3sat.hls.channel = #m3sat.hls_channel<fifo_in>` is only
+      loaded, and every one marked fifo_out only stored to, by exactly
       one access (in loops that visit the buffer in order);
-    - every `memref.alloc` marked `m3sat.hls.channel = "fifo"` has a
+    - every `memref.alloc` marked `m3sat.hls.channel = #m3sat.hls_channel<fifo>` has a
       positive `m3sat.hls.fifo_depth`.
 
     The HLS pipeline runs it last, and the emitter's entry points run the

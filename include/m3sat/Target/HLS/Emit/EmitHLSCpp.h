@@ -4,7 +4,7 @@
 // memref, arith, math on static buffers, as m3sat-hls-pipeline produces)
 // into Vitis-style C++. Public functions become top functions with m_axi
 // ports and s_axilite control; pragmas come from attributes that passes set
-// (m3sat-hls-annotate-loops, the port attributes of Target/HLS/Attributes.h).
+// (m3sat-hls-annotate-loops, the port attributes of M3SATHLSAttrs.h).
 // It prints and checks nothing else: DATAFLOW channels are checked before
 // (Analysis/Channels.h) and weight arrays found by Analysis/WeightArrays.h.
 //
@@ -62,9 +62,6 @@ std::string hlsFunctionName(mlir::func::FuncOp func);
 /// m3sat_npy.h for the testbenches), as (file name, contents) pairs.
 llvm::ArrayRef<std::pair<llvm::StringRef, llvm::StringRef>>
 getHLSSupportHeaders();
-
-/// Registers `--emit-hls-cpp` with the MLIR translation registry.
-void registerToHLSCppTranslation();
 
 } // namespace m3sat
 

@@ -23,24 +23,14 @@ struct HLSNumerics {
   /// Weight ports: ap_fixed<weightWidth, weightInt>.
   int weightWidth = 16;
   int weightInt = 2;
-  /// GELU from a table with linear interpolation (m3sat-hls-lut-gelu).
-  bool lutGelu = false;
-  /// Softmax in one pass with a running maximum and sum
-  /// (m3sat-hls-online-softmax).
-  bool onlineSoftmax = false;
-  /// Every matrix product a call of one linear unit
-  /// (m3sat-hls-shared-linear).
-  bool sharedLinear = false;
-  /// DATAFLOW regions between the stages of top functions
-  /// (m3sat-hls-dataflow).
-  bool dataflow = false;
-  /// Unroll factor of pipelined loops (their arrays partitioned to match).
-  int unroll = 1;
-  /// Tokens per tile of token-wise layers (m3sat-hls-token-tiling); 0: off.
-  int tokenTile = 1;
-  /// The part the design is sized against (m3sat-compile --hls-part; one
-  /// of Analysis/Device.h's), and whether a design that does not fit it is
-  /// written anyway (--hls-allow-overflow) rather than an error.
+};
+
+/// How the project is written: the number formats of the code, and the part
+/// the design is sized against (m3sat-compile --hls-part; one of
+/// Analysis/Device.h's), and whether a design that does not fit it is
+/// written anyway (--hls-allow-overflow) rather than an error.
+struct HLSProjectOptions {
+  HLSNumerics numerics;
   std::string part = "xczu9eg-ffvb1156-2-e";
   bool allowOverflow = false;
 };

@@ -19,24 +19,31 @@
 
 namespace m3sat {
 
-/// Sets the port attributes (Target/HLS/Passes.h) of the task function
-/// `top.function` in `module` (loop-level IR; arguments are the inputs, the
-/// weights, then the outputs of `top`): ports named after the tensors,
-/// inputs and outputs on m_axi bundle gmem_io, weights on gmem_w. Fails
-/// with a diagnostic if the function does not match `top`.
+/// Sets the port attributes (dialects/M3SAT/M3SATHLSAttrs.h) of the task
+/// function `top.symbol` in `module` before it is lowered (tensor level: it
+/// takes the inputs and weights of `top` and returns its outputs): ports named
+/// after the tensors, inputs and outputs on m_axi bundle gmem_io, weights
+/// on gmem_w and marked as weights. Bufferization carries the results'
+/// attributes to the out-params that replace them. Fails with a diagnostic
+/// if the function does not match `top`.
 mlir::LogicalResult setHLSPortAttributes(mlir::ModuleOp module,
                                          const HLSTopDesc &top);
+
+/// Checks that the lowered task function `top.symbol` takes the ports of
+/// `top` as its arguments, in order (inputs, weights, outputs), with their
+/// port attributes; fails with a diagnostic naming the first that does not.
+mlir::LogicalResult checkHLSPorts(mlir::ModuleOp module, const HLSTopDesc &top);
 
 /// Writes the project of `tops` (task functions of `module`, loop-level IR
 /// with port attributes) into directory `dir`, replacing it; `weights` is
 /// weights.bin. Atomic: on failure `dir` is left as it was and a diagnostic
 /// names the reason. `estimate` receives the estimate report's text. In
-/// fixed point (`numerics`), an f32 weight outside the range of the weight
-/// type is an error.
+/// fixed point (`options.numerics`), an f32 weight outside the range of the
+/// weight type is an error.
 mlir::LogicalResult
 writeHLSProject(mlir::ModuleOp module, llvm::ArrayRef<HLSTopDesc> tops,
                 llvm::ArrayRef<uint8_t> weights, const std::string &dir,
-                std::string &estimate, const HLSNumerics &numerics = {});
+                std::string &estimate, const HLSProjectOptions &options = {});
 
 /// A task name as a file stem: [A-Za-z0-9_-] kept, others '_'.
 std::string hlsFileStem(llvm::StringRef task);

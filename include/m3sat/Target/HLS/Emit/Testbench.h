@@ -10,6 +10,8 @@
 #ifndef M3SAT_TARGET_HLS_EMIT_TESTBENCH_H
 #define M3SAT_TARGET_HLS_EMIT_TESTBENCH_H
 
+#include "m3sat/Runtime/BundleWriter.h"
+
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 
@@ -21,16 +23,13 @@ namespace m3sat {
 
 /// A port of a top function as the testbench sees it. `dtype` is the bundle
 /// DType (0 f32, 1 i64, 2 i32, 4 i1, 5 i8, 6 i16, 7 f64).
-struct HLSTensorDesc {
-  std::string name;
-  int dtype = 0;
-  std::vector<int64_t> shape;
-  /// Byte offset of a weight in weights.bin.
+/// A port of a top function: a tensor of the task table, and for a weight
+/// its byte offset in weights.bin (the bundle's weight blob).
+struct HLSPortDesc {
+  const TensorSpecDesc *tensor = nullptr;
   uint64_t offset = 0;
 };
 
-/// One task's top function and its ports, in argument order: inputs, then
-/// weights, then outputs.
 struct HLSTopDesc {
   std::string task;
   /// Symbol of the task function in the module, and its C++ name.
@@ -38,7 +37,7 @@ struct HLSTopDesc {
   std::string function;
   /// File stem of the emitted sources: <stem>.cpp, <stem>.h, tb_<stem>.cpp.
   std::string stem;
-  std::vector<HLSTensorDesc> inputs, weights, outputs;
+  std::vector<HLSPortDesc> inputs, weights, outputs;
 };
 
 /// The C++ source of the testbench of `top`, or "" with `error` set when a

@@ -48,7 +48,8 @@ def HLSTripCounts : Pass<"m3sat-hls-trip-counts", "::mlir::func::FuncOp"> {
     Vitis HLS can report latency) and the estimate report counts the loop
     at n. A loop without a proven bound is an error.
   }];
-  let dependentDialects = ["::mlir::scf::SCFDialect"];
+  let dependentDialects = ["::m3sat::M3SATDialect",
+                           "::mlir::scf::SCFDialect"];
 }
 
 def HLSAnnotateLoops : Pass<"m3sat-hls-annotate-loops", "::mlir::func::FuncOp"> {
@@ -65,7 +66,8 @@ def HLSAnnotateLoops : Pass<"m3sat-hls-annotate-loops", "::mlir::func::FuncOp"> 
     } {m3sat.hls.pipeline_ii = 1 : i64}
     ```
   }];
-  let dependentDialects = ["::mlir::scf::SCFDialect"];
+  let dependentDialects = ["::m3sat::M3SATDialect",
+                           "::mlir::scf::SCFDialect"];
   let options = [
     Option<"initiationInterval", "ii", "int64_t", /*default=*/"1",
            "Initiation interval to request">,
@@ -91,14 +93,15 @@ def HLSPartitionArrays : Pass<"m3sat-hls-partition-arrays",
     share the element). When an array needs more than two, and an index
     dimension moves with unit stride along the loop, the `memref.alloc` of
     the array (followed through call arguments to every array passed in)
-    gets `m3sat.hls.partition = array<i64: dim, factor>` (dim 1-based): a
-    cyclic partition of that dimension by `U` (or by half the accesses
+    gets `m3sat.hls.partition = #m3sat.hls_partition<dim = D, factor = F>`
+    (D 1-based): a cyclic partition of that dimension by `U` (or by half the accesses
     when not unrolled), which the HLS C++ emitter prints as `#pragma HLS
     ARRAY_PARTITION variable=... cyclic factor=F dim=D`. The reduction
     dimension of a matrix product unrolled `U` times is split into `U`
     banks. Ports (m_axi) are not partitioned.
   }];
-  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+  let dependentDialects = ["::m3sat::M3SATDialect",
+                           "::mlir::memref::MemRefDialect"];
   let statistics = [
     Statistic<"numPartitioned", "num-partitioned", "Arrays partitioned">
   ];

@@ -8,7 +8,8 @@
 #ifndef M3SAT_TARGET_HLS_TRANSFORMS_PASSES_H
 #define M3SAT_TARGET_HLS_TRANSFORMS_PASSES_H
 
-#include "m3sat/Target/HLS/Attributes.h"
+#include "M3SAT/M3SATDialect.h"
+#include "M3SAT/M3SATHLSAttrs.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"

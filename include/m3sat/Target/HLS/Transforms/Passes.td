@@ -43,7 +43,8 @@ def HLSExpertSchedule : Pass<"m3sat-hls-expert-schedule", "::mlir::ModuleOp"> {
     The result is the same computation in the same order for every expert,
     so C simulation matches the loop it replaces bit for bit.
   }];
-  let dependentDialects = ["::mlir::arith::ArithDialect",
+  let dependentDialects = ["::m3sat::M3SATDialect",
+                           "::mlir::arith::ArithDialect",
                            "::mlir::func::FuncDialect",
                            "::mlir::memref::MemRefDialect",
                            "::mlir::scf::SCFDialect"];
@@ -80,17 +81,17 @@ def HLSDataflow : Pass<"m3sat-hls-dataflow", "::mlir::ModuleOp"> {
     3. Channels: a buffer written in the region and read by several of its
        stages (or read in the region and after it) gets a copy per extra
        reader: the producer stores each value to every copy. A channel is
-       a FIFO (`m3sat.hls.channel = "fifo"`) when the producer stores it
+       a FIFO (`m3sat.hls.channel = #m3sat.hls_channel<fifo>`) when the producer stores it
        and the consumer loads it once each, element by element in row-major
        order (every enclosing loop of the store and the load runs from 0 by
        1 to a constant, and the offset is those loops' counters in order),
-       else a ping-pong buffer ("pipo"). A FIFO has depth 2 when its
+       else a ping-pong buffer (pipo). A FIFO has depth 2 when its
        producer has no other channel out and its consumer no other channel
        in (no path can then wait on it while it is full), else the buffer's
        size (`m3sat.hls.fifo_depth`).
     4. Each stage becomes a function `<func>_df<r>_s<s>` (its own buffers
-       inside, channel arguments marked "fifo-in", "fifo-out", "pipo-in" or
-       "pipo-out") and each region a function `<func>_df<r>`
+       inside, channel arguments marked fifo_in, fifo_out, pipo_in or
+       pipo_out) and each region a function `<func>_df<r>`
        (`m3sat.hls.dataflow`, `m3sat.hls.dataflow_region`) that allocates
        the channels and calls the stages; the segment becomes a call of it.
 
@@ -98,7 +99,8 @@ def HLSDataflow : Pass<"m3sat-hls-dataflow", "::mlir::ModuleOp"> {
     stay in the top function. The computation is the same, in an order the
     dependences allow.
   }];
-  let dependentDialects = ["::mlir::func::FuncDialect",
+  let dependentDialects = ["::m3sat::M3SATDialect",
+                           "::mlir::func::FuncDialect",
                            "::mlir::memref::MemRefDialect"];
   let options = [
     Option<"fifo", "fifo", "bool", /*default=*/"true",
@@ -185,7 +187,8 @@ def HLSSharedLinear : Pass<"m3sat-hls-shared-linear", "::mlir::ModuleOp"> {
     (`memref.reinterpret_cast` at the call sites); each call records its
     largest M, N and K (`m3sat.hls.linear_trips`) for the estimate.
   }];
-  let dependentDialects = ["::mlir::arith::ArithDialect",
+  let dependentDialects = ["::m3sat::M3SATDialect",
+                           "::mlir::arith::ArithDialect",
                            "::mlir::func::FuncDialect",
                            "::mlir::memref::MemRefDialect",
                            "::mlir::scf::SCFDialect"];
@@ -310,7 +313,8 @@ def HLSShareLayers : Pass<"m3sat-hls-share-layers", "::mlir::ModuleOp"> {
     shared linear unit) or yield values stay as they are, as does every
     DATAFLOW region.
   }];
-  let dependentDialects = ["::mlir::func::FuncDialect",
+  let dependentDialects = ["::m3sat::M3SATDialect",
+                           "::mlir::func::FuncDialect",
                            "::mlir::memref::MemRefDialect"];
   let statistics = [
     Statistic<"numLayers", "num-layers", "Shared layer functions built">,
@@ -365,7 +369,8 @@ def HLSTokenTiling : Pass<"m3sat-hls-token-tiling", "::mlir::ModuleOp"> {
                                            // y[t, :] = g(h[0, :])
     ```
   }];
-  let dependentDialects = ["::mlir::arith::ArithDialect",
+  let dependentDialects = ["::m3sat::M3SATDialect",
+                           "::mlir::arith::ArithDialect",
                            "::mlir::memref::MemRefDialect",
                            "::mlir::scf::SCFDialect"];
   let options = [

@@ -1,13 +1,19 @@
-//===- Attributes.h - the attributes of HLS loop-level IR -------*- C++ -*-===//
+//===- M3SATHLSAttrs.h - the m3sat.hls.* attributes -------------*- C++ -*-===//
 //
-// The names of the attributes through which the HLS passes describe a design
-// to each other, to the estimate and to the emitter (pragmas, ports,
-// channels, the expert schedule).
+// The names of the discardable attributes through which the HLS passes
+// describe a design to each other, to the estimate and to the emitter
+// (pragmas, ports, channels, the expert schedule). The m3sat dialect
+// verifies every `m3sat.hls.*` attribute: its name, the kind of its value
+// and the op or argument it sits on (M3SATHLSAttrs.cpp). Structured values
+// are ODS attributes (M3SATAttrs.td): #m3sat.hls_channel,
+// #m3sat.hls_partition and #m3sat.hls_linear_trips.
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef M3SAT_TARGET_HLS_ATTRIBUTES_H
-#define M3SAT_TARGET_HLS_ATTRIBUTES_H
+#ifndef M3SAT_DIALECT_M3SATHLSATTRS_H
+#define M3SAT_DIALECT_M3SATHLSATTRS_H
+
+#include "M3SAT/M3SATAttrs.h"
 
 #include "llvm/ADT/StringRef.h"
 
@@ -31,7 +37,8 @@ inline constexpr llvm::StringLiteral kHLSWeightAttr = "m3sat.hls.weight";
 /// UNROLL factor=N`.
 inline constexpr llvm::StringLiteral kHLSUnrollAttr = "m3sat.hls.unroll";
 /// The attribute on a `memref.alloc` that requests `#pragma HLS
-/// ARRAY_PARTITION cyclic`: array<i64: dimension (1-based), factor>.
+/// ARRAY_PARTITION cyclic` (#m3sat.hls_partition<dim = D, factor = F>, D
+/// 1-based).
 inline constexpr llvm::StringLiteral kHLSPartitionAttr = "m3sat.hls.partition";
 /// The attribute of a ping-pong buffer (`memref.alloc`): the index of the
 /// function argument whose expert slices it holds.
@@ -65,7 +72,7 @@ inline constexpr llvm::StringLiteral kHLSSharedLayerAttr =
 inline constexpr llvm::StringLiteral kHLSIndependentAttr =
     "m3sat.hls.independent";
 /// The attribute of a call of the shared linear unit: its largest M, N and
-/// K (array<i64: M, N, K>).
+/// K (#m3sat.hls_linear_trips<m = M, n = N, k = K>).
 inline constexpr llvm::StringLiteral kHLSLinearTripsAttr =
     "m3sat.hls.linear_trips";
 
@@ -74,9 +81,10 @@ inline constexpr llvm::StringLiteral kHLSLinearTripsAttr =
 /// kHLSDataflowAttr). The estimate runs its stages as the channels allow.
 inline constexpr llvm::StringLiteral kHLSDataflowRegionAttr =
     "m3sat.hls.dataflow_region";
-/// The kind of a channel between the stages of a dataflow region: on its
-/// `memref.alloc` in the region function "fifo" or "pipo"; on the stage
-/// functions' arguments "fifo-in", "fifo-out", "pipo-in" or "pipo-out".
+/// The kind of a channel between the stages of a dataflow region
+/// (#m3sat.hls_channel): on its `memref.alloc` in the region function fifo
+/// or pipo; on the stage functions' arguments fifo_in, fifo_out, pipo_in or
+/// pipo_out.
 inline constexpr llvm::StringLiteral kHLSChannelAttr = "m3sat.hls.channel";
 /// The depth of a FIFO channel (i64, on its `memref.alloc`).
 inline constexpr llvm::StringLiteral kHLSFifoDepthAttr = "m3sat.hls.fifo_depth";
@@ -87,6 +95,19 @@ inline constexpr llvm::StringLiteral kHLSFifoDepthAttr = "m3sat.hls.fifo_depth";
 inline constexpr llvm::StringLiteral kHLSTokenTilesAttr =
     "m3sat.hls.token_tiles";
 
+/// Whether a channel kind is a FIFO (on an allocation or a stage argument).
+inline bool isHLSFifoChannel(HLSChannelKind kind) {
+  return kind == HLSChannelKind::fifo || kind == HLSChannelKind::fifo_in ||
+         kind == HLSChannelKind::fifo_out;
+}
+/// Whether a stage reads (in) or writes (out) a channel argument.
+inline bool isHLSChannelIn(HLSChannelKind kind) {
+  return kind == HLSChannelKind::fifo_in || kind == HLSChannelKind::pipo_in;
+}
+inline bool isHLSChannelOut(HLSChannelKind kind) {
+  return kind == HLSChannelKind::fifo_out || kind == HLSChannelKind::pipo_out;
+}
+
 } // namespace m3sat
 
-#endif // M3SAT_TARGET_HLS_ATTRIBUTES_H
+#endif // M3SAT_DIALECT_M3SATHLSATTRS_H
