@@ -14,6 +14,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallPtrSet.h"
 
 #include <limits>
 
@@ -244,16 +245,48 @@ LogicalResult convertSplit(NodeContext &ctx) {
   return success();
 }
 
+/// Whether `value` is computed from the indices of a TopK or ArgMax (the
+/// importer's tosa.argmax), looking a bounded number of ops up.
+bool dependsOnArgMax(Value value) {
+  SmallVector<Operation *> worklist;
+  llvm::SmallPtrSet<Operation *, 32> seen;
+  if (Operation *def = value.getDefiningOp())
+    worklist.push_back(def);
+  for (size_t i = 0; i < worklist.size() && i < 512; ++i) {
+    Operation *op = worklist[i];
+    if (isa<tosa::ArgMaxOp>(op))
+      return true;
+    for (Value operand : op->getOperands())
+      if (Operation *def = operand.getDefiningOp())
+        if (seen.insert(def).second)
+          worklist.push_back(def);
+  }
+  return false;
+}
+
 /// NonZero: its output's shape is the number of nonzero elements, so its
-/// input must be known (it folds); otherwise the error names the remedy.
+/// input must be known (it folds); otherwise the error names the remedy,
+/// or, for a mask of routing indices (an MoE layer whose experts gather
+/// their own tokens), the forms that compile.
 LogicalResult convertNonZero(NodeContext &ctx) {
   RankedTensorType type = ctx.inputType(0);
   if (!type || type.getRank() == 0)
     return ctx.emitError() << "needs an input 'X' of rank >= 1";
   const ConstData *known = ctx.constInput(0);
-  if (!known)
+  if (!known) {
+    FailureOr<Value> x = ctx.input(0, "X");
+    if (succeeded(x) && dependsOnArgMax(*x))
+      return ctx.emitError()
+             << "input 'X' ('" << ctx.node().input(0)
+             << "') depends on the indices of a TopK or ArgMax, so the "
+                "output's shape depends on the input values (--bind cannot "
+                "help); an MoE layer whose experts gather their own tokens "
+                "(torch.where(idx == e)) compiles when each expert's output "
+                "is weighted by its top-k weight masked to it instead "
+                "(docs/importer.md)";
     return ctx.emitNotKnown(0, "X",
                             "a tensor (its values give the output's shape)");
+  }
   int64_t rank = type.getRank();
   ArrayRef<int64_t> shape = type.getShape();
   SmallVector<SmallVector<int64_t>> coords(rank);
