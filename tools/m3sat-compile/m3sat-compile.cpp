@@ -143,12 +143,13 @@ static cl::opt<bool> hlsDataflow(
     cl::desc("--target=hls: DATAFLOW between the stages of each top function "
              "(each stage a function, FIFO or ping-pong channels between "
              "them; not with --hls-shared-linear)"));
-static cl::opt<int>
-    hlsUnroll("hls-unroll",
-              cl::desc("--target=hls: unroll pipelined loops P times "
-                       "(#pragma HLS UNROLL) and partition the arrays they "
-                       "access cyclically by P"),
-              cl::value_desc("P"), cl::init(1));
+static cl::opt<std::string> hlsUnroll(
+    "hls-unroll",
+    cl::desc("--target=hls: unroll pipelined loops P times (#pragma HLS "
+             "UNROLL) and partition the arrays they access cyclically by P; "
+             "auto: the largest of 16, 8, 4, 2 and 1 whose design fits "
+             "--hls-part"),
+    cl::value_desc("P|auto"), cl::init("1"));
 static cl::opt<int> hlsTokenTile(
     "hls-token-tile",
     cl::desc("--target=hls: token-wise layers (linear, MLP, MoE FFN, norms) "
@@ -292,7 +293,10 @@ std::string readHLSOptions(HLSBackendOptions &hls) {
   hls.onlineSoftmax = hlsOnlineSoftmax;
   hls.sharedLinear = hlsSharedLinear;
   hls.dataflow = hlsDataflow;
-  hls.unroll = hlsUnroll;
+  if (hlsUnroll == "auto")
+    hls.autoUnroll = true;
+  else if (llvm::StringRef(hlsUnroll).getAsInteger(10, hls.unroll))
+    return "--hls-unroll=" + hlsUnroll + ": expected 1 to 64, or auto";
   hls.tokenTile = hlsTokenTile;
   hls.part = hlsPart;
   hls.allowOverflow = hlsAllowOverflow;

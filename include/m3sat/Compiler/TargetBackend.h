@@ -89,9 +89,15 @@ struct HLSBackendOptions : HLSProjectOptions {
   bool dataflow = false;
   /// Unroll factor of pipelined loops (their arrays partitioned to match).
   int unroll = 1;
+  /// --hls-unroll=auto: the largest factor of kHLSAutoUnrollFactors whose
+  /// design fits the part (then `unroll` is ignored).
+  bool autoUnroll = false;
   /// Tokens per tile of token-wise layers (m3sat-hls-token-tiling); 0: off.
   int tokenTile = 1;
 };
+
+/// The unroll factors --hls-unroll=auto tries, largest first.
+inline constexpr int kHLSAutoUnrollFactors[] = {16, 8, 4, 2, 1};
 
 /// An options struct's own consistency: "" or a one-line message naming
 /// the command-line flag.

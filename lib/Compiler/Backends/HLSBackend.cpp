@@ -15,6 +15,8 @@
 #include "m3sat/Target/HLS/Emit/HLSProject.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/OwningOpRef.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
@@ -31,9 +33,9 @@ std::string m3sat::verifyBackendOptions(const HLSBackendOptions &options) {
   if (options.dataflow && options.sharedLinear)
     return "--hls-dataflow and --hls-shared-linear exclude each other: the "
            "one linear unit cannot serve stages that run at the same time";
-  if (options.unroll < 1 || options.unroll > 64)
+  if (!options.autoUnroll && (options.unroll < 1 || options.unroll > 64))
     return "--hls-unroll=" + std::to_string(options.unroll) +
-           ": expected 1 to 64";
+           ": expected 1 to 64, or auto";
   if (options.tokenTile < 0 || options.tokenTile > 4096)
     return "--hls-token-tile=" + std::to_string(options.tokenTile) +
            ": expected 0 (off) to 4096";
@@ -70,20 +72,15 @@ public:
       if (failed(setHLSPortAttributes(module, top)))
         return failure();
 
-    PassManager lower(module.getContext());
-    HLSPipelineOptions pipeline;
-    pipeline.lutGelu = options.lutGelu;
-    pipeline.onlineSoftmax = options.onlineSoftmax;
-    pipeline.sharedLinear = options.sharedLinear;
-    pipeline.dataflow = options.dataflow;
-    pipeline.tokenTile = options.tokenTile;
-    pipeline.unroll = options.unroll;
-    buildHLSPipeline(lower, pipeline);
-    if (failed(lower.run(module)))
+    int unroll = options.unroll;
+    if (options.autoUnroll) {
+      std::string remark = chooseUnroll(module, tops, unroll);
+      emitRemark(module.getLoc()) << remark;
+      if (context.report)
+        context.report->text += remark + "\n";
+    }
+    if (failed(lower(module, tops, unroll)))
       return failure();
-    for (const HLSTopDesc &top : tops)
-      if (failed(checkHLSPorts(module, top)))
-        return failure();
 
     std::string estimate;
     if (failed(writeHLSProject(module, tops, table.bundle.getWeightBlob(),
@@ -101,6 +98,63 @@ public:
   }
 
 private:
+  /// Lowers `module` with m3sat-hls-pipeline, every option set from
+  /// `options` but the unroll factor, and checks that the top functions
+  /// kept their ports.
+  LogicalResult lower(ModuleOp module, ArrayRef<HLSTopDesc> tops,
+                      int unroll) const {
+    PassManager pm(module.getContext());
+    HLSPipelineOptions pipeline;
+    pipeline.lutGelu = options.lutGelu;
+    pipeline.onlineSoftmax = options.onlineSoftmax;
+    pipeline.sharedLinear = options.sharedLinear;
+    pipeline.dataflow = options.dataflow;
+    pipeline.tokenTile = options.tokenTile;
+    pipeline.unroll = unroll;
+    buildHLSPipeline(pm, pipeline);
+    if (failed(pm.run(module)))
+      return failure();
+    for (const HLSTopDesc &top : tops)
+      if (failed(checkHLSPorts(module, top)))
+        return failure();
+    return success();
+  }
+
+  /// --hls-unroll=auto: lowers a copy of `module` with each factor of
+  /// kHLSAutoUnrollFactors, largest first, and sets `unroll` to the first
+  /// whose every task fits the part (1 when none does: the project's own
+  /// check then reports the overflow). Returns the remark that says why.
+  std::string chooseUnroll(ModuleOp module, ArrayRef<HLSTopDesc> tops,
+                           int &unroll) const {
+    std::string larger;
+    for (int factor : kHLSAutoUnrollFactors) {
+      unroll = factor;
+      if (factor == 1)
+        break;
+      OwningOpRef<ModuleOp> trial = module.clone();
+      std::string overflow;
+      {
+        // A trial's diagnostics are not the user's: a factor whose
+        // lowering or estimate fails is one that is not taken.
+        ScopedDiagnosticHandler quiet(module.getContext(),
+                                      [](Diagnostic &) { return success(); });
+        if (failed(lower(*trial, tops, factor)))
+          overflow = "the design cannot be lowered";
+        for (const HLSTopDesc &top : tops) {
+          if (!overflow.empty())
+            break;
+          FailureOr<std::string> fit = checkHLSFit(*trial, top, options);
+          overflow = failed(fit) ? "the design cannot be estimated" : *fit;
+        }
+      }
+      if (overflow.empty())
+        break;
+      larger += "; " + std::to_string(factor) + ": " + overflow;
+    }
+    return "--hls-unroll=auto: " + std::to_string(unroll) +
+           ", the largest factor whose design fits " + options.part + larger;
+  }
+
   /// One top function per task, its ports in argument order (inputs,
   /// weights, outputs), named after the task table's tensors.
   static LogicalResult describeTops(ModuleOp module, const TaskTable &table,

@@ -146,6 +146,38 @@ static LogicalResult checkFixedPointWeights(ModuleOp module,
   return success();
 }
 
+/// The estimate of top function `func` with the number formats of
+/// `numerics`.
+static FailureOr<HLSEstimate> estimateTop(func::FuncOp func,
+                                          const HLSNumerics &numerics) {
+  HLSResourceModel model;
+  model.fixed = numerics.fixed;
+  model.actWidth = numerics.actWidth;
+  model.weightWidth = numerics.weightWidth;
+  return estimateHLS(func, numerics.fixed ? 1 : kHLSFloatAddLatency, model);
+}
+
+FailureOr<std::string> m3sat::checkHLSFit(ModuleOp module,
+                                          const HLSTopDesc &top,
+                                          const HLSProjectOptions &options) {
+  const HLSDevice *device = lookupHLSDevice(options.part);
+  if (!device)
+    return module.emitError() << checkHLSPart(options.part);
+  auto func = module.lookupSymbol<func::FuncOp>(top.symbol);
+  if (!func)
+    return module.emitError()
+           << "task '" << top.task << "': no function '" << top.symbol << "'";
+  FailureOr<HLSEstimate> estimate = estimateTop(func, options.numerics);
+  if (failed(estimate))
+    return failure();
+  HLSDeviceFit fit = fitHLSDevice(*estimate, *device);
+  if (fit.fits)
+    return std::string();
+  return ("task '" + top.task + "': " + fit.resource + " " +
+          std::to_string(fit.used) + " used, " + std::to_string(fit.available) +
+          " available (most in layer '" + fit.layer + "')");
+}
+
 LogicalResult m3sat::writeHLSProject(ModuleOp module, ArrayRef<HLSTopDesc> tops,
                                      ArrayRef<uint8_t> weights,
                                      const std::string &dir,
@@ -186,12 +218,7 @@ LogicalResult m3sat::writeHLSProject(ModuleOp module, ArrayRef<HLSTopDesc> tops,
     std::string testbench = emitHLSTestbench(top, error);
     if (testbench.empty())
       return module.emitError() << error;
-    HLSResourceModel model;
-    model.fixed = numerics.fixed;
-    model.actWidth = numerics.actWidth;
-    model.weightWidth = numerics.weightWidth;
-    FailureOr<HLSEstimate> estimate =
-        estimateHLS(func, numerics.fixed ? 1 : kHLSFloatAddLatency, model);
+    FailureOr<HLSEstimate> estimate = estimateTop(func, numerics);
     if (failed(estimate))
       return failure();
     // The design must fit the part.

@@ -45,6 +45,15 @@ writeHLSProject(mlir::ModuleOp module, llvm::ArrayRef<HLSTopDesc> tops,
                 llvm::ArrayRef<uint8_t> weights, const std::string &dir,
                 std::string &estimate, const HLSProjectOptions &options = {});
 
+/// Estimates the top function of `top` in `module` (loop-level IR) as the
+/// project's estimate does, and sizes it against `options.part`: "" when it
+/// fits, else the reason in a few words (the task, the resource that
+/// overflows and the layer that uses most of it). Fails with a diagnostic where
+/// the estimate cannot be made.
+mlir::FailureOr<std::string> checkHLSFit(mlir::ModuleOp module,
+                                         const HLSTopDesc &top,
+                                         const HLSProjectOptions &options);
+
 /// A task name as a file stem: [A-Za-z0-9_-] kept, others '_'.
 std::string hlsFileStem(llvm::StringRef task);
 
