@@ -67,12 +67,12 @@ LogicalResult resolvePoolDim(NodeContext &ctx, RankedTensorType type,
   if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
     d.out = (d.in - 1) / d.stride + 1;
     int64_t total =
-        std::max<int64_t>(0, (d.out - 1) * d.stride + d.kernel - d.in);
+        std::max<int64_t>(0, (d.out - 1) * d.stride + window - d.in);
     std::tie(d.padBegin, d.padEnd) =
         splitSamePadding(total, autoPad == "SAME_UPPER");
   } else if (autoPad == "VALID") {
     d.padBegin = d.padEnd = 0;
-    d.out = (d.in - d.kernel) / d.stride + 1;
+    d.out = d.in < window ? 0 : (d.in - window) / d.stride + 1;
   } else {
     int64_t span = d.in + d.padBegin + d.padEnd - window;
     if (span < 0)

@@ -10,6 +10,10 @@ Usage:
       forms torch does not write (auto_pad, output_shape, dilated average
       pooling, GlobalMaxPool), ONNX Runtime's outputs as reference (the
       python3 first on PATH); prints the task names.
+  make_volume_models.py reference OUT_DIR  auto_pad SAME and VALID with
+      dilated pooling windows, with the ONNX reference implementation's
+      outputs (the python3 first on PATH; ONNX Runtime leaves dilation out
+      of SAME padding); prints the task names.
   make_volume_models.py bad OUT_DIR  models the importer must refuse.
 """
 import os
@@ -120,6 +124,40 @@ def ort_models(out):
     print(" ".join(outputs))
 
 
+def reference_models(out):
+    from onnx.reference import ReferenceEvaluator
+    g = np.random.default_rng(1)
+    n = helper.make_node
+    nodes = [
+        n("MaxPool", ["img"], ["max_upper"], name="max_upper",
+          kernel_shape=[3, 2], dilations=[2, 3], auto_pad="SAME_UPPER"),
+        n("MaxPool", ["v"], ["max_upper3d"], name="max_upper3d",
+          kernel_shape=[2, 3, 2], dilations=[2, 1, 3], auto_pad="SAME_UPPER"),
+        n("MaxPool", ["img"], ["max_valid"], name="max_valid",
+          kernel_shape=[2, 3], dilations=[3, 2], auto_pad="VALID"),
+    ]
+    outputs = [node.output[0] for node in nodes]
+    graph = helper.make_graph(
+        nodes, "same_dilated",
+        [helper.make_tensor_value_info("img", F32, [1, 3, 7, 8]),
+         helper.make_tensor_value_info("v", F32, [1, 2, 5, 6, 7])],
+        [helper.make_tensor_value_info(o, F32, None) for o in outputs])
+    model = helper.make_model(graph, opset_imports=[
+        helper.make_opsetid("", 21)], producer_name="make_volume_models")
+    model.ir_version = 10
+    model = onnx.shape_inference.infer_shapes(model, strict_mode=True)
+    onnx.checker.check_model(model)
+    onnx.save(model, os.path.join(out, "same_dilated.onnx"))
+    feeds = {"img": g.standard_normal((1, 3, 7, 8)).astype(np.float32),
+             "v": g.standard_normal((1, 2, 5, 6, 7)).astype(np.float32)}
+    for name, value in feeds.items():
+        np.save(os.path.join(out, name + ".npy"), value)
+    for name, value in zip(outputs,
+                           ReferenceEvaluator(model).run(outputs, feeds)):
+        np.save(os.path.join(out, f"ref_{name}.npy"), value)
+    print(" ".join(outputs))
+
+
 def bad_models(out):
     n = helper.make_node
 
@@ -156,7 +194,8 @@ def bad_models(out):
 def main():
     mode, out = sys.argv[1], sys.argv[2]
     os.makedirs(out, exist_ok=True)
-    {"torch": torch_models, "ort": ort_models, "bad": bad_models}[mode](out)
+    {"torch": torch_models, "ort": ort_models, "reference": reference_models,
+     "bad": bad_models}[mode](out)
 
 
 if __name__ == "__main__":
