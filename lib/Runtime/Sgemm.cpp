@@ -189,6 +189,98 @@ extern "C" int64_t m3sat_sgemm_parts(int64_t m, int64_t n, int64_t k) {
   return std::max<int64_t>(1, std::min(parts, granules));
 }
 
+namespace {
+
+/// The part of C that part `part` of `parts` computes: rows rowBegin..rowEnd
+/// and columns colBegin..colEnd, a band of C's columns (or of its rows when
+/// C is taller than wide); empty when there is nothing left for the part.
+struct Band {
+  int64_t rowBegin = 0, rowEnd = 0, colBegin = 0, colEnd = 0;
+  bool empty() const { return rowBegin >= rowEnd || colBegin >= colEnd; }
+};
+
+Band bandOf(int64_t part, int64_t parts, int64_t m, int64_t n) {
+  Band result;
+  if (parts < 1 || part < 0 || part >= parts || m <= 0 || n <= 0)
+    return result;
+  bool byRows = m > n;
+  int64_t extent = byRows ? m : n;
+  int64_t band = (extent + parts - 1) / parts;
+  if (parts > 1)
+    band = (band + kPartGranule - 1) / kPartGranule * kPartGranule;
+  int64_t begin = std::min(extent, part * band);
+  int64_t end = std::min(extent, begin + band);
+  result.rowEnd = m;
+  result.colEnd = n;
+  if (byRows) {
+    result.rowBegin = begin;
+    result.rowEnd = end;
+  } else {
+    result.colBegin = begin;
+    result.colEnd = end;
+  }
+  return result;
+}
+
+/// C = op(A) op(B) (+ C) on `band` of C.
+void sgemmBand(const Band &band, bool transA, bool transB, int64_t k,
+               const float *a, int64_t lda, const float *b, int64_t ldb,
+               float beta, float *c, int64_t ldc) {
+  int64_t r = band.rowBegin, j = band.colBegin;
+  sgemm(transA, transB, band.rowEnd - r, band.colEnd - j, k,
+        transA ? a + r : a + r * lda, lda, transB ? b + j * ldb : b + j, ldb,
+        beta, c + r * ldc + j, ldc);
+}
+
+/// 16 floats, loaded and stored unaligned (GCC's vector extension: AVX-512
+/// registers, two AVX2 ones or four SSE ones, whichever the clone has).
+typedef float Floats __attribute__((vector_size(64)));
+inline Floats load(const float *p) {
+  Floats v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void store(float *p, Floats v) { std::memcpy(p, &v, sizeof v); }
+
+/// One row of an epilogue: d[j] = c[j] * alpha + t0[j * s0] + t1[j * s1]
+/// for j < n, the terms (of `terms`, 0 to 2) added in that order, one
+/// rounding per operation as the loop it replaces computes it (Sgemm.cpp
+/// is compiled without contraction into FMA). A term may be d itself: each
+/// element is read before it is written. Compiled for AVX-512, AVX2 and
+/// baseline x86-64; the loader picks the widest the CPU has.
+#if defined(__x86_64__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+void epilogueRow(int64_t n, const float *c, float alpha, int64_t terms,
+                 const float *t0, int64_t s0, const float *t1, int64_t s1,
+                 float *d) {
+  int64_t j = 0;
+  // Terms with unit stride or broadcast along the row: 16 at a time.
+  if ((terms < 1 || s0 <= 1) && (terms < 2 || s1 <= 1) && s0 >= 0 && s1 >= 0) {
+    Floats a = alpha - Floats{}; // alpha in every lane
+    Floats b0 = terms > 0 && s0 == 0 ? t0[0] - Floats{} : Floats{};
+    Floats b1 = terms > 1 && s1 == 0 ? t1[0] - Floats{} : Floats{};
+    for (; j + 16 <= n; j += 16) {
+      Floats v = load(c + j) * a;
+      if (terms > 0)
+        v += s0 ? load(t0 + j) : b0;
+      if (terms > 1)
+        v += s1 ? load(t1 + j) : b1;
+      store(d + j, v);
+    }
+  }
+  for (; j < n; ++j) {
+    float v = c[j] * alpha;
+    if (terms > 0)
+      v += t0[j * s0];
+    if (terms > 1)
+      v += t1[j * s1];
+    d[j] = v;
+  }
+}
+
+} // namespace
+
 /// Part `part` of `parts` of C += op(A) op(B), or of C = op(A) op(B) when
 /// `accumulate` is 0 (C is then not read): a band of C's columns (or of its
 /// rows when C is taller than wide). Called by generated code with
@@ -197,29 +289,40 @@ extern "C" void m3sat_sgemm(int64_t part, int64_t parts, int64_t transA,
                             int64_t transB, int64_t m, int64_t n, int64_t k,
                             intptr_t a, int64_t lda, intptr_t b, int64_t ldb,
                             int64_t accumulate, intptr_t c, int64_t ldc) {
-  float beta = accumulate ? 1.0f : 0.0f;
-  if (parts < 1 || part < 0 || part >= parts)
+  Band band = bandOf(part, parts, m, n);
+  if (band.empty())
     return;
-  const auto *pa = reinterpret_cast<const float *>(a);
-  const auto *pb = reinterpret_cast<const float *>(b);
+  sgemmBand(band, transA, transB, k, reinterpret_cast<const float *>(a), lda,
+            reinterpret_cast<const float *>(b), ldb, accumulate ? 1.0f : 0.0f,
+            reinterpret_cast<float *>(c), ldc);
+}
+
+/// m3sat_sgemm's part, then the elementwise op that read its C, on the same
+/// band while it is in cache: D = C * alpha + T0 + T1 (`terms` of them, 0 to
+/// 2), element (i, j) of term t at t + i * tm + j * tn (strides in elements,
+/// 0 where the term is broadcast), of D at d + i * ldd + j. C keeps the
+/// product.
+extern "C" void m3sat_sgemm_epilogue(
+    int64_t part, int64_t parts, int64_t transA, int64_t transB, int64_t m,
+    int64_t n, int64_t k, intptr_t a, int64_t lda, intptr_t b, int64_t ldb,
+    int64_t accumulate, intptr_t c, int64_t ldc, float alpha, intptr_t d,
+    int64_t ldd, int64_t terms, intptr_t t0, int64_t t0m, int64_t t0n,
+    intptr_t t1, int64_t t1m, int64_t t1n) {
+  Band band = bandOf(part, parts, m, n);
+  if (band.empty())
+    return;
   auto *pc = reinterpret_cast<float *>(c);
-  bool byRows = m > n;
-  int64_t extent = byRows ? m : n;
-  int64_t band = (extent + parts - 1) / parts;
-  if (parts > 1)
-    band = (band + kPartGranule - 1) / kPartGranule * kPartGranule;
-  int64_t begin = std::min(extent, part * band);
-  int64_t end = std::min(extent, begin + band);
-  if (begin >= end)
-    return;
-  if (byRows) {
-    // Rows begin..end of op(A) and C.
-    sgemm(transA, transB, end - begin, n, k,
-          transA ? pa + begin : pa + begin * lda, lda, pb, ldb, beta,
-          pc + begin * ldc, ldc);
-  } else {
-    // Columns begin..end of op(B) and C.
-    sgemm(transA, transB, m, end - begin, k, pa, lda,
-          transB ? pb + begin * ldb : pb + begin, ldb, beta, pc + begin, ldc);
-  }
+  sgemmBand(band, transA, transB, k, reinterpret_cast<const float *>(a), lda,
+            reinterpret_cast<const float *>(b), ldb, accumulate ? 1.0f : 0.0f,
+            pc, ldc);
+  const auto *p0 = reinterpret_cast<const float *>(t0);
+  const auto *p1 = reinterpret_cast<const float *>(t1);
+  auto *pd = reinterpret_cast<float *>(d);
+  int64_t j = band.colBegin, width = band.colEnd - band.colBegin;
+  terms = std::clamp<int64_t>(terms, 0, 2);
+  for (int64_t i = band.rowBegin; i < band.rowEnd; ++i)
+    epilogueRow(width, pc + i * ldc + j, alpha, terms,
+                terms > 0 ? p0 + i * t0m + j * t0n : nullptr, t0n,
+                terms > 1 ? p1 + i * t1m + j * t1n : nullptr, t1n,
+                pd + i * ldd + j);
 }

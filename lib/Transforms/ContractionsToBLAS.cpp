@@ -30,6 +30,9 @@ constexpr StringLiteral kSgemm = "m3sat_sgemm";
 constexpr StringLiteral kSgemmParts = "m3sat_sgemm_parts";
 constexpr StringLiteral kQgemm = "m3sat_qgemm";
 constexpr StringLiteral kQgemmParts = "m3sat_qgemm_parts";
+constexpr StringLiteral kSgemmEpilogue = "m3sat_sgemm_epilogue";
+/// Terms an epilogue may add (m3sat_sgemm_epilogue's).
+constexpr unsigned kMaxEpilogueTerms = 2;
 
 /// How one operand of the contraction is read: for each loop dimension, the
 /// operand dimension it indexes (or -1).
@@ -76,6 +79,323 @@ Operation *zeroFillBefore(linalg::LinalgOp op) {
   return nullptr;
 }
 
+/// Base address (aligned pointer + offset, in bytes) and strides (in
+/// elements) of a buffer, read at run time.
+struct Runtime {
+  Value base;
+  SmallVector<Value> strides;
+
+  /// The stride along loop dimension `d` of the operand read as `access`;
+  /// null where it does not index the operand.
+  Value stride(const OperandAccess &access, unsigned d) const {
+    return access.dimOf[d] < 0 ? Value() : strides[access.dimOf[d]];
+  }
+};
+
+/// A product as the kernel computes it: how A, B and C are read, which loop
+/// dimensions are the kernel's M, N and K, and the others, looped over.
+struct Product {
+  mutable linalg::LinalgOp op; // a handle: its methods are not const
+  OperandAccess a, b, c;
+  unsigned m = 0, n = 0, k = 0;
+  bool transA = false, transB = false;
+  SmallVector<unsigned> outer;
+  SmallVector<int64_t> ranges; // static loop ranges
+
+  /// The static stride of `access` along loop dimension `d` (which indexes
+  /// it).
+  static int64_t stride(const OperandAccess &access, unsigned d) {
+    return access.strides[access.dimOf[d]];
+  }
+};
+
+/// What the kernel call takes, read from the operands.
+struct KernelArguments {
+  SmallVector<Value> sizes; // per loop dimension
+  Runtime a, b, c;
+  Value lda, ldb, ldc, transA, transB, accumulate, parts;
+  Operation *zeroFill = nullptr;
+};
+
+/// Where a buffer's elements lie: bytes [begin, end) of `root` (a function
+/// argument, an allocation, or the buffer a memref.view carves up), and the
+/// byte offset of its first element.
+struct Extent {
+  Value root;
+  int64_t begin = 0, end = 0;
+  bool overlaps(const Extent &other) const {
+    return root == other.root && begin < other.end && other.begin < end;
+  }
+};
+
+/// The extent of `buffer` when its layout is static and it is a view (past
+/// reshapes, subviews and casts, at most one memref.view with a constant
+/// shift) of a root buffer.
+std::optional<Extent> extentOf(Value buffer) {
+  auto type = dyn_cast<MemRefType>(buffer.getType());
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (!type || !type.hasStaticShape() || type.getNumElements() == 0 ||
+      failed(type.getStridesAndOffset(strides, offset)) ||
+      ShapedType::isDynamic(offset) || llvm::any_of(strides, [](int64_t s) {
+        return ShapedType::isDynamic(s) || s < 0;
+      }))
+    return std::nullopt;
+  int64_t elementBytes = type.getElementTypeBitWidth() / 8;
+  Extent extent;
+  extent.root = buffer;
+  int64_t shift = 0;
+  while (Operation *def = extent.root.getDefiningOp()) {
+    if (auto view = dyn_cast<memref::ViewOp>(def)) {
+      std::optional<int64_t> bytes = getConstantIntValue(view.getByteShift());
+      if (!bytes || view.getSource().getDefiningOp<ViewLikeOpInterface>())
+        return std::nullopt;
+      shift = *bytes;
+      extent.root = view.getSource();
+      break;
+    }
+    auto like = dyn_cast<ViewLikeOpInterface>(def);
+    if (!like)
+      break;
+    extent.root = like.getViewSource();
+  }
+  int64_t last = 0;
+  for (auto [size, stride] : llvm::zip(type.getShape(), strides))
+    last += (size - 1) * stride;
+  extent.begin = shift + offset * elementBytes;
+  extent.end = extent.begin + (last + 1) * elementBytes;
+  return extent;
+}
+
+/// Static strides (elements) of `buffer` along each of `numLoops` loop
+/// dimensions of an op that reads it through `map` (results dimensions or
+/// the constant 0); 0 where a dimension does not index it.
+std::optional<SmallVector<int64_t>> loopStrides(Value buffer, AffineMap map,
+                                                unsigned numLoops) {
+  auto type = dyn_cast<MemRefType>(buffer.getType());
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (!type || failed(type.getStridesAndOffset(strides, offset)))
+    return std::nullopt;
+  SmallVector<int64_t> result(numLoops, 0);
+  for (auto [i, expr] : llvm::enumerate(map.getResults())) {
+    if (auto dim = dyn_cast<AffineDimExpr>(expr)) {
+      if (ShapedType::isDynamic(strides[i]) || result[dim.getPosition()])
+        return std::nullopt;
+      result[dim.getPosition()] = strides[i];
+      continue;
+    }
+    auto zero = dyn_cast<AffineConstantExpr>(expr);
+    if (!zero || zero.getValue() != 0)
+      return std::nullopt;
+  }
+  return result;
+}
+
+/// An operand of an epilogue: its static strides (elements) along each loop
+/// dimension of the product, 0 where it is broadcast.
+struct EpilogueOperand {
+  Value buffer;
+  SmallVector<int64_t> strides;
+};
+
+/// The elementwise op right after a product that reads its C:
+/// D = C * alpha + T0 + T1 (terms added in that order), computed by
+/// m3sat_sgemm_epilogue on each part's band of C.
+struct Epilogue {
+  linalg::GenericOp op;
+  float alpha = 1.0f;
+  EpilogueOperand d;
+  SmallVector<EpilogueOperand> terms;
+};
+
+/// The body of `g` as C * alpha + terms: the input that reads C is
+/// `cInput`; on success `alpha` and the term inputs in the order they are
+/// added. Each operation of the chain reads the chain so far and one input
+/// (a commuted add is the same sum).
+LogicalResult matchEpilogueBody(linalg::GenericOp g, unsigned cInput,
+                                float &alpha,
+                                SmallVector<unsigned> &termInputs) {
+  Block *body = g.getBody();
+  auto yield = cast<linalg::YieldOp>(body->getTerminator());
+  if (g.payloadUsesValueFromOperand(g.getDpsInitOperand(0)))
+    return failure();
+  auto inputOf = [&](Value v) -> std::optional<unsigned> {
+    auto arg = dyn_cast<BlockArgument>(v);
+    if (!arg || arg.getOwner() != body ||
+        arg.getArgNumber() >= g.getNumDpsInputs())
+      return std::nullopt;
+    return arg.getArgNumber();
+  };
+  Value cArg = body->getArgument(cInput);
+  // Walks down the chain from the yielded value, collecting terms.
+  SmallVector<unsigned> reversed;
+  bool scaled = false;
+  Value v = yield.getOperand(0);
+  while (v != cArg) {
+    auto add = v.getDefiningOp<arith::AddFOp>();
+    if (add) {
+      std::optional<unsigned> rhs = inputOf(add.getRhs());
+      std::optional<unsigned> lhs = inputOf(add.getLhs());
+      if (rhs && *rhs != cInput) {
+        reversed.push_back(*rhs);
+        v = add.getLhs();
+      } else if (lhs && *lhs != cInput) {
+        reversed.push_back(*lhs);
+        v = add.getRhs();
+      } else {
+        return failure();
+      }
+      continue;
+    }
+    // C * constant, at the bottom of the chain.
+    auto mul = v.getDefiningOp<arith::MulFOp>();
+    if (!mul || scaled)
+      return failure();
+    Value other = mul.getLhs() == cArg ? mul.getRhs() : mul.getLhs();
+    FloatAttr factor;
+    if ((mul.getLhs() != cArg && mul.getRhs() != cArg) ||
+        !matchPattern(other, m_Constant(&factor)) || !factor.getType().isF32())
+      return failure();
+    alpha = factor.getValue().convertToFloat();
+    scaled = true;
+    v = cArg;
+  }
+  // Every operation of the body but constants is part of the chain.
+  size_t computing =
+      llvm::count_if(body->without_terminator(),
+                     [](Operation &op) { return !isa<arith::ConstantOp>(op); });
+  if (computing != reversed.size() + (scaled ? 1 : 0))
+    return failure();
+  termInputs.assign(reversed.rbegin(), reversed.rend());
+  return success();
+}
+
+/// The epilogue of product `p`, when the next op with memory effects other
+/// than allocation reads its C elementwise (every element once, through
+/// any reshape) in a parallel generic whose body matchEpilogueBody accepts,
+/// with static layouts, and computing it band by band is safe: D overlaps
+/// neither A nor B (other parts still read them), D is C or apart from it,
+/// and each term is D or apart from it and apart from C. Distinct function
+/// arguments are distinct buffers (the task ABI).
+std::optional<Epilogue> matchEpilogue(const Product &p) {
+  // Past side-effect free ops and allocations (the product moves down to
+  // the epilogue, past them).
+  Operation *next = p.op->getNextNode();
+  while (next && (isMemoryEffectFree(next) ||
+                  hasSingleEffect<MemoryEffects::Allocate>(next)))
+    next = next->getNextNode();
+  auto g = dyn_cast_or_null<linalg::GenericOp>(next);
+  if (!g || !g.hasPureBufferSemantics() || g.getNumDpsInits() != 1 ||
+      g.getNumParallelLoops() != g.getNumLoops() ||
+      llvm::any_of(p.ranges, ShapedType::isDynamic))
+    return std::nullopt;
+  unsigned numLoops = g.getNumLoops();
+  SmallVector<int64_t> ranges = g.getStaticLoopRanges();
+  SmallVector<AffineMap> maps = g.getIndexingMapsArray();
+  std::optional<Extent> cExtent = extentOf(p.c.buffer);
+  if (!cExtent)
+    return std::nullopt;
+
+  // The input that reads C, and which loop dimension of the product each
+  // loop dimension of `g` walks (same size, same stride through C's bytes).
+  std::optional<unsigned> cInput;
+  SmallVector<int64_t> productDimOf;
+  for (auto [i, input] : llvm::enumerate(g.getDpsInputs())) {
+    std::optional<Extent> extent = extentOf(input);
+    std::optional<SmallVector<int64_t>> strides =
+        loopStrides(input, maps[i], numLoops);
+    if (!extent || !strides || extent->root != cExtent->root ||
+        extent->begin != cExtent->begin || extent->end != cExtent->end)
+      continue;
+    SmallVector<int64_t> dimOf(numLoops, -1);
+    SmallVector<bool> covered(p.ranges.size(), false);
+    bool ok = true;
+    for (unsigned gd = 0; gd < numLoops && ok; ++gd) {
+      if (ranges[gd] == 1)
+        continue;
+      ok = false;
+      for (unsigned d = 0; d < p.ranges.size(); ++d) {
+        if (d == p.k || covered[d] || p.c.dimOf[d] < 0 ||
+            p.ranges[d] != ranges[gd] ||
+            Product::stride(p.c, d) != (*strides)[gd])
+          continue;
+        dimOf[gd] = d;
+        covered[d] = true;
+        ok = true;
+        break;
+      }
+    }
+    for (unsigned d = 0; d < p.ranges.size() && ok; ++d)
+      if (d != p.k && !covered[d] && p.ranges[d] != 1)
+        ok = false;
+    if (ok) {
+      cInput = i;
+      productDimOf = dimOf;
+      break;
+    }
+  }
+  if (!cInput)
+    return std::nullopt;
+
+  Epilogue epilogue;
+  epilogue.op = g;
+  SmallVector<unsigned> termInputs;
+  if (failed(matchEpilogueBody(g, *cInput, epilogue.alpha, termInputs)) ||
+      termInputs.size() > kMaxEpilogueTerms)
+    return std::nullopt;
+
+  // An operand's strides along the product's loop dimensions.
+  auto operand = [&](Value buffer,
+                     AffineMap map) -> std::optional<EpilogueOperand> {
+    auto type = dyn_cast<MemRefType>(buffer.getType());
+    std::optional<SmallVector<int64_t>> strides =
+        loopStrides(buffer, map, numLoops);
+    if (!type || !type.getElementType().isF32() || !strides)
+      return std::nullopt;
+    EpilogueOperand result{buffer, SmallVector<int64_t>(p.ranges.size(), 0)};
+    for (unsigned gd = 0; gd < numLoops; ++gd)
+      if (productDimOf[gd] >= 0)
+        result.strides[productDimOf[gd]] = (*strides)[gd];
+    return result;
+  };
+  std::optional<EpilogueOperand> d = operand(g.getDpsInits()[0], maps.back());
+  if (!d || !maps.back().isPermutation() || d->strides[p.n] != 1)
+    return std::nullopt;
+  epilogue.d = *d;
+  for (unsigned i : termInputs) {
+    std::optional<EpilogueOperand> term = operand(g.getDpsInputs()[i], maps[i]);
+    if (!term)
+      return std::nullopt;
+    epilogue.terms.push_back(*term);
+  }
+
+  // Safe band by band?
+  std::optional<Extent> a = extentOf(p.a.buffer), b = extentOf(p.b.buffer),
+                        dExtent = extentOf(d->buffer);
+  if (!a || !b || !dExtent || dExtent->overlaps(*a) || dExtent->overlaps(*b))
+    return std::nullopt;
+  auto same = [&](const Extent &x, ArrayRef<int64_t> xStrides, const Extent &y,
+                  ArrayRef<int64_t> yStrides) {
+    return x.root == y.root && x.begin == y.begin && xStrides == yStrides;
+  };
+  SmallVector<int64_t> cStrides(p.ranges.size(), 0);
+  for (unsigned dim = 0; dim < p.ranges.size(); ++dim)
+    if (dim != p.k && p.c.dimOf[dim] >= 0)
+      cStrides[dim] = Product::stride(p.c, dim);
+  if (dExtent->overlaps(*cExtent) &&
+      !same(*dExtent, d->strides, *cExtent, cStrides))
+    return std::nullopt;
+  for (const EpilogueOperand &term : epilogue.terms) {
+    std::optional<Extent> extent = extentOf(term.buffer);
+    if (!extent || extent->overlaps(*cExtent) ||
+        (extent->overlaps(*dExtent) &&
+         !same(*extent, term.strides, *dExtent, d->strides)))
+      return std::nullopt;
+  }
+  return epilogue;
+}
+
 struct ContractionsToBLASPass
     : m3sat::impl::ContractionsToBLASBase<ContractionsToBLASPass> {
   using Base::Base;
@@ -102,12 +422,6 @@ struct ContractionsToBLASPass
         ++numConverted;
   }
 
-  /// Base address (aligned pointer + offset, in bytes) and strides (in
-  /// elements) of `buffer`, read at run time.
-  struct Runtime {
-    Value base;
-    SmallVector<Value> strides;
-  };
   Runtime metadata(OpBuilder &builder, Location loc, Value buffer) {
     auto type = cast<MemRefType>(buffer.getType());
     auto meta = memref::ExtractStridedMetadataOp::create(builder, loc, buffer);
@@ -245,7 +559,8 @@ struct ContractionsToBLASPass
     return decl;
   }
 
-  LogicalResult convert(linalg::LinalgOp op) {
+  /// Phase 1 of a product: whether it fits the kernel, and how.
+  FailureOr<Product> analyzeProduct(linalg::LinalgOp op) {
     FailureOr<linalg::ContractionDimensions> dims =
         linalg::inferContractionDims(op);
     if (failed(dims) || dims->k.size() != 1 || dims->m.empty() ||
@@ -261,68 +576,70 @@ struct ContractionsToBLASPass
         analyze(op.getDpsInits()[0], maps[2], numLoops);
     if (!a || !b || !c)
       return failure();
+    Product product{op, *a, *b, *c};
 
     // The kernel's M and N: the innermost m and n dimensions of C (the
     // others, and the batch dimensions, are looped over).
-    auto innermostIn = [&](ArrayRef<unsigned> candidates,
-                           const OperandAccess &access) {
+    auto innermostIn = [&](ArrayRef<unsigned> candidates) {
       unsigned best = candidates.front();
       for (unsigned d : candidates)
-        if (access.dimOf[d] > access.dimOf[best])
+        if (c->dimOf[d] > c->dimOf[best])
           best = d;
       return best;
     };
-    unsigned m = innermostIn(dims->m, *c), n = innermostIn(dims->n, *c),
-             k = dims->k.front();
-    auto stride = [](const OperandAccess &access, unsigned loopDim) {
-      return access.strides[access.dimOf[loopDim]];
-    };
+    product.m = innermostIn(dims->m);
+    product.n = innermostIn(dims->n);
+    product.k = dims->k.front();
     // C row-major in (m, n); A and B either way round.
-    if (stride(*c, n) != 1)
+    if (product.stride(product.c, product.n) != 1)
       return failure();
-    bool transA, transB;
-    if (stride(*a, k) == 1)
-      transA = false;
-    else if (stride(*a, m) == 1)
-      transA = true;
+    if (product.stride(product.a, product.k) == 1)
+      product.transA = false;
+    else if (product.stride(product.a, product.m) == 1)
+      product.transA = true;
     else
       return failure();
-    if (stride(*b, n) == 1)
-      transB = false;
-    else if (stride(*b, k) == 1)
-      transB = true;
+    if (product.stride(product.b, product.n) == 1)
+      product.transB = false;
+    else if (product.stride(product.b, product.k) == 1)
+      product.transB = true;
     else
       return failure();
 
-    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    product.ranges = op.getStaticLoopRanges();
+    ArrayRef<int64_t> ranges = product.ranges;
+    unsigned m = product.m, n = product.n, k = product.k;
     if (!ShapedType::isDynamic(ranges[m]) &&
         !ShapedType::isDynamic(ranges[n]) &&
         !ShapedType::isDynamic(ranges[k]) &&
         ranges[m] * ranges[n] * ranges[k] < minFlops)
       return failure();
+    for (unsigned d = 0; d < numLoops; ++d)
+      if (d != m && d != n && d != k)
+        product.outer.push_back(d);
+    return product;
+  }
 
-    OpBuilder builder(op);
-    Location loc = op.getLoc();
-    auto module = op->getParentOfType<ModuleOp>();
-    func::FuncOp sgemm = declare(module, kSgemm, 14, 0);
+  /// Phase 2: the kernel's arguments, read from the operands at the
+  /// builder's position.
+  KernelArguments kernelArguments(OpBuilder &builder, Location loc,
+                                  const Product &p) {
     auto constant = [&](int64_t v) -> Value {
       return arith::ConstantIndexOp::create(builder, loc, v);
     };
+    KernelArguments args;
     // Loop sizes, from the operands' shapes.
-    SmallVector<Value> sizes(numLoops);
+    unsigned numLoops = p.op.getNumLoops();
+    args.sizes.resize(numLoops);
     for (unsigned d = 0; d < numLoops; ++d)
-      for (const OperandAccess *access : {&*a, &*b, &*c})
-        if (!sizes[d] && access->dimOf[d] >= 0)
-          sizes[d] = memref::DimOp::create(builder, loc, access->buffer,
-                                           access->dimOf[d]);
+      for (const OperandAccess *access : {&p.a, &p.b, &p.c})
+        if (!args.sizes[d] && access->dimOf[d] >= 0)
+          args.sizes[d] = memref::DimOp::create(builder, loc, access->buffer,
+                                                access->dimOf[d]);
     // Base address and strides of each operand, read at run time.
-    Runtime ra = metadata(builder, loc, a->buffer),
-            rb = metadata(builder, loc, b->buffer),
-            rc = metadata(builder, loc, c->buffer);
-    auto loopStride = [&](const OperandAccess &access, const Runtime &runtime,
-                          unsigned d) -> Value {
-      return access.dimOf[d] < 0 ? Value() : runtime.strides[access.dimOf[d]];
-    };
+    args.a = metadata(builder, loc, p.a.buffer);
+    args.b = metadata(builder, loc, p.b.buffer);
+    args.c = metadata(builder, loc, p.c.buffer);
     // A leading dimension of at least the row length (BLAS requires it even
     // where the other dimension has size 1).
     auto leading = [&](Value stride, Value rowLength) -> Value {
@@ -330,73 +647,172 @@ struct ContractionsToBLASPass
           builder, loc, stride,
           arith::MaxSIOp::create(builder, loc, rowLength, constant(1)));
     };
-    Value lda = transA ? leading(loopStride(*a, ra, k), sizes[m])
-                       : leading(loopStride(*a, ra, m), sizes[k]);
-    Value ldb = transB ? leading(loopStride(*b, rb, n), sizes[k])
-                       : leading(loopStride(*b, rb, k), sizes[n]);
-    Value ldc = leading(loopStride(*c, rc, m), sizes[n]);
-    Value flagA = constant(transA), flagB = constant(transB);
-    Operation *zeroFill = zeroFillBefore(op);
-    Value accumulate = constant(zeroFill ? 0 : 1);
-
+    ArrayRef<Value> sizes = args.sizes;
+    args.lda = p.transA ? leading(args.a.stride(p.a, p.k), sizes[p.m])
+                        : leading(args.a.stride(p.a, p.m), sizes[p.k]);
+    args.ldb = p.transB ? leading(args.b.stride(p.b, p.n), sizes[p.k])
+                        : leading(args.b.stride(p.b, p.k), sizes[p.n]);
+    args.ldc = leading(args.c.stride(p.c, p.m), sizes[p.n]);
+    args.transA = constant(p.transA);
+    args.transB = constant(p.transB);
+    args.zeroFill = zeroFillBefore(p.op);
+    args.accumulate = constant(args.zeroFill ? 0 : 1);
     // The product splits into parts, each a band of C, that the threads of
     // the task's pool compute side by side.
-    Value parts = constant(1);
-    if (parallel)
-      parts =
+    args.parts = constant(1);
+    if (parallel) {
+      auto module = p.op->getParentOfType<ModuleOp>();
+      args.parts =
           func::CallOp::create(builder, loc, declare(module, kSgemmParts, 3, 1),
-                               ValueRange{sizes[m], sizes[n], sizes[k]})
+                               ValueRange{sizes[p.m], sizes[p.n], sizes[p.k]})
               .getResult(0);
-
-    // One loop over the remaining dimensions and the parts (parallel, or
-    // sequential without `parallel`); the base addresses advance by the
-    // dimensions' strides.
-    SmallVector<unsigned> outer;
-    SmallVector<Value> lower, upper, steps;
-    for (unsigned d = 0; d < numLoops; ++d) {
-      if (d == m || d == n || d == k)
-        continue;
-      outer.push_back(d);
-      upper.push_back(sizes[d]);
     }
-    upper.push_back(parts);
-    lower.assign(upper.size(), constant(0));
-    steps.assign(upper.size(), constant(1));
+    return args;
+  }
+
+  /// Phase 3: one loop over the dimensions around the kernel and the parts
+  /// (parallel, or sequential without `parallel`), with the builder inside
+  /// it; returns the induction variables, the part's last.
+  SmallVector<Value> partLoops(OpBuilder &builder, Location loc,
+                               const Product &p, const KernelArguments &args) {
+    SmallVector<Value> lower, upper, steps;
+    for (unsigned d : p.outer)
+      upper.push_back(args.sizes[d]);
+    upper.push_back(args.parts);
+    lower.assign(upper.size(), arith::ConstantIndexOp::create(builder, loc, 0));
+    steps.assign(upper.size(), arith::ConstantIndexOp::create(builder, loc, 1));
     SmallVector<Value> ivs;
     if (parallel) {
       auto loop = scf::ParallelOp::create(builder, loc, lower, upper, steps);
       builder.setInsertionPointToStart(loop.getBody());
       ivs.assign(loop.getInductionVars().begin(),
                  loop.getInductionVars().end());
+      return ivs;
+    }
+    for (auto [l, u, s] : llvm::zip(lower, upper, steps)) {
+      auto loop = scf::ForOp::create(builder, loc, l, u, s);
+      builder.setInsertionPointToStart(loop.getBody());
+      ivs.push_back(loop.getInductionVar());
+    }
+    return ivs;
+  }
+
+  /// `base` advanced to the element at the outer induction variables `ivs`,
+  /// given the stride (elements; null: not indexed) of each outer dimension.
+  Value advance(OpBuilder &builder, Location loc, Value base,
+                ArrayRef<Value> ivs, ArrayRef<Value> strides) {
+    for (auto [iv, s] : llvm::zip(ivs, strides)) {
+      if (!s)
+        continue;
+      Value step = arith::MulIOp::create(
+          builder, loc, arith::MulIOp::create(builder, loc, iv, s),
+          arith::ConstantIndexOp::create(builder, loc, 4));
+      base = arith::AddIOp::create(builder, loc, base, step);
+    }
+    return base;
+  }
+
+  LogicalResult convert(linalg::LinalgOp op) {
+    FailureOr<Product> product = analyzeProduct(op);
+    if (failed(product))
+      return failure();
+    const Product &p = *product;
+    std::optional<Epilogue> epilogue;
+    if (epilogues)
+      epilogue = matchEpilogue(p);
+
+    // With an epilogue, the product moves down to it (past side-effect free
+    // ops only), where every operand of both is defined.
+    OpBuilder builder(epilogue ? epilogue->op.getOperation()
+                               : op.getOperation());
+    Location loc = op.getLoc();
+    auto module = op->getParentOfType<ModuleOp>();
+    KernelArguments args = kernelArguments(builder, loc, p);
+    auto constant = [&](int64_t v) -> Value {
+      return arith::ConstantIndexOp::create(builder, loc, v);
+    };
+    SmallVector<Value> epilogueBases;
+    if (epilogue) {
+      epilogueBases.push_back(metadata(builder, loc, epilogue->d.buffer).base);
+      for (const EpilogueOperand &term : epilogue->terms)
+        epilogueBases.push_back(metadata(builder, loc, term.buffer).base);
+    }
+
+    SmallVector<Value> ivs = partLoops(builder, loc, p, args);
+    ArrayRef<Value> outerIvs = ArrayRef<Value>(ivs).drop_back();
+    auto outerStrides = [&](const OperandAccess &access,
+                            const Runtime &runtime) {
+      SmallVector<Value> strides;
+      for (unsigned d : p.outer)
+        strides.push_back(runtime.stride(access, d));
+      return strides;
+    };
+    Value baseA =
+        advance(builder, loc, args.a.base, outerIvs, outerStrides(p.a, args.a));
+    Value baseB =
+        advance(builder, loc, args.b.base, outerIvs, outerStrides(p.b, args.b));
+    Value baseC =
+        advance(builder, loc, args.c.base, outerIvs, outerStrides(p.c, args.c));
+    SmallVector<Value> operands = {
+        ivs.back(),      args.parts,      args.transA,     args.transB,
+        args.sizes[p.m], args.sizes[p.n], args.sizes[p.k], baseA,
+        args.lda,        baseB,           args.ldb,        args.accumulate,
+        baseC,           args.ldc};
+    if (!epilogue) {
+      func::CallOp::create(builder, loc, declare(module, kSgemm, 14, 0),
+                           operands);
     } else {
-      for (auto [l, u, s] : llvm::zip(lower, upper, steps)) {
-        auto loop = scf::ForOp::create(builder, loc, l, u, s);
-        builder.setInsertionPointToStart(loop.getBody());
-        ivs.push_back(loop.getInductionVar());
+      // D, then each term: base at the outer indices, strides along m, n.
+      auto staticOuter = [&](const EpilogueOperand &operand) {
+        SmallVector<Value> strides;
+        for (unsigned d : p.outer)
+          strides.push_back(operand.strides[d] ? constant(operand.strides[d])
+                                               : Value());
+        return strides;
+      };
+      operands.push_back(arith::ConstantFloatOp::create(
+          builder, loc, builder.getF32Type(), APFloat(epilogue->alpha)));
+      operands.push_back(advance(builder, loc, epilogueBases[0], outerIvs,
+                                 staticOuter(epilogue->d)));
+      operands.push_back(constant(epilogue->d.strides[p.m]));
+      operands.push_back(constant(epilogue->terms.size()));
+      for (unsigned t = 0; t < kMaxEpilogueTerms; ++t) {
+        if (t < epilogue->terms.size()) {
+          const EpilogueOperand &term = epilogue->terms[t];
+          operands.push_back(advance(builder, loc, epilogueBases[t + 1],
+                                     outerIvs, staticOuter(term)));
+          operands.push_back(constant(term.strides[p.m]));
+          operands.push_back(constant(term.strides[p.n]));
+        } else {
+          operands.append({constant(0), constant(0), constant(0)});
+        }
       }
+      func::CallOp::create(builder, loc, declareEpilogue(module), operands);
+      epilogue->op->erase();
+      ++numEpilogues;
     }
-    SmallVector<Value> bases = {ra.base, rb.base, rc.base};
-    SmallVector<const OperandAccess *> accesses = {&*a, &*b, &*c};
-    SmallVector<const Runtime *> runtimes = {&ra, &rb, &rc};
-    for (auto [d, iv] : llvm::zip(outer, ivs)) {
-      for (unsigned i = 0; i < 3; ++i) {
-        Value s = loopStride(*accesses[i], *runtimes[i], d);
-        if (!s)
-          continue;
-        Value step = arith::MulIOp::create(
-            builder, loc, arith::MulIOp::create(builder, loc, iv, s),
-            constant(4));
-        bases[i] = arith::AddIOp::create(builder, loc, bases[i], step);
-      }
-    }
-    func::CallOp::create(builder, loc, sgemm,
-                         ValueRange{ivs.back(), parts, flagA, flagB, sizes[m],
-                                    sizes[n], sizes[k], bases[0], lda, bases[1],
-                                    ldb, accumulate, bases[2], ldc});
     op->erase();
-    if (zeroFill)
-      zeroFill->erase();
+    if (args.zeroFill)
+      args.zeroFill->erase();
     return success();
+  }
+
+  /// The declaration of m3sat_sgemm_epilogue: m3sat_sgemm's 14 arguments,
+  /// alpha (f32), D and its leading dimension, the number of terms and
+  /// kMaxEpilogueTerms of (base, stride along m, stride along n).
+  func::FuncOp declareEpilogue(ModuleOp module) {
+    if (auto existing = module.lookupSymbol<func::FuncOp>(kSgemmEpilogue))
+      return existing;
+    OpBuilder builder = OpBuilder::atBlockBegin(module.getBody());
+    Type index = builder.getIndexType();
+    SmallVector<Type> arguments(14, index);
+    arguments.push_back(builder.getF32Type());
+    arguments.append(3 + 3 * kMaxEpilogueTerms, index);
+    auto decl =
+        func::FuncOp::create(builder, module.getLoc(), kSgemmEpilogue,
+                             builder.getFunctionType(arguments, TypeRange{}));
+    decl.setPrivate();
+    return decl;
   }
 };
 

@@ -331,7 +331,20 @@ def ContractionsToBLAS : Pass<"m3sat-contractions-to-blas",
     task's OpenMP pool computes them; without it, `scf.for` loops call one
     part per product. Each matrix needs unit stride along one of its two
     dimensions (known at compile time); leading dimensions may be dynamic.
-    Contractions that do not fit stay as they are. A module pass: it
+    Contractions that do not fit stay as they are.
+
+    With `epilogues`, when the next op with memory effects after a product
+    is a parallel `linalg.generic` that reads its C elementwise (through any
+    reshape) and computes D = C * alpha + T0 + T1 (a constant alpha, up to
+    two terms added in that order, each broadcast or not; static layouts),
+    the product moves down to it and each part calls
+    `m3sat_sgemm_epilogue(..., alpha, D, ldd, terms, T0, T0 stride along M,
+    T0 stride along N, T1, ...)`, which computes the elementwise op on the
+    part's band of C right after the product, while the band is in cache;
+    the generic goes, C keeps the product. Only where that is safe band by
+    band: D overlaps neither A nor B, D is C or apart from it, each term is
+    D or apart from it and apart from C (byte ranges of views of one
+    buffer; distinct function arguments are distinct buffers). A module pass: it
     declares the runtime functions in the module, which function passes
     running in parallel must not do.
   }];
@@ -340,14 +353,20 @@ def ContractionsToBLAS : Pass<"m3sat-contractions-to-blas",
            "Smallest static M*N*K worth a kernel call (dynamic sizes always "
            "qualify)">,
     Option<"parallel", "parallel", "bool", /*default=*/"true",
-           "Split each product into parts run by an scf.parallel loop">
+           "Split each product into parts run by an scf.parallel loop">,
+    Option<"epilogues", "epilogues", "bool", /*default=*/"true",
+           "Compute the elementwise op that reads a product's C "
+           "(C * alpha + up to two terms) band by band after each part "
+           "(m3sat_sgemm_epilogue)">
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::func::FuncDialect",
                            "::mlir::memref::MemRefDialect",
                            "::mlir::scf::SCFDialect"];
   let statistics = [
-    Statistic<"numConverted", "num-converted", "Contractions sent to SGEMM">
+    Statistic<"numConverted", "num-converted", "Contractions sent to SGEMM">,
+    Statistic<"numEpilogues", "num-epilogues",
+              "Elementwise ops computed after SGEMM parts">
   ];
 }
 
