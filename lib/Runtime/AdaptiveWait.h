@@ -9,13 +9,16 @@
 // switches), the next runs block. Blocking runs count involuntary
 // switches of their own (the multimodal activity task, 2 threads,
 // M3SAT_WAIT=passive against spin on the same machine: about 115 per run
-// against under 1), so their count does not tell load apart: after a
-// stretch of blocking runs the next one spins again and decides anew. A stretch that
-// ends in another preempted run is twice as long as the one before (up to
-// kLongestStretch), so that a machine that stays loaded pays for one spinning
-// run in kLongestStretch; a clean spinning run resets it. The first run of a
-// process (it loads the kernel library and JIT-compiles its kernels) decides
-// nothing.
+// against under 1), so their count does not tell load apart. At the end of
+// a stretch of blocking runs the caller says whether other processes are
+// runnable (the machine's runnable tasks beyond the task's threads): if
+// so, another stretch blocks; if not, the next run spins and decides anew.
+// A spinning run on a loaded machine is expensive (Edge-MoE semseg, 2
+// threads, load 10: 170-280 ms against 12-15 ms blocking), so a stretch
+// that ends in another preempted spinning run is twice as long as the one
+// before (up to kLongestStretch); a clean spinning run resets it. The first
+// run of a process (it loads the kernel library and JIT-compiles its
+// kernels) decides nothing.
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,7 +31,8 @@ namespace m3sat {
 
 class AdaptiveWait {
 public:
-  /// Blocking runs after the first preempted spinning run.
+  /// Blocking runs after the first preempted spinning run, and after a
+  /// stretch that ends with other processes runnable.
   static constexpr int kFirstStretch = 8;
   /// The longest stretch of blocking runs.
   static constexpr int kLongestStretch = 64;
@@ -36,14 +40,20 @@ public:
   /// Whether the next run's waiting threads block at once.
   bool blocks() const { return blockingRunsLeft > 0; }
 
-  /// After a run: whether its threads were preempted.
-  void afterRun(bool preempted) {
+  /// Whether afterRun of the coming run uses `othersRunnable` (the last run
+  /// of a blocking stretch; finding it out costs a system call).
+  bool wantsLoad() const { return blockingRunsLeft == 1; }
+
+  /// After a run: whether its threads were preempted, and (when wantsLoad()
+  /// was true) whether other processes were runnable at its end.
+  void afterRun(bool preempted, bool othersRunnable = false) {
     if (firstRun) {
       firstRun = false;
       return;
     }
     if (blockingRunsLeft > 0) {
-      --blockingRunsLeft;
+      if (--blockingRunsLeft == 0 && othersRunnable)
+        blockingRunsLeft = kFirstStretch;
       return;
     }
     if (!preempted) {

@@ -16,7 +16,8 @@
 // 2 threads at load 3: 38 ms spinning, 28 ms blocking). m3sat_run watches
 // for that: when the task's threads were preempted (involuntary context
 // switches, getrusage) in a run whose threads spun, waiting threads block
-// at once (kmp_set_blocktime(0)) for a stretch of runs, then spin again
+// at once (kmp_set_blocktime(0)) for a stretch of runs, and on while other
+// processes are runnable (/proc/loadavg), then spin again
 // (M3SAT_WAIT=adaptive, the default; AdaptiveWait.h). M3SAT_WAIT=spin
 // (libomp's setting) or passive (always block) fixes the policy; a
 // KMP_BLOCKTIME in the environment is the user's and is left alone. The
@@ -57,6 +58,7 @@ extern const uint64_t m3sat_arena_bytes[];
 // library links it: absent in code without parallel loops.
 extern "C" void kmp_set_blocktime(int) __attribute__((weak));
 extern "C" int kmp_get_blocktime(void) __attribute__((weak));
+extern "C" int omp_get_max_threads(void) __attribute__((weak));
 
 using namespace m3sat;
 
@@ -154,12 +156,14 @@ public:
     return involuntarySwitches();
   }
 
-  /// After the run: whether its threads were preempted decides how the
-  /// next runs wait.
+  /// After the run: whether its threads were preempted, and at the end of
+  /// a blocking stretch whether other processes are runnable, decide how
+  /// the next runs wait.
   void afterRun(long switchesBefore) {
     std::lock_guard<std::mutex> lock(mutex);
     if (mode == Mode::Adaptive)
-      adaptive.afterRun(involuntarySwitches() > switchesBefore);
+      adaptive.afterRun(involuntarySwitches() > switchesBefore,
+                        adaptive.wantsLoad() && othersRunnable());
   }
 
 private:
@@ -170,6 +174,20 @@ private:
   static long involuntarySwitches() {
     struct rusage usage;
     return getrusage(RUSAGE_SELF, &usage) == 0 ? usage.ru_nivcsw : 0;
+  }
+
+  /// Whether the machine has more runnable tasks than the task's threads
+  /// (the fourth field of /proc/loadavg, "runnable/total", counts this
+  /// thread too); false when that cannot be read.
+  static bool othersRunnable() {
+    FILE *file = std::fopen("/proc/loadavg", "r");
+    if (!file)
+      return false;
+    int runnable = 0, total = 0;
+    bool read = std::fscanf(file, "%*s %*s %*s %d/%d", &runnable, &total) == 2;
+    std::fclose(file);
+    int threads = omp_get_max_threads ? omp_get_max_threads() : 1;
+    return read && runnable > threads;
   }
 
   std::mutex mutex;

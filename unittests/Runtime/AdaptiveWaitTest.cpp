@@ -50,6 +50,25 @@ TEST(AdaptiveWaitTest, SpinsAgainAfterAStretchOfPreemptedBlockingRuns) {
   EXPECT_FALSE(wait.blocks());
 }
 
+// While other processes are runnable at the end of a stretch, the next
+// stretch blocks too, without a spinning run in between; once they are
+// gone, the next run spins.
+TEST(AdaptiveWaitTest, BlocksOnWhileOthersAreRunnable) {
+  AdaptiveWait wait = warmedUp();
+  wait.afterRun(true);
+  for (int stretch = 0; stretch < 3; ++stretch) {
+    for (int i = 0; i < AdaptiveWait::kFirstStretch; ++i) {
+      EXPECT_TRUE(wait.blocks());
+      EXPECT_EQ(wait.wantsLoad(), i == AdaptiveWait::kFirstStretch - 1);
+      wait.afterRun(true, /*othersRunnable=*/wait.wantsLoad());
+    }
+  }
+  EXPECT_TRUE(wait.blocks());
+  EXPECT_EQ(blockingRuns(wait, AdaptiveWait::kFirstStretch, true),
+            AdaptiveWait::kFirstStretch);
+  EXPECT_FALSE(wait.blocks());
+}
+
 TEST(AdaptiveWaitTest, StretchDoublesWhileTheMachineStaysLoaded) {
   AdaptiveWait wait = warmedUp();
   int stretch = AdaptiveWait::kFirstStretch;
