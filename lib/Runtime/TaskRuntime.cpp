@@ -162,7 +162,8 @@ public:
   void afterRun(long switchesBefore) {
     std::lock_guard<std::mutex> lock(mutex);
     if (mode == Mode::Adaptive)
-      adaptive.afterRun(involuntarySwitches() > switchesBefore,
+      adaptive.afterRun(AdaptiveWait::preempted(
+                            involuntarySwitches() - switchesBefore, threads()),
                         adaptive.wantsLoad() && othersRunnable());
   }
 
@@ -186,8 +187,11 @@ private:
     int runnable = 0, total = 0;
     bool read = std::fscanf(file, "%*s %*s %*s %d/%d", &runnable, &total) == 2;
     std::fclose(file);
-    int threads = omp_get_max_threads ? omp_get_max_threads() : 1;
-    return read && runnable > threads;
+    return read && runnable > threads();
+  }
+
+  static int threads() {
+    return omp_get_max_threads ? omp_get_max_threads() : 1;
   }
 
   std::mutex mutex;

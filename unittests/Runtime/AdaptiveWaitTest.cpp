@@ -33,6 +33,17 @@ TEST(AdaptiveWaitTest, SpinsUntilASpinningRunIsPreempted) {
   EXPECT_TRUE(wait.blocks());
 }
 
+// A switch or two per thread is not preemption; more are.
+TEST(AdaptiveWaitTest, PreemptedMeansMoreThanOneSwitchPerThread) {
+  EXPECT_FALSE(AdaptiveWait::preempted(0, 2));
+  EXPECT_FALSE(AdaptiveWait::preempted(1, 2));
+  EXPECT_FALSE(AdaptiveWait::preempted(2, 2));
+  EXPECT_TRUE(AdaptiveWait::preempted(3, 2));
+  EXPECT_TRUE(AdaptiveWait::preempted(40, 2));
+  EXPECT_TRUE(AdaptiveWait::preempted(2, 1));
+  EXPECT_FALSE(AdaptiveWait::preempted(1, 0));
+}
+
 TEST(AdaptiveWaitTest, FirstRunDecidesNothing) {
   AdaptiveWait wait;
   EXPECT_FALSE(wait.blocks());
