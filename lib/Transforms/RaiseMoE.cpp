@@ -753,7 +753,11 @@ FailureOr<SmallVector<Expert>> matchExperts(ArrayRef<Value> outputs, Value root,
   auto inputType = cast<RankedTensorType>(input.getType());
   auto logitsType = cast<RankedTensorType>(logits.getType());
   for (const Expert &expert : experts) {
-    if (expert.fc1.input != input) {
+    // x[None, tok].reshape(-1, D) per expert (Mixtral): reshapes of one
+    // value to one type are that value.
+    if (expert.fc1.input != input &&
+        (expert.fc1.input.getType() != input.getType() ||
+         skipReshapes(expert.fc1.input) != skipReshapes(input))) {
       why = "the experts do not share one input";
       return failure();
     }

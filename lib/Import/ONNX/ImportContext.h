@@ -82,6 +82,9 @@ public:
   mlir::InFlightDiagnostic emitError();
   /// A remark at the node, its message starting with "<OpType>: ".
   mlir::InFlightDiagnostic emitRemark();
+  /// Why the gather-form MoE rewrite left this NonZero node as it was
+  /// (empty when the node is no such candidate).
+  llvm::StringRef gatherFormReason() const;
 
   /// Inputs as listed (absent optional inputs have empty names).
   unsigned getNumInputs() const { return nodeProto.input_size(); }

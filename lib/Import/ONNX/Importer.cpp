@@ -9,6 +9,7 @@
 
 #include "m3sat/Import/ONNX/ONNXImporter.h"
 
+#include "GatherFormMoE.h"
 #include "GraphPruning.h"
 #include "ImportContext.h"
 #include "ModelReader.h"
@@ -75,6 +76,12 @@ public:
   LogicalResult define(StringRef name, ValueEntry entry, Location loc);
   FailureOr<std::pair<RankedTensorType, std::optional<ConstData>>>
   describeTensor(const onnx::TensorProto &tensor, Location loc, StringRef what);
+  /// Why the gather-form rewrite left the NonZero producing `output` as it
+  /// was (empty when it did not look at it).
+  StringRef gatherFormReason(StringRef output) const {
+    auto it = gatherFormReasons.find(output);
+    return it == gatherFormReasons.end() ? StringRef() : it->second;
+  }
 
 private:
   LogicalResult checkSupported(const onnx::GraphProto &graph);
@@ -92,6 +99,7 @@ private:
   std::unique_ptr<onnx::ModelProto> model;
   llvm::StringMap<int64_t> opsets;
   llvm::StringMap<ValueEntry> values;
+  llvm::StringMap<std::string> gatherFormReasons;
 };
 
 } // namespace onnx_import
@@ -246,6 +254,11 @@ InFlightDiagnostic NodeContext::emitError() {
   InFlightDiagnostic diag = mlir::emitError(location);
   diag << opType() << ": ";
   return diag;
+}
+
+StringRef NodeContext::gatherFormReason() const {
+  return getNumOutputs() ? importer.gatherFormReason(nodeProto.output(0))
+                         : StringRef();
 }
 
 InFlightDiagnostic NodeContext::emitRemark() {
@@ -765,6 +778,13 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
     return emitError(fileLoc) << "model imports no opset of the default "
                                  "ONNX domain (opset_import)",
            nullptr;
+  // Experts that gather their tokens run over all tokens instead.
+  for (const GatherFormExpert &expert :
+       densifyGatherFormExperts(*model->mutable_graph(), opsets[""]))
+    if (!expert.reason.empty())
+      for (const onnx::NodeProto &node : graph.node())
+        if (node.name() == expert.node && node.op_type() == "NonZero")
+          gatherFormReasons[node.output(0)] = expert.reason;
   if (failed(checkSupported(graph)))
     return {};
   for (const auto &entry : options.inputShapes)

@@ -275,15 +275,18 @@ LogicalResult convertNonZero(NodeContext &ctx) {
   const ConstData *known = ctx.constInput(0);
   if (!known) {
     FailureOr<Value> x = ctx.input(0, "X");
-    if (succeeded(x) && dependsOnArgMax(*x))
-      return ctx.emitError()
-             << "input 'X' ('" << ctx.node().input(0)
-             << "') depends on the indices of a TopK or ArgMax, so the "
-                "output's shape depends on the input values (--bind cannot "
-                "help); an MoE layer whose experts gather their own tokens "
-                "(torch.where(idx == e)) compiles when each expert's output "
-                "is weighted by its top-k weight masked to it instead "
-                "(docs/importer.md)";
+    if (succeeded(x) && dependsOnArgMax(*x)) {
+      InFlightDiagnostic diag = ctx.emitError();
+      diag << "input 'X' ('" << ctx.node().input(0)
+           << "') depends on the indices of a TopK or ArgMax, so the "
+              "output's shape depends on the input values (--bind cannot "
+              "help)";
+      if (StringRef why = ctx.gatherFormReason(); !why.empty())
+        diag << "; not an expert gathering its tokens that m3sat can run "
+                "over all tokens: "
+             << why;
+      return diag << " (docs/importer.md)";
+    }
     return ctx.emitNotKnown(0, "X",
                             "a tensor (its values give the output's shape)");
   }
@@ -363,6 +366,14 @@ LogicalResult convertGather(NodeContext &ctx) {
   auto x = ctx.input(0, "data");
   if (failed(x))
     return failure();
+  // arange(k) along the axis, as a 1-D tensor: the data itself.
+  if (indices && indicesType.getRank() == 1 && w == k &&
+      llvm::all_of(llvm::enumerate(normalized), [](auto pair) {
+        return pair.value() == static_cast<int64_t>(pair.index());
+      })) {
+    ctx.setResult(0, *x);
+    return success();
+  }
   OpBuilder &b = ctx.builder();
   Location loc = ctx.loc();
   if (w == 0 || resultType.getNumElements() == 0) {

@@ -7,7 +7,7 @@ with torch.onnx.export, for m3sat-raise-moe's tests. Debian's /usr/bin/python3
 Usage: make_plain_moe.py OUT_DIR NAME [--form FORM] [--routing token|task]
            [--normalize] [--k K] [--experts E]
            [--activation gelu|relu|silu|identity] [--no-sum] [--flat]
-           [--no-bias] [--sort] [--dim D] [--hidden H]
+           [--no-bias] [--sort] [--unweighted] [--dim D] [--hidden H]
 Forms of the combine (g_e: expert e's routing weight per token):
   mul          g_e = (w * (idx == e)).sum(-1), out = out + g_e * expert_e(x)
   where        g_e = where(idx == e, w, 0).sum(-1)
@@ -20,6 +20,11 @@ Forms of the combine (g_e: expert e's routing weight per token):
   scatter-rows out = out.scatter_add(0, arange(T)[:, None].expand(T, D), ...)
   gather       tok, slot = where(idx == e); out.index_add(0, tok,
                expert_e(x[tok]) * w[tok, slot, None]) (NonZero in ONNX)
+  mixtral      as HuggingFace's Mixtral block: m = one_hot(idx, E).permute(2,
+               1, 0); slot, tok = where(m[e]); out.index_add_(0, tok,
+               expert_e(x[None, tok].reshape(-1, D)) * w[tok, slot, None])
+--activation swiglu: experts w2(silu(w1(x)) * w3(x)), as Mixtral's.
+--unweighted (gather): out.index_add(0, tok, expert_e(x[tok])), no weight.
 The row forms (index-add .. gather) and --flat run on the tokens flattened
 to [T, D], so that torch exports the experts' Linear layers as Gemm.
 --sort takes the top k as torch.sort(probs, descending=True)[..., :k].
@@ -41,10 +46,32 @@ from m3sat_torch.export import export  # noqa: E402
 TASKS = ("a", "b")
 FORMS = ["mul", "where", "scatter", "scatter-add", "onehot", "onehot-sum",
          "index-add",
-         "index-put", "scatter-rows", "gather"]
-ROW_FORMS = ("index-add", "index-put", "scatter-rows", "gather")
+         "index-put", "scatter-rows", "gather", "mixtral"]
+ROW_FORMS = ("index-add", "index-put", "scatter-rows", "gather", "mixtral")
 ACT = {"gelu": nn.GELU, "relu": nn.ReLU, "silu": nn.SiLU,
        "identity": nn.Identity}
+
+
+class SwiGLU(nn.Module):
+    """Mixtral's expert: w2(silu(w1(x)) * w3(x))."""
+
+    def __init__(self, d, h, bias):
+        super().__init__()
+        self.w1 = nn.Linear(d, h, bias=bias)
+        self.w2 = nn.Linear(h, d, bias=bias)
+        self.w3 = nn.Linear(d, h, bias=bias)
+
+    def forward(self, x):
+        return self.w2(nn.functional.silu(self.w1(x)) * self.w3(x))
+
+
+def make_expert(args):
+    e_bias = not args.no_bias
+    if args.activation == "swiglu":
+        return SwiGLU(args.dim, args.hidden, e_bias)
+    return nn.Sequential(nn.Linear(args.dim, args.hidden, bias=e_bias),
+                         ACT[args.activation](),
+                         nn.Linear(args.hidden, args.dim, bias=e_bias))
 
 
 class PlainMoE(nn.Module):
@@ -59,11 +86,7 @@ class PlainMoE(nn.Module):
         else:
             # Logits from the task alone (Edge-MoE's task-level routing).
             self.task_logits = nn.Parameter(torch.randn(len(TASKS), e) * 2)
-        self.experts = nn.ModuleList(
-            nn.Sequential(nn.Linear(D, H, bias=not args.no_bias),
-                          ACT[args.activation](),
-                          nn.Linear(H, D, bias=not args.no_bias))
-            for _ in range(e))
+        self.experts = nn.ModuleList(make_expert(args) for _ in range(e))
         self.heads = nn.ModuleList(nn.Linear(D, D) for _ in TASKS)
 
     def forward(self, x, task_id=None):
@@ -96,6 +119,9 @@ class PlainMoE(nn.Module):
         elif a.form == "onehot-sum":
             hot = nn.functional.one_hot(idx, a.experts).to(w.dtype)
             combine = (w.unsqueeze(-1) * hot).sum(dim=-2)
+        elif a.form == "mixtral":
+            expert_mask = nn.functional.one_hot(idx, a.experts).permute(
+                2, 1, 0)
         tokens = torch.arange(x.shape[0])
         out = torch.zeros_like(x)
         for e, expert in enumerate(self.experts):
@@ -104,8 +130,16 @@ class PlainMoE(nn.Module):
                 continue
             if a.form == "gather":
                 tok, slot = torch.where(idx == e)
-                out = out.index_add(0, tok,
-                                    expert(x[tok]) * w[tok, slot, None])
+                y = expert(x[tok])
+                if not a.unweighted:
+                    y = y * w[tok, slot, None]
+                out = out.index_add(0, tok, y)
+                continue
+            if a.form == "mixtral":
+                slot, tok = torch.where(expert_mask[e])
+                cur = x[None, tok].reshape(-1, x.shape[-1])
+                y = expert(cur) * w[tok, slot, None]
+                out.index_add_(0, tok, y.to(x.dtype))
                 continue
             if a.form == "where":
                 g = torch.where(idx == e, w, torch.zeros_like(w)).sum(
@@ -143,11 +177,13 @@ def main():
     p.add_argument("--normalize", action="store_true")
     p.add_argument("--k", type=int, default=2)
     p.add_argument("--experts", type=int, default=8)
-    p.add_argument("--activation", default="gelu", choices=list(ACT))
+    p.add_argument("--activation", default="gelu",
+                   choices=list(ACT) + ["swiglu"])
     p.add_argument("--no-sum", action="store_true")
     p.add_argument("--flat", action="store_true")
     p.add_argument("--no-bias", action="store_true")
     p.add_argument("--sort", action="store_true")
+    p.add_argument("--unweighted", action="store_true")
     p.add_argument("--dim", type=int, default=16)
     p.add_argument("--hidden", type=int, default=32)
     args = p.parse_args()
