@@ -28,6 +28,20 @@ std::optional<bundle::DType> m3sat::getBundleDType(Type type) {
     return bundle::DType::f16;
   if (type.isF64())
     return bundle::DType::f64;
+  if (type.isBF16())
+    return bundle::DType::bf16;
+  if (isa<Float8E4M3FNType>(type))
+    return bundle::DType::f8e4m3fn;
+  if (isa<Float8E4M3FNUZType>(type))
+    return bundle::DType::f8e4m3fnuz;
+  if (isa<Float8E5M2Type>(type))
+    return bundle::DType::f8e5m2;
+  if (isa<Float8E5M2FNUZType>(type))
+    return bundle::DType::f8e5m2fnuz;
+  if (isa<Float8E8M0FNUType>(type))
+    return bundle::DType::f8e8m0fnu;
+  if (isa<Float4E2M1FNType>(type))
+    return bundle::DType::f4e2m1fn;
   if (auto integer = dyn_cast<IntegerType>(type)) {
     switch (integer.getWidth()) {
     case 64:
@@ -38,6 +52,10 @@ std::optional<bundle::DType> m3sat::getBundleDType(Type type) {
       return bundle::DType::i16;
     case 8:
       return bundle::DType::i8;
+    case 4:
+      return bundle::DType::i4;
+    case 2:
+      return bundle::DType::i2;
     case 1:
       return bundle::DType::i1;
     }
@@ -94,7 +112,8 @@ FailureOr<TensorSpecDesc> describePort(func::FuncOp func, StringRef task,
            << "task '" << task << "': " << (isInput ? "input" : "output")
            << " '" << name << "' has type " << type << "; tasks "
            << (isInput ? "take" : "return")
-           << " static tensors of f16, f32, f64, i1, i8, i16, i32 or i64";
+           << " static tensors of f16, bf16, f32, f64, the 8- and 4-bit "
+              "floats, i1, i2, i4, i8, i16, i32 or i64";
   return TensorSpecDesc{
       name.str(), *dtype,
       std::vector<int64_t>(tensor.getShape().begin(), tensor.getShape().end())};

@@ -31,9 +31,18 @@ size_t m3sat::bundleDTypeSize(int dtype) {
     return 8;
   case bundle::DType::f16:
   case bundle::DType::i16:
+  case bundle::DType::bf16:
     return 2;
   case bundle::DType::i1:
   case bundle::DType::i8:
+  case bundle::DType::f8e4m3fn:
+  case bundle::DType::f8e4m3fnuz:
+  case bundle::DType::f8e5m2:
+  case bundle::DType::f8e5m2fnuz:
+  case bundle::DType::f8e8m0fnu:
+  case bundle::DType::f4e2m1fn:
+  case bundle::DType::i4:
+  case bundle::DType::i2:
     return 1;
   }
   return 0;

@@ -31,10 +31,51 @@ const DTypeInfo &dtypeInfo(int dtype) {
       {M3SAT_I1, {"|b1", "bool", {"|b1"}}},
       {M3SAT_I8, {"|i1", "int8", {"|i1", "|u1"}}},
       {M3SAT_I16, {"<i2", "int16", {"<i2", "<u2"}}},
-      {M3SAT_F64, {"<f8", "float64", {"<f8"}}}};
+      {M3SAT_F64, {"<f8", "float64", {"<f8"}}},
+      // No numpy dtype: the bit patterns, as numpy saves ml_dtypes arrays
+      // ('<V2', '|V1') or as unsigned integers.
+      {M3SAT_BF16, {"<u2", "bfloat16", {"<u2", "<V2"}}},
+      {M3SAT_F8E4M3FN, {"|u1", "float8_e4m3fn", {"|u1", "|V1", "<V1"}}},
+      {M3SAT_F8E4M3FNUZ, {"|u1", "float8_e4m3fnuz", {"|u1", "|V1", "<V1"}}},
+      {M3SAT_F8E5M2, {"|u1", "float8_e5m2", {"|u1", "|V1", "<V1"}}},
+      {M3SAT_F8E5M2FNUZ, {"|u1", "float8_e5m2fnuz", {"|u1", "|V1", "<V1"}}},
+      {M3SAT_F8E8M0FNU, {"|u1", "float8_e8m0fnu", {"|u1", "|V1", "<V1"}}},
+      {M3SAT_F4E2M1FN, {"|u1", "float4_e2m1fn", {"|u1", "|V1", "<V1"}}},
+      // Values in int8 (sign-extended when written), or ml_dtypes' bytes.
+      {M3SAT_I4, {"|i1", "int4", {"|i1", "|u1", "|V1", "<V1"}}},
+      {M3SAT_I2, {"|i1", "int2", {"|i1", "|u1", "|V1", "<V1"}}}};
   static const DTypeInfo unknown = {"?", "?", {}};
   auto it = infos.find(dtype);
   return it == infos.end() ? unknown : it->second;
+}
+
+/// Bits of the sub-byte dtypes (stored one element per byte), else 0.
+unsigned subByteBits(int dtype) {
+  return dtype == M3SAT_I4 || dtype == M3SAT_F4E2M1FN ? 4
+         : dtype == M3SAT_I2                          ? 2
+                                                      : 0;
+}
+
+/// Inputs of sub-byte dtypes reach the task with their high bits zero
+/// (the code a task loads is the low bits of each byte).
+void maskInput(int dtype, NpyArray &array) {
+  if (unsigned bits = subByteBits(dtype))
+    for (uint8_t &byte : array.data)
+      byte = static_cast<uint8_t>(byte & ((1u << bits) - 1));
+}
+
+/// Outputs of i4 and i2 are written as int8 values (sign-extended from
+/// their low bits); f4 codes keep only their nibble.
+void widenOutput(int dtype, NpyArray &array) {
+  unsigned bits = subByteBits(dtype);
+  if (!bits)
+    return;
+  for (uint8_t &byte : array.data) {
+    unsigned code = byte & ((1u << bits) - 1);
+    if (dtype != M3SAT_F4E2M1FN && (code >> (bits - 1)))
+      code |= ~((1u << bits) - 1);
+    byte = static_cast<uint8_t>(code);
+  }
 }
 
 } // namespace
@@ -235,6 +276,7 @@ bool LoadedTask::setInputArrays(
               " but input '" + info.name + "' needs " + formatShape(info.shape);
       return false;
     }
+    maskInput(info.dtype, arrays[i]);
   }
   if (!ignoreExtra)
     for (const auto &entry : given)
@@ -276,5 +318,7 @@ bool LoadedTask::run(std::string &error) {
             (reason ? reason : "");
     return false;
   }
+  for (size_t i = 0; i < outputData.size(); ++i)
+    widenOutput(outputInfos[i].dtype, outputData[i]);
   return true;
 }

@@ -28,7 +28,7 @@ size_t m3sat::npyElementSize(const std::string &descr) {
   static const std::pair<const char *, size_t> sizes[] = {
       {"<f4", 4}, {"<i4", 4}, {"<u4", 4}, {"<f8", 8}, {"<i8", 8},
       {"<u8", 8}, {"<f2", 2}, {"<i2", 2}, {"<u2", 2}, {"|u1", 1},
-      {"|i1", 1}, {"|b1", 1}};
+      {"|i1", 1}, {"|b1", 1}, {"<V2", 2}, {"|V1", 1}, {"<V1", 1}};
   for (const auto &[name, size] : sizes)
     if (descr == name)
       return size;
@@ -83,8 +83,7 @@ bool m3sat::parseNpyHeader(const uint8_t *bytes, size_t size,
                    (size_t(bytes[10]) << 16) | (size_t(bytes[11]) << 24);
     headerStart = 12;
   } else {
-    error = name + ": unsupported .npy format version " +
-            std::to_string(major);
+    error = name + ": unsupported .npy format version " + std::to_string(major);
     return false;
   }
   if (headerLength > size - headerStart) {
@@ -100,8 +99,8 @@ bool m3sat::parseNpyHeader(const uint8_t *bytes, size_t size,
     return false;
   }
   at = skipSpaces(header, at);
-  size_t end = at < header.size() ? header.find(header[at], at + 1)
-                                  : std::string::npos;
+  size_t end =
+      at < header.size() ? header.find(header[at], at + 1) : std::string::npos;
   if (at >= header.size() || (header[at] != '\'' && header[at] != '"') ||
       end == std::string::npos) {
     error = name + ": malformed 'descr' in .npy header";
@@ -211,15 +210,22 @@ bool m3sat::writeNpy(const std::string &path, const NpyArray &array,
     error = path + ": cannot write: " + std::strerror(errno);
     return false;
   }
-  uint8_t preamble[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0,
+  uint8_t preamble[10] = {0x93,
+                          'N',
+                          'U',
+                          'M',
+                          'P',
+                          'Y',
+                          1,
+                          0,
                           uint8_t(header.size() & 0xff),
                           uint8_t(header.size() >> 8)};
-  bool ok = std::fwrite(preamble, 1, 10, file) == 10 &&
-            std::fwrite(header.data(), 1, header.size(), file) ==
-                header.size() &&
-            (array.data.empty() ||
-             std::fwrite(array.data.data(), 1, array.data.size(), file) ==
-                 array.data.size());
+  bool ok =
+      std::fwrite(preamble, 1, 10, file) == 10 &&
+      std::fwrite(header.data(), 1, header.size(), file) == header.size() &&
+      (array.data.empty() ||
+       std::fwrite(array.data.data(), 1, array.data.size(), file) ==
+           array.data.size());
   ok = (std::fclose(file) == 0) && ok;
   if (!ok || std::rename(temporary.c_str(), path.c_str()) != 0) {
     error = path + ": cannot write: " + std::strerror(errno);

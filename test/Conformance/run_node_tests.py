@@ -93,6 +93,38 @@ def op_type(model_path):
     return types.pop() if len(types) == 1 else None
 
 
+def is_ml_dtype(dtype):
+    """Whether `dtype` is one of ml_dtypes' (numpy has no such type)."""
+    return dtype.type.__module__.split(".")[0] == "ml_dtypes"
+
+
+def to_task_array(array):
+    """Test data as m3sat-run reads it: the types numpy lacks (bfloat16,
+    the 8-, 4- and 2-bit types of ml_dtypes) as their bytes in uint8 or
+    uint16, one element per byte (see docs/bundle.md)."""
+    if is_ml_dtype(array.dtype):
+        return array.view(np.uint16 if array.dtype.itemsize == 2
+                          else np.uint8)
+    return array
+
+
+def from_task_array(got, want):
+    """`got` (as m3sat-run writes it) and `want` in comparable numpy
+    types: ml_dtypes floats as float32 (NaN equal to NaN), 4- and 2-bit
+    integers by their low bits (m3sat's integers are signless)."""
+    if not is_ml_dtype(want.dtype):
+        return got, want
+    name = want.dtype.name
+    if name in ("int4", "uint4", "int2", "uint2"):
+        mask = 15 if "4" in name else 3
+        return (got.astype(np.int64) & mask,
+                want.astype(np.int64) & mask)
+    if got.dtype.itemsize != want.dtype.itemsize:
+        return got, want
+    return (got.view(want.dtype).astype(np.float32),
+            want.astype(np.float32))
+
+
 def run_case(bin_dir, work, data_dir, case):
     """Returns None on success, else a one-line reason."""
     src = os.path.join(data_dir, case)
@@ -108,7 +140,7 @@ def run_case(bin_dir, work, data_dir, case):
     for i, name in enumerate(inputs):
         tensor = onnx.load_tensor(os.path.join(data, f"input_{i}.pb"))
         path = os.path.join(out, f"input_{i}.npy")
-        np.save(path, numpy_helper.to_array(tensor))
+        np.save(path, to_task_array(numpy_helper.to_array(tensor)))
         if name in bound:
             binds.append(f"--bind={name}={path}")
         else:
@@ -144,6 +176,7 @@ def run_case(bin_dir, work, data_dir, case):
         got = np.load(os.path.join(out, "res", f"{name}.npy"))
         if got.shape != want.shape:
             return f"output {name}: shape {got.shape} vs {want.shape}"
+        got, want = from_task_array(got, want)
         if want.dtype.kind == "f":
             ok = np.allclose(got.astype(np.float64), want.astype(np.float64),
                              rtol=RTOL, atol=ATOL, equal_nan=True)

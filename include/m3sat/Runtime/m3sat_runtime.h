@@ -34,7 +34,17 @@ enum m3sat_dtype {
   M3SAT_I1 = 4, /* bool, one byte per element */
   M3SAT_I8 = 5,
   M3SAT_I16 = 6,
-  M3SAT_F64 = 7
+  M3SAT_F64 = 7,
+  M3SAT_BF16 = 8,
+  /* 8- and 4-bit floats: their codes, one element per byte */
+  M3SAT_F8E4M3FN = 9,
+  M3SAT_F8E4M3FNUZ = 10,
+  M3SAT_F8E5M2 = 11,
+  M3SAT_F8E5M2FNUZ = 12,
+  M3SAT_F8E8M0FNU = 13,
+  M3SAT_F4E2M1FN = 14, /* the code in the low nibble */
+  M3SAT_I4 = 15,       /* one element per byte, in the low 4 bits */
+  M3SAT_I2 = 16        /* one element per byte, in the low 2 bits */
 };
 
 /** Opens `task` of the OUT_DIR `out_dir` (NULL: its first task). On

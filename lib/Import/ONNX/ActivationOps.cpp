@@ -257,6 +257,30 @@ LogicalResult convertSign(NodeContext &ctx) {
   return success();
 }
 
+/// Mod-28 with fmod = 0 on floats: a - floor(a / b) * b, computed as fmod
+/// moved to the sign of b (a zero result takes the sign of b; a finite a
+/// of the other sign than an infinite b gives b), as the spec lists.
+static Value floorModFloat(OpBuilder &b, Location loc, Value x, Value y) {
+  Value rem = arith::RemFOp::create(b, loc, x, y);
+  Value zero =
+      arith::ConstantOp::create(b, loc, b.getFloatAttr(x.getType(), 0.0));
+  Value remNeg =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, rem, zero);
+  Value divNeg =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, y, zero);
+  Value nonzero =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::ONE, rem, zero);
+  Value differ = arith::XOrIOp::create(b, loc, remNeg, divNeg);
+  Value fix = arith::AndIOp::create(b, loc, nonzero, differ);
+  Value adjusted = arith::AddFOp::create(b, loc, rem, y);
+  Value isZero =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, rem, zero);
+  Value signedZero = math::CopySignOp::create(b, loc, rem, y);
+  return arith::SelectOp::create(
+      b, loc, fix, adjusted,
+      arith::SelectOp::create(b, loc, isZero, signedZero, rem));
+}
+
 LogicalResult convertMod(NodeContext &ctx) {
   RankedTensorType lhs = ctx.inputType(0), rhs = ctx.inputType(1);
   if (!lhs || !rhs)
@@ -271,7 +295,9 @@ LogicalResult convertMod(NodeContext &ctx) {
                            << " do not broadcast";
   bool isFloat = isa<FloatType>(elementType);
   bool fmod = ctx.intAttr("fmod", 0);
-  if (isFloat && !fmod)
+  // Before opset 28 floats need fmod = 1; Mod-28 defines fmod = 0 for them
+  // (the sign of the divisor).
+  if (isFloat && !fmod && ctx.opset() < 28)
     return ctx.emitError() << "attribute 'fmod' = 0 is not valid for "
                               "floating-point inputs at opset "
                            << ctx.opset() << " (needs fmod = 1)";
@@ -286,7 +312,8 @@ LogicalResult convertMod(NodeContext &ctx) {
              elementType,
              [&](OpBuilder &nb, Location nl, ValueRange args) -> Value {
                if (isFloat)
-                 return arith::RemFOp::create(nb, nl, args[0], args[1]);
+                 return fmod ? arith::RemFOp::create(nb, nl, args[0], args[1])
+                             : floorModFloat(nb, nl, args[0], args[1]);
                Value zero = arith::ConstantOp::create(
                    nb, nl, nb.getIntegerAttr(elementType, 0));
                // A zero divisor gives 0 rather than undefined behaviour.

@@ -335,34 +335,82 @@ LogicalResult convertIdentity(NodeContext &ctx) {
   return success();
 }
 
+/// Cast's `saturate` and `round_mode` (since opsets 19 and 24); an error
+/// naming the attribute, value and opset when unsupported.
+static FailureOr<CastSemantics> castAttributes(NodeContext &ctx) {
+  CastSemantics sem;
+  if (ctx.opset() >= 19 && ctx.hasAttr("saturate")) {
+    int64_t saturate = ctx.intAttr("saturate", 1);
+    if (saturate != 0 && saturate != 1)
+      return ctx.emitError() << "attribute 'saturate' = " << saturate
+                             << " is not supported at opset " << ctx.opset()
+                             << " (must be 0 or 1)";
+    sem.saturate = saturate == 1;
+  }
+  if (ctx.opset() >= 24 && ctx.hasAttr("round_mode")) {
+    std::string mode = ctx.stringAttr("round_mode", "up");
+    if (mode == "up")
+      sem.rounding = E8M0Rounding::Up;
+    else if (mode == "down")
+      sem.rounding = E8M0Rounding::Down;
+    else if (mode == "nearest")
+      sem.rounding = E8M0Rounding::Nearest;
+    else
+      return ctx.emitError() << "attribute 'round_mode' = '" << mode
+                             << "' is not supported at opset " << ctx.opset()
+                             << " (must be 'up', 'down' or 'nearest')";
+  }
+  return sem;
+}
+
 LogicalResult convertCast(NodeContext &ctx) {
   RankedTensorType type = ctx.inputType(0);
   if (!type)
     return ctx.emitError() << "missing required input 'input' (#0)";
   Type elementType;
+  bool toUnsigned;
   if (ctx.opType() == "CastLike") {
     // The target type is that of input 'target_type'.
     RankedTensorType target = ctx.inputType(1);
     if (!target)
       return ctx.emitError() << "missing required input 'target_type' (#1)";
     elementType = target.getElementType();
+    toUnsigned = ctx.isUnsignedInput(1);
   } else {
     if (!ctx.hasAttr("to"))
       return ctx.emitError() << "missing required attribute 'to'";
     int64_t to = ctx.intAttr("to", 0);
-    // Unsigned targets are not cast targets: m3sat's integers are signless,
-    // and a float-to-uint conversion would need unsigned semantics.
-    bool isUnsigned =
-        to == onnx::TensorProto::UINT8 || to == onnx::TensorProto::UINT16 ||
-        to == onnx::TensorProto::UINT32 || to == onnx::TensorProto::UINT64;
-    elementType =
-        isUnsigned ? Type() : convertElementType(to, ctx.getContext());
+    elementType = to == static_cast<int32_t>(to)
+                      ? convertElementType(to, ctx.getContext())
+                      : Type();
     if (!elementType)
       return ctx.emitError()
-             << "attribute 'to' = " << to << " is not a supported cast target";
+             << "attribute 'to' = " << to
+             << " is not a supported cast target at opset " << ctx.opset();
+    int64_t since = dataTypeSinceOpset(to);
+    if (ctx.opset() < since)
+      return ctx.emitError()
+             << "attribute 'to' = " << to << " (" << dataTypeName(to)
+             << ") is not a cast target at opset " << ctx.opset()
+             << " (the type exists since opset " << since << ")";
+    toUnsigned = isUnsignedDataType(to);
   }
+  auto sem = castAttributes(ctx);
+  if (failed(sem))
+    return failure();
+  sem->fromUnsigned = ctx.isUnsignedInput(0);
+  sem->toUnsigned = toUnsigned;
   auto resultType = RankedTensorType::get(type.getShape(), elementType);
-  if (const ConstData *known = ctx.constInput(0)) {
+  // Import-time folding for the types whose conversion is plain (signed
+  // integers and the wide floats); the others are computed by the cast.
+  auto plain = [](Type t) {
+    return !isSmallFloatType(t) && !t.isBF16() &&
+           (isa<FloatType>(t) || t.getIntOrFloatBitWidth() >= 8 ||
+            t.isInteger(1));
+  };
+  const ConstData *known = ctx.constInput(0);
+  if (known && plain(type.getElementType()) && plain(elementType) &&
+      !sem->fromUnsigned && !sem->toUnsigned) {
     bool fromFloat = isa<FloatType>(type.getElementType());
     ConstData result;
     for (int64_t i = 0, e = type.getNumElements(); i < e; ++i) {
@@ -381,7 +429,9 @@ LogicalResult convertCast(NodeContext &ctx) {
   auto x = ctx.input(0, "input");
   if (failed(x))
     return failure();
-  ctx.setResult(0, createCast(ctx.builder(), ctx.loc(), *x, elementType));
+  ctx.setResult(0,
+                createOnnxCast(ctx.builder(), ctx.loc(), *x, elementType, *sem),
+                toUnsigned);
   return success();
 }
 

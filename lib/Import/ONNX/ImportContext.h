@@ -12,6 +12,7 @@
 #ifndef M3SAT_LIB_IMPORT_ONNX_IMPORTCONTEXT_H
 #define M3SAT_LIB_IMPORT_ONNX_IMPORTCONTEXT_H
 
+#include "m3sat/Support/SmallFloat.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -93,6 +94,9 @@ public:
   }
   /// The type of input `i`, or null when absent.
   mlir::RankedTensorType inputType(unsigned i);
+  /// Whether input `i` has an unsigned ONNX integer type (as declared by a
+  /// graph input or initializer, or made by a Cast).
+  bool isUnsignedInput(unsigned i);
   /// Input `i` as a value (materializing constants); an error naming
   /// `what` if it is absent.
   mlir::FailureOr<mlir::Value> input(unsigned i, llvm::StringRef what);
@@ -132,8 +136,9 @@ public:
   bool hasOutput(unsigned i) const {
     return i < getNumOutputs() && !nodeProto.output(i).empty();
   }
-  /// Defines output `i` (ignored when the output is unused).
-  void setResult(unsigned i, mlir::Value value);
+  /// Defines output `i` (ignored when the output is unused); `isUnsigned`
+  /// marks an unsigned ONNX integer type.
+  void setResult(unsigned i, mlir::Value value, bool isUnsigned = false);
   /// Defines output `i` as a tensor known at import time; it becomes an op
   /// only if something needs it as a value.
   void setKnownResult(unsigned i, mlir::RankedTensorType type, ConstData data);
@@ -294,6 +299,23 @@ mlir::Value createElementwiseGeneric(
 /// int truncates toward zero, to bool is `!= 0`).
 mlir::Value createCast(mlir::OpBuilder &b, mlir::Location loc,
                        mlir::Value value, mlir::Type elementType);
+/// How an ONNX Cast converts, beyond the two element types.
+struct CastSemantics {
+  /// The ONNX types are unsigned integers (MLIR's are signless).
+  bool fromUnsigned = false, toUnsigned = false;
+  /// Cast's `saturate` (opset 19): out-of-range values and infinities
+  /// become the largest finite value of an 8-bit float target.
+  bool saturate = true;
+  /// Cast's `round_mode` (opset 24), for FLOAT8E8M0 targets.
+  E8M0Rounding rounding = E8M0Rounding::Up;
+};
+/// Whether `type` is one of the 8- and 4-bit float types.
+bool isSmallFloatType(mlir::Type type);
+/// Converts `value` to `elementType` as ONNX Cast does, for every element
+/// type the importer has (CastOps.cpp).
+mlir::Value createOnnxCast(mlir::OpBuilder &b, mlir::Location loc,
+                           mlir::Value value, mlir::Type elementType,
+                           const CastSemantics &cast);
 /// Elementwise square root (`math.sqrt` in a linalg.generic; TOSA has
 /// none).
 mlir::Value createSqrt(mlir::OpBuilder &b, mlir::Location loc,

@@ -49,6 +49,8 @@ struct ValueEntry {
   bool isInitializer = false;
   /// Set for a tensor sequence (`type` is then null).
   std::optional<SmallVector<SequenceElement>> sequence;
+  /// Set when the ONNX type is an unsigned integer (MLIR's are signless).
+  bool isUnsigned = false;
 };
 
 /// Imports one model; holds the value table the converters read and write.
@@ -274,6 +276,13 @@ RankedTensorType NodeContext::inputType(unsigned i) {
   return entry ? entry->type : RankedTensorType();
 }
 
+bool NodeContext::isUnsignedInput(unsigned i) {
+  if (!hasInput(i))
+    return false;
+  ValueEntry *entry = importer.lookup(nodeProto.input(i));
+  return entry && entry->isUnsigned;
+}
+
 FailureOr<std::pair<Value, Value>> NodeContext::binaryInputs() {
   FailureOr<Value> lhs = input(0, "A");
   FailureOr<Value> rhs = input(1, "B");
@@ -387,7 +396,7 @@ FailureOr<SmallVector<double>> NodeContext::constFloats(unsigned i,
   return SmallVector<double>(data->ints.begin(), data->ints.end());
 }
 
-void NodeContext::setResult(unsigned i, Value value) {
+void NodeContext::setResult(unsigned i, Value value, bool isUnsigned) {
   if (!hasOutput(i))
     return;
   // A tensor with no elements has no contents to compute: any value of its
@@ -407,6 +416,7 @@ void NodeContext::setResult(unsigned i, Value value) {
   entry.type = cast<RankedTensorType>(value.getType());
   entry.value = value;
   entry.loc = location;
+  entry.isUnsigned = isUnsigned;
   if (failed(importer.define(nodeProto.output(i), std::move(entry), location)))
     attrError = true;
 }
@@ -700,6 +710,28 @@ static int32_t npyDataType(StringRef descr) {
       .Default(0);
 }
 
+/// Whether a .npy file of `descr` holds the bit patterns of `dataType`, a
+/// type numpy lacks (bfloat16 as '<u2' or '<V2'; the 8-, 4- and 2-bit
+/// types one element per byte as '|u1', '|V1' or '<V1', as ml_dtypes
+/// arrays are saved; see docs/bundle.md).
+static bool holdsBitPatterns(StringRef descr, int32_t dataType) {
+  if (dataType == onnx::TensorProto::BFLOAT16)
+    return descr == "<u2" || descr == "<V2";
+  return dataTypeSinceOpset(dataType) > 1 &&
+         (descr == "|u1" || descr == "|V1" || descr == "<V1");
+}
+
+/// ONNX's raw_data of `count` sub-byte elements of `bits` bits, given one
+/// per byte: packed, the first element in the low bits.
+static std::string packElements(ArrayRef<uint8_t> bytes, unsigned bits) {
+  unsigned perByte = 8 / bits;
+  std::string packed((bytes.size() + perByte - 1) / perByte, '\0');
+  for (size_t i = 0; i < bytes.size(); ++i)
+    packed[i / perByte] |= static_cast<char>((bytes[i] & ((1u << bits) - 1))
+                                             << (bits * (i % perByte)));
+  return packed;
+}
+
 /// Turns every input named by --bind into an initializer holding the .npy
 /// file's value, after checking it against the input's declared type.
 LogicalResult GraphImporter::bindInputs(onnx::GraphProto &graph) {
@@ -719,16 +751,18 @@ LogicalResult GraphImporter::bindInputs(onnx::GraphProto &graph) {
     std::string error;
     if (!readNpy(file, array, error))
       return emitError(fileLoc) << "--bind " << name << ": " << error;
-    int32_t dataType = npyDataType(array.descr);
-    if (!dataType)
-      return emitError(fileLoc)
-             << "--bind " << name << ": " << file << ": dtype '" << array.descr
-             << "' cannot be bound";
     const onnx::TypeProto &type = info->type();
     if (!type.has_tensor_type())
       return emitError(fileLoc)
              << "--bind: '" << name << "' is not a tensor input";
     const onnx::TypeProto::Tensor &tensorType = type.tensor_type();
+    int32_t dataType = holdsBitPatterns(array.descr, tensorType.elem_type())
+                           ? tensorType.elem_type()
+                           : npyDataType(array.descr);
+    if (!dataType)
+      return emitError(fileLoc)
+             << "--bind " << name << ": " << file << ": dtype '" << array.descr
+             << "' cannot be bound";
     if (tensorType.elem_type() != dataType)
       return emitError(fileLoc)
              << "--bind " << name << ": " << file << " holds "
@@ -756,7 +790,12 @@ LogicalResult GraphImporter::bindInputs(onnx::GraphProto &graph) {
     tensor->set_data_type(dataType);
     for (int64_t dim : array.shape)
       tensor->add_dims(dim);
-    tensor->set_raw_data(array.data.data(), array.data.size());
+    Type elementType = convertElementType(dataType, &context);
+    unsigned width = elementType ? elementType.getIntOrFloatBitWidth() : 0;
+    if (width == 4 || width == 2)
+      tensor->set_raw_data(packElements(array.data, width));
+    else
+      tensor->set_raw_data(array.data.data(), array.data.size());
   }
   return success();
 }
@@ -817,6 +856,7 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
     entry.tensor = &tensor;
     entry.loc = loc;
     entry.isInitializer = true;
+    entry.isUnsigned = isUnsignedDataType(tensor.data_type());
     if (failed(define(tensor.name(), std::move(entry), fileLoc)))
       return {};
   }
@@ -842,6 +882,8 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
     entry.type = cast<RankedTensorType>(argTypes[i]);
     entry.value = body->getArgument(i);
     entry.loc = fileLoc;
+    entry.isUnsigned =
+        isUnsignedDataType(info->type().tensor_type().elem_type());
     if (failed(define(info->name(), std::move(entry), fileLoc)))
       return {};
   }

@@ -81,15 +81,89 @@ Type onnx_import::convertElementType(int32_t dataType, MLIRContext *context) {
   case onnx::TensorProto::INT64:
   case onnx::TensorProto::UINT64:
     return b.getIntegerType(64);
-  default:
-    return {};
   }
+  // The types of ONNX 1.14 and later, which the ONNX 1.12 protobuf m3sat
+  // links has no enumerators for (elem_type and data_type are int32 fields,
+  // so their values arrive intact).
+  switch (static_cast<OnnxNewType>(dataType)) {
+  case OnnxNewType::Float8E4M3FN:
+    return b.getType<Float8E4M3FNType>();
+  case OnnxNewType::Float8E4M3FNUZ:
+    return b.getType<Float8E4M3FNUZType>();
+  case OnnxNewType::Float8E5M2:
+    return b.getType<Float8E5M2Type>();
+  case OnnxNewType::Float8E5M2FNUZ:
+    return b.getType<Float8E5M2FNUZType>();
+  case OnnxNewType::UInt4:
+  case OnnxNewType::Int4:
+    return b.getIntegerType(4);
+  case OnnxNewType::Float4E2M1:
+    return b.getType<Float4E2M1FNType>();
+  case OnnxNewType::Float8E8M0:
+    return b.getType<Float8E8M0FNUType>();
+  case OnnxNewType::UInt2:
+  case OnnxNewType::Int2:
+    return b.getIntegerType(2);
+  }
+  return {};
+}
+
+bool onnx_import::isUnsignedDataType(int32_t dataType) {
+  return dataType == onnx::TensorProto::UINT8 ||
+         dataType == onnx::TensorProto::UINT16 ||
+         dataType == onnx::TensorProto::UINT32 ||
+         dataType == onnx::TensorProto::UINT64 ||
+         dataType == static_cast<int32_t>(OnnxNewType::UInt4) ||
+         dataType == static_cast<int32_t>(OnnxNewType::UInt2);
+}
+
+int64_t onnx_import::dataTypeSinceOpset(int32_t dataType) {
+  switch (static_cast<OnnxNewType>(dataType)) {
+  case OnnxNewType::Float8E4M3FN:
+  case OnnxNewType::Float8E4M3FNUZ:
+  case OnnxNewType::Float8E5M2:
+  case OnnxNewType::Float8E5M2FNUZ:
+    return 19;
+  case OnnxNewType::UInt4:
+  case OnnxNewType::Int4:
+    return 21;
+  case OnnxNewType::Float4E2M1:
+    return 23;
+  case OnnxNewType::Float8E8M0:
+    return 24;
+  case OnnxNewType::UInt2:
+  case OnnxNewType::Int2:
+    return 25;
+  }
+  return 1;
 }
 
 StringRef onnx_import::dataTypeName(int32_t dataType) {
   if (onnx::TensorProto::DataType_IsValid(dataType))
     return onnx::TensorProto::DataType_Name(
         static_cast<onnx::TensorProto::DataType>(dataType));
+  switch (static_cast<OnnxNewType>(dataType)) {
+  case OnnxNewType::Float8E4M3FN:
+    return "FLOAT8E4M3FN";
+  case OnnxNewType::Float8E4M3FNUZ:
+    return "FLOAT8E4M3FNUZ";
+  case OnnxNewType::Float8E5M2:
+    return "FLOAT8E5M2";
+  case OnnxNewType::Float8E5M2FNUZ:
+    return "FLOAT8E5M2FNUZ";
+  case OnnxNewType::UInt4:
+    return "UINT4";
+  case OnnxNewType::Int4:
+    return "INT4";
+  case OnnxNewType::Float4E2M1:
+    return "FLOAT4E2M1";
+  case OnnxNewType::Float8E8M0:
+    return "FLOAT8E8M0";
+  case OnnxNewType::UInt2:
+    return "UINT2";
+  case OnnxNewType::Int2:
+    return "INT2";
+  }
   return "unknown";
 }
 
@@ -98,6 +172,27 @@ int64_t onnx_import::elementByteWidth(Type type) {
     return 1;
   return (type.getIntOrFloatBitWidth() + 7) / 8;
 }
+
+namespace {
+
+/// Bits per element of the types ONNX packs several to a byte (4-bit and
+/// 2-bit), else 0.
+unsigned packedBits(Type type) {
+  unsigned width = type.getIntOrFloatBitWidth();
+  return width == 2 || width == 4 ? width : 0;
+}
+
+/// Unpacks ONNX's packed sub-byte elements (low bits first) to one element
+/// per byte, each in the low bits of its byte, the high bits zero.
+void unpackElements(const uint8_t *packed, unsigned bits,
+                    MutableArrayRef<char> dest) {
+  unsigned perByte = 8 / bits, mask = (1u << bits) - 1;
+  for (size_t i = 0; i < dest.size(); ++i)
+    dest[i] = static_cast<char>(
+        (packed[i / perByte] >> (bits * (i % perByte))) & mask);
+}
+
+} // namespace
 
 namespace {
 
@@ -169,9 +264,9 @@ void storeNarrowed(const T &values, int64_t width, MutableArrayRef<char> dest) {
 
 } // namespace
 
-FailureOr<uint64_t> onnx_import::storedDataBytes(const onnx::TensorProto &tensor,
-                                                 Type elementType,
-                                                 StringRef modelDir) {
+FailureOr<uint64_t>
+onnx_import::storedDataBytes(const onnx::TensorProto &tensor, Type elementType,
+                             StringRef modelDir) {
   uint64_t width = elementByteWidth(elementType);
   if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
     std::string location;
@@ -218,6 +313,18 @@ LogicalResult onnx_import::readTensorData(const onnx::TensorProto &tensor,
   int64_t width = elementByteWidth(elementType);
   if (tensor.data_location() == onnx::TensorProto::EXTERNAL)
     return readExternalData(tensor, modelDir, loc, what, dest);
+  if (unsigned bits = packedBits(elementType)) {
+    size_t packedSize = (dest.size() * bits + 7) / 8;
+    if (!tensor.has_raw_data() || tensor.raw_data().size() != packedSize)
+      return emitError(loc)
+             << what << ": a " << bits << "-bit tensor of " << numElements
+             << " elements needs " << packedSize
+             << " bytes of packed raw_data, got "
+             << (tensor.has_raw_data() ? tensor.raw_data().size() : 0);
+    unpackElements(reinterpret_cast<const uint8_t *>(tensor.raw_data().data()),
+                   bits, dest);
+    return success();
+  }
   if (tensor.has_raw_data()) {
     if (tensor.raw_data().size() != dest.size())
       return emitError(loc)

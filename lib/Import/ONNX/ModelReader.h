@@ -31,14 +31,38 @@ readModelProto(llvm::StringRef path, mlir::Location fileLoc);
 mlir::FailureOr<std::unique_ptr<onnx::ModelProto>>
 parseModelProto(llvm::StringRef bytes, mlir::Location fileLoc);
 
+/// The TensorProto.DataType values of ONNX 1.14 and later (the linked
+/// ONNX 1.12 protobuf has no enumerators for them).
+enum class OnnxNewType : int32_t {
+  Float8E4M3FN = 17,
+  Float8E4M3FNUZ = 18,
+  Float8E5M2 = 19,
+  Float8E5M2FNUZ = 20,
+  UInt4 = 21,
+  Int4 = 22,
+  Float4E2M1 = 23,
+  Float8E8M0 = 24,
+  UInt2 = 25,
+  Int2 = 26,
+};
+
 /// The MLIR element type of an ONNX TensorProto.DataType, or null for the
-/// types the importer does not handle (strings, complex, 8-bit floats).
+/// types the importer does not handle (strings, complex). Integers are
+/// signless: UINT4 and INT4 are both i4.
 mlir::Type convertElementType(int32_t dataType, mlir::MLIRContext *context);
+
+/// Whether an ONNX TensorProto.DataType is an unsigned integer type.
+bool isUnsignedDataType(int32_t dataType);
+
+/// The first opset of the default domain that has `dataType` (1 for the
+/// types of ONNX 1.12).
+int64_t dataTypeSinceOpset(int32_t dataType);
 
 /// Printable name of an ONNX TensorProto.DataType ("FLOAT", "INT64", ...).
 llvm::StringRef dataTypeName(int32_t dataType);
 
-/// Bytes one element of `type` takes in ONNX raw_data (bool: one byte).
+/// Bytes one element of `type` takes in memory (bool and the 4- and 2-bit
+/// types: one byte; ONNX packs the latter in raw_data, unpacked on read).
 int64_t elementByteWidth(mlir::Type type);
 
 /// The bytes of data `tensor` holds (raw_data, typed fields as stored in

@@ -54,6 +54,7 @@ const DTypeInfo *dtypeInfo(bundle::DType dtype, bool weight) {
     return &i16;
   case bundle::DType::f64:
     return &f64;
+  default: // f16, bf16 and the 8-, 4- and 2-bit types: no HLS port type.
   case bundle::DType::f16:
     return nullptr;
   }
