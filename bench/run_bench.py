@@ -150,29 +150,30 @@ def measure_peak(work, quick):
     return peak
 
 
-GEMM_TEMPLATE = """func.func @main(%x: tensor<8x8xf32> {m3sat.name = "x"},
-                %w: tensor<8x8xf32> {m3sat.name = "w"})
-    -> (tensor<8x8xf32> {m3sat.name = "y"}) {
+GEMM_TEMPLATE = """func.func @main(%x: tensor<64x64xf32> {m3sat.name = "x"},
+                %w: tensor<64x64xf32> {m3sat.name = "w"})
+    -> (tensor<64x64xf32> {m3sat.name = "y"}) {
   %zero = arith.constant 0.0 : f32
-  %e = tensor.empty() : tensor<8x8xf32>
-  %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<8x8xf32>) -> tensor<8x8xf32>
-  %y = linalg.matmul ins(%x, %w : tensor<8x8xf32>, tensor<8x8xf32>)
-                     outs(%acc : tensor<8x8xf32>) -> tensor<8x8xf32>
-  return %y : tensor<8x8xf32>
+  %e = tensor.empty() : tensor<64x64xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<64x64xf32>) -> tensor<64x64xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<64x64xf32>, tensor<64x64xf32>)
+                     outs(%acc : tensor<64x64xf32>) -> tensor<64x64xf32>
+  return %y : tensor<64x64xf32>
 }
 """
 
 
 def runtime_rss(build, work):
-    """m3sat's own size: the peak RSS of m3sat-run on an 8x8 matrix product
-    (the runtime, its kernel library loaded, no model to speak of)."""
+    """m3sat's own size: the peak RSS of m3sat-run on a 64x64 matrix product
+    (the runtime, with oneDNN's SGEMM loaded: the product is above
+    m3sat-contractions-to-blas's min-flops; no model to speak of)."""
     case = os.path.join(work, "runtime-size")
     os.makedirs(case, exist_ok=True)
     with open(os.path.join(case, "gemm.mlir"), "w") as f:
         f.write(GEMM_TEMPLATE)
     for name in ("x", "w"):
         np.save(os.path.join(case, name + ".npy"),
-                np.ones((8, 8), np.float32))
+                np.ones((64, 64), np.float32))
     out = os.path.join(case, "out")
     subprocess.run([os.path.join(build, "bin", "m3sat-compile"),
                     os.path.join(case, "gemm.mlir"), "-o", out],
@@ -577,8 +578,8 @@ ORT computes com.microsoft::MoE's "gelu" with the tanh approximation
 ### Peak RSS (MB)
 
 Each runtime's process: gross, and in parentheses net of the runtime loaded
-without a model (m3sat: m3sat-run's peak RSS on an 8x8 matrix product,
-{runtime_kb / 1024:.1f} MB, its kernel library loaded; peers: the
+without a model (m3sat: m3sat-run's peak RSS on a 64x64 matrix product,
+{runtime_kb / 1024:.1f} MB, oneDNN's SGEMM loaded; peers: the
 interpreter with the runtime imported and the inputs read). budget =
 bundle + 2 x the largest live activation set (the planned arena from
 `--report`) + the runtime ({runtime_kb / 1024:.1f} MB); "act sum" is the

@@ -13,7 +13,7 @@ packages=(
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools libomp-22-dev
   libgtest-dev
   libonnx-dev libprotobuf-dev protobuf-compiler
-  flatbuffers-compiler libflatbuffers-dev zlib1g-dev
+  flatbuffers-compiler libflatbuffers-dev zlib1g-dev libzstd-dev
   python3-onnx python3-numpy python3-torch libonnx-testdata
   libopenblas0-pthread libdnnl2
   librsvg2-bin
