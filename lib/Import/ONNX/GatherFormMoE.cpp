@@ -83,35 +83,30 @@ int64_t intAttr(const onnx::NodeProto &node, StringRef name, int64_t dflt) {
   return attr ? attr->i() : dflt;
 }
 
+/// The elements of `t`, stored as `T` (raw bytes or the typed field).
+template <typename T, typename Field>
+SmallVector<int64_t> tensorValues(const onnx::TensorProto &t,
+                                  const Field &typed) {
+  SmallVector<int64_t> values;
+  if (!t.has_raw_data()) {
+    llvm::append_range(values, typed);
+    return values;
+  }
+  const std::string &raw = t.raw_data();
+  for (size_t i = 0; i + sizeof(T) <= raw.size(); i += sizeof(T)) {
+    T v;
+    std::memcpy(&v, raw.data() + i, sizeof(T));
+    values.push_back(v);
+  }
+  return values;
+}
+
 /// The integers of an int32/int64 tensor, or nothing.
 std::optional<SmallVector<int64_t>> tensorInts(const onnx::TensorProto &t) {
-  SmallVector<int64_t> values;
-  if (t.data_type() == onnx::TensorProto::INT64) {
-    if (t.has_raw_data()) {
-      const std::string &raw = t.raw_data();
-      for (size_t i = 0; i + 8 <= raw.size(); i += 8) {
-        int64_t v;
-        std::memcpy(&v, raw.data() + i, 8);
-        values.push_back(v);
-      }
-    } else {
-      llvm::append_range(values, t.int64_data());
-    }
-    return values;
-  }
-  if (t.data_type() == onnx::TensorProto::INT32) {
-    if (t.has_raw_data()) {
-      const std::string &raw = t.raw_data();
-      for (size_t i = 0; i + 4 <= raw.size(); i += 4) {
-        int32_t v;
-        std::memcpy(&v, raw.data() + i, 4);
-        values.push_back(v);
-      }
-    } else {
-      llvm::append_range(values, t.int32_data());
-    }
-    return values;
-  }
+  if (t.data_type() == onnx::TensorProto::INT64)
+    return tensorValues<int64_t>(t, t.int64_data());
+  if (t.data_type() == onnx::TensorProto::INT32)
+    return tensorValues<int32_t>(t, t.int32_data());
   return std::nullopt;
 }
 
