@@ -92,6 +92,13 @@ void m3sat::buildHLSPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createHLSShareBuffers());
   // A flattened buffer's load and store compute the same offset.
   pm.addPass(createCSEPass());
+  // With several tokens per tile, a tile's dense products read their
+  // weights once per tile, a tile of rows at a time, each loaded while the
+  // previous one computes (after the buffers are shared: the arrays the
+  // products pass to their steps share as the loops' arrays do). With one
+  // token per tile the loops already read each weight once per tile.
+  if (options.tokenTile > 1 && !options.dataflow && !options.sharedLinear)
+    pm.addPass(createHLSWeightTiles());
   // Matrix products take turns on one linear unit, as in Edge-MoE.
   if (options.sharedLinear) {
     pm.addPass(createHLSSharedLinear());

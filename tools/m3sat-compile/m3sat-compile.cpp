@@ -154,8 +154,9 @@ static cl::opt<int> hlsTokenTile(
     "hls-token-tile",
     cl::desc("--target=hls: token-wise layers (linear, MLP, MoE FFN, norms) "
              "run over tiles of T tokens, their buffers one tile long; with "
-             "T > 1 a tile reads each weight row from DDR once (default 1; "
-             "0: whole sequences)"),
+             "T > 1 dense weights stream through on-chip ping-pong row "
+             "tiles, read from DDR once per tile (default 1; 0: whole "
+             "sequences)"),
     cl::value_desc("T"), cl::init(1));
 static cl::opt<std::string>
     hlsPart("hls-part",

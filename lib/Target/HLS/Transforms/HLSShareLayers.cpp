@@ -219,6 +219,18 @@ bool sameLayer(const Nest &rep, const Nest &nest, Member &member) {
   return true;
 }
 
+/// Whether a nest that makes `call` can be shared: its callee computes
+/// over its operands only, so nests of one class (which call the same
+/// callee: the matcher compares them) compute alike. Calls of the shared
+/// linear unit and of DATAFLOW regions stay where they are.
+bool shareableCall(func::CallOp call) {
+  auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
+      call, call.getCalleeAttr());
+  return callee && !callee.isExternal() &&
+         !callee->hasAttr(kHLSSharedUnitAttr) &&
+         !callee->hasAttr(kHLSDataflowRegionAttr);
+}
+
 struct HLSShareLayers : public m3sat::impl::HLSShareLayersBase<HLSShareLayers> {
   using Base::Base;
 
@@ -235,12 +247,16 @@ struct HLSShareLayers : public m3sat::impl::HLSShareLayersBase<HLSShareLayers> {
   }
 
   void shareIn(func::FuncOp top, SymbolTable &symbols) {
-    // The candidates: top-level loops without results or calls.
+    // The candidates: top-level loops without results, whose calls (the
+    // weight-tile steps of m3sat-hls-weight-tiles, say) can be shared.
     SmallVector<Nest> nests;
     for (auto loop : top.getBody().front().getOps<scf::ForOp>()) {
-      if (loop.getNumResults() ||
-          loop->walk([](func::CallOp) { return WalkResult::interrupt(); })
-              .wasInterrupted())
+      if (loop.getNumResults() || loop->walk([&](func::CallOp call) {
+                                        return shareableCall(call)
+                                                   ? WalkResult::advance()
+                                                   : WalkResult::interrupt();
+                                      })
+                                      .wasInterrupted())
         continue;
       Nest nest{loop, {}, structureHash(loop)};
       // The loop's own bounds, then what its body uses.

@@ -155,8 +155,6 @@ bool fuses(const llvm::MapVector<Value, Access> &chain, const Nest &nest) {
 struct Fused {
   scf::ForOp loop;
   llvm::DenseMap<Value, Value> local;
-  /// With tile > 1: each nest's loop over the tile's tokens.
-  SmallVector<scf::ForOp> tileLoops;
 };
 
 ValueRange accessIndices(Operation *op) {
@@ -257,191 +255,6 @@ struct HLSTokenTiling : public m3sat::impl::HLSTokenTilingBase<HLSTokenTiling> {
     for (SmallVector<Nest> &c : chains)
       fuse(c, fused);
     shrink(body, fused);
-    if (weightRows)
-      for (Fused &f : fused)
-        for (scf::ForOp loop : f.tileLoops)
-          if (reuseWeightRow(func, f.loop, loop))
-            ++numWeightRows;
-  }
-
-  /// A tile's matrix product `for t < T { for k < K { for n < N { C[.., t,
-  /// .., n ..] += X[..] * W[.. k .. n ..] } } }` (W a function argument
-  /// that nothing stores to, C the one array the body stores to, at
-  /// indices that depend on t and not on k) reads W's row k once per
-  /// token. Interchanged to `for k { row[n] = W[.. k .. n ..] (a burst);
-  /// for t { for n { C[..] += X[..] * row[n] } } }`, it reads each row
-  /// once per tile: each element of C receives the same additions in the
-  /// same order (the k order), and the tokens write other elements.
-  bool reuseWeightRow(func::FuncOp func, scf::ForOp outer,
-                      scf::ForOp tileLoop) {
-    Value t = tileLoop.getInductionVar();
-    // The tile loop: the token index, constants and the k loop.
-    scf::ForOp kLoop;
-    for (Operation &op : tileLoop.getBody()->without_terminator()) {
-      if (auto loop = dyn_cast<scf::ForOp>(op)) {
-        if (kLoop)
-          return false;
-        kLoop = loop;
-      } else if (!isMemoryEffectFree(&op) || op.getNumRegions()) {
-        return false;
-      }
-    }
-    if (!kLoop || kLoop.getNumResults() ||
-        constantIndex(kLoop.getLowerBound()) != 0 ||
-        constantIndex(kLoop.getStep()) != 1 ||
-        !constantIndex(kLoop.getUpperBound()))
-      return false;
-    scf::ForOp nLoop;
-    for (Operation &op : kLoop.getBody()->without_terminator()) {
-      if (auto loop = dyn_cast<scf::ForOp>(op)) {
-        if (nLoop)
-          return false;
-        nLoop = loop;
-      } else if (!isa<arith::ConstantOp>(op)) {
-        return false;
-      }
-    }
-    if (!nLoop || nLoop.getNumResults() ||
-        constantIndex(nLoop.getLowerBound()) != 0 ||
-        constantIndex(nLoop.getStep()) != 1)
-      return false;
-    std::optional<int64_t> n = constantIndex(nLoop.getUpperBound());
-    if (!n)
-      return false;
-    Value k = kLoop.getInductionVar(), nIv = nLoop.getInductionVar();
-    memref::LoadOp weight;
-    memref::StoreOp store;
-    Block &funcBody = func.getBody().front();
-    for (Operation &op : nLoop.getBody()->without_terminator()) {
-      if (op.getNumRegions())
-        return false;
-      if (auto s = dyn_cast<memref::StoreOp>(op)) {
-        if (store)
-          return false;
-        store = s;
-        continue;
-      }
-      auto load = dyn_cast<memref::LoadOp>(op);
-      if (!load) {
-        if (!isMemoryEffectFree(&op))
-          return false;
-        continue;
-      }
-      auto arg = dyn_cast<BlockArgument>(load.getMemref());
-      if (!arg || arg.getOwner() != &funcBody ||
-          llvm::any_of(arg.getUsers(),
-                       [](Operation *u) { return !isa<memref::LoadOp>(u); }))
-        continue;
-      // A row of W: indices constants, k once and n once.
-      int kUses = 0, nUses = 0;
-      bool row = true;
-      for (Value index : load.getIndices()) {
-        if (index == k)
-          ++kUses;
-        else if (index == nIv)
-          ++nUses;
-        else if (!constantIndex(index))
-          row = false;
-      }
-      if (!row || kUses != 1 || nUses != 1)
-        continue;
-      if (weight)
-        return false;
-      weight = load;
-    }
-    if (!weight || !store)
-      return false;
-    // C: loaded at the stored indices only; the indices depend on t, not
-    // on k; nothing else in the body is stored to.
-    Value c = store.getMemref();
-    llvm::DenseSet<Value> onK{k}, onT{t};
-    tileLoop.getBody()->walk([&](Operation *op) {
-      for (Value result : op->getResults()) {
-        if (llvm::any_of(op->getOperands(),
-                         [&](Value v) { return onK.contains(v); }))
-          onK.insert(result);
-        if (llvm::any_of(op->getOperands(),
-                         [&](Value v) { return onT.contains(v); }))
-          onT.insert(result);
-      }
-    });
-    bool byToken = false;
-    for (Value index : store.getIndices()) {
-      if (onK.contains(index))
-        return false;
-      byToken |= onT.contains(index);
-    }
-    if (!byToken || c == weight.getMemref())
-      return false;
-    for (Operation *user : c.getUsers()) {
-      if (!nLoop->isAncestor(user))
-        continue;
-      auto load = dyn_cast<memref::LoadOp>(user);
-      if (user != store &&
-          (!load || !llvm::equal(load.getIndices(), store.getIndices())))
-        return false;
-    }
-    // The row replaces W's one load in the body.
-    if (llvm::count_if(weight.getMemref().getUsers(), [&](Operation *user) {
-          return nLoop->isAncestor(user);
-        }) != 1)
-      return false;
-
-    // The row buffer (a static array of the function), then the
-    // interchanged nest.
-    Location loc = kLoop.getLoc();
-    auto weightType = cast<MemRefType>(weight.getMemref().getType());
-    OpBuilder ab(outer);
-    auto rowBuffer = memref::AllocOp::create(
-        ab, weight.getLoc(),
-        MemRefType::get({*n}, weightType.getElementType()));
-    OpBuilder b(tileLoop);
-    IRMapping mapping;
-    auto newK = scf::ForOp::create(b, loc, kLoop.getLowerBound(),
-                                   kLoop.getUpperBound(), kLoop.getStep());
-    mapping.map(k, newK.getInductionVar());
-    b.setInsertionPointToStart(newK.getBody());
-    // row[n] = W[.. k .. n ..]
-    auto rowLoop = scf::ForOp::create(b, weight.getLoc(), nLoop.getLowerBound(),
-                                      nLoop.getUpperBound(), nLoop.getStep());
-    {
-      OpBuilder rb = OpBuilder::atBlockBegin(rowLoop.getBody());
-      SmallVector<Value> indices;
-      for (Value index : weight.getIndices())
-        indices.push_back(index == k     ? newK.getInductionVar()
-                          : index == nIv ? rowLoop.getInductionVar()
-                                         : index);
-      Value v = memref::LoadOp::create(rb, weight.getLoc(), weight.getMemref(),
-                                       indices);
-      memref::StoreOp::create(rb, weight.getLoc(), v, rowBuffer,
-                              ValueRange{rowLoop.getInductionVar()});
-    }
-    auto newT =
-        scf::ForOp::create(b, tileLoop.getLoc(), tileLoop.getLowerBound(),
-                           tileLoop.getUpperBound(), tileLoop.getStep());
-    newT->setAttrs(tileLoop->getDiscardableAttrDictionary());
-    mapping.map(t, newT.getInductionVar());
-    OpBuilder tb = OpBuilder::atBlockBegin(newT.getBody());
-    for (Operation &op : tileLoop.getBody()->without_terminator())
-      if (&op != kLoop)
-        tb.clone(op, mapping);
-    for (Operation &op : kLoop.getBody()->without_terminator())
-      if (&op != nLoop)
-        tb.clone(op, mapping);
-    auto newN = cast<scf::ForOp>(tb.clone(*nLoop, mapping));
-    // The cloned load of W reads the row.
-    newN.getBody()->walk([&](memref::LoadOp load) {
-      if (load.getMemref() != weight.getMemref() ||
-          load.getIndices().size() != weight.getIndices().size())
-        return;
-      OpBuilder lb(load);
-      Value v = memref::LoadOp::create(lb, load.getLoc(), rowBuffer,
-                                       ValueRange{newN.getInductionVar()});
-      load.getResult().replaceAllUsesWith(v);
-      load.erase();
-    });
-    tileLoop.erase();
-    return true;
   }
 
   /// Replaces the nests of `chain` with one loop over tiles (appended to
@@ -470,7 +283,6 @@ struct HLSTokenTiling : public m3sat::impl::HLSTokenTilingBase<HLSTokenTiling> {
     // Per nest: the global token index and the index in the tile, for the
     // shrunk buffers' accesses.
     llvm::DenseMap<Value, Value> local;
-    SmallVector<scf::ForOp> tileLoops;
     Value tileSize =
         tile > 1 ? arith::ConstantIndexOp::create(inner, loc, tile) : Value();
     Value base =
@@ -489,7 +301,6 @@ struct HLSTokenTiling : public m3sat::impl::HLSTokenTilingBase<HLSTokenTiling> {
         loop->setAttrs(nest.loop->getDiscardableAttrDictionary());
         b.setInsertionPointToStart(loop.getBody());
         inTile = loop.getInductionVar();
-        tileLoops.push_back(loop);
         global = arith::AddIOp::create(b, nest.loop.getLoc(), base, inTile);
         b.setInsertionPoint(loop.getBody()->getTerminator());
       }
@@ -500,7 +311,7 @@ struct HLSTokenTiling : public m3sat::impl::HLSTokenTilingBase<HLSTokenTiling> {
       nest.loop.erase();
     }
 
-    fused.push_back({outer, std::move(local), std::move(tileLoops)});
+    fused.push_back({outer, std::move(local)});
     ++numFused;
     numNests += chain.size();
   }

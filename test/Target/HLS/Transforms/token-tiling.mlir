@@ -1,7 +1,6 @@
 // RUN: m3sat-opt %s --m3sat-hls-token-tiling --canonicalize | FileCheck %s
 // RUN: m3sat-opt %s --m3sat-hls-token-tiling=tile=2 --canonicalize | FileCheck %s --check-prefix=TILE2
 // RUN: m3sat-opt %s --m3sat-hls-token-tiling=tile=3 | FileCheck %s --check-prefix=TILE3
-// RUN: m3sat-opt %s --m3sat-hls-token-tiling="tile=2 weight-rows=false" --canonicalize | FileCheck %s --check-prefix=NOROWS
 // RUN: not m3sat-opt %s --m3sat-hls-token-tiling=tile=0 2>&1 | FileCheck %s --check-prefix=BAD
 // BAD: error: m3sat-hls-token-tiling: tile must be >= 1
 
@@ -153,31 +152,18 @@ func.func @carried(%x: memref<4xf32>, %y: memref<4xf32>, %z: memref<4xf32>) {
 }
 
 // A linear layer, h[t, :] = x[t, :] W, then y = h: with tiles of 2 tokens
-// the product reads each row of W once per tile into an 8-element row
-// buffer (the k loop outside the tile's tokens), and h keeps 2 rows. With
-// tile 1, or weight-rows=false, W is read in the innermost loop.
+// h keeps 2 rows; W is read in the innermost loop (m3sat-hls-weight-tiles
+// streams it, weight-tiles.mlir).
 // CHECK-LABEL: func.func @linear
-// CHECK-NOT: memref<8xf32>
 // CHECK: memref.load %arg1[%{{.*}}, %{{.*}}] : memref<3x8xf32>
 // CHECK: return
 // TILE2-LABEL: func.func @linear
 // TILE2-DAG: %[[H:.*]] = memref.alloc() : memref<2x8xf32>
-// TILE2-DAG: %[[ROW:.*]] = memref.alloc() : memref<8xf32>
-// TILE2: scf.for %[[TT:.*]] = %c0 to %c2 step %c1 {
 // TILE2: scf.for %[[K:.*]] = %c0 to %c3 step %c1 {
 // TILE2-NEXT: scf.for %[[N:.*]] = %c0 to %c8 step %c1 {
-// TILE2-NEXT: %[[W:.*]] = memref.load %arg1[%[[K]], %[[N]]] : memref<3x8xf32>
-// TILE2-NEXT: memref.store %[[W]], %[[ROW]][%[[N]]]
-// TILE2: scf.for %[[T:.*]] = %c0 to %c2 step %c1 {
-// TILE2: scf.for %[[N2:.*]] = %c0 to %c8 step %c1 {
-// TILE2: memref.load %arg0[%{{.*}}, %[[K]]]
-// TILE2: memref.load %[[ROW]][%[[N2]]]
-// TILE2: memref.load %[[H]][%[[T]], %[[N2]]]
-// TILE2: memref.store %{{.*}}, %[[H]][%[[T]], %[[N2]]]
+// TILE2: memref.load %arg1[%[[K]], %[[N]]] : memref<3x8xf32>
+// TILE2: memref.store %{{.*}}, %[[H]][%{{.*}}, %[[N]]]
 // TILE2: } {m3sat.hls.token_tiles = 2 : i64}
-// NOROWS-LABEL: func.func @linear
-// NOROWS-NOT: memref<8xf32>
-// NOROWS: token_tiles = 2
 func.func @linear(%x: memref<4x3xf32>, %w: memref<3x8xf32>, %y: memref<4x8xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index

@@ -352,14 +352,8 @@ def HLSTokenTiling : Pass<"m3sat-hls-token-tiling", "::mlir::ModuleOp"> {
     them (no value passes from one tile or loop to the next), shrinks to
     `tile` rows along it.
 
-    With `tile` > 1 and `weight-rows`, a tile's matrix product
-    `for t { for k { for n { C[t, n] += X[t, k] * W[k, n] } } }` (W an
-    argument nothing stores to, indexed by k and n, C the one array stored
-    to, at indices that depend on t and not on k) becomes
-    `for k { row[n] = W[k, n]; for t { for n { C[t, n] += X[t, k] *
-    row[n] } } }`: each row of weights is read from the port once per tile,
-    in one burst, instead of once per token. Each element of C receives the
-    same additions in the same order.
+    The weights of a tile's matrix products are read by
+    m3sat-hls-weight-tiles, which runs after this pass.
 
     ```mlir
     scf.for %t = %c0 to %c128 step %c1 {   // h[t, :] = f(x[t, :])
@@ -376,17 +370,65 @@ def HLSTokenTiling : Pass<"m3sat-hls-token-tiling", "::mlir::ModuleOp"> {
   let options = [
     Option<"tile", "tile", "int64_t", /*default=*/"1",
            "Tokens per tile (nests whose trip count it does not divide "
-           "stay as they are)">,
-    Option<"weightRows", "weight-rows", "bool", /*default=*/"true",
-           "With tile > 1: a tile's matrix product reads each row of its "
-           "weights once per tile into an on-chip row buffer">
+           "stay as they are)">
   ];
   let statistics = [
     Statistic<"numFused", "num-fused", "Loops over tiles built">,
     Statistic<"numNests", "num-nests", "Loop nests fused into them">,
-    Statistic<"numShrunk", "num-shrunk", "Buffers shrunk to one tile">,
-    Statistic<"numWeightRows", "num-weight-rows",
-              "Matrix products that read their weights once per tile">
+    Statistic<"numShrunk", "num-shrunk", "Buffers shrunk to one tile">
+  ];
+}
+
+def HLSWeightTiles : Pass<"m3sat-hls-weight-tiles", "::mlir::ModuleOp"> {
+  let summary = "Stream a tile's dense weights from their port through two "
+                "on-chip buffers: one tile of rows loads while the other "
+                "computes";
+  let description = [{
+    In a loop over tiles of tokens (`m3sat.hls.token_tiles`, after
+    m3sat-hls-token-tiling), a matrix product
+    `for k < K { for n < N { C[..] += X[..] * W[c.., k, n] } }` (inside a
+    loop over the tile's T tokens when T > 1; W a weight port, `m3sat.hls.weight`, that nothing stores to,
+    read once in the body at constants, k and n; with T > 1, C the one
+    array stored to, read at the stored indices only, which depend on t and
+    not on k) reads every weight once per token. It becomes, as the
+    accelerators stream their weights:
+
+    1. two on-chip buffers (`memref.alloc` with `m3sat.hls.stream_of`),
+       shared by every product of the function with that element type (the
+       products run one after another), each holding one tile of R rows of
+       W: R the largest divisor of K with R * N elements in `tile-bytes`
+       (one row at least);
+    2. tile 0 loaded into ping (`<func>_wtile_load`: one burst of R rows),
+       then a loop over the K / R tiles whose step j calls
+       `<func>_wtile_step`, a DATAFLOW function (`m3sat.hls.dataflow`)
+       that loads tile j + 1 (if any) into one buffer while
+       `<func>_wtile_compute` computes rows j * R ... j * R + R - 1 from the
+       other: `for i < R { for n < N { C[..] += X[.., k] *
+       buf[i * N + n] } }` with k = j * R + i (with T > 1, the loop over
+       the tokens between the two). Even steps compute from
+       ping, odd ones from pong (`m3sat.hls.shared_branches`).
+
+    Each element of C receives the same additions in the same order (the k
+    order; with T > 1 the tile's tokens write other elements of C), so C
+    simulation matches bit for bit. Each weight is read from the port once
+    per tile of tokens. Products of the same shape in other layers call the
+    same three functions.
+  }];
+  let dependentDialects = ["::m3sat::M3SATDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
+  let options = [
+    Option<"tileBytes", "tile-bytes", "int64_t", /*default=*/"4096",
+           "Bytes of one weight tile (each of the two buffers): the rows "
+           "per tile are the most that divide K and fit">
+  ];
+  let statistics = [
+    Statistic<"numProducts", "num-products",
+              "Matrix products whose weights stream through weight tiles">,
+    Statistic<"numFunctions", "num-functions",
+              "Load, compute and step functions built">
   ];
 }
 
