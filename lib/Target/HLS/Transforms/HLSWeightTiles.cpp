@@ -192,6 +192,7 @@ struct HLSWeightTiles : public m3sat::impl::HLSWeightTilesBase<HLSWeightTiles> {
     }
     ModuleOp module = getOperation();
     SymbolTable symbols(module);
+    built.clear();
     SmallVector<func::FuncOp> tops;
     for (auto func : module.getOps<func::FuncOp>())
       if (func.isPublic() && !func.isExternal() &&
