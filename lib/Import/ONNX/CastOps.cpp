@@ -170,6 +170,27 @@ bool onnx_import::isSmallFloatType(Type type) {
   return smallFloatFormat(type) || isa<Float8E8M0FNUType>(type);
 }
 
+LogicalResult onnx_import::checkSmallFloatInputs(NodeContext &ctx) {
+  // The ops that only move elements: their lowering never computes on one.
+  static const char *const moving[] = {"Cast",      "CastLike",  "Identity",
+                                       "Reshape",   "Flatten",   "Squeeze",
+                                       "Unsqueeze", "Transpose", "Concat"};
+  if (!ctx.node().domain().empty() || llvm::is_contained(moving, ctx.opType()))
+    return success();
+  for (unsigned i = 0, e = ctx.getNumInputs(); i < e; ++i) {
+    RankedTensorType type = ctx.inputType(i);
+    if (type && isSmallFloatType(type.getElementType()))
+      return ctx.emitError()
+             << "input #" << i << " ('" << ctx.node().input(i) << "') has type "
+             << type.getElementType()
+             << ": m3sat computes on the 8- and 4-bit float types only in "
+                "Cast and CastLike and moves them only in Identity, Reshape, "
+                "Flatten, Squeeze, Unsqueeze, Transpose and Concat (Cast to "
+                "f16 or f32 first)";
+  }
+  return success();
+}
+
 Value onnx_import::createOnnxCast(OpBuilder &b, Location loc, Value value,
                                   Type elementType, const CastSemantics &sem) {
   Type from = cast<RankedTensorType>(value.getType()).getElementType();

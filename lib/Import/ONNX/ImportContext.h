@@ -311,6 +311,9 @@ struct CastSemantics {
 };
 /// Whether `type` is one of the 8- and 4-bit float types.
 bool isSmallFloatType(mlir::Type type);
+/// An error at the node unless its op handles inputs of the 8- and 4-bit
+/// float types (Cast, CastLike and the ops that only move elements).
+mlir::LogicalResult checkSmallFloatInputs(NodeContext &ctx);
 /// Converts `value` to `elementType` as ONNX Cast does, for every element
 /// type the importer has (CastOps.cpp).
 mlir::Value createOnnxCast(mlir::OpBuilder &b, mlir::Location loc,

@@ -686,7 +686,8 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
              << "') is a tensor sequence; this op takes tensors";
   }
   NodeContext ctx(*this, node, version, loc, builder);
-  if (failed(convert(ctx)) || ctx.attrFailed())
+  if (failed(checkSmallFloatInputs(ctx)) || failed(convert(ctx)) ||
+      ctx.attrFailed())
     return failure();
   for (const auto &[i, output] : llvm::enumerate(node.output()))
     if (!output.empty() && !lookup(output))

@@ -515,10 +515,82 @@ LogicalResult convertOneHot(NodeContext &ctx) {
   return success();
 }
 
+/// TopK of integers: k rounds of argmax over an order-preserving key (the
+/// sign bit flipped for unsigned inputs, all bits flipped for the smallest;
+/// both are their own inverse, so the key of the element found gives its
+/// value back). Returns the values and the i64 indices.
+static std::pair<Value, Value>
+topKIntegers(NodeContext &ctx, Value x, int64_t k, int64_t axis, bool largest) {
+  OpBuilder &b = ctx.builder();
+  Location loc = ctx.loc();
+  auto type = cast<RankedTensorType>(x.getType());
+  Type elementType = type.getElementType(), i1 = b.getI1Type();
+  unsigned width = elementType.getIntOrFloatBitWidth();
+  int64_t rank = type.getRank(), n = type.getDimSize(axis);
+  SmallVector<int64_t> ones(rank, 1), resultShape(type.getShape());
+  resultShape[axis] = k;
+  auto splat = [&](const APInt &value) -> Value {
+    auto splatType = RankedTensorType::get(ones, elementType);
+    return arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(splatType,
+                               b.getIntegerAttr(elementType, value)));
+  };
+  APInt signBit = APInt::getSignMask(width);
+  auto toKey = [&](Value v) -> Value {
+    if (ctx.isUnsignedInput(0))
+      v = createBinary<tosa::BitwiseXorOp>(b, loc, elementType, v,
+                                           splat(signBit));
+    if (!largest)
+      v = tosa::BitwiseNotOp::create(b, loc, v.getType(), v);
+    return v;
+  };
+  auto fromKey = [&](Value v) -> Value {
+    if (!largest)
+      v = tosa::BitwiseNotOp::create(b, loc, v.getType(), v);
+    if (ctx.isUnsignedInput(0))
+      v = createBinary<tosa::BitwiseXorOp>(b, loc, elementType, v,
+                                           splat(signBit));
+    return v;
+  };
+  Value work = toKey(x), lowest = splat(signBit);
+  Value iota = createIota(b, loc, rank, axis, n);
+  SmallVector<int64_t> reduced(type.getShape()), kept(type.getShape());
+  reduced.erase(reduced.begin() + axis);
+  kept[axis] = 1;
+  SmallVector<Value> values, indices;
+  for (int64_t j = 0; j < k; ++j) {
+    Value index = tosa::ArgMaxOp::create(
+        b, loc, RankedTensorType::get(reduced, b.getI32Type()), work,
+        b.getI32IntegerAttr(axis));
+    index =
+        createReshape(b, loc, createCast(b, loc, index, b.getI64Type()), kept);
+    Value mask = createBinary<tosa::EqualOp>(b, loc, i1, iota, index);
+    Value picked = tosa::SelectOp::create(b, loc, type, mask, work, lowest);
+    values.push_back(fromKey(tosa::ReduceMaxOp::create(
+        b, loc, RankedTensorType::get(kept, elementType), picked,
+        b.getI32IntegerAttr(axis))));
+    indices.push_back(index);
+    work = tosa::SelectOp::create(b, loc, type, mask, lowest, work);
+  }
+  auto concat = [&](ArrayRef<Value> parts, Type partType) -> Value {
+    if (parts.size() == 1)
+      return parts.front();
+    return tosa::ConcatOp::create(b, loc,
+                                  RankedTensorType::get(resultShape, partType),
+                                  parts, b.getI32IntegerAttr(axis));
+  };
+  return {concat(values, elementType), concat(indices, b.getI64Type())};
+}
+
 LogicalResult convertTopK(NodeContext &ctx) {
   RankedTensorType type = ctx.inputType(0);
-  if (!type || type.getRank() == 0 || !isa<FloatType>(type.getElementType()))
-    return ctx.emitError() << "needs a floating-point input of rank >= 1";
+  if (!type || type.getRank() == 0 ||
+      !(isa<FloatType>(type.getElementType()) ||
+        (isa<IntegerType>(type.getElementType()) &&
+         type.getElementType().getIntOrFloatBitWidth() >= 8)))
+    return ctx.emitError()
+           << "needs a floating-point or integer input of rank >= 1";
   int64_t rank = type.getRank();
   int64_t k;
   if (ctx.opset() < 10) {
@@ -552,6 +624,12 @@ LogicalResult convertTopK(NodeContext &ctx) {
   if (k == 0) {
     ctx.setResult(0, tensor::EmptyOp::create(b, loc, resultShape, elementType));
     ctx.setResult(1, tensor::EmptyOp::create(b, loc, resultShape, i64));
+    return success();
+  }
+  if (isa<IntegerType>(elementType)) {
+    auto result = topKIntegers(ctx, *x, k, *axis, largest);
+    ctx.setResult(0, result.first, ctx.isUnsignedInput(0));
+    ctx.setResult(1, result.second);
     return success();
   }
   // k rounds of argmax, each masking out the element it found (ties: the

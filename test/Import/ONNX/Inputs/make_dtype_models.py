@@ -88,6 +88,32 @@ def dtypes(out):
          [packed("w", INT4, [1, -2, 7], 4)])
 
 
+def topk(out):
+    """TopK of integers: uint64 beyond 2^63, int32 smallest, int8 ties."""
+    k2 = helper.make_tensor("k2", TensorProto.INT64, [1], [2])
+    k3 = helper.make_tensor("k3", TensorProto.INT64, [1], [3])
+    nodes = [
+        helper.make_node("TopK", ["u", "k2"], ["u_v", "u_i"], name="topk_u"),
+        helper.make_node("TopK", ["s", "k3"], ["s_v", "s_i"], name="topk_s",
+                         largest=0),
+        helper.make_node("TopK", ["t", "k2"], ["t_v", "t_i"], name="topk_t"),
+    ]
+    inputs = [vi("u", TensorProto.UINT64, [5]), vi("s", TensorProto.INT32, [5]),
+              vi("t", TensorProto.INT8, [3])]
+    outputs = [vi("u_v", TensorProto.UINT64, [2]),
+               vi("u_i", TensorProto.INT64, [2]),
+               vi("s_v", TensorProto.INT32, [3]),
+               vi("s_i", TensorProto.INT64, [3]),
+               vi("t_v", TensorProto.INT8, [2]),
+               vi("t_i", TensorProto.INT64, [2])]
+    save(out, "topk", nodes, inputs, outputs, [k2, k3], opset=24)
+    np.save(os.path.join(out, "u.npy"),
+            np.array([1, 2**63 + 5, 3, 2**64 - 1, 0], np.uint64))
+    np.save(os.path.join(out, "s.npy"),
+            np.array([5, -7, 5, -2**31, 0], np.int32))
+    np.save(os.path.join(out, "t.npy"), np.array([3, 1, 3], np.int8))
+
+
 def errors(out):
     x = [vi("x", F32, [2])]
     save(out, "cast_f8_opset18", [cast("x", "y", FLOAT8E4M3FN)], x,
@@ -103,6 +129,10 @@ def errors(out):
     bad.raw_data = b"\x21\x03\x00"
     save(out, "int4_raw_size", [cast("w", "y", F32)], [],
          [vi("y", F32, [3])], [bad])
+    f8 = [vi("a", FLOAT8E4M3FN, [2]), vi("b", FLOAT8E4M3FN, [2])]
+    save(out, "f8_add", [helper.make_node("Add", ["a", "b"], ["y"],
+                                          name="add8")], f8,
+         [vi("y", FLOAT8E4M3FN, [2])])
 
 
 def inputs(out):
@@ -128,7 +158,7 @@ def print_outputs(res):
     for name in sorted(os.listdir(res)):
         a = np.load(os.path.join(res, name))
         values = " ".join(
-            hex(int(v)) if a.dtype == np.uint8 else repr(v.item())
+            hex(int(v)) if a.dtype == np.uint8 else str(v.item())
             for v in a.ravel())
         print(f"{name[:-4]} {a.dtype.str} {values}")
 
@@ -142,6 +172,7 @@ def main():
     dtypes(out)
     errors(out)
     inputs(out)
+    topk(out)
 
 
 if __name__ == "__main__":
