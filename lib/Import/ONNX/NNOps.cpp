@@ -9,6 +9,7 @@
 
 #include "ImportContext.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "llvm/ADT/STLExtras.h"
 
@@ -290,6 +291,25 @@ LogicalResult convertLayerNorm(NodeContext &ctx) {
   return success();
 }
 
+/// The value of ReduceMax, ReduceMin and ReduceSum over an empty set: the
+/// lowest, highest value of the type (infinities for floats; false, true
+/// for bool), and 0. Null for the other reductions.
+static Attribute emptyReduction(OpBuilder &b, StringRef op, Type type) {
+  bool isMax = op == "ReduceMax";
+  if (op == "ReduceSum")
+    return b.getZeroAttr(type);
+  if (!isMax && op != "ReduceMin")
+    return {};
+  if (auto floatType = dyn_cast<FloatType>(type))
+    return b.getFloatAttr(
+        type, APFloat::getInf(floatType.getFloatSemantics(), isMax));
+  unsigned width = type.getIntOrFloatBitWidth();
+  if (width == 1)
+    return b.getIntegerAttr(type, isMax ? 0 : 1);
+  return b.getIntegerAttr(type, isMax ? APInt::getSignedMinValue(width)
+                                      : APInt::getSignedMaxValue(width));
+}
+
 LogicalResult convertReduce(NodeContext &ctx) {
   RankedTensorType type = ctx.inputType(0);
   if (!type)
@@ -322,11 +342,24 @@ LogicalResult convertReduce(NodeContext &ctx) {
   }
   if (op == "ReduceMean" && !isa<FloatType>(type.getElementType()))
     return ctx.emitError() << "needs a floating-point input";
+  OpBuilder &b = ctx.builder();
+  Location loc = ctx.loc();
+  // A reduction over an empty set is a constant (TOSA rejects zero-size
+  // operands).
+  if (llvm::any_of(axes, [&](int64_t a) { return type.getDimSize(a) == 0; }))
+    if (Attribute empty = emptyReduction(b, op, type.getElementType())) {
+      SmallVector<int64_t> shape;
+      for (int64_t i = 0; i < rank; ++i)
+        if (!llvm::is_contained(axes, i) || keepDims)
+          shape.push_back(llvm::is_contained(axes, i) ? 1 : type.getDimSize(i));
+      auto resultType = RankedTensorType::get(shape, type.getElementType());
+      ctx.setResult(0, arith::ConstantOp::create(
+                           b, loc, DenseElementsAttr::get(resultType, empty)));
+      return success();
+    }
   auto x = ctx.input(0, "data");
   if (failed(x))
     return failure();
-  OpBuilder &b = ctx.builder();
-  Location loc = ctx.loc();
   Value result = *x;
   if (rank == 0) {
     ctx.setResult(0, result);
@@ -340,7 +373,14 @@ LogicalResult convertReduce(NodeContext &ctx) {
     shape[axis] = 1;
     auto reducedType = RankedTensorType::get(shape, type.getElementType());
     IntegerAttr axisAttr = b.getI32IntegerAttr(axis);
-    if (op == "ReduceMax")
+    // Bool: false < true, so max is any and min is all (TOSA's max and min
+    // of i1 would compare signed).
+    bool isBool = type.getElementType().isInteger(1);
+    if (isBool && op == "ReduceMax")
+      result = tosa::ReduceAnyOp::create(b, loc, reducedType, result, axisAttr);
+    else if (isBool && op == "ReduceMin")
+      result = tosa::ReduceAllOp::create(b, loc, reducedType, result, axisAttr);
+    else if (op == "ReduceMax")
       result = tosa::ReduceMaxOp::create(b, loc, reducedType, result, axisAttr);
     else if (op == "ReduceMin")
       result = tosa::ReduceMinOp::create(b, loc, reducedType, result, axisAttr);

@@ -114,6 +114,29 @@ def topk(out):
     np.save(os.path.join(out, "t.npy"), np.array([3, 1, 3], np.int8))
 
 
+def reduce(out):
+    """ReduceMax/ReduceMin of bool (false < true), and reductions over an
+    empty set (of a zero-size graph input the task then does not take)."""
+    axes = helper.make_tensor("axes", TensorProto.INT64, [1], [1])
+    nodes = [
+        helper.make_node("ReduceMax", ["p", "axes"], ["any"], name="rmax_b"),
+        helper.make_node("ReduceMin", ["p", "axes"], ["all"], name="rmin_b"),
+        helper.make_node("ReduceMax", ["z", "axes"], ["zmax"], name="rmax_z"),
+        helper.make_node("ReduceMin", ["zi", "axes"], ["zmin"], name="rmin_z",
+                         keepdims=0),
+        helper.make_node("ReduceSum", ["z", "axes"], ["zsum"], name="rsum_z"),
+    ]
+    inputs = [vi("p", TensorProto.BOOL, [3, 2]), vi("z", F32, [2, 0, 3]),
+              vi("zi", TensorProto.INT8, [2, 0])]
+    outputs = [vi("any", TensorProto.BOOL, [3, 1]),
+               vi("all", TensorProto.BOOL, [3, 1]),
+               vi("zmax", F32, [2, 1, 3]), vi("zmin", TensorProto.INT8, [2]),
+               vi("zsum", F32, [2, 1, 3])]
+    save(out, "reduce", nodes, inputs, outputs, [axes], opset=20)
+    np.save(os.path.join(out, "p.npy"),
+            np.array([[True, True], [True, False], [False, False]]))
+
+
 def errors(out):
     x = [vi("x", F32, [2])]
     save(out, "cast_f8_opset18", [cast("x", "y", FLOAT8E4M3FN)], x,
@@ -173,6 +196,7 @@ def main():
     errors(out)
     inputs(out)
     topk(out)
+    reduce(out)
 
 
 if __name__ == "__main__":
