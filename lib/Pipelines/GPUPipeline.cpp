@@ -38,6 +38,12 @@ void m3sat::buildGPUPipeline(OpPassManager &pm,
   // Every parallel loop outside the reductions, so that all of them become
   // threads (the front half ordered them for the CPU's caches).
   pm.addNestedPass<func::FuncOp>(createGPUReductionsInnermost());
+  // Matrix products and grouped expert GEMMs through cuBLAS (on the
+  // host, queued on the task's stream); what is left becomes kernels.
+  GPULibraryGemmOptions library;
+  library.library = options.gemmLibrary;
+  library.tf32 = options.tf32;
+  pm.addPass(createGPULibraryGemm(library));
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createCanonicalizerPass());
   // Each reduction loop keeps its output element in a register, not in
@@ -67,6 +73,8 @@ void m3sat::buildGPUPipeline(OpPassManager &pm,
   // the stream only where it must (before an allocation, a copy, the frees
   // at the end), not after every kernel.
   pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
+  // Library calls queue their work on the same stream: no host wait.
+  pm.addNestedPass<func::FuncOp>(createGPULibraryCallsAsync());
   pm.addPass(createGPUMergeKernelModules());
   GpuNVVMAttachTargetOptions target;
   target.chip = options.chip;

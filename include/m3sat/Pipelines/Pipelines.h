@@ -138,6 +138,16 @@ struct GPUPipelineOptions
       llvm::cl::desc("What the kernels become: isa (PTX), bin (cubin, "
                      "needs ptxas) or fatbin"),
       llvm::cl::init("isa")};
+  Option<std::string> gemmLibrary{
+      *this, "gemm-library",
+      llvm::cl::desc("Library for f32 matrix products and grouped expert "
+                     "GEMMs: cublas, or none (generated kernels; the "
+                     "default until the task runtime implements the "
+                     "m3sat_gpu_* calls)"),
+      llvm::cl::init("none")};
+  Option<bool> tf32{*this, "tf32",
+                    llvm::cl::desc("Let cuBLAS use TF32 tensor cores"),
+                    llvm::cl::init(false)};
 };
 
 /// Builds the GPU pipeline: the shared front half (token-routed MoE in the

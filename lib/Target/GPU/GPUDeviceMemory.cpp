@@ -46,6 +46,8 @@ Value cloneGlobalView(OpBuilder &builder, Value value, IRMapping &mapping) {
 
 /// Ops the host code of a GPU task may keep.
 bool allowedOnHost(Operation *op) {
+  if (m3sat::isGPULibraryCall(op))
+    return true;
   if (isa<func::ReturnOp, gpu::LaunchOp, gpu::AllocOp, gpu::DeallocOp,
           gpu::MemcpyOp, gpu::WaitOp, memref::GetGlobalOp, ViewLikeOpInterface>(
           op))

@@ -27,6 +27,8 @@ bool staysOnHost(Operation *op) {
     return loop.getNumResults() == 0;
   if (auto copy = dyn_cast<memref::CopyOp>(op))
     return m3sat::isWholeBufferCopy(copy);
+  if (m3sat::isGPULibraryCall(op))
+    return true;
   if (isa<func::ReturnOp, gpu::LaunchOp, memref::AllocOp, memref::AllocaOp,
           memref::DeallocOp, memref::GetGlobalOp, ViewLikeOpInterface>(op))
     return true;
@@ -99,6 +101,10 @@ struct GPUSequentialLaunchPass
     // Buffers are allocated (and freed) by the host, around the kernel.
     SmallVector<Operation *> moved, frees;
     for (Operation *op : range) {
+      if (m3sat::isGPULibraryCall(op))
+        return first->emitOpError()
+               << "computes a value that a GPU library call after it needs; "
+                  "library calls run on the host";
       if (isa<memref::DeallocOp>(op)) {
         frees.push_back(op);
         continue;

@@ -30,6 +30,15 @@ inline bool isWholeBufferCopy(mlir::memref::CopyOp copy) {
          isWhole(copy.getTarget().getType());
 }
 
+/// The unit attribute of the calls that m3sat-gpu-library-gemm makes: the
+/// host runs them, and the runtime queues their work on the task's stream.
+constexpr llvm::StringLiteral kGPULibraryCallAttr = "m3sat.gpu_library";
+
+/// A call of a GPU library function (m3sat-gpu-library-gemm).
+inline bool isGPULibraryCall(mlir::Operation *op) {
+  return llvm::isa<mlir::func::CallOp>(op) && op->hasAttr(kGPULibraryCallAttr);
+}
+
 #define GEN_PASS_DECL
 #include "m3sat/Target/GPU/Passes.h.inc"
 

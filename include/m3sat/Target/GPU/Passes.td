@@ -145,4 +145,77 @@ def GPUMergeKernelModules : Pass<"m3sat-gpu-merge-kernel-modules",
   ];
 }
 
+def GPULibraryGemm : Pass<"m3sat-gpu-library-gemm", "::mlir::ModuleOp"> {
+  let summary = "Run f32 matrix products and grouped expert GEMMs through "
+                "cuBLAS";
+  let description = [{
+    On buffers, before the loops become kernels: every f32 contraction
+    (`linalg` op with a multiply-add body, `linalg::inferContractionDims`
+    giving batch, M, N and K dimensions, static sizes and strides) whose
+    dimension groups collapse to one batch, one M, one N and one K
+    dimension, each matrix with unit stride along one of its two
+    dimensions, becomes a call of
+
+    `m3sat_gpu_sgemm(transA, transB, M, N, K, A, lda, strideA, B, ldb,
+    strideB, C, ldc, strideC, batch, accumulate, tf32)`
+
+    on row-major matrices given as device addresses (index): for each of
+    `batch` products, C = op(A) op(B), or C += op(A) op(B) with
+    `accumulate`. When the op before the product (past side-effect free
+    ops) fills all of C with +0.0, the fill goes and `accumulate` is 0. A
+    product whose C has unit stride along M is computed as its transpose.
+
+    The grouped expert product of the row-gather form (a `linalg.generic`
+    over (row, n, k) that reads `W[clamp(rowExpert[r]), n, k]`, or
+    `W[.., k, n]` in the (in, out) layout, and adds only where
+    `rowExpert[r] >= 0`) becomes
+
+    `m3sat_gpu_grouped_sgemm(rows, N, K, E, A, transA, lda, rowExpert, W,
+    transW, ldw, strideW, C, ldc, tf32)`:
+    C[r] += A[r] op(W[e_r]) for every row with e_r = min(rowExpert[r], E-1)
+    >= 0, C keeping its other rows (the bias the lowering put there).
+
+    The calls carry the unit attribute `m3sat.gpu_library`: the host runs
+    them (m3sat-gpu-sequential-launch and m3sat-gpu-device-memory leave them
+    alone) and the runtime queues the library's work on the task's stream.
+    With `library=none` nothing changes. `tf32` lets cuBLAS use TF32 tensor
+    cores (inputs rounded to 10 mantissa bits). A module pass: it declares
+    the runtime functions.
+  }];
+  let options = [
+    Option<"library", "library", "std::string", /*default=*/"\"cublas\"",
+           "Library for matrix products: cublas or none (generated "
+           "kernels)">,
+    Option<"tf32", "tf32", "bool", /*default=*/"false",
+           "Let the library use TF32 tensor cores">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::memref::MemRefDialect"];
+  let statistics = [
+    Statistic<"numProducts", "num-products", "Products sent to the library">,
+    Statistic<"numGrouped", "num-grouped",
+              "Grouped expert products sent to the library">
+  ];
+}
+
+def GPULibraryCallsAsync : Pass<"m3sat-gpu-library-calls-async",
+                                "::mlir::func::FuncOp"> {
+  let summary = "Keep the host from waiting for the stream before library "
+                "calls";
+  let description = [{
+    After `gpu-async-region`: that pass puts a blocking `gpu.wait` before
+    every host op with side effects, so also before each call of
+    m3sat-gpu-library-gemm (`m3sat.gpu_library`). The runtime queues the
+    library's work on the one stream that the kernels run on, after them,
+    so that wait only stalls the host. This pass removes it and hands its
+    tokens to the next `gpu.wait async` without dependencies after the
+    calls, so the token chain goes on through them.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+  let statistics = [
+    Statistic<"numWaits", "num-waits", "Host waits removed">
+  ];
+}
+
 #endif // M3SAT_TARGET_GPU_PASSES_TD
