@@ -684,8 +684,9 @@ def main():
         "without spinning; OpenVINO as it is)"
         if "--passive-wait" in flags else
         "each runtime's default (threads spin a while before they block; "
-        "m3sat's default M3SAT_WAIT=adaptive spins until a run's threads "
-        "were preempted, then blocks for the next runs)")
+        "m3sat's default M3SAT_WAIT=adaptive tries blocking when a "
+        "spinning run was preempted and slow, and keeps whichever of the "
+        "two ran the task faster)")
     info["load_start"] = os.getloadavg()[0]
     print(f"machine: {info['cpu']}, {info['threads']} threads, "
           f"{' '.join(info['isa'])}; {info['date_utc']}; load "

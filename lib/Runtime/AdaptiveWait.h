@@ -1,24 +1,39 @@
 //===- AdaptiveWait.h - when a task's waiting threads block ---------------===//
 //
 // The decision behind M3SAT_WAIT=adaptive (TaskRuntime.cpp), kept apart
-// from libomp and getrusage so that it can be tested: whether the next run's
-// waiting threads spin (libomp's block time) or block at once.
+// from libomp, clocks and getrusage so that it can be tested: whether the
+// next run's waiting threads spin (libomp's block time) or block at once.
 //
-// Only a run whose threads spun says whether other processes compete for
-// the cores: when its threads were preempted (involuntary context
-// switches), the next runs block. Blocking runs count involuntary
-// switches of their own (the multimodal activity task, 2 threads,
-// M3SAT_WAIT=passive against spin on the same machine: about 115 per run
-// against under 1), so their count does not tell load apart. At the end of
-// a stretch of blocking runs the caller says whether other processes are
-// runnable (the machine's runnable tasks beyond the task's threads): if
-// so, another stretch blocks; if not, the next run spins and decides anew.
-// A spinning run on a loaded machine is expensive (Edge-MoE semseg, 2
-// threads, load 10: 170-280 ms against 12-15 ms blocking), so a stretch
-// that ends in another preempted spinning run is twice as long as the one
-// before (up to kLongestStretch); a clean spinning run resets it. The first
-// run of a process (it loads the kernel library and JIT-compiles its
-// kernels) decides nothing.
+// Each way of waiting is judged by what it costs this task: the run times
+// measured in it. Which one is faster depends on the task and the load. A
+// task of many short parallel loops pays a wake-up per loop when its
+// threads block (the multimodal caption task, 2 threads, quiet machine:
+// 0.22 ms spinning, about 3 ms blocking); on a machine that other processes
+// load, a spinning thread takes the core its partner needs (Edge-MoE
+// semseg, 2 threads, load 10: 170-280 ms spinning, 12-15 ms blocking).
+//
+//  - Runs spin until one whose threads were preempted (involuntary context
+//    switches) is slower than the fastest recent spinning runs: then a
+//    probe of kProbeRuns blocking runs. Blocking wins when the median of
+//    the probe is below that of the last kRecent spinning runs (one slow
+//    run among them is a hiccup, not load); otherwise the runs spin again.
+//    The next slow preempted run probes again (a second one in a row is
+//    load), and after each further failed probe the next waits for twice
+//    as many of them (up to kLongestStretch).
+//  - Blocking runs go in stretches. At the end of one, while other
+//    processes are runnable (the caller reads the machine's runnable tasks
+//    beyond the task's threads), the next stretch blocks too, without a
+//    spinning run: a spinning run on a loaded machine is the expensive
+//    mistake. Otherwise a probe of kProbeRuns spinning runs: spinning wins
+//    when their median is below that of the last kRecent blocking runs;
+//    otherwise
+//    another stretch, twice as long as the last (up to kLongestStretch).
+//  - The first run of a process (it loads the kernel library and
+//    JIT-compiles its kernels) decides nothing.
+//
+// Blocking runs count involuntary switches of their own (their threads
+// are woken per loop), so only spinning runs say whether the task was
+// preempted; the verdicts compare times, never switch counts.
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,59 +41,156 @@
 #define M3SAT_LIB_RUNTIME_ADAPTIVEWAIT_H
 
 #include <algorithm>
+#include <array>
 
 namespace m3sat {
 
 class AdaptiveWait {
 public:
-  /// Blocking runs after the first preempted spinning run, and after a
-  /// stretch that ends with other processes runnable.
+  /// Runs of the other way of waiting that a probe measures.
+  static constexpr int kProbeRuns = 2;
+  /// Recent runs of each way of waiting whose median a probe is held to.
+  static constexpr int kRecent = 3;
+  /// Spinning runs whose fastest sets what a slow run is.
+  static constexpr int kWindow = 8;
+  /// Blocking runs after blocking won a probe.
   static constexpr int kFirstStretch = 8;
-  /// The longest stretch of blocking runs.
+  /// The longest stretch of blocking runs, and the most preempted spinning
+  /// runs between two probes of blocking.
   static constexpr int kLongestStretch = 64;
+  /// A preempted spinning run asks for a probe of blocking only when it is
+  /// this much slower than the fastest of the recent spinning runs.
+  static constexpr double kSlower = 1.5;
 
   /// Whether a spinning run of `threads` threads with `switches`
   /// involuntary context switches was preempted: more than one per thread.
   /// A single switch of a run on a nearly idle machine (a daemon, a kernel
-  /// thread) costs far less than blocking does there (Edge-MoE semseg, 2
-  /// threads, load 1.3: 7.3-7.5 ms spinning, 17-20 ms blocking, spinning
-  /// runs with 0 or 1 switch); a loaded machine preempts spinning runs tens
-  /// to hundreds of times (40-400 at load 10).
+  /// thread) is not load; a loaded machine preempts spinning runs tens to
+  /// hundreds of times (40-400 at load 10).
   static bool preempted(long switches, int threads) {
     return switches > std::max(threads, 1);
   }
 
   /// Whether the next run's waiting threads block at once.
-  bool blocks() const { return blockingRunsLeft > 0; }
+  bool blocks() const {
+    return state == State::ProbeBlock || state == State::Block;
+  }
 
   /// Whether afterRun of the coming run uses `othersRunnable` (the last run
   /// of a blocking stretch; finding it out costs a system call).
-  bool wantsLoad() const { return blockingRunsLeft == 1; }
+  bool wantsLoad() const { return state == State::Block && left == 1; }
 
-  /// After a run: whether its threads were preempted, and (when wantsLoad()
-  /// was true) whether other processes were runnable at its end.
-  void afterRun(bool preempted, bool othersRunnable = false) {
-    if (firstRun) {
-      firstRun = false;
+  /// After a run: its time, whether its threads were preempted, and (when
+  /// wantsLoad() was true) whether other processes were runnable at its
+  /// end.
+  void afterRun(double ms, bool preempted, bool othersRunnable = false) {
+    switch (state) {
+    case State::First:
+      state = State::Spin;
+      return;
+    case State::Spin:
+      return afterSpinningRun(ms, preempted);
+    case State::ProbeBlock:
+      probe.add(ms);
+      if (--left == 0)
+        endBlockingProbe();
+      return;
+    case State::Block:
+      blocking.add(ms);
+      if (--left > 0)
+        return;
+      if (othersRunnable)
+        left = kFirstStretch;
+      else
+        startProbe(State::ProbeSpin);
+      return;
+    case State::ProbeSpin:
+      probe.add(ms);
+      if (--left == 0)
+        endSpinningProbe();
       return;
     }
-    if (blockingRunsLeft > 0) {
-      if (--blockingRunsLeft == 0 && othersRunnable)
-        blockingRunsLeft = kFirstStretch;
-      return;
-    }
-    if (!preempted) {
-      stretch = kFirstStretch;
-      return;
-    }
-    blockingRunsLeft = stretch;
-    stretch = std::min(2 * stretch, kLongestStretch);
   }
 
 private:
-  bool firstRun = true;
-  int blockingRunsLeft = 0;
+  enum class State { First, Spin, ProbeBlock, Block, ProbeSpin };
+
+  /// The last kWindow run times of one way of waiting.
+  class Window {
+  public:
+    void add(double ms) {
+      times[next] = ms;
+      next = (next + 1) % kWindow;
+      count = std::min(count + 1, kWindow);
+    }
+    void clear() { count = next = 0; }
+    bool empty() const { return count == 0; }
+    /// The median of the last `n` (or all, if fewer) run times.
+    double median(int n = kWindow) const {
+      n = std::min(n, count);
+      std::array<double, kWindow> last{};
+      for (int i = 0; i < n; ++i)
+        last[i] = times[(next - 1 - i + kWindow) % kWindow];
+      std::sort(last.begin(), last.begin() + n);
+      return n % 2 ? last[n / 2] : (last[n / 2 - 1] + last[n / 2]) / 2;
+    }
+    double fastest() const {
+      return *std::min_element(times.begin(), times.begin() + count);
+    }
+
+  private:
+    std::array<double, kWindow> times{};
+    int next = 0;
+    int count = 0;
+  };
+
+  void afterSpinningRun(double ms, bool preempted) {
+    bool slower = spinning.empty() || ms > kSlower * spinning.fastest();
+    spinning.add(ms);
+    if (preempted && slower && --credit <= 0)
+      startProbe(State::ProbeBlock);
+  }
+
+  void startProbe(State next) {
+    state = next;
+    left = kProbeRuns;
+    probe.clear();
+  }
+
+  void endBlockingProbe() {
+    if (probe.median() < spinning.median(kRecent)) {
+      state = State::Block;
+      left = stretch = kFirstStretch;
+      blocking = probe;
+      backoff = 1;
+      return;
+    }
+    state = State::Spin;
+    credit = backoff;
+    backoff = std::min(2 * backoff, kLongestStretch);
+  }
+
+  void endSpinningProbe() {
+    if (probe.median() < blocking.median(kRecent)) {
+      state = State::Spin;
+      spinning = probe;
+      credit = backoff = 1;
+      return;
+    }
+    state = State::Block;
+    left = stretch = std::min(2 * stretch, kLongestStretch);
+  }
+
+  State state = State::First;
+  /// Runs left in the current probe or stretch.
+  int left = 0;
+  /// The length of the current (or last) blocking stretch.
   int stretch = kFirstStretch;
+  /// Slow preempted spinning runs still to come before a blocking probe,
+  /// and how many the next failed probe asks for.
+  int credit = 1;
+  int backoff = 1;
+  Window spinning, blocking, probe;
 };
 
 } // namespace m3sat

@@ -14,11 +14,13 @@
 // that other processes load, a spinning thread takes the core its partner
 // needs, and a task of a few dozen layers collapses (Edge-MoE semseg,
 // 2 threads at load 3: 38 ms spinning, 28 ms blocking). m3sat_run watches
-// for that: when the task's threads were preempted (involuntary context
-// switches, getrusage) in a run whose threads spun, waiting threads block
-// at once (kmp_set_blocktime(0)) for a stretch of runs, and on while other
-// processes are runnable (/proc/loadavg), then spin again
-// (M3SAT_WAIT=adaptive, the default; AdaptiveWait.h). M3SAT_WAIT=spin
+// for that: when a run whose threads spun was preempted (involuntary
+// context switches, getrusage) and slow, it tries runs whose waiting
+// threads block at once (kmp_set_blocktime(0)) and keeps whichever way of
+// waiting runs this task faster, judged by the measured run times; while
+// other processes are runnable (/proc/loadavg) blocking goes on without
+// trying spinning again (M3SAT_WAIT=adaptive, the default; AdaptiveWait.h,
+// one per task). M3SAT_WAIT=spin
 // (libomp's setting) or passive (always block) fixes the policy; a
 // KMP_BLOCKTIME in the environment is the user's and is left alone. The
 // block time is libomp's per forking thread: it is set on the thread that
@@ -36,6 +38,7 @@
 
 #include <sys/resource.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -82,6 +85,9 @@ struct m3sat_model {
   void *arena = nullptr;
   /// Why the last run failed.
   std::string error;
+  /// How this task's runs wait under M3SAT_WAIT=adaptive: judged by its
+  /// own run times, which differ from task to task.
+  m3sat::AdaptiveWait wait;
 
   ~m3sat_model() {
     for (const uint8_t *weight : weights)
@@ -144,27 +150,39 @@ public:
     return true;
   }
 
-  /// Before a run: sets the block time of the loops that the calling
-  /// thread starts (libomp keeps it per forking thread); returns the
-  /// involuntary context switches so far.
-  long beforeRun() {
+  /// Where a run started: involuntary context switches and time.
+  struct Start {
+    long switches = 0;
+    std::chrono::steady_clock::time_point time;
+  };
+
+  /// Before a run of the task that `wait` decides for: sets the block time
+  /// of the loops that the calling thread starts (libomp keeps it per
+  /// forking thread).
+  Start beforeRun(const AdaptiveWait &wait) {
     std::lock_guard<std::mutex> lock(mutex);
     if (mode == Mode::Untouched || mode == Mode::Unset)
-      return 0;
-    kmp_set_blocktime(
-        mode == Mode::Passive || adaptive.blocks() ? 0 : spinBlocktime);
-    return involuntarySwitches();
+      return {};
+    kmp_set_blocktime(mode == Mode::Passive ||
+                              (mode == Mode::Adaptive && wait.blocks())
+                          ? 0
+                          : spinBlocktime);
+    return {involuntarySwitches(), std::chrono::steady_clock::now()};
   }
 
-  /// After the run: whether its threads were preempted, and at the end of
-  /// a blocking stretch whether other processes are runnable, decide how
-  /// the next runs wait.
-  void afterRun(long switchesBefore) {
+  /// After the run: its time, whether its threads were preempted, and at
+  /// the end of a blocking stretch whether other processes are runnable,
+  /// decide how the task's next runs wait.
+  void afterRun(AdaptiveWait &wait, const Start &start) {
+    std::chrono::duration<double, std::milli> ms =
+        std::chrono::steady_clock::now() - start.time;
     std::lock_guard<std::mutex> lock(mutex);
-    if (mode == Mode::Adaptive)
-      adaptive.afterRun(AdaptiveWait::preempted(
-                            involuntarySwitches() - switchesBefore, threads()),
-                        adaptive.wantsLoad() && othersRunnable());
+    if (mode != Mode::Adaptive)
+      return;
+    wait.afterRun(ms.count(),
+                  AdaptiveWait::preempted(
+                      involuntarySwitches() - start.switches, threads()),
+                  wait.wantsLoad() && othersRunnable());
   }
 
 private:
@@ -197,7 +215,6 @@ private:
   std::mutex mutex;
   Mode mode = Mode::Unset;
   int spinBlocktime = 200;
-  AdaptiveWait adaptive;
 };
 
 WaitPolicy &waitPolicy() {
@@ -414,9 +431,9 @@ extern "C" int m3sat_run(m3sat_model *model, const void *const *inputs,
   for (size_t i = 0; i < numOutputs; ++i)
     model->arguments[firstOutput + i] = outputs[i];
   WaitPolicy &policy = waitPolicy();
-  long switches = policy.beforeRun();
+  WaitPolicy::Start start = policy.beforeRun(model->wait);
   model->entry(model->arguments.data());
-  policy.afterRun(switches);
+  policy.afterRun(model->wait, start);
   return 0;
 }
 

@@ -1,4 +1,10 @@
 //===- AdaptiveWaitTest.cpp - M3SAT_WAIT=adaptive's decisions -------------===//
+//
+// The machine is simulated: each case says what a run costs this task when
+// its threads spin and when they block, and whether spinning runs are
+// preempted and other processes runnable.
+//
+//===----------------------------------------------------------------------===//
 
 #include "AdaptiveWait.h"
 
@@ -8,29 +14,36 @@ using namespace m3sat;
 
 namespace {
 
-/// Runs `wait` through `runs` runs that all report `preempted`; returns how
-/// many of them blocked.
-int blockingRuns(AdaptiveWait &wait, int runs, bool preempted) {
+/// A simulated machine: run times of the task when its waiting threads
+/// spin or block, whether spinning runs are preempted, and whether other
+/// processes are runnable.
+struct Machine {
+  double spinMs;
+  double blockMs;
+  bool preemptsSpinning;
+  bool othersRunnable;
+};
+
+/// Runs `runs` runs of `wait` on `machine`; returns how many blocked.
+int run(AdaptiveWait &wait, const Machine &machine, int runs) {
   int blocked = 0;
   for (int i = 0; i < runs; ++i) {
-    blocked += wait.blocks();
-    wait.afterRun(preempted);
+    bool blocks = wait.blocks();
+    blocked += blocks;
+    bool load = wait.wantsLoad() && machine.othersRunnable;
+    wait.afterRun(blocks ? machine.blockMs : machine.spinMs,
+                  !blocks && machine.preemptsSpinning, load);
   }
   return blocked;
 }
 
-/// A policy past its first run.
-AdaptiveWait warmedUp() {
+/// A policy past its first run and a few clean spinning runs of `spinMs`.
+AdaptiveWait warmedUp(double spinMs) {
   AdaptiveWait wait;
-  wait.afterRun(/*preempted=*/false);
+  wait.afterRun(/*ms=*/500.0, /*preempted=*/true); // load, JIT: ignored
+  for (int i = 0; i < 4; ++i)
+    wait.afterRun(spinMs, false);
   return wait;
-}
-
-TEST(AdaptiveWaitTest, SpinsUntilASpinningRunIsPreempted) {
-  AdaptiveWait wait = warmedUp();
-  EXPECT_EQ(blockingRuns(wait, 100, false), 0);
-  wait.afterRun(true);
-  EXPECT_TRUE(wait.blocks());
 }
 
 // A switch or two per thread is not preemption; more are.
@@ -47,61 +60,105 @@ TEST(AdaptiveWaitTest, PreemptedMeansMoreThanOneSwitchPerThread) {
 TEST(AdaptiveWaitTest, FirstRunDecidesNothing) {
   AdaptiveWait wait;
   EXPECT_FALSE(wait.blocks());
-  wait.afterRun(true);
+  wait.afterRun(500.0, true);
   EXPECT_FALSE(wait.blocks());
 }
 
-// Blocking runs are preempted by the threads they wake: that must not keep
-// the policy blocking for good.
-TEST(AdaptiveWaitTest, SpinsAgainAfterAStretchOfPreemptedBlockingRuns) {
-  AdaptiveWait wait = warmedUp();
-  wait.afterRun(true);
-  EXPECT_EQ(blockingRuns(wait, AdaptiveWait::kFirstStretch, true),
-            AdaptiveWait::kFirstStretch);
+TEST(AdaptiveWaitTest, SpinsWhileSpinningRunsAreNotPreempted) {
+  AdaptiveWait wait = warmedUp(5.0);
+  EXPECT_EQ(run(wait, {5.0, 0.1, false, true}, 1000), 0);
+}
+
+// On a loaded machine blocking is much faster (Edge-MoE semseg, 2 threads,
+// load 10: 170-280 ms spinning, 12-15 ms blocking). When the load comes,
+// the first slow run is taken for a hiccup (its probe loses against the
+// recent quiet runs); after a second one every run blocks, and no spinning
+// run is tried while other processes are runnable.
+TEST(AdaptiveWaitTest, BlocksOnALoadedMachine) {
+  AdaptiveWait wait = warmedUp(5.4);
+  Machine loaded{220.0, 13.0, true, true};
+  EXPECT_EQ(run(wait, loaded, 1000), 1000 - 2);
+}
+
+// Loaded from the start: the first counted run decides.
+TEST(AdaptiveWaitTest, BlocksAtOnceWhenLoadedFromTheStart) {
+  AdaptiveWait wait;
+  Machine loaded{220.0, 13.0, true, true};
+  EXPECT_EQ(run(wait, loaded, 100), 100 - 2);
+}
+
+// One slow preempted run on a quiet machine (a daemon) is a hiccup: even
+// when it is ten times slower, the task keeps spinning where spinning is
+// faster (Edge-MoE semseg quiet: 5.3 ms spinning, 17-20 ms blocking).
+TEST(AdaptiveWaitTest, OneSlowRunIsAHiccup) {
+  AdaptiveWait wait = warmedUp(5.3);
+  wait.afterRun(53.0, true);
+  EXPECT_EQ(run(wait, {5.3, 18.0, false, false}, 100),
+            AdaptiveWait::kProbeRuns);
   EXPECT_FALSE(wait.blocks());
 }
 
-// While other processes are runnable at the end of a stretch, the next
-// stretch blocks too, without a spinning run in between; once they are
-// gone, the next run spins.
-TEST(AdaptiveWaitTest, BlocksOnWhileOthersAreRunnable) {
-  AdaptiveWait wait = warmedUp();
-  wait.afterRun(true);
-  for (int stretch = 0; stretch < 3; ++stretch) {
-    for (int i = 0; i < AdaptiveWait::kFirstStretch; ++i) {
-      EXPECT_TRUE(wait.blocks());
-      EXPECT_EQ(wait.wantsLoad(), i == AdaptiveWait::kFirstStretch - 1);
-      wait.afterRun(true, /*othersRunnable=*/wait.wantsLoad());
-    }
+// A task of many short loops pays a wake-up per loop when it blocks (the
+// multimodal caption task: 0.22 ms spinning, about 3 ms blocking). Its
+// spinning runs, preempted now and then on a quiet machine, must keep
+// spinning: one probe of blocking, after which probes grow rarer.
+TEST(AdaptiveWaitTest, KeepsSpinningWhenBlockingIsSlower) {
+  AdaptiveWait wait = warmedUp(0.22);
+  // A preempted run at twice the time, then clean ones.
+  int blocked = 0;
+  for (int round = 0; round < 8; ++round) {
+    wait.afterRun(0.5, true);
+    blocked += run(wait, {0.22, 3.0, false, false}, 50);
   }
+  // Probes after 1, 1, 2 and 4 slow preempted runs: in rounds 0, 1, 3
+  // and 7.
+  EXPECT_EQ(blocked, 4 * AdaptiveWait::kProbeRuns);
+  EXPECT_FALSE(wait.blocks());
+}
+
+// A preempted spinning run that is not slower than the recent ones asks
+// for no probe: the preemption cost this task nothing.
+TEST(AdaptiveWaitTest, PreemptedButNotSlowerKeepsSpinning) {
+  AdaptiveWait wait = warmedUp(5.0);
+  EXPECT_EQ(run(wait, {5.5, 20.0, true, true}, 200), 0);
+}
+
+// Once the load is gone (nothing else runnable at the end of a stretch),
+// spinning is tried again and kept when it is faster.
+TEST(AdaptiveWaitTest, SpinsAgainWhenTheLoadIsGone) {
+  AdaptiveWait wait = warmedUp(5.4);
+  run(wait, {220.0, 13.0, true, true}, 100);
   EXPECT_TRUE(wait.blocks());
-  EXPECT_EQ(blockingRuns(wait, AdaptiveWait::kFirstStretch, true),
-            AdaptiveWait::kFirstStretch);
-  EXPECT_FALSE(wait.blocks());
+  Machine quiet{5.4, 13.0, false, false};
+  // At most one stretch (up to kLongestStretch) and the spinning probe.
+  EXPECT_LE(run(wait, quiet, AdaptiveWait::kLongestStretch + 2),
+            AdaptiveWait::kLongestStretch);
+  EXPECT_EQ(run(wait, quiet, 500), 0);
 }
 
-TEST(AdaptiveWaitTest, StretchDoublesWhileTheMachineStaysLoaded) {
-  AdaptiveWait wait = warmedUp();
-  int stretch = AdaptiveWait::kFirstStretch;
-  for (int round = 0; round < 6; ++round) {
-    EXPECT_FALSE(wait.blocks()) << "round " << round;
-    wait.afterRun(true); // the spinning run, preempted
-    EXPECT_EQ(blockingRuns(wait, stretch, true), stretch) << "round " << round;
-    stretch = std::min(2 * stretch, AdaptiveWait::kLongestStretch);
-  }
-  EXPECT_FALSE(wait.blocks());
+// When spinning loses its probe, the next stretch is twice as long, up to
+// kLongestStretch: few spinning runs on a machine where they are slow.
+TEST(AdaptiveWaitTest, StretchDoublesWhileSpinningStaysSlower) {
+  AdaptiveWait wait = warmedUp(5.4);
+  // Loaded, but the load is not seen as runnable processes (e.g. another
+  // container's): every stretch ends in a spinning probe.
+  Machine hidden{220.0, 13.0, true, false};
+  int spinning = 2000 - run(wait, hidden, 2000);
+  // Two slow runs before the first stretch, then kProbeRuns after each
+  // stretch: stretches of 8, 16, 32, then 64.
+  int stretches = 3 + (2000 - 8 - 16 - 32) / AdaptiveWait::kLongestStretch;
+  EXPECT_LE(spinning, 2 + AdaptiveWait::kProbeRuns * (stretches + 1));
+  EXPECT_GE(spinning, 2 + AdaptiveWait::kProbeRuns * (stretches - 1));
 }
 
-TEST(AdaptiveWaitTest, CleanSpinningRunResetsTheStretch) {
-  AdaptiveWait wait = warmedUp();
-  wait.afterRun(true);
-  blockingRuns(wait, AdaptiveWait::kFirstStretch, true);
-  wait.afterRun(true); // the next stretch is twice as long
-  blockingRuns(wait, 2 * AdaptiveWait::kFirstStretch, false);
-  wait.afterRun(false); // clean
-  wait.afterRun(true);
-  EXPECT_EQ(blockingRuns(wait, 4 * AdaptiveWait::kFirstStretch, false),
-            AdaptiveWait::kFirstStretch);
+// Blocking is kept only when measured faster: with equal costs the runs go
+// back to spinning after the probe.
+TEST(AdaptiveWaitTest, ProbeOfBlockingMustBeFaster) {
+  AdaptiveWait wait = warmedUp(5.0);
+  wait.afterRun(9.0, true); // slow and preempted: probe
+  EXPECT_TRUE(wait.blocks());
+  run(wait, {5.0, 5.0, false, false}, AdaptiveWait::kProbeRuns);
+  EXPECT_FALSE(wait.blocks());
 }
 
 } // namespace
