@@ -455,8 +455,11 @@ def targets(rows, peak, runtime_kb):
         ort = r["ort_full"].get("net_rss_kb")
         net = r["m3sat"]["rss_kb"] - runtime_kb
         if not ort or net > 0.4 * ort:
+            # The mapped weights alone: a floor no arena planning lowers.
+            floor = r["m3sat"].get("bundle_bytes", 0) / 1024
             ort_bad.append(f"{r['model']} {r['task']} b{r['batch']} "
-                           f"{fmt(ort and net / ort)}x")
+                           f"{fmt(ort and net / ort)}x (bundle alone "
+                           f"{fmt(ort and floor / ort)}x)")
     if budget_rows == 0:
         out.append(("peak RSS <= bundle + 2 x largest live set + runtime "
                     f"({runtime_kb / 1024:.1f} MB)", None,
