@@ -123,6 +123,8 @@ void m3sat::buildCPUPipeline(OpPassManager &pm,
     // One fork per stretch of loops rather than one per loop.
     if (options.mergeParallelRegions)
       pm.addPass(createMergeParallelRegions());
+    if (options.inlineStaticWorksharing)
+      pm.addPass(createInlineStaticWorksharing());
   }
   // Integer powers (math.ipowi) become calls to generated functions.
   pm.addPass(createConvertMathToFuncs());

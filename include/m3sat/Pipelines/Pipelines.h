@@ -77,6 +77,12 @@ struct CPUPipelineOptions
       llvm::cl::desc("With parallel: neighbouring OpenMP parallel regions "
                      "become one (m3sat-merge-parallel-regions)"),
       llvm::cl::init(true)};
+  Option<bool> inlineStaticWorksharing{
+      *this, "inline-static-worksharing",
+      llvm::cl::desc("With parallel: static worksharing loops and singles "
+                     "are split by inline arithmetic rather than libomp "
+                     "calls (m3sat-inline-static-worksharing)"),
+      llvm::cl::init(true)};
   Option<int64_t> minParallelIterations{
       *this, "min-parallel-iterations",
       llvm::cl::desc("Smallest loop nest worth a parallel region"),

@@ -433,6 +433,42 @@ def MergeParallelRegions : Pass<"m3sat-merge-parallel-regions",
   ];
 }
 
+def InlineStaticWorksharing : Pass<"m3sat-inline-static-worksharing",
+                                    "::mlir::ModuleOp"> {
+  let summary = "Split static worksharing loops among threads without "
+                "libomp's schedule calls";
+  let description = [{
+    Runs on the OpenMP dialect, after `m3sat-merge-parallel-regions`. In an
+    `omp.parallel` region, an `omp.wsloop` of the static schedule without
+    clauses around a 1-D `omp.loop_nest` becomes an `scf.for` over this
+    thread's share of the iterations: of `n` = `omp_get_num_threads()`
+    threads, thread `t` = `omp_get_thread_num()` takes `trips / n`
+    iterations, the first `trips % n` threads one more (the split
+    libomp's balanced static schedule makes), followed by `omp.barrier`
+    unless the loop was `nowait`. An `omp.single` without clauses becomes
+    its body run by thread 0 (`scf.if`), followed by `omp.barrier` unless
+    `nowait`. Every thread meets the same barriers in the same order, as
+    before.
+
+    Why: LLVM 22's Debian libomp is built with KMP_DEBUG, and its
+    `__kmpc_for_static_init` formats two trace strings (malloc, vsnprintf,
+    free) on every call, tracing or not; a task runs dozens of such loops
+    per run on every thread. Loops with clauses, schedules other than
+    static, several dimensions or several blocks, and constructs outside a
+    parallel region of their own function (orphaned) are left to libomp.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::omp::OpenMPDialect",
+                           "::mlir::scf::SCFDialect"];
+  let statistics = [
+    Statistic<"numLoops", "num-loops",
+              "Worksharing loops split by inline arithmetic">,
+    Statistic<"numSingles", "num-singles",
+              "omp.single regions run by thread 0">
+  ];
+}
+
 def ReassociateReductions : Pass<"m3sat-reassociate-reductions",
                                   "::mlir::func::FuncOp"> {
   let summary = "Allow reassociation and FMA contraction in linalg reductions";
