@@ -27,7 +27,8 @@ using namespace mlir;
 
 void m3sat::buildBufferizedLinalgPipeline(OpPassManager &pm, bool foldRouting,
                                           MoELowering moeLowering,
-                                          bool convolutionsAsMatmul) {
+                                          bool convolutionsAsMatmul,
+                                          bool splitSharedInits) {
   // Static routing first: constant router logits become expert sets, so the
   // lowering below needs no routing for them.
   if (foldRouting)
@@ -55,6 +56,8 @@ void m3sat::buildBufferizedLinalgPipeline(OpPassManager &pm, bool foldRouting,
   pm.addNestedPass<func::FuncOp>(createReassociateReductions());
   pm.addNestedPass<func::FuncOp>(createFuseElementwise());
   pm.addNestedPass<func::FuncOp>(createInterchangeForLocality());
+  if (splitSharedInits)
+    pm.addNestedPass<func::FuncOp>(createSplitSharedInits());
 
   // Tensors to buffers across function boundaries.
   bufferization::OneShotBufferizePassOptions bufferize;
@@ -74,7 +77,8 @@ void m3sat::buildCPUPipeline(OpPassManager &pm,
                              const CPUPipelineOptions &options) {
   // With SGEMM, a convolution is faster as im2col and one matrix product.
   buildBufferizedLinalgPipeline(pm, options.foldRouting, options.moeLowering,
-                                /*convolutionsAsMatmul=*/options.blas);
+                                /*convolutionsAsMatmul=*/options.blas,
+                                options.splitSharedInits);
   // Copies of a filled buffer (bufferization's answer to a shared zero
   // init) become fills. Before the arena: it recognizes buffers by their
   // allocations, which the arena turns into views.

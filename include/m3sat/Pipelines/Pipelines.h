@@ -72,6 +72,12 @@ struct CPUPipelineOptions
       llvm::cl::desc("With arena: buffers whose lifetimes do not overlap "
                      "share bytes (false: each has its own)"),
       llvm::cl::init(true)};
+  Option<bool> splitSharedInits{
+      *this, "split-shared-inits",
+      llvm::cl::desc("Each user of a tensor.empty or fill that CSE shared "
+                     "gets its own before bufferization, so that buffers "
+                     "live one layer, not all (m3sat-split-shared-inits)"),
+      llvm::cl::init(true)};
   Option<bool> mergeParallelRegions{
       *this, "merge-parallel-regions",
       llvm::cl::desc("With parallel: neighbouring OpenMP parallel regions "
@@ -96,10 +102,14 @@ struct CPUPipelineOptions
 /// deallocation is inserted: targets add what they need. `moeLowering` is
 /// the form of the token-routed MoE ops (m3sat-convert-to-linalg). With
 /// `convolutionsAsMatmul`, 2-D convolutions become im2col and a matrix
-/// product (m3sat-convolutions-to-matmul).
+/// product (m3sat-convolutions-to-matmul). With `splitSharedInits`, each
+/// user of a shared tensor.empty or fill gets its own before bufferization
+/// (m3sat-split-shared-inits), so that no buffer lives across layers only
+/// because CSE merged their inits.
 void buildBufferizedLinalgPipeline(mlir::OpPassManager &pm, bool foldRouting,
                                    MoELowering moeLowering = MoELowering::Loops,
-                                   bool convolutionsAsMatmul = false);
+                                   bool convolutionsAsMatmul = false,
+                                   bool splitSharedInits = false);
 
 /// Builds the CPU pipeline: tosa and m3sat on tensors -> linalg -> one-shot
 /// bufferization -> loops -> the LLVM dialect, ready for translation to LLVM

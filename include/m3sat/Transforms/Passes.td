@@ -310,6 +310,42 @@ def FuseElementwise : Pass<"m3sat-fuse-elementwise", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def SplitSharedInits : Pass<"m3sat-split-shared-inits",
+                             "::mlir::func::FuncOp"> {
+  let summary = "Give each user of a shared tensor.empty or fill its own";
+  let description = [{
+    On tensors, before one-shot bufferization. CSE merges identical
+    `tensor.empty` ops, and identical fills of them (a `linalg.fill`, or a
+    `linalg.generic` with only scalar inputs whose body does not read its
+    init), so that one value is the init of the same op in every layer.
+    Bufferization then gives that value one buffer, which the last of its
+    users writes in place: the buffer lives from the first layer to the
+    last, and the activation arena cannot reuse its bytes. This pass clones
+    such an init (a fill with its `tensor.empty`) right before each of its
+    users but the first, at the users' ancestor in the init's block (never
+    into a loop body), so that each buffer lives only as long as its user's
+    result. The values are the same: an empty tensor's contents are
+    undefined, a fill's are recomputed.
+
+    ```mlir
+    %e = tensor.empty() : tensor<4xf32>
+    %a = linalg.generic ... outs(%e : tensor<4xf32>)
+    %b = linalg.generic ... outs(%e : tensor<4xf32>)
+    // becomes
+    %e = tensor.empty() : tensor<4xf32>
+    %a = linalg.generic ... outs(%e : tensor<4xf32>)
+    %e2 = tensor.empty() : tensor<4xf32>
+    %b = linalg.generic ... outs(%e2 : tensor<4xf32>)
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+  let statistics = [
+    Statistic<"numCloned", "num-cloned",
+              "Inits cloned for a user of their own">
+  ];
+}
+
 def ContractionsToBLAS : Pass<"m3sat-contractions-to-blas",
                                "::mlir::ModuleOp"> {
   let summary = "Run f32 matrix products through an SGEMM kernel";
