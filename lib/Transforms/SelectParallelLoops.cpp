@@ -9,6 +9,8 @@
 #include "m3sat/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
 
 namespace m3sat {
@@ -23,8 +25,8 @@ namespace {
 /// Iterations of each dimension of `loop` (INT64_MAX when not constant).
 SmallVector<int64_t> dimTripCounts(scf::ParallelOp loop) {
   SmallVector<int64_t> counts;
-  for (auto [lb, ub, step] : llvm::zip(loop.getLowerBound(),
-                                       loop.getUpperBound(), loop.getStep())) {
+  for (auto [lb, ub, step] :
+       llvm::zip(loop.getLowerBound(), loop.getUpperBound(), loop.getStep())) {
     std::optional<int64_t> l = getConstantIntValue(lb);
     std::optional<int64_t> u = getConstantIntValue(ub);
     std::optional<int64_t> s = getConstantIntValue(step);
@@ -46,15 +48,54 @@ int64_t tripCount(scf::ParallelOp loop) {
   return count;
 }
 
+/// Elements that one iteration of `block` loads and stores, each access
+/// counted once per iteration of the loops around it inside `block`
+/// (vector accesses count their lanes). Saturates at INT64_MAX; a loop
+/// without constant bounds counts as large.
+int64_t accessedElements(Block &block) {
+  auto saturatingMul = [](int64_t a, int64_t b) {
+    return a != 0 && b > INT64_MAX / a ? INT64_MAX : a * b;
+  };
+  int64_t total = 0;
+  for (Operation &op : block) {
+    int64_t elements = 0;
+    if (auto forOp = dyn_cast<scf::ForOp>(op)) {
+      std::optional<int64_t> l = getConstantIntValue(forOp.getLowerBound());
+      std::optional<int64_t> u = getConstantIntValue(forOp.getUpperBound());
+      std::optional<int64_t> s = getConstantIntValue(forOp.getStep());
+      int64_t trips = !l || !u || !s || *s <= 0
+                          ? INT64_MAX
+                          : std::max<int64_t>(0, (*u - *l + *s - 1) / *s);
+      elements = saturatingMul(trips, accessedElements(*forOp.getBody()));
+    } else if (auto inner = dyn_cast<scf::ParallelOp>(op)) {
+      elements =
+          saturatingMul(tripCount(inner), accessedElements(*inner.getBody()));
+    } else if (isa<memref::LoadOp, memref::StoreOp>(op)) {
+      elements = 1;
+    } else if (isa<vector::LoadOp, vector::StoreOp, vector::TransferReadOp,
+                   vector::TransferWriteOp>(op)) {
+      Type type = isa<vector::StoreOp, vector::TransferWriteOp>(op)
+                      ? op.getOperand(0).getType()
+                      : op.getResult(0).getType();
+      elements = cast<VectorType>(type).getNumElements();
+    } else if (op.getNumRegions() != 0) {
+      for (Region &region : op.getRegions())
+        for (Block &nested : region)
+          elements = std::max(elements, accessedElements(nested));
+    }
+    total = total > INT64_MAX - elements ? INT64_MAX : total + elements;
+  }
+  return total;
+}
+
 /// Emits at the builder's insertion point scf.for loops for the dimensions
 /// of `loop` from `first` on, and its body inside them.
 void emitSequentialDims(OpBuilder &builder, scf::ParallelOp loop,
                         unsigned first, IRMapping &mapping) {
   Location loc = loop.getLoc();
   for (unsigned i = first, e = loop.getNumLoops(); i < e; ++i) {
-    auto forOp =
-        scf::ForOp::create(builder, loc, loop.getLowerBound()[i],
-                           loop.getUpperBound()[i], loop.getStep()[i]);
+    auto forOp = scf::ForOp::create(builder, loc, loop.getLowerBound()[i],
+                                    loop.getUpperBound()[i], loop.getStep()[i]);
     mapping.map(loop.getInductionVars()[i], forOp.getInductionVar());
     builder.setInsertionPointToStart(forOp.getBody());
   }
@@ -103,7 +144,12 @@ struct SelectParallelLoopsPass
       for (Operation *parent = loop->getParentOp(); parent;
            parent = parent->getParentOp())
         insideKept |= kept.contains(parent);
-      if (!insideKept && tripCount(loop) >= minIterations) {
+      int64_t trips = tripCount(loop);
+      bool large =
+          trips >= minIterations ||
+          (trips >= minSharedIterations &&
+           accessedElements(*loop.getBody()) >= (minWork + trips - 1) / trips);
+      if (!insideKept && large) {
         kept.insert(loop);
         ++numKept;
       } else if (loop.getInitVals().empty()) {

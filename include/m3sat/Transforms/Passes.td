@@ -413,7 +413,11 @@ def SelectParallelLoops : Pass<"m3sat-select-parallel-loops",
     Linalg lowers every parallel dimension to `scf.parallel`; turned into
     OpenMP, each would fork and join threads. This pass keeps a parallel
     loop only when it does at least `min-iterations` iterations (dynamic
-    trip counts count as large) and no enclosing loop is kept parallel;
+    trip counts count as large), or at least `min-shared-iterations` whose
+    loads and stores together touch `min-work` elements (vector accesses
+    count their lanes, loops inside an iteration their trips: the row loop
+    of a LayerNorm or softmax, 128 rows of a few hundred channels), and no
+    enclosing loop is kept parallel;
     every other `scf.parallel` without reductions becomes a nest of
     `scf.for`. A row update inside a per-token loop thus runs on the
     calling thread, while a matmul's rows and columns are shared. Of a kept
@@ -424,6 +428,13 @@ def SelectParallelLoops : Pass<"m3sat-select-parallel-loops",
   let options = [
     Option<"minIterations", "min-iterations", "int64_t", /*default=*/"4096",
            "Smallest iteration count worth a parallel region">,
+    Option<"minWork", "min-work", "int64_t", /*default=*/"16384",
+           "A loop of fewer than min-iterations iterations is still shared "
+           "when its iterations load and store at least this many elements "
+           "in all (and it has min-shared-iterations)">,
+    Option<"minSharedIterations", "min-shared-iterations", "int64_t",
+           /*default=*/"32",
+           "Fewest iterations of a loop that min-work makes parallel">,
     Option<"minOuterIterations", "min-outer-iterations", "int64_t",
            /*default=*/"64",
            "A kept loop's outer dimensions stay parallel until they give "
