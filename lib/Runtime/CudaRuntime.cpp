@@ -13,6 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "CudaDriver.h"
 #include "TaskMemory.h"
 
 #include <cuda.h>
@@ -158,6 +159,29 @@ CUstream streamOf(Driver &driver, void *stream) {
 }
 
 } // namespace
+
+//===----------------------------------------------------------------------===//
+// CudaDriver.h
+//===----------------------------------------------------------------------===//
+
+CUstream cuda::enterTaskStream() {
+  Driver *driver = enter();
+  return driver ? driver->stream : nullptr;
+}
+
+void cuda::recordError(const std::string &message) { ::recordError(message); }
+
+bool cuda::copyToHost(void *host, const void *device, size_t size,
+                      const char *what) {
+  Driver *driver = enter();
+  return driver &&
+         check(*driver, driver->cuStreamSynchronize(driver->stream),
+               "running a kernel (cuStreamSynchronize)") &&
+         check(*driver,
+               driver->cuMemcpyDtoH(host, reinterpret_cast<CUdeviceptr>(device),
+                                    size),
+               what);
+}
 
 //===----------------------------------------------------------------------===//
 // The host-side calls of MLIR's gpu-to-llvm lowering
