@@ -20,15 +20,21 @@ using namespace mlir;
 
 namespace {
 
-/// Fuse only into consumers whose loops are all parallel, and only a
-/// producer that nothing else reads: fusing one with several readers
-/// recomputes it in each, and a chain of such producers (a transformer's
-/// residual stream, read by each block's layer norm and by the next residual
-/// add) grows quadratically with depth.
+/// Fuse only a producer that nothing else reads (fusing one with several
+/// readers recomputes it in each, and a chain of such producers, a
+/// transformer's residual stream read by each block's layer norm and by the
+/// next residual add, grows quadratically with depth), and only into a
+/// consumer that reads each of its elements once: one whose loops are all
+/// parallel, or a reduction that reads it through a permutation of all its
+/// loops (the squares of a variance). A matmul reads its operands once per
+/// column or row of the other: fused there, the producer would be
+/// recomputed that many times.
 bool intoParallelConsumer(OpOperand *fused) {
   auto consumer = dyn_cast<linalg::LinalgOp>(fused->getOwner());
-  return consumer && consumer.getNumReductionLoops() == 0 &&
-         fused->get().hasOneUse();
+  if (!consumer || !fused->get().hasOneUse())
+    return false;
+  return consumer.getNumReductionLoops() == 0 ||
+         consumer.getMatchingIndexingMap(fused).isPermutation();
 }
 
 struct FuseElementwisePass

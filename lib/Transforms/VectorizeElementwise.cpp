@@ -10,9 +10,11 @@
 #include "m3sat/Transforms/Passes.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace m3sat {
@@ -103,6 +105,48 @@ tileSizesFor(linalg::GenericOp op, int64_t width, int64_t maxReduction) {
   return sizes;
 }
 
+/// The value a generic writes to every element of its only output, when it
+/// is a fill (no inputs, all loops parallel, identity map, the body yields a
+/// value defined outside it).
+std::optional<Value> fillValue(linalg::GenericOp op) {
+  if (op.getNumDpsInputs() != 0 || op.getNumDpsInits() != 1 ||
+      op.getNumReductionLoops() != 0 ||
+      !op.getIndexingMapsArray().front().isIdentity())
+    return std::nullopt;
+  auto yield = cast<linalg::YieldOp>(op.getBody()->getTerminator());
+  if (op.getBody()->getOperations().size() != 1 ||
+      yield.getValues()[0].getParentBlock() == op.getBody())
+    return std::nullopt;
+  return yield.getValues()[0];
+}
+
+/// The fill that initializes the output of the row reduction `op` and that
+/// nothing observes: the op just before it (past ops without memory
+/// effects) fills `op`'s output buffer, which `op` writes once per
+/// combination of its parallel loops and does not read as an input. Moved
+/// into the reduction's row loop, the fill needs no loop (and no barrier)
+/// of its own, and the row's accumulator starts from the constant.
+linalg::GenericOp initializingFill(linalg::GenericOp op) {
+  if (op.getNumDpsInits() != 1 || op.getNumReductionLoops() != 1)
+    return {};
+  OpOperand *init = op.getDpsInitOperand(0);
+  AffineMap map = op.getMatchingIndexingMap(init);
+  if (!map.isProjectedPermutation() ||
+      map.getNumResults() != op.getNumParallelLoops())
+    return {};
+  for (OpOperand *input : op.getDpsInputOperands())
+    if (input->get() == init->get())
+      return {};
+  Operation *prev = op->getPrevNode();
+  while (prev && isMemoryEffectFree(prev))
+    prev = prev->getPrevNode();
+  auto fill = dyn_cast_or_null<linalg::GenericOp>(prev);
+  if (!fill || !fillValue(fill) ||
+      fill.getDpsInitOperand(0)->get() != init->get())
+    return {};
+  return fill;
+}
+
 struct VectorizeElementwisePass
     : m3sat::impl::VectorizeElementwiseBase<VectorizeElementwisePass> {
   using Base::Base;
@@ -111,9 +155,24 @@ struct VectorizeElementwisePass
     SmallVector<linalg::GenericOp> candidates;
     getOperation().walk(
         [&](linalg::GenericOp op) { candidates.push_back(op); });
+    // Fills that the row reductions after them absorb (before any op is
+    // rewritten: a fill vectorized first would no longer be recognized).
+    llvm::DenseMap<Operation *, linalg::GenericOp> fillOf;
+    llvm::SmallPtrSet<Operation *, 16> absorbed;
+    for (linalg::GenericOp op : candidates) {
+      if (!tileSizesFor(op, width, maxReduction) ||
+          failed(linalg::vectorizeOpPrecondition(op)))
+        continue;
+      if (linalg::GenericOp fill = initializingFill(op)) {
+        fillOf[op] = fill;
+        absorbed.insert(fill);
+      }
+    }
     IRRewriter rewriter(&getContext());
     int64_t vectorizedOps = 0;
     for (linalg::GenericOp op : candidates) {
+      if (absorbed.contains(op))
+        continue;
       std::optional<SmallVector<int64_t>> sizes =
           tileSizesFor(op, width, maxReduction);
       if (!sizes)
@@ -126,11 +185,26 @@ struct VectorizeElementwisePass
       options.setTileSizes(*sizes);
       options.setLoopType(linalg::LinalgTilingLoopType::ParallelLoops);
       rewriter.setInsertionPoint(op);
+      linalg::GenericOp fill = fillOf.lookup(op);
       FailureOr<linalg::TiledLinalgOp> tiled =
           linalg::tileLinalgOp(rewriter, op, options);
       if (failed(tiled))
         continue;
       rewriter.eraseOp(op);
+      if (fill) {
+        // The tile's output is one element: store the fill value there
+        // before the row is reduced into it.
+        auto tile = cast<linalg::GenericOp>(tiled->op);
+        Value out = tile.getDpsInitOperand(0)->get();
+        rewriter.setInsertionPoint(tile);
+        Value zero = arith::ConstantIndexOp::create(rewriter, tile.getLoc(), 0);
+        SmallVector<Value> indices(cast<MemRefType>(out.getType()).getRank(),
+                                   zero);
+        memref::StoreOp::create(rewriter, tile.getLoc(), *fillValue(fill), out,
+                                indices);
+        rewriter.eraseOp(fill);
+        ++numFillsMoved;
+      }
       rewriter.setInsertionPoint(tiled->op);
       FailureOr<linalg::VectorizationResult> vectorized =
           linalg::vectorize(rewriter, tiled->op);

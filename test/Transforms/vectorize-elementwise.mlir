@@ -54,6 +54,63 @@ func.func @row_sum(%x: memref<4x48xf32>, %s: memref<4xf32>) {
 
 // -----
 
+// The fill of a row reduction's output, just before it and observed by
+// nothing else, moves into the row loop: one store of the fill value per
+// row, read back as the row's accumulator. A fill that another op reads
+// before the reduction stays (and is vectorized on its own).
+// CHECK-LABEL: func @row_sum_fill
+// CHECK-NOT: linalg.generic
+// CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK: scf.parallel (%{{.*}}) = (%c0) to (%c4) step (%c1)
+// CHECK: memref.store %[[ZERO]], %{{.*}}[%c0] : memref<1xf32, {{.*}}>
+// CHECK: vector.reduction <add>
+// CHECK-NOT: scf.parallel
+// CHECK: return
+// CHECK-LABEL: func @row_sum_fill_observed
+// CHECK: scf.parallel (%{{.*}}) = (%c0) to (%c4) step (%c4)
+// CHECK: vector.store
+// CHECK: memref.copy
+// CHECK: scf.parallel (%{{.*}}) = (%c0) to (%c4) step (%c1)
+// CHECK-NOT: memref.store
+// CHECK: vector.reduction <add>
+#id = affine_map<(m, n) -> (m, n)>
+#row = affine_map<(m, n) -> (m)>
+#vec = affine_map<(m) -> (m)>
+func.func @row_sum_fill(%x: memref<4x48xf32>, %s: memref<4xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.generic {indexing_maps = [#vec], iterator_types = ["parallel"]}
+      outs(%s : memref<4xf32>) {
+  ^bb0(%o: f32):
+    linalg.yield %zero : f32
+  }
+  linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<4x48xf32>) outs(%s : memref<4xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.addf %a, %o fastmath<reassoc, contract> : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+func.func @row_sum_fill_observed(%x: memref<4x48xf32>, %s: memref<4xf32>,
+                                 %t: memref<4xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.generic {indexing_maps = [#vec], iterator_types = ["parallel"]}
+      outs(%s : memref<4xf32>) {
+  ^bb0(%o: f32):
+    linalg.yield %zero : f32
+  }
+  memref.copy %s, %t : memref<4xf32> to memref<4xf32>
+  linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<4x48xf32>) outs(%s : memref<4xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.addf %a, %o fastmath<reassoc, contract> : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// -----
+
 // Left for the loop lowering: a transposing read, booleans (a memref of i1
 // holds bytes, a vector of i1 bits), an innermost dim no width divides, and
 // a dynamic shape.

@@ -302,10 +302,13 @@ def FuseElementwise : Pass<"m3sat-fuse-elementwise", "::mlir::func::FuncOp"> {
   let summary = "Fuse elementwise linalg ops, never into contractions";
   let description = [{
     Upstream elementwise fusion, controlled so that a producer is fused only
-    into consumers without reduction loops. Fusing an activation into the
-    matmul that consumes it would recompute the activation once per output
-    column (H times for an FFN's second layer); chains of elementwise ops
-    (bias, activation, routing-weight scaling, residual adds) still fuse.
+    into consumers without reduction loops, or into a reduction that reads
+    each of its elements once (through a permutation of all its loops: the
+    squares of a layer norm's variance fuse into their sum). Fusing an
+    activation into the matmul that consumes it would recompute the
+    activation once per output column (H times for an FFN's second layer);
+    chains of elementwise ops (bias, activation, routing-weight scaling,
+    residual adds) still fuse.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
@@ -556,7 +559,11 @@ def VectorizeElementwise : Pass<"m3sat-vectorize-elementwise",
       ops on `vector<1x..x1xWIDTHxT>`;
     - one whose innermost loop is its only reduction (softmax and layer-norm
       rows) keeps that loop whole, up to `max-reduction` elements, and
-      reduces with `vector.multi_reduction`.
+      reduces with `vector.multi_reduction`. When the op just before it
+      (past ops without memory effects) fills its output buffer, which it
+      writes once per row and does not read as an input, the fill moves
+      into the row loop as one store of the fill value: no loop (and, with
+      threads, no barrier) of its own.
 
     Only ops with static shapes, a body of `arith` and `math` ops, and
     operands that are contiguous along the innermost loop (its dimension is
@@ -576,7 +583,9 @@ def VectorizeElementwise : Pass<"m3sat-vectorize-elementwise",
                            "::mlir::vector::VectorDialect",
                            "::mlir::memref::MemRefDialect"];
   let statistics = [
-    Statistic<"numVectorized", "num-vectorized", "linalg ops vectorized">
+    Statistic<"numVectorized", "num-vectorized", "linalg ops vectorized">,
+    Statistic<"numFillsMoved", "num-fills-moved",
+              "Fills of a row reduction's output moved into its row loop">
   ];
 }
 
