@@ -70,7 +70,7 @@ bool blas::openCublas(Cublas &cublas, std::string &error) {
             std::string(chosen && *chosen ? "M3SAT_CUBLAS=" : "") + tried +
             ": " + reason +
             "); set M3SAT_CUBLAS to its path, or compile with "
-            "--gpu-gemm=kernels";
+            "--gpu-gemm-library=none";
     return false;
   }
   auto resolve = [&](auto &pointer, const char *symbol) {

@@ -3,7 +3,8 @@
 // m3sat-compile MODEL.onnx --tasks=semseg[,depth] [--modalities=rgb,...]
 //               [--profile=usage.json --coverage=0.999]
 //               --target=cpu|gpu|hls -o OUT_DIR [--emit=mlir] [-v]
-//               [--gpu-arch=sm_90] [--moe-lowering=loops|row-gather]
+//               [--gpu-arch=sm_90] [--gpu-gemm-library=cublas|none]
+//               [--gpu-tf32] [--moe-lowering=loops|row-gather]
 //
 // Writes OUT_DIR/libm3sat_task.so (the task code with its C ABI; for GPU,
 // the host code with the kernels embedded, their PTX and cubin also in
@@ -117,6 +118,17 @@ static cl::opt<std::string>
     gpuArch("gpu-arch",
             cl::desc("--target=gpu: the NVIDIA architecture to compile for"),
             cl::value_desc("sm_XX"), cl::init("sm_90"));
+static cl::opt<std::string> gpuGemmLibrary(
+    "gpu-gemm-library",
+    cl::desc("--target=gpu: f32 matrix products and grouped expert GEMMs "
+             "through cublas (opened at run time) or none (generated "
+             "kernels)"),
+    cl::value_desc("cublas|none"), cl::init("cublas"));
+static cl::opt<bool>
+    gpuTf32("gpu-tf32",
+            cl::desc("--target=gpu: cuBLAS may use TF32 tensor cores (inputs "
+                     "rounded to 10 mantissa bits; docs/gpu.md gives the "
+                     "tolerance)"));
 static cl::opt<std::string> moeLowering(
     "moe-lowering",
     cl::desc("Form of token-routed MoE layers: loops (--target=cpu default) "
@@ -223,6 +235,8 @@ struct TargetFlag {
 std::string checkTargetFlags(Target target) {
   const TargetFlag flags[] = {
       {gpuArch, {Target::GPU}},
+      {gpuGemmLibrary, {Target::GPU}},
+      {gpuTf32, {Target::GPU}},
       {moeLowering, {Target::CPU, Target::GPU}},
       {hlsFixed, {Target::HLS}},
       {hlsActFixed, {Target::HLS}},
@@ -360,6 +374,8 @@ std::string readOptions(const char *argv0, CompileOptions &options) {
     gpu.arch = gpuArch;
     gpu.cpu = cpu;
     gpu.moeLowering = lowering;
+    gpu.gemmLibrary = gpuGemmLibrary;
+    gpu.tf32 = gpuTf32;
     if (std::string error = verifyBackendOptions(gpu); !error.empty())
       return error;
     gpu.ptxas = findPtxas();

@@ -35,7 +35,7 @@ TEST(CudaBlasTest, MissingLibraryIsOneLine) {
                        "M3SAT_CUBLAS=/nonexistent/libcublas.so.99: "),
             std::string::npos)
       << error;
-  EXPECT_NE(error.find("--gpu-gemm=kernels"), std::string::npos) << error;
+  EXPECT_NE(error.find("--gpu-gemm-library=none"), std::string::npos) << error;
   EXPECT_EQ(cublas.sgemm, nullptr);
 }
 

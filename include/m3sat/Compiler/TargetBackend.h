@@ -69,6 +69,11 @@ struct GPUBackendOptions {
   std::string runtimeArchive;
   /// Form of token-routed MoE layers (default: row-gather).
   std::optional<MoELowering> moeLowering;
+  /// Library for f32 matrix products and grouped expert GEMMs: cublas, or
+  /// none (generated kernels).
+  std::string gemmLibrary = "cublas";
+  /// cuBLAS may use TF32 tensor cores.
+  bool tf32 = false;
 };
 
 /// --target=hls: OUT_DIR/hls with the C++ of each task's top function, its

@@ -157,10 +157,9 @@ struct GPUPipelineOptions
   Option<std::string> gemmLibrary{
       *this, "gemm-library",
       llvm::cl::desc("Library for f32 matrix products and grouped expert "
-                     "GEMMs: cublas, or none (generated kernels; the "
-                     "default until the task runtime implements the "
-                     "m3sat_gpu_* calls)"),
-      llvm::cl::init("none")};
+                     "GEMMs: cublas (the task runtime's m3sat_gpu_* calls), "
+                     "or none (generated kernels)"),
+      llvm::cl::init("cublas")};
   Option<bool> tf32{*this, "tf32",
                     llvm::cl::desc("Let cuBLAS use TF32 tensor cores"),
                     llvm::cl::init(false)};

@@ -28,6 +28,11 @@ std::string m3sat::verifyBackendOptions(const GPUBackendOptions &options) {
   if (!known || arch.getAsInteger(10, number) || number < 50)
     return "--gpu-arch=" + options.arch +
            " is not an NVIDIA architecture (sm_50 or later, e.g. sm_90)";
+  if (options.gemmLibrary != "cublas" && options.gemmLibrary != "none")
+    return "--gpu-gemm-library=" + options.gemmLibrary +
+           " is not known (use cublas or none)";
+  if (options.tf32 && options.gemmLibrary != "cublas")
+    return "--gpu-tf32 needs --gpu-gemm-library=cublas";
   return "";
 }
 
@@ -49,7 +54,8 @@ public:
   }
 
   std::string getCodeIdentity() const override {
-    return options.cpu + "gpu" + options.arch;
+    return options.cpu + "gpu" + options.arch + options.gemmLibrary +
+           (options.tf32 ? "tf32" : "");
   }
 
   std::string getLibraryName() const override { return "libm3sat_task.so"; }
@@ -59,6 +65,8 @@ public:
     PassManager lower(module.getContext());
     GPUPipelineOptions pipeline;
     pipeline.chip = options.arch;
+    pipeline.gemmLibrary = options.gemmLibrary;
+    pipeline.tf32 = options.tf32;
     if (options.moeLowering)
       pipeline.moeLowering = *options.moeLowering;
     buildGPUPipeline(lower, pipeline);

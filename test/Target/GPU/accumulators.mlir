@@ -1,6 +1,6 @@
 // REQUIRES: libdevice
-// RUN: m3sat-opt %s -split-input-file --m3sat-gpu-pipeline | %python %S/Inputs/print_ptx.py | FileCheck %s
-// RUN: m3sat-opt %s -split-input-file --m3sat-gpu-pipeline -mlir-print-ir-after=convert-parallel-loops-to-gpu -o /dev/null 2>&1 | FileCheck %s --check-prefix=MAPPED
+// RUN: m3sat-opt %s -split-input-file --m3sat-gpu-pipeline=gemm-library=none | %python %S/Inputs/print_ptx.py | FileCheck %s
+// RUN: m3sat-opt %s -split-input-file --m3sat-gpu-pipeline=gemm-library=none -mlir-print-ir-after=convert-parallel-loops-to-gpu -o /dev/null 2>&1 | FileCheck %s --check-prefix=MAPPED
 
 // Every parallel loop became threads: none is left inside a kernel, to run
 // in turn in each thread (as `j` of a matmul ordered (i, k, j) for the CPU

@@ -1,8 +1,10 @@
-// RUN: m3sat-opt %s --m3sat-gpu-pipeline | FileCheck %s
-// RUN: m3sat-opt %s --m3sat-gpu-pipeline="chip=sm_80" | FileCheck %s --check-prefix=SM80
-// RUN: m3sat-opt %s --m3sat-gpu-pipeline | mlir-translate --mlir-to-llvmir | FileCheck %s --check-prefix=LLVMIR
+// RUN: m3sat-opt %s --m3sat-gpu-pipeline=gemm-library=none | FileCheck %s
+// RUN: m3sat-opt %s --m3sat-gpu-pipeline="chip=sm_80 gemm-library=none" | FileCheck %s --check-prefix=SM80
+// RUN: m3sat-opt %s --m3sat-gpu-pipeline=gemm-library=none | mlir-translate --mlir-to-llvmir | FileCheck %s --check-prefix=LLVMIR
+// RUN: m3sat-opt %s --m3sat-gpu-pipeline | mlir-translate --mlir-to-llvmir | FileCheck %s --check-prefix=CUBLAS
 
-// The task function becomes host code in the LLVM dialect that takes bare
+// With gemm-library=none (generated kernels only): the task function
+// becomes host code in the LLVM dialect that takes bare
 // pointers (the task ABI), allocates its temporary on the device, and
 // launches kernels whose PTX targets sm_90: a fill, a matmul with the
 // reduction loop inside each thread, and tanh.
@@ -43,6 +45,21 @@
 // LLVMIR-NEXT: call void @mgpuStreamSynchronize
 // LLVMIR-NOT: mgpuStreamSynchronize
 // LLVMIR: ret void
+// By default (gemm-library=cublas) the matmul is a call of the runtime's
+// m3sat_gpu_sgemm on device addresses (row-major 2x8 times 8x4, no
+// accumulation: its zero fill went), queued on the stream after the
+// allocation's wait, with no host wait before tanh's kernel.
+// CUBLAS-LABEL: define void @task(
+// CUBLAS: call ptr @mgpuMemAlloc
+// CUBLAS: call void @mgpuStreamSynchronize
+// CUBLAS-NOT: mgpuStreamSynchronize
+// CUBLAS: call void @m3sat_gpu_sgemm(i64 0, i64 0, i64 2, i64 4, i64 8, i64 %{{.*}}, i64 8, i64 0, i64 %{{.*}}, i64 4, i64 0, i64 %{{.*}}, i64 4, i64 0, i64 1, i64 0, i64 0)
+// CUBLAS-NOT: mgpuStreamSynchronize
+// CUBLAS: call void @mgpuLaunchKernel(
+// CUBLAS-NOT: mgpuLaunchKernel
+// CUBLAS: call void @mgpuMemFree
+// CUBLAS-NEXT: call void @mgpuStreamSynchronize
+// CUBLAS: ret void
 func.func @task(%x: tensor<2x8xf32>, %w: tensor<8x4xf32>) -> tensor<2x4xf32> {
   %zero = arith.constant 0.0 : f32
   %empty = tensor.empty() : tensor<2x4xf32>

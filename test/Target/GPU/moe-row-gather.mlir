@@ -1,7 +1,7 @@
 // REQUIRES: libdevice
-// RUN: m3sat-opt %s --m3sat-gpu-pipeline -mlir-print-ir-after=gpu-kernel-outlining -o /dev/null 2>&1 \
+// RUN: m3sat-opt %s --m3sat-gpu-pipeline=gemm-library=none -mlir-print-ir-after=gpu-kernel-outlining -o /dev/null 2>&1 \
 // RUN:   | FileCheck %s --implicit-check-not="threads in (%c1, %c1, %c1)"
-// RUN: m3sat-opt %s --m3sat-gpu-pipeline=moe-lowering=loops -mlir-print-ir-after=gpu-kernel-outlining -o /dev/null 2>&1 \
+// RUN: m3sat-opt %s --m3sat-gpu-pipeline="moe-lowering=loops gemm-library=none" -mlir-print-ir-after=gpu-kernel-outlining -o /dev/null 2>&1 \
 // RUN:   | FileCheck %s --check-prefix=LOOPS
 
 // A token-routed MoE FFN (6 tokens, top-2 of 4 experts: 12 expert rows,
