@@ -9,7 +9,8 @@ into one folder (the package):
       Exports every example model at its small size (the examples' own
       make_model.py, torch 1.13), keeps the PyTorch module (torch.save) and
       its example inputs, compiles all tasks with --target=gpu (PTX + cubin
-      for sm_90) and --target=cpu, runs every task on the CPU with m3sat-run
+      for sm_90) in each variant of VARIANTS (products through cuBLAS, as
+      generated kernels, through cuBLAS with TF32) and --target=cpu, runs every task on the CPU with m3sat-run
       and keeps those outputs as the reference, and writes manifest.json.
       The CPU OUT_DIRs stay beside the package (PKG_DIR.cpu), not in it.
   gpu_check.py check PKG_DIR SRC_ROOT               (dry mode, no GPU needed)
@@ -23,8 +24,9 @@ into one folder (the package):
       exits 77, skipped, without ptxas, which the cubins need)
   gpu_check.py device PKG_DIR SRC_ROOT [--budget-s S] [--json FILE]
       On the GPU machine (its python3 with torch): every task's outputs on
-      the GPU against the CPU reference (|gpu - cpu| <= 1e-4 + 1e-4 |cpu|),
-      then median / p90 latency of m3sat, PyTorch eager CUDA and
+      the GPU, in every variant, against the CPU reference (|gpu - cpu| <=
+      1e-4 + 1e-4 |cpu|; TF32: max |gpu - cpu| <= 1e-2 max(1, max |cpu|)),
+      then median / p90 latency of m3sat (each variant), PyTorch eager CUDA and
       torch.compile on the same task, the MoE layers computing only the
       experts the tokens selected (a sparse top-k forward, as the specialized
       program does). Stops timing (not checking) when the budget is spent.
@@ -50,6 +52,14 @@ import numpy as np
 # The upload limit of the GPU machine (the `run` tool's carry).
 UPLOAD_LIMIT = 64 << 20
 ARCH = "sm_90"
+# The GPU builds of each example: OUT_DIR name, m3sat-compile flags, the
+# examples built so (None: all), the tolerance ("fp32" elementwise, "tf32"
+# normwise; docs/gpu.md).
+VARIANTS = [
+    ("gpu", [], None, "fp32"),
+    ("gpu-kernels", ["--gpu-gemm-library=none"], None, "fp32"),
+    ("gpu-tf32", ["--gpu-tf32"], ("edgemoe", "ort_moe"), "tf32"),
+]
 # Shared libraries a task library may need on the GPU machine (libcuda is
 # opened at run time by the GPU runtime).
 ALLOWED_NEEDED = {"libz.so.1", "libstdc++.so.6", "libm.so.6", "libgcc_s.so.1",
@@ -173,13 +183,18 @@ def pack(bin_dir, pkg, src):
         for ref in glob.glob(os.path.join(directory, "ref_*.npy")):
             os.remove(ref)
         extra = compile_args.get(name, [])
-        gpu_out = os.path.join(directory, "gpu")
         cpu_out = os.path.join(cpu_root, name)
-        run([compile_tool, model_path, "--target=gpu", "--gpu-arch=" + ARCH,
-             "-o", gpu_out] + extra)
+        variants = {}
+        for variant, flags, only, tolerance in VARIANTS:
+            if only is not None and name not in only:
+                continue
+            run([compile_tool, model_path, "--target=gpu",
+                 "--gpu-arch=" + ARCH, "-o", os.path.join(directory, variant)]
+                + flags + extra)
+            variants[variant] = tolerance
         run([compile_tool, model_path, "--target=cpu", "-o", cpu_out] + extra)
         entry = {"module": "m3sat_example_" + name, "generator": generator,
-                 "tasks": {}}
+                 "variants": variants, "tasks": {}}
         for task, inputs in tasks.items():
             label = task or "default"
             ref = os.path.join(directory, "cpu_ref", label)
@@ -216,6 +231,35 @@ def symbol_versions(path, prefix):
     return max(found, key=key) if found else None
 
 
+def check_build(gpu, glibc, glibcxx):
+    """Checks one GPU OUT_DIR of the package; returns its kernel count."""
+    for f in ("bundle.m3b", "libm3sat_task.so"):
+        if not os.path.exists(os.path.join(gpu, f)):
+            fail("%s: no %s" % (gpu, f))
+    library = os.path.join(gpu, "libm3sat_task.so")
+    needed = elf_needed(library)
+    if not needed or not needed <= ALLOWED_NEEDED:
+        fail("%s needs %s, which the GPU machine may lack" %
+             (library, ", ".join(sorted(needed - ALLOWED_NEEDED))
+              or "nothing readable"))
+    glibc.add(symbol_versions(library, "GLIBC_"))
+    glibcxx.add(symbol_versions(library, "GLIBCXX_"))
+    kernels = 0
+    ptx = sorted(glob.glob(os.path.join(gpu, "kernels", "*.ptx")))
+    if not ptx:
+        fail("%s: no kernel modules" % gpu)
+    for path in ptx:
+        text = open(path).read()
+        if ".target " + ARCH not in text or ".entry" not in text:
+            fail("%s is not PTX for %s with a kernel" % (path, ARCH))
+        kernels += text.count(".entry ")
+        cubin = path[:-4] + ".cubin"
+        if not os.path.exists(cubin) or \
+                open(cubin, "rb").read(4) != b"\x7fELF":
+            fail("no cubin assembled from %s" % path)
+    return kernels
+
+
 def check(pkg, src):
     manifest_path = os.path.join(pkg, "manifest.json")
     if not os.path.exists(manifest_path):
@@ -226,32 +270,13 @@ def check(pkg, src):
         fail("package %s is %.1f MiB, over the %d MiB upload limit" %
              (pkg, size / 2**20, UPLOAD_LIMIT >> 20))
     kernels, glibc, glibcxx = 0, set(), set()
+    builds = 0
     for name, entry in manifest["examples"].items():
         directory = os.path.join(pkg, name)
-        gpu = os.path.join(directory, "gpu")
-        for f in ("bundle.m3b", "libm3sat_task.so"):
-            if not os.path.exists(os.path.join(gpu, f)):
-                fail("%s: no %s" % (gpu, f))
-        needed = elf_needed(os.path.join(gpu, "libm3sat_task.so"))
-        if not needed or not needed <= ALLOWED_NEEDED:
-            fail("%s/libm3sat_task.so needs %s, which the GPU machine may "
-                 "lack" % (gpu, ", ".join(sorted(needed - ALLOWED_NEEDED))
-                           or "nothing readable"))
-        library = os.path.join(gpu, "libm3sat_task.so")
-        glibc.add(symbol_versions(library, "GLIBC_"))
-        glibcxx.add(symbol_versions(library, "GLIBCXX_"))
-        ptx = sorted(glob.glob(os.path.join(gpu, "kernels", "*.ptx")))
-        if not ptx:
-            fail("%s: no kernel modules" % gpu)
-        for path in ptx:
-            text = open(path).read()
-            if ".target " + ARCH not in text or ".entry" not in text:
-                fail("%s is not PTX for %s with a kernel" % (path, ARCH))
-            kernels += text.count(".entry ")
-            cubin = path[:-4] + ".cubin"
-            if not os.path.exists(cubin) or \
-                    open(cubin, "rb").read(4) != b"\x7fELF":
-                fail("no cubin assembled from %s" % path)
+        for variant in entry["variants"]:
+            kernels += check_build(os.path.join(directory, variant), glibc,
+                                   glibcxx)
+            builds += 1
         if not os.path.exists(os.path.join(directory, "torch_model.pt")):
             fail("%s: no torch_model.pt" % directory)
         for label, t in entry["tasks"].items():
@@ -263,9 +288,10 @@ def check(pkg, src):
                                                    label, out + ".npy")):
                     fail("%s task %s: reference %s missing" %
                          (name, label, out))
-    print("package %s: %.1f MiB of %d MiB, %d examples, %d kernels for %s, "
-          "cubins present" % (pkg, size / 2**20, UPLOAD_LIMIT >> 20,
-                              len(manifest["examples"]), kernels, ARCH),
+    print("package %s: %.1f MiB of %d MiB, %d examples, %d GPU builds (%s), "
+          "%d kernels for %s, cubins present" %
+          (pkg, size / 2**20, UPLOAD_LIMIT >> 20, len(manifest["examples"]),
+           builds, ", ".join(v[0] for v in VARIANTS), kernels, ARCH),
           flush=True)
     newest = lambda vs: max((v for v in vs if v),  # noqa: E731
                             key=lambda v: tuple(map(int, v.split("."))),
@@ -327,6 +353,50 @@ def sparse_moe_forward(layers):
     return forward
 
 
+def find_cublas(torch):
+    """Points M3SAT_CUBLAS at the cuBLAS of PyTorch's CUDA wheels (unless it
+    is set); the runtime otherwise finds libcublas.so.13 by its soname, once
+    torch has loaded it. Returns what was chosen."""
+    if os.environ.get("M3SAT_CUBLAS"):
+        return os.environ["M3SAT_CUBLAS"]
+    site = os.path.dirname(os.path.dirname(torch.__file__))
+    found = sorted(glob.glob(os.path.join(site, "nvidia", "**",
+                                          "libcublas.so.*"), recursive=True),
+                   reverse=True)
+    if not found:
+        return "libcublas.so.13 (by soname)"
+    os.environ["M3SAT_CUBLAS"] = found[0]
+    return found[0]
+
+
+def compare(outputs, directory, label, names, tolerance):
+    """The largest |got - cpu| and a failure line (None when within the
+    tolerance: fp32 elementwise, tf32 normwise)."""
+    err = 0.0
+    for out in names:
+        expected = np.load(os.path.join(directory, "cpu_ref", label,
+                                        out + ".npy"))
+        if out not in outputs:
+            return err, "no output %s" % out
+        got = outputs[out]
+        if got.shape != expected.shape:
+            return err, "output %s: shape %s, CPU %s" % (out, got.shape,
+                                                         expected.shape)
+        diff = np.abs(got.astype(np.float64) - expected)
+        e = float(diff.max()) if diff.size else 0.0
+        err = max(err, e)
+        if tolerance == "tf32":
+            scale = max(1.0, float(np.abs(expected).max()) if diff.size
+                        else 1.0)
+            ok = e <= 1e-2 * scale
+        else:
+            ok = bool(np.all(diff <= 1e-4 + 1e-4 * np.abs(expected)))
+        if not ok:
+            return err, "output %s: max |d| = %.3g (%s bound)" % (out, e,
+                                                                 tolerance)
+    return err, None
+
+
 def device(pkg, src, target, budget_s, repeats, json_path):
     import torch
     sys.path.insert(0, os.path.join(src, "python"))
@@ -336,19 +406,29 @@ def device(pkg, src, target, budget_s, repeats, json_path):
     on_gpu = target == "gpu"
     if on_gpu and not torch.cuda.is_available():
         fail("torch sees no CUDA device")
+    if on_gpu:
+        # PyTorch loads its cuBLAS on its first product.
+        torch.ones(2, 2, device="cuda") @ torch.ones(2, 2, device="cuda")
+        print("cuBLAS for m3sat: %s" % find_cublas(torch), flush=True)
     dev = torch.device("cuda" if on_gpu else "cpu")
     sync = torch.cuda.synchronize if on_gpu else None
     compile_ok = on_gpu and hasattr(torch, "compile")
     layers.MoE.forward = sparse_moe_forward(layers)
     deadline = time.monotonic() + budget_s
-    rows, worst = [], 0.0
-    print("%-18s %-14s %10s %10s %10s %10s %10s  %s" %
-          ("example", "task", "max|d|", "m3sat ms", "p90", "eager ms",
-           "compile ms", "eager/m3sat"), flush=True)
+    rows, worst, failures = [], {}, []
+    names = [v[0] for v in VARIANTS] if on_gpu else ["cpu"]
+    print("%-17s %-13s %9s " % ("example", "task", "max|d|") +
+          " ".join("%11s" % (n + " ms") for n in names) +
+          " %9s %10s %10s  %s" % ("p90", "eager ms", "compile ms",
+                                  "eager/m3sat"), flush=True)
     for name, entry in manifest["examples"].items():
         directory = os.path.join(pkg, name)
-        out_dir = os.path.join(directory, "gpu") if on_gpu else \
-            os.path.join(pkg.rstrip("/") + ".cpu", name)
+        if on_gpu:
+            builds = {v: (os.path.join(directory, v), tol)
+                      for v, tol in entry["variants"].items()}
+        else:
+            builds = {"cpu": (os.path.join(pkg.rstrip("/") + ".cpu", name),
+                              "fp32")}
         load_example_module(src, entry["generator"], name)
         saved = torch.load(os.path.join(directory, "torch_model.pt"),
                            **({"weights_only": False}
@@ -357,31 +437,28 @@ def device(pkg, src, target, budget_s, repeats, json_path):
         module = saved["module"].eval().to(dev)
         compiled = None
         for label, t in entry["tasks"].items():
-            task = m3sat.Task(out_dir, task=t["task"] or None)
             arrays = {n: np.load(f) for n, f in
                       task_inputs(directory, t["task"], t["inputs"]).items()}
-            outputs = task.run(**arrays)
-            err = 0.0
-            for out in t["outputs"]:
-                expected = np.load(os.path.join(directory, "cpu_ref", label,
-                                                out + ".npy"))
-                if out not in outputs:
-                    fail("%s task %s: no output %s" % (name, label, out))
-                got = outputs[out]
-                if got.shape != expected.shape:
-                    fail("%s task %s output %s: shape %s, CPU %s" %
-                         (name, label, out, got.shape, expected.shape))
-                diff = np.abs(got.astype(np.float64) - expected)
-                e = float(diff.max()) if diff.size else 0.0
-                err = max(err, e)
-                if not np.all(diff <= 1e-4 + 1e-4 * np.abs(expected)):
-                    fail("%s task %s output %s: max |%s - cpu| = %.3g" %
-                         (name, label, out, target, e))
-            worst = max(worst, err)
-            row = {"example": name, "task": label, "max_abs_diff": err}
-            if time.monotonic() < deadline:
-                row["m3sat_ms"], row["m3sat_p90_ms"] = timed(
-                    lambda: task.run(**arrays), repeats)
+            row = {"example": name, "task": label}
+            timing = time.monotonic() < deadline
+            for variant, (out_dir, tolerance) in builds.items():
+                try:
+                    task = m3sat.Task(out_dir, task=t["task"] or None)
+                    err, problem = compare(task.run(**arrays), directory,
+                                           label, t["outputs"], tolerance)
+                except Exception as error:  # noqa: BLE001
+                    err, problem = float("nan"), str(error).splitlines()[0]
+                row[variant + "_max_abs_diff"] = err
+                if problem:
+                    failures.append("%s task %s (%s): %s" %
+                                    (name, label, variant, problem))
+                    row[variant + "_error"] = problem
+                    continue
+                worst[variant] = max(worst.get(variant, 0.0), err)
+                if timing:
+                    row[variant + "_ms"], row[variant + "_p90_ms"] = timed(
+                        lambda: task.run(**arrays), repeats)
+            if timing:
                 args = [a.to(dev) for a in torch_inputs(
                     directory, t["task"], saved["inputs"], saved["args"])]
                 with torch.no_grad():
@@ -398,21 +475,33 @@ def device(pkg, src, target, budget_s, repeats, json_path):
                             compile_ok = False
             rows.append(row)
 
-            def cell(key):
-                return "%10.3f" % row[key] if key in row else "%10s" % "-"
-            ratio = "%.2fx" % (row["eager_ms"] / row["m3sat_ms"]) \
-                if "eager_ms" in row else "-"
-            print("%-18s %-14s %10.3g %s %s %s %s  %s" %
-                  (name, label, err, cell("m3sat_ms"), cell("m3sat_p90_ms"),
-                   cell("eager_ms"), cell("compile_ms"), ratio), flush=True)
-    print("all %s outputs match the CPU reference (worst %.3g); PyTorch "
-          "columns: sparse top-k MoE, inputs already on the device" %
-          (target.upper(), worst))
+            def cell(key, width=10):
+                return "%*.3f" % (width, row[key]) if key in row \
+                    else "%*s" % (width, "-")
+            first = names[0]
+            ratio = "%.2fx" % (row["eager_ms"] / row[first + "_ms"]) \
+                if "eager_ms" in row and first + "_ms" in row else "-"
+            print("%-17s %-13s %9.3g " % (name, label,
+                                          row.get(first + "_max_abs_diff",
+                                                  float("nan"))) +
+                  " ".join(cell(n + "_ms", 11) for n in names) +
+                  " %s %s %s  %s" % (cell(first + "_p90_ms", 9),
+                                     cell("eager_ms"), cell("compile_ms"),
+                                     ratio), flush=True)
     if json_path:
         with open(json_path, "w") as f:
             json.dump({"target": target, "torch": torch.__version__,
                        "device": torch.cuda.get_device_name(0) if on_gpu
-                       else "cpu", "rows": rows}, f, indent=1)
+                       else "cpu", "variants": names, "rows": rows,
+                       "failures": failures}, f, indent=1)
+    for line in failures:
+        print("gpu-check: FAIL: " + line, flush=True)
+    if failures:
+        return 1
+    print("all outputs match the CPU reference (worst %s); PyTorch columns: "
+          "sparse top-k MoE, inputs already on the device; eager/m3sat for "
+          "%s" % (", ".join("%s %.3g" % kv for kv in worst.items()),
+                  names[0]), flush=True)
     return 0
 
 
