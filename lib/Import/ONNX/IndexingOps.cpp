@@ -381,6 +381,17 @@ LogicalResult convertGather(NodeContext &ctx) {
         0, tensor::EmptyOp::create(b, loc, shape, type.getElementType()));
     return success();
   }
+  // Consecutive constant indices (a scalar index among them: q, k and v
+  // picked from a fused qkv projection) select a slice along the axis,
+  // which bufferizes to a view of the data instead of a copy.
+  if (indices && llvm::all_of(llvm::enumerate(normalized), [&](auto pair) {
+        return pair.value() ==
+               normalized.front() + static_cast<int64_t>(pair.index());
+      })) {
+    Value slice = sliceAxis(b, loc, *x, *axis, normalized.front(), w);
+    ctx.setResult(0, createReshape(b, loc, slice, shape));
+    return success();
+  }
   Type i32 = b.getI32Type();
   Value index2D;
   if (indices) {

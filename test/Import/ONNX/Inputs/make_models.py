@@ -210,6 +210,14 @@ def shapes(out):
           init("zero_s", np.array(0, dtype=np.int64)),
           init("five", np.array(5, dtype=np.int64)),
           init("one_s", np.array(1, dtype=np.int64))])
+    # Gathers of consecutive constant indices are slices: q of a fused qkv
+    # (a scalar index) and a run of two along the last axis.
+    save(out, "gather_slice",
+         [n("Gather", ["x", "one_s"], ["q"], name="gather_q", axis=0),
+          n("Gather", ["x", "run"], ["r"], name="gather_run", axis=-1)],
+         [vi("x", F32, [3, 2, 4])], [vi("q", F32, None), vi("r", F32, None)],
+         [init("one_s", np.array(1, dtype=np.int64)),
+          init("run", np.array([-3, 2], dtype=np.int64))])
     # Opset 11: axes and splits as attributes.
     save(out, "shapes_opset11",
          [n("Unsqueeze", ["x"], ["u"], name="unsqueeze11", axes=[0, 3]),
