@@ -47,6 +47,7 @@ to 3 untimed runs, then up to 20 timed ones (at least 5, fewer when they
 would take over 4 s; bench/peer_worker.py).
 """
 import datetime
+import glob
 import json
 import os
 import platform
@@ -217,6 +218,12 @@ def bench_m3sat(build, example, model, case, task, repeat):
     for name, path in models.task_inputs(example, model, case, task).items():
         cmd += ["--input", f"{name}={path}"]
     stdout, _, rss = run_measured(cmd, env=RUN_ENV)
+    # The task's inputs and outputs are activations too, held by the caller
+    # for the whole run (outside the arena): e.g. Edge-MoE semseg's 19
+    # class maps, 2.5 MB at batch 1.
+    io = list(models.task_inputs(example, model, case, task).values())
+    io += glob.glob(os.path.join(out, "res", "*.npy"))
+    io_bytes = sum(np.load(path, mmap_mode="r").nbytes for path in io)
     line = [l for l in stdout.splitlines() if l.startswith("latency over")][0]
     fields = line.split(":", 1)[1].split()
     values = dict(zip(fields[0::2], map(float, fields[1::2])))
@@ -226,7 +233,7 @@ def bench_m3sat(build, example, model, case, task, repeat):
             "flops": report.get("flops"),
             "bundle_bytes": os.path.getsize(os.path.join(out, "bundle.m3b")),
             "activation_bytes": report.get("activation_bytes"),
-            "live_bytes": live_set_bytes(report)}
+            "live_bytes": live_set_bytes(report), "io_bytes": io_bytes}
 
 
 def bench_peer(runtime, model_path, output, feed, result_dir, repeat):
@@ -370,12 +377,13 @@ def rss_budget(r, runtime_kb):
     m = r["m3sat"]
     if m.get("live_bytes") is None:
         return None
-    return m["bundle_bytes"] / 1024 + 2 * m["live_bytes"] / 1024 + runtime_kb
+    live = m["live_bytes"] + m.get("io_bytes", 0)
+    return m["bundle_bytes"] / 1024 + 2 * live / 1024 + runtime_kb
 
 
 def rss_table(rows, runtime_kb):
     head = ["model", "task", "b", "m3sat MB (net)", "budget MB",
-            "bundle MB", "arena MB", "act sum MB"]
+            "bundle MB", "arena MB", "I/O MB", "act sum MB"]
     head += [f"{label} MB (net)" for _, label in PEERS]
     head += ["net m3sat / ORT"]
     lines = [head]
@@ -387,6 +395,7 @@ def rss_table(rows, runtime_kb):
                  f"{mb(m['rss_kb'])} ({mb(m['rss_kb'] - runtime_kb)})",
                  mb(budget), fmt(m["bundle_bytes"] / 2**20, ".1f"),
                  fmt(m["live_bytes"] and m["live_bytes"] / 2**20, ".1f"),
+                 fmt(m.get("io_bytes") and m["io_bytes"] / 2**20, ".1f"),
                  fmt(m["activation_bytes"] and
                      m["activation_bytes"] / 2**20, ".1f")]
         for k, _ in PEERS:
@@ -584,9 +593,11 @@ Each runtime's process: gross, and in parentheses net of the runtime loaded
 without a model (m3sat: m3sat-run's peak RSS on a 64x64 matrix product,
 {runtime_kb / 1024:.1f} MB, oneDNN's SGEMM loaded; peers: the
 interpreter with the runtime imported and the inputs read). budget =
-bundle + 2 x the largest live activation set (the planned arena from
-`--report`) + the runtime ({runtime_kb / 1024:.1f} MB); "act sum" is the
-sum of all activation bytes in `--report`.
+bundle + 2 x the largest live activation set + the runtime
+({runtime_kb / 1024:.1f} MB), the live set being the planned arena from
+`--report` plus the task's inputs and outputs ("I/O": buffers the caller
+holds for the whole run, outside the arena); "act sum" is the sum of all
+activation bytes in `--report`.
 
 {render(rss_table(rows, runtime_kb), True)}
 
