@@ -6,6 +6,8 @@
 #include "m3sat/Runtime/Bundle_generated.h"
 #include "m3sat/Runtime/m3sat_runtime.h"
 
+#include "TaskAbi.h"
+
 #include <dlfcn.h>
 
 #include <algorithm>
@@ -84,54 +86,15 @@ const char *m3sat::dtypeDescr(int dtype) { return dtypeInfo(dtype).descr; }
 const char *m3sat::dtypeName(int dtype) { return dtypeInfo(dtype).name; }
 
 /// The C ABI, resolved from the task library.
-struct m3sat::TaskLibraryABI {
+struct m3sat::TaskLibraryABI : TaskAbi {
   void *handle = nullptr;
-  decltype(&m3sat_create) create;
-  decltype(&m3sat_num_inputs) numInputs;
-  decltype(&m3sat_num_outputs) numOutputs;
-  decltype(&m3sat_input_name) inputName;
-  decltype(&m3sat_input_dtype) inputDtype;
-  decltype(&m3sat_input_rank) inputRank;
-  decltype(&m3sat_input_shape) inputShape;
-  decltype(&m3sat_output_name) outputName;
-  decltype(&m3sat_output_dtype) outputDtype;
-  decltype(&m3sat_output_rank) outputRank;
-  decltype(&m3sat_output_shape) outputShape;
-  decltype(&m3sat_num_tasks) numTasks;
-  decltype(&m3sat_task_name) taskName;
-  decltype(&m3sat_run) run;
-  decltype(&m3sat_destroy) destroy;
-  /// Optional: task libraries older than the GPU target lack it.
-  decltype(&m3sat_error) lastError = nullptr;
   /// Optional: the OpenMP runtime the task library links, if any.
   void (*setNumThreads)(int) = nullptr;
 
-  /// Resolves every symbol; returns the first one missing, or null.
+  /// Resolves every symbol; returns the first required one missing, or
+  /// null.
   const char *resolve() {
-    const char *missing = nullptr;
-    auto get = [&](const char *name, auto &fn) {
-      fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(
-          dlsym(handle, name));
-      if (!fn && !missing)
-        missing = name;
-    };
-    get("m3sat_create", create);
-    get("m3sat_num_inputs", numInputs);
-    get("m3sat_num_outputs", numOutputs);
-    get("m3sat_input_name", inputName);
-    get("m3sat_input_dtype", inputDtype);
-    get("m3sat_input_rank", inputRank);
-    get("m3sat_input_shape", inputShape);
-    get("m3sat_output_name", outputName);
-    get("m3sat_output_dtype", outputDtype);
-    get("m3sat_output_rank", outputRank);
-    get("m3sat_output_shape", outputShape);
-    get("m3sat_num_tasks", numTasks);
-    get("m3sat_task_name", taskName);
-    get("m3sat_run", run);
-    get("m3sat_destroy", destroy);
-    lastError =
-        reinterpret_cast<decltype(lastError)>(dlsym(handle, "m3sat_error"));
+    const char *missing = TaskAbi::resolve(handle);
     setNumThreads = reinterpret_cast<decltype(setNumThreads)>(
         dlsym(handle, "omp_set_num_threads"));
     return missing;
