@@ -28,7 +28,11 @@ void m3sat::buildHLSPipeline(OpPassManager &pm,
   // importer's TOSA ops, before they are lowered).
   if (options.onlineSoftmax)
     pm.addNestedPass<func::FuncOp>(createHLSOnlineSoftmax());
-  buildBufferizedLinalgPipeline(pm, options.foldRouting);
+  // Each user of a CSE-shared init gets its own (m3sat-split-shared-inits),
+  // so that token tiling can shrink each layer's buffer to a tile.
+  buildBufferizedLinalgPipeline(pm, options.foldRouting, MoELowering::Loops,
+                                /*convolutionsAsMatmul=*/false,
+                                /*splitSharedInits=*/true);
   // Copies of a filled buffer (bufferization's answer to a fill that CSE
   // shared between several products) become fills of their targets: the
   // filled buffer, a whole on-chip array holding nothing but zeros, goes.
@@ -64,19 +68,10 @@ void m3sat::buildHLSPipeline(OpPassManager &pm,
   // expert's weights streamed into a ping-pong buffer while the previous
   // one computes.
   pm.addPass(createHLSExpertSchedule());
-  // Task-level DATAFLOW between the stages of each top function (not with
-  // the shared linear unit: its one instance cannot serve stages that run
-  // at the same time). Streams carry one value per cycle: with unrolled
-  // loops every channel is a ping-pong buffer.
-  if (options.dataflow && !options.sharedLinear) {
-    HLSDataflowOptions dataflow;
-    dataflow.fifo = options.dataflowFifo && options.unroll <= 1;
-    pm.addPass(createHLSDataflow(dataflow));
-  }
   // Token-wise layers run tile by tile: the activations between them hold
-  // a tile of tokens, not the sequence. Not with DATAFLOW (its stages are
-  // the layers) or the shared linear unit (it takes whole products).
-  if (options.tokenTile > 0 && !options.dataflow && !options.sharedLinear) {
+  // a tile of tokens, not the sequence. Not with the shared linear unit (it
+  // takes whole products).
+  if (options.tokenTile > 0 && !options.sharedLinear) {
     // Reshapes folded into indices divide and take remainders by the
     // sizes they split; where the range of a token index makes them
     // trivial (t / 128 and t % 128 for t < 128) they go, so that the
@@ -87,6 +82,16 @@ void m3sat::buildHLSPipeline(OpPassManager &pm,
     tiling.tile = options.tokenTile;
     pm.addPass(createHLSTokenTiling(tiling));
     pm.addPass(createCanonicalizerPass());
+  }
+  // Task-level DATAFLOW between the stages of each top function, inside
+  // each loop over token tiles where there are such loops (the channels
+  // then hold a tile). Not with the shared linear unit: its one instance
+  // cannot serve stages that run at the same time. Streams carry one value
+  // per cycle: with unrolled loops every channel is a ping-pong buffer.
+  if (options.dataflow && !options.sharedLinear) {
+    HLSDataflowOptions dataflow;
+    dataflow.fifo = options.dataflowFifo && options.unroll <= 1;
+    pm.addPass(createHLSDataflow(dataflow));
   }
   // Temporaries of one type with disjoint live ranges share an array.
   pm.addNestedPass<func::FuncOp>(createHLSShareBuffers());

@@ -89,11 +89,17 @@ struct SplitSharedInitsPass
     for (Operation *user : llvm::drop_begin(users)) {
       OpBuilder builder(user);
       IRMapping mapping;
+      // The clones take the user's location: they belong to its layer (the
+      // HLS estimate's layers are the ONNX nodes of the ops).
       if (withEmpty) {
         Value empty = cast<linalg::LinalgOp>(init).getDpsInits()[0];
-        mapping.map(empty, builder.clone(*empty.getDefiningOp())->getResult(0));
+        Operation *emptyClone = builder.clone(*empty.getDefiningOp());
+        emptyClone->setLoc(user->getLoc());
+        mapping.map(empty, emptyClone->getResult(0));
       }
-      Value clone = builder.clone(*init, mapping)->getResult(0);
+      Operation *initClone = builder.clone(*init, mapping);
+      initClone->setLoc(user->getLoc());
+      Value clone = initClone->getResult(0);
       for (OpOperand *use : byUser[user])
         use->set(clone);
       ++numCloned;

@@ -226,8 +226,9 @@ struct HLSPipelineOptions
   Option<int64_t> tokenTile{
       *this, "token-tile",
       llvm::cl::desc("Tokens per tile of the token-wise layers "
-                     "(m3sat-hls-token-tiling; 0: whole sequences; not with "
-                     "dataflow or shared-linear)"),
+                     "(m3sat-hls-token-tiling; 0: whole sequences; with "
+                     "dataflow the regions form in each tile; not with "
+                     "shared-linear)"),
       llvm::cl::init(1)};
 };
 

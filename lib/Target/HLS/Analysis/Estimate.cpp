@@ -236,6 +236,15 @@ public:
                                 "body; the HLS estimate needs one");
       if (callee->hasAttr(kHLSSharedUnitAttr))
         return sharedUnitCall(call, callee, unroll);
+      if (callee->hasAttr(kHLSDataflowRegionAttr)) {
+        // A region that several callers share (m3sat-hls-dataflow: the
+        // tile loops of a network's blocks) is built once.
+        FailureOr<Cost> region = dataflowRegion(callee, unroll);
+        if (failed(region) || !callee->hasAttr(kHLSSharedLayerAttr) ||
+            sharedLayers.insert(callee).second)
+          return region;
+        return Cost{region->cycles, 0, 0, {}, region->portBytes};
+      }
       if (callee->hasAttr(kHLSSharedLayerAttr)) {
         // One instance that its callers take turns on: each call's
         // cycles, its units once.
@@ -244,8 +253,6 @@ public:
           return body;
         return Cost{body->cycles, 0, 0, {}, body->portBytes};
       }
-      if (callee->hasAttr(kHLSDataflowRegionAttr))
-        return dataflowRegion(callee, unroll);
       if (!callee->hasAttr(kHLSDataflowAttr))
         return block(callee.getBody().front(), unroll);
       // DATAFLOW: its tasks run at the same time; the longest counts.
@@ -415,6 +422,7 @@ private:
       }
       times->end = std::max(times->start + stageCost.cycles, earliestEnd);
       cost.cycles = std::max(cost.cycles, times->end);
+      cost.portBytes += stageCost.portBytes;
       cost.multipliers += stageCost.multipliers;
       cost.dividers += stageCost.dividers;
       cost.units += stageCost.units;

@@ -14,6 +14,7 @@
 #include "m3sat/Target/HLS/Analysis/BufferAccesses.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
@@ -86,23 +87,90 @@ struct HLSDataflowPass : public m3sat::impl::HLSDataflowBase<HLSDataflowPass> {
         tops.push_back(func);
     for (func::FuncOp top : tops)
       runOnFunction(top);
+    deduplicate(module);
   }
 
-  void runOnFunction(func::FuncOp top) {
-    Block &body = top.getBody().front();
-    // Segments: runs of stage ops, split at ops that are neither stage
-    // ops nor transparent.
-    SmallVector<SmallVector<Operation *>> segments(1);
-    for (Operation &op : body) {
-      if (isStageOp(op))
-        segments.back().push_back(&op);
-      else if (!isTransparent(op) && !segments.back().empty())
-        segments.emplace_back();
+  /// The text of `func` under a fixed name (no locations): functions with
+  /// the same key compute alike over their arguments.
+  static std::string keyOf(func::FuncOp func) {
+    StringAttr name = func.getSymNameAttr();
+    func.setSymName("m3sat_key");
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    // Numbered within the function; printed as it is (the module is being
+    // rewritten: the printer would verify it and fall back to the generic
+    // form, numbered across the module).
+    func->print(os, OpPrintingFlags().useLocalScope().assumeVerified());
+    func.setSymNameAttr(name);
+    return text;
+  }
+
+  /// Stages, then regions, that compute alike become one function (the
+  /// regions of the tile loops of a network's blocks); a region called
+  /// more than once is built once (m3sat.hls.shared_layer: `INLINE off`,
+  /// `ALLOCATION ... limit=1` in its callers), as shared layers are.
+  void deduplicate(ModuleOp module) {
+    for (bool regions : {false, true}) {
+      std::map<std::string, func::FuncOp> firsts;
+      DenseMap<StringAttr, func::FuncOp> replacement;
+      for (func::FuncOp func : created) {
+        if (!func || func->hasAttr(m3sat::kHLSDataflowRegionAttr) != regions)
+          continue;
+        auto [it, inserted] = firsts.try_emplace(keyOf(func), func);
+        if (!inserted)
+          replacement[func.getSymNameAttr()] = it->second;
+      }
+      if (replacement.empty())
+        continue;
+      DenseMap<func::FuncOp, unsigned> calls;
+      module.walk([&](func::CallOp call) {
+        auto it = replacement.find(call.getCalleeAttr().getAttr());
+        if (it != replacement.end())
+          call.setCallee(it->second.getSymName());
+        if (regions)
+          if (auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
+                  call, call.getCalleeAttr());
+              callee && callee->hasAttr(m3sat::kHLSDataflowRegionAttr))
+            ++calls[callee];
+      });
+      for (func::FuncOp &func : created)
+        if (func && replacement.count(func.getSymNameAttr())) {
+          func.erase();
+          func = nullptr;
+          ++numDeduplicated;
+        }
+      for (auto [func, count] : calls)
+        if (count > 1)
+          func->setAttr(m3sat::kHLSSharedLayerAttr,
+                        UnitAttr::get(func.getContext()));
     }
+  }
+
+  /// The regions form in the body of each loop over token tiles
+  /// (m3sat-hls-token-tiling) where the function has such loops, so that
+  /// their channels hold a tile; else in the function body.
+  void runOnFunction(func::FuncOp top) {
+    SmallVector<Block *> blocks;
+    for (auto loop : top.getBody().front().getOps<scf::ForOp>())
+      if (loop->hasAttr(m3sat::kHLSTokenTilesAttr))
+        blocks.push_back(loop.getBody());
+    if (blocks.empty())
+      blocks.push_back(&top.getBody().front());
     unsigned regionCount = 0;
-    for (ArrayRef<Operation *> segment : segments)
-      if (segment.size() >= 2)
-        runOnSegment(top, segment, regionCount);
+    for (Block *block : blocks) {
+      // Segments: runs of stage ops, split at ops that are neither stage
+      // ops nor transparent.
+      SmallVector<SmallVector<Operation *>> segments(1);
+      for (Operation &op : *block) {
+        if (isStageOp(op))
+          segments.back().push_back(&op);
+        else if (!isTransparent(op) && !segments.back().empty())
+          segments.emplace_back();
+      }
+      for (ArrayRef<Operation *> segment : segments)
+        if (segment.size() >= 2)
+          runOnSegment(top, *block, segment, regionCount);
+    }
   }
 
   /// The stages of `segment`, in an order their dependences allow.
@@ -273,7 +341,10 @@ struct HLSDataflowPass : public m3sat::impl::HLSDataflowBase<HLSDataflowPass> {
   ///   first of which copied it) gets a new buffer and its own copy of the
   ///   fill, just before it.
   /// Returns the segment with the fills added.
-  SmallVector<Operation *> renameInPlaceUpdates(func::FuncOp top,
+  /// In the body of a loop (a tile), only buffers that no op outside the
+  /// loop and no op before the earlier writer uses are renamed: each
+  /// iteration then computes them anew.
+  SmallVector<Operation *> renameInPlaceUpdates(func::FuncOp top, Block &block,
                                                 ArrayRef<Operation *> segment) {
     Block &body = top.getBody().front();
     DenseMap<Value, Operation *> lastWriter;
@@ -281,6 +352,15 @@ struct HLSDataflowPass : public m3sat::impl::HLSDataflowBase<HLSDataflowPass> {
     for (Operation &op : body)
       for (Value buffer : analysis.of(&op).writes)
         writtenInFunction.insert(buffer);
+    // Whether every use of `buffer` is in an op of `block` from `first` on.
+    auto confined = [&](Value buffer, Operation *first) {
+      if (&block == &body)
+        return true;
+      return llvm::all_of(buffer.getUsers(), [&](Operation *user) {
+        Operation *ancestor = block.findAncestorOpInBlock(*user);
+        return ancestor && !ancestor->isBeforeInBlock(first);
+      });
+    };
     SmallVector<Operation *> result;
     for (Operation *op : segment) {
       Effects effects = analysis.of(op);
@@ -289,7 +369,8 @@ struct HLSDataflowPass : public m3sat::impl::HLSDataflowBase<HLSDataflowPass> {
         auto writer = lastWriter.find(buffer);
         if (writer == lastWriter.end() || !alloc ||
             alloc->getNumOperands() != 0 ||
-            alloc->hasAttr(m3sat::kHLSStreamOfAttr))
+            alloc->hasAttr(m3sat::kHLSStreamOfAttr) ||
+            !confined(buffer, writer->second))
           continue;
         memref::StoreOp store;
         SmallVector<memref::LoadOp> loads;
@@ -331,7 +412,7 @@ struct HLSDataflowPass : public m3sat::impl::HLSDataflowBase<HLSDataflowPass> {
         OpBuilder builder(&body, body.begin());
         auto renamed = cast<memref::AllocOp>(builder.clone(*alloc));
         auto later = [&](OpOperand &use) {
-          Operation *ancestor = body.findAncestorOpInBlock(*use.getOwner());
+          Operation *ancestor = block.findAncestorOpInBlock(*use.getOwner());
           return ancestor && op->isBeforeInBlock(ancestor);
         };
         if (elementwise) {
@@ -362,9 +443,9 @@ struct HLSDataflowPass : public m3sat::impl::HLSDataflowBase<HLSDataflowPass> {
     return result;
   }
 
-  void runOnSegment(func::FuncOp top, ArrayRef<Operation *> segment,
-                    unsigned &regionCount) {
-    SmallVector<Operation *> ops = renameInPlaceUpdates(top, segment);
+  void runOnSegment(func::FuncOp top, Block &block,
+                    ArrayRef<Operation *> segment, unsigned &regionCount) {
+    SmallVector<Operation *> ops = renameInPlaceUpdates(top, block, segment);
     segment = ops;
     SmallVector<Stage> stages = formStages(segment);
     // Regions: consecutive stages while every array from outside has one
@@ -405,7 +486,7 @@ struct HLSDataflowPass : public m3sat::impl::HLSDataflowBase<HLSDataflowPass> {
       MutableArrayRef<Stage> region =
           MutableArrayRef<Stage>(stages).slice(b, e - b);
       if (e - b >= 2 &&
-          succeeded(outlineRegion(top, region, next, regionCount)))
+          succeeded(outlineRegion(top, block, region, next, regionCount)))
         continue;
       for (const Stage &stage : region)
         for (Operation *op : stage.ops)
@@ -413,10 +494,13 @@ struct HLSDataflowPass : public m3sat::impl::HLSDataflowBase<HLSDataflowPass> {
     }
   }
 
-  LogicalResult outlineRegion(func::FuncOp top, MutableArrayRef<Stage> stages,
-                              Operation *next, unsigned &regionCount);
+  LogicalResult outlineRegion(func::FuncOp top, Block &block,
+                              MutableArrayRef<Stage> stages, Operation *next,
+                              unsigned &regionCount);
 
   EffectAnalysis analysis;
+  /// The stage and region functions made.
+  SmallVector<func::FuncOp> created;
 };
 
 } // namespace
@@ -427,7 +511,137 @@ static bool isInside(Operation *op, ArrayRef<Operation *> ops) {
                       [&](Operation *root) { return root->isAncestor(op); });
 }
 
-LogicalResult HLSDataflowPass::outlineRegion(func::FuncOp top,
+/// The token within the tile that `index` is, in a loop over tiles of
+/// `tile` tokens with counter `iv`: `iv` itself for `iv` (one token per
+/// tile: index 0 of the tile), `t` for `iv * tile + t` where `t` counts
+/// from 0 to `tile` by 1; null otherwise.
+static Value tokenInTile(Value index, Value iv, int64_t tile) {
+  if (index == iv && tile == 1)
+    return iv;
+  auto add = index.getDefiningOp<arith::AddIOp>();
+  if (!add)
+    return {};
+  for (auto [scaled, inner] : {std::pair(add.getLhs(), add.getRhs()),
+                               std::pair(add.getRhs(), add.getLhs())}) {
+    auto mul = scaled.getDefiningOp<arith::MulIOp>();
+    if (!mul || !llvm::is_contained(mul->getOperands(), iv) ||
+        getConstantIntValue(mul.getLhs() == iv ? mul.getRhs() : mul.getLhs()) !=
+            tile)
+      continue;
+    auto arg = dyn_cast<BlockArgument>(inner);
+    auto loop = arg ? dyn_cast<scf::ForOp>(arg.getOwner()->getParentOp())
+                    : scf::ForOp();
+    if (loop && loop.getInductionVar() == arg &&
+        getConstantIntValue(loop.getLowerBound()) == 0 &&
+        getConstantIntValue(loop.getUpperBound()) == tile &&
+        getConstantIntValue(loop.getStep()) == 1)
+      return inner;
+  }
+  return {};
+}
+
+/// How a buffer of a region in the body of a loop over token tiles holds
+/// one tile: the dimension every access indexes by the tile's token, and
+/// each access's index operand with the token in the tile.
+struct TileRows {
+  int64_t dim = -1;
+  int64_t tile = 1;
+  SmallVector<std::pair<OpOperand *, Value>> rewrites;
+};
+
+/// Finds the dimension of `buffer` (an allocation) that every access (in
+/// `within`, if given), a load or store, indexes by the token of the tile
+/// `block` (the body of a loop over token tiles) runs; `dim` stays -1
+/// without one.
+static TileRows findTileRows(Value buffer, Block &block,
+                             ArrayRef<Operation *> within = {}) {
+  TileRows rows;
+  auto loop = dyn_cast_or_null<scf::ForOp>(block.getParentOp());
+  auto alloc = buffer.getDefiningOp<memref::AllocOp>();
+  if (!loop || !loop->hasAttr(m3sat::kHLSTokenTilesAttr) || !alloc ||
+      !alloc.getType().hasStaticShape() ||
+      !alloc.getType().getLayout().isIdentity())
+    return rows;
+  rows.tile =
+      loop->getAttrOfType<IntegerAttr>(m3sat::kHLSTokenTilesAttr).getInt();
+  MemRefType type = alloc.getType();
+  for (int64_t dim = 0; dim < type.getRank(); ++dim) {
+    if (type.getDimSize(dim) <= rows.tile)
+      continue;
+    rows.rewrites.clear();
+    bool all = true;
+    for (OpOperand &use : buffer.getUses()) {
+      Operation *user = use.getOwner();
+      if (!within.empty() && !isInside(user, within))
+        continue;
+      unsigned first;
+      if (isa<memref::LoadOp>(user))
+        first = 1;
+      else if (isa<memref::StoreOp>(user) && use.getOperandNumber() == 1)
+        first = 2;
+      else
+        return rows;
+      OpOperand &index = user->getOpOperand(first + dim);
+      Value token = tokenInTile(index.get(), loop.getInductionVar(), rows.tile);
+      if (!token) {
+        all = false;
+        break;
+      }
+      rows.rewrites.push_back({&index, token});
+    }
+    if (all && !rows.rewrites.empty()) {
+      rows.dim = dim;
+      return rows;
+    }
+  }
+  rows.rewrites.clear();
+  return rows;
+}
+
+/// The bytes `buffer` takes once it holds a tile (findTileRows, accesses
+/// in `within`).
+static int64_t tileBytes(Value buffer, Block &block,
+                         ArrayRef<Operation *> within) {
+  auto type = cast<MemRefType>(buffer.getType());
+  if (!type.hasStaticShape() || !type.getElementType().isIntOrFloat())
+    return std::numeric_limits<int64_t>::max();
+  int64_t bytes =
+      type.getNumElements() * ((type.getElementTypeBitWidth() + 7) / 8);
+  TileRows rows = findTileRows(buffer, block, within);
+  if (rows.dim >= 0)
+    bytes = bytes / type.getDimSize(rows.dim) * rows.tile;
+  return bytes;
+}
+
+/// Makes `buffer` hold one tile along the dimension findTileRows finds;
+/// returns the new buffer, or `buffer` without one.
+static Value shrinkToTile(Value buffer, Block &block) {
+  TileRows rows = findTileRows(buffer, block);
+  if (rows.dim < 0)
+    return buffer;
+  auto alloc = buffer.getDefiningOp<memref::AllocOp>();
+  MemRefType type = alloc.getType();
+  SmallVector<int64_t> shape(type.getShape());
+  shape[rows.dim] = rows.tile;
+  OpBuilder builder(alloc);
+  auto shrunk = memref::AllocOp::create(
+      builder, alloc.getLoc(), MemRefType::get(shape, type.getElementType()));
+  shrunk->setAttrs(alloc->getAttrDictionary());
+  Value iv = cast<scf::ForOp>(block.getParentOp()).getInductionVar();
+  for (auto [index, token] : rows.rewrites) {
+    Value value = token;
+    if (token == iv) {
+      builder.setInsertionPoint(index->getOwner());
+      value = arith::ConstantIndexOp::create(builder, iv.getLoc(), 0);
+    }
+    index->set(value);
+  }
+  buffer.replaceAllUsesWith(shrunk.getResult());
+  alloc->erase();
+  return shrunk.getResult();
+}
+
+LogicalResult HLSDataflowPass::outlineRegion(func::FuncOp top, Block &block,
                                              MutableArrayRef<Stage> stages,
                                              Operation *next,
                                              unsigned &regionCount) {
@@ -489,6 +703,22 @@ LogicalResult HLSDataflowPass::outlineRegion(func::FuncOp top,
             return failure();
       }
       written.push_back(std::move(w));
+    }
+  // In a loop over token tiles, a channel that would hold more than
+  // `max-tile-channel-bytes` (a head's scores, not a tile of tokens) leaves
+  // the region's stages as they are.
+  if (isa_and_nonnull<scf::ForOp>(block.getParentOp()) &&
+      block.getParentOp()->hasAttr(m3sat::kHLSTokenTilesAttr))
+    for (const Written &w : written) {
+      if (w.readers.empty())
+        continue;
+      SmallVector<Operation *> within(stages[w.producer].ops);
+      for (unsigned r : w.readers)
+        within.append(stages[r].ops.begin(), stages[r].ops.end());
+      if (tileBytes(w.buffer, block, within) > maxTileChannelBytes) {
+        ++numTooLarge;
+        return failure();
+      }
     }
 
   // Copies: a new buffer per extra reader, stored next to the producer's
@@ -555,7 +785,17 @@ LogicalResult HLSDataflowPass::outlineRegion(func::FuncOp top,
                           static_cast<unsigned>(consumer), false, 0});
     }
   // Buffers that only one stage reads and nobody writes in the region stay
-  // where they are (passed in).
+  // where they are (passed in). In a loop over token tiles, channels hold a
+  // tile.
+  for (auto [c, channel] : llvm::enumerate(channels)) {
+    Value shrunk = shrinkToTile(channel.buffer, block);
+    if (shrunk == channel.buffer)
+      continue;
+    channelIndex.erase(channel.buffer);
+    channelIndex[shrunk] = c;
+    channel.buffer = shrunk;
+    ++numShrunk;
+  }
 
   // FIFO: one store in the producer and one load in the consumer, both
   // visiting the buffer in row-major order.
@@ -711,6 +951,7 @@ LogicalResult HLSDataflowPass::outlineRegion(func::FuncOp top,
       }
     }
     stageFuncs.push_back(func);
+    created.push_back(func);
     stageArgs[s] = args.takeVector();
   }
 
@@ -739,6 +980,7 @@ LogicalResult HLSDataflowPass::outlineRegion(func::FuncOp top,
   region.setPrivate();
   region->setAttr(m3sat::kHLSDataflowAttr, builder.getUnitAttr());
   region->setAttr(m3sat::kHLSDataflowRegionAttr, builder.getUnitAttr());
+  created.push_back(region);
   symbols.insert(region);
   Block *entry = region.addEntryBlock();
   IRMapping mapping;

@@ -59,8 +59,11 @@ def HLSDataflow : Pass<"m3sat-hls-dataflow", "::mlir::ModuleOp"> {
                 "connected by FIFO and ping-pong channels";
   let description = [{
     Task-level DATAFLOW between the stages of each public function, in
-    Vitis HLS's canonical form. The top-level ops of the function are split
-    into segments at every op that is not a loop nest, branch or call
+    Vitis HLS's canonical form. Where the function has loops over token
+    tiles (`m3sat.hls.token_tiles`, m3sat-hls-token-tiling), the regions
+    form in the body of each such loop, so that their channels hold a tile
+    (the nests outside them stay as they are); else in the function body.
+    The ops of that block are split into segments at every op that is not a loop nest, branch or call
     without results (loads, loops that yield a value, ...; allocations,
     constants and other pure ops do not split). In a segment:
 
@@ -94,6 +97,20 @@ def HLSDataflow : Pass<"m3sat-hls-dataflow", "::mlir::ModuleOp"> {
        pipo_out) and each region a function `<func>_df<r>`
        (`m3sat.hls.dataflow`, `m3sat.hls.dataflow_region`) that allocates
        the channels and calls the stages; the segment becomes a call of it.
+    5. Stage functions, then region functions, that compute alike (the
+       same text but for their names) become one: the tile loops of a
+       network's blocks call one region, which is then built once
+       (`m3sat.hls.shared_layer`).
+
+    In the body of a tile loop of T tokens, a channel that every access
+    indexes along one dimension by the tile's token (the loop's counter
+    for T = 1, `counter * T + t` with `t` a loop from 0 to T) holds T
+    entries along it instead of the sequence (`t`, or 0, indexes it), and
+    a region that needs a channel of more than `max-tile-channel-bytes`
+    is not formed (the loop over heads that token tiling makes of
+    attention: its channels would hold a head's scores), and step 0
+    renames only buffers that no op
+    outside the loop, and none before the earlier writer, uses.
 
     Ping-pong weight buffers of the expert schedule (`m3sat.hls.stream_of`)
     stay in the top function. The computation is the same, in an order the
@@ -105,7 +122,12 @@ def HLSDataflow : Pass<"m3sat-hls-dataflow", "::mlir::ModuleOp"> {
   let options = [
     Option<"fifo", "fifo", "bool", /*default=*/"true",
            "Connect stages that write and read a buffer in the same order "
-           "by FIFOs (else every channel is a ping-pong buffer)">
+           "by FIFOs (else every channel is a ping-pong buffer)">,
+    Option<"maxTileChannelBytes", "max-tile-channel-bytes", "int64_t",
+           /*default=*/"16384",
+           "In a loop over token tiles, the most bytes a channel may hold "
+           "(once shrunk to a tile); a region that needs a larger one is "
+           "not formed (a head's scores in a loop over heads)">
   ];
   let statistics = [
     Statistic<"numRenamed", "num-renamed",
@@ -113,7 +135,16 @@ def HLSDataflow : Pass<"m3sat-hls-dataflow", "::mlir::ModuleOp"> {
     Statistic<"numRegions", "num-regions", "DATAFLOW regions">,
     Statistic<"numStages", "num-stages", "Stages in DATAFLOW regions">,
     Statistic<"numFifos", "num-fifos", "FIFO channels">,
-    Statistic<"numPipos", "num-pipos", "Ping-pong channels">
+    Statistic<"numPipos", "num-pipos", "Ping-pong channels">,
+    Statistic<"numTooLarge", "num-too-large",
+              "Regions in loops over token tiles not formed: a channel would "
+              "exceed max-tile-channel-bytes">,
+    Statistic<"numShrunk", "num-shrunk",
+              "Channels in loops over token tiles that hold one tile "
+              "instead of the sequence">,
+    Statistic<"numDeduplicated", "num-deduplicated",
+              "Stage and region functions that compute as an earlier one "
+              "does (its calls call that one)">
   ];
 }
 
@@ -375,6 +406,9 @@ def HLSTokenTiling : Pass<"m3sat-hls-token-tiling", "::mlir::ModuleOp"> {
   let statistics = [
     Statistic<"numFused", "num-fused", "Loops over tiles built">,
     Statistic<"numNests", "num-nests", "Loop nests fused into them">,
+    Statistic<"numTooLarge", "num-too-large",
+              "Regions in loops over token tiles not formed: a channel would "
+              "exceed max-tile-channel-bytes">,
     Statistic<"numShrunk", "num-shrunk", "Buffers shrunk to one tile">
   ];
 }
