@@ -128,8 +128,11 @@ void m3sat::buildHLSPipeline(OpPassManager &pm,
     pm.addPass(createHLSShareLayers());
   // Pipelined loops unrolled, in the shared layers too, their arrays
   // partitioned to match.
+  // Only the multiply-accumulate loops: copies and transposes would take
+  // most of the LUTs for a small share of the cycles.
   if (options.unroll > 1) {
     annotate.unroll = options.unroll;
+    annotate.productsOnly = true;
     pm.addNestedPass<func::FuncOp>(createHLSAnnotateLoops(annotate));
     pm.addPass(createHLSPartitionArrays());
   }

@@ -73,11 +73,19 @@ def HLSAnnotateLoops : Pass<"m3sat-hls-annotate-loops", "::mlir::func::FuncOp"> 
            "Initiation interval to request">,
     Option<"unroll", "unroll", "int64_t", /*default=*/"1",
            "Unroll factor for pipelined loops whose constant trip count it "
-           "divides (m3sat.hls.unroll, printed as #pragma HLS UNROLL)">
+           "divides (m3sat.hls.unroll, printed as #pragma HLS UNROLL)">,
+    Option<"productsOnly", "products-only", "bool", /*default=*/"false",
+           "Unroll only loops that multiply-accumulate (add the product of "
+           "two non-constant values, or an fma of them): matrix products, "
+           "convolutions, attention's scores; not copies, transposes, "
+           "fills or scalings by a constant">
   ];
   let statistics = [
     Statistic<"numPipelined", "num-pipelined", "Loops marked for pipelining">,
-    Statistic<"numUnrolled", "num-unrolled", "Pipelined loops unrolled">
+    Statistic<"numUnrolled", "num-unrolled", "Pipelined loops unrolled">,
+    Statistic<"numNotProducts", "num-not-products",
+              "Pipelined loops left rolled with products-only: they do not "
+              "multiply-accumulate">
   ];
 }
 
