@@ -112,6 +112,7 @@ LogicalResult specialize(ModuleOp module, const CompileOptions &options,
   specialize.profile = options.profilePath;
   specialize.coverage = options.coverage;
   specialize.raiseMoE = options.raiseMoE;
+  specialize.pointwiseConvBeforeResize = options.pointwiseConvBeforeResize;
   backend.configureSpecialization(specialize);
   buildSpecializePipeline(pm, specialize);
   return pm.run(module);

@@ -59,6 +59,10 @@ void m3sat::buildSpecializePipeline(OpPassManager &pm,
   pm.addPass(createJitEvalConstants());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  // Dense-prediction heads classify after upsampling: classified first,
+  // the Resize interpolates a few channels instead of many.
+  if (options.pointwiseConvBeforeResize)
+    pm.addNestedPass<func::FuncOp>(createPointwiseConvBeforeResize());
   // The row-gather form of routed MoE layers reads expert weights best as
   // (in, out): transposed now, so that the bundle holds them that way.
   if (options.transposeExpertWeights)

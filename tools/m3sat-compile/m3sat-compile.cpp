@@ -97,6 +97,11 @@ static cl::opt<bool> raiseMoE(
              "experts) become m3sat.moe_ffn (default on); --raise-moe=false "
              "compiles them as written"),
     cl::init(true));
+static cl::opt<bool> pointwiseConvBeforeResize(
+    "pointwise-conv-before-resize",
+    cl::desc("A 1x1 convolution that reduces channels runs before the "
+             "Resize that feeds it (default on; results differ by rounding)"),
+    cl::init(true), cl::Hidden);
 static cl::opt<bool> exposeRouting(
     "expose-routing",
     cl::desc("Tasks also return the routing of token-routed MoE layers "
@@ -347,6 +352,7 @@ std::string readOptions(const char *argv0, CompileOptions &options) {
   options.coverage = coverage;
   options.exposeRouting = exposeRouting;
   options.raiseMoE = raiseMoE;
+  options.pointwiseConvBeforeResize = pointwiseConvBeforeResize;
 
   std::string error;
   std::optional<MoELowering> lowering = readMoELowering(error);

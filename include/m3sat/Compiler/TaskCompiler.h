@@ -43,6 +43,8 @@ struct CompileOptions {
   bool exposeRouting = false;
   /// MoE layers written as standard ops are raised (m3sat-raise-moe).
   bool raiseMoE = true;
+  /// m3sat-pointwise-conv-before-resize in the specialization pipeline.
+  bool pointwiseConvBeforeResize = true;
 
   /// The target, and the options of its backend (the others are unused).
   Target target = Target::CPU;

@@ -285,6 +285,12 @@ struct SpecializePipelineOptions
                      "form of routed MoE layers reads them best "
                      "(m3sat-transpose-expert-weights)"),
       llvm::cl::init(false)};
+  Option<bool> pointwiseConvBeforeResize{
+      *this, "pointwise-conv-before-resize",
+      llvm::cl::desc("A 1x1 convolution that reduces channels runs before "
+                     "the Resize that feeds it "
+                     "(m3sat-pointwise-conv-before-resize)"),
+      llvm::cl::init(true)};
 };
 
 /// Builds the specialization pipeline: one function per task (routing of

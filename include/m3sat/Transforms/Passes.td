@@ -138,6 +138,40 @@ def SplitConcatMatmul : Pass<"m3sat-split-concat-matmul",
   ];
 }
 
+def PointwiseConvBeforeResize : Pass<"m3sat-pointwise-conv-before-resize",
+                                      "::mlir::func::FuncOp"> {
+  let summary = "Move a 1x1 convolution that reduces channels to before the "
+                "Resize that feeds it";
+  let description = [{
+    A Resize interpolates each channel with the same per-position weights;
+    a 1x1 convolution mixes channels with the same weights at every
+    position. The two commute: cls(up(x)) = up(cls(x)) in real arithmetic,
+    the bias too when the interpolation weights of every output position sum
+    to 1 (linear with half_pixel or align_corners, nearest, cubic without
+    extrapolation). Dense-prediction heads (SETR-PUP in M3ViT) upsample a
+    wide feature map and then classify it into a few channels: done the
+    other way round, the Resize interpolates the few channels and the
+    convolution runs at the lower resolution.
+
+    The pass rewrites `tosa.conv2d` with a 1x1 kernel, unit stride and
+    dilation and no padding whose input is (a `tosa.transpose` of) a chain
+    of the importer's per-axis Resize generics (`linalg.generic` that sums
+    `tensor.extract`s of one source at constant indices along one axis,
+    times constant weights), none of which resizes the channel axis, each
+    used only by the next. It rewrites only when the convolution has fewer
+    output than input channels, and only when the interpolation weights of
+    each output position sum to 1 (within 1e-6) or the bias is zero.
+    Results differ from the original order by rounding only.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::tosa::TosaDialect"];
+  let statistics = [
+    Statistic<"numMoved", "num-moved",
+              "1x1 convolutions moved before their Resize">
+  ];
+}
+
 def SegmentStaticRouting : Pass<"m3sat-segment-static-routing",
                                  "::mlir::func::FuncOp"> {
   let summary = "Split MoE layers with constant per-token routing into "
