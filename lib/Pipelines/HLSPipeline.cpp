@@ -31,7 +31,7 @@ void m3sat::buildHLSPipeline(OpPassManager &pm,
   // Each user of a CSE-shared init gets its own (m3sat-split-shared-inits),
   // so that token tiling can shrink each layer's buffer to a tile.
   buildBufferizedLinalgPipeline(pm, options.foldRouting, MoELowering::Loops,
-                                /*convolutionsAsMatmul=*/false,
+                                /*convolutionsAsMatmul=*/options.sharedLinear,
                                 /*splitSharedInits=*/true);
   // Copies of a filled buffer (bufferization's answer to a fill that CSE
   // shared between several products) become fills of their targets: the
@@ -105,8 +105,13 @@ void m3sat::buildHLSPipeline(OpPassManager &pm,
   if (options.tokenTile > 1 && !options.dataflow && !options.sharedLinear)
     pm.addPass(createHLSWeightTiles());
   // Matrix products take turns on one linear unit, as in Edge-MoE.
+  // P constant lanes over N (P the unroll factor unless set).
   if (options.sharedLinear) {
-    pm.addPass(createHLSSharedLinear());
+    HLSSharedLinearOptions linear;
+    linear.lanes = options.linearLanes > 0
+                       ? options.linearLanes
+                       : std::max<int64_t>(options.unroll, 1);
+    pm.addPass(createHLSSharedLinear(linear));
     pm.addPass(createCanonicalizerPass());
     // Its operands on chip: one instance reads one kind of array.
     pm.addPass(createHLSStageUnitOperands());

@@ -154,7 +154,8 @@ static cl::opt<bool> hlsSharedLinear(
     "hls-shared-linear",
     cl::desc("--target=hls: every matrix product a call of one linear unit "
              "(m3sat_linear, one multiply-accumulate array that attention, "
-             "dense FFN and experts take turns on; float only)"));
+             "dense FFN and experts take turns on; with --hls-unroll=P, P "
+             "constant lanes over the output dimension)"));
 static cl::opt<bool> hlsDataflow(
     "hls-dataflow",
     cl::desc("--target=hls: DATAFLOW between the stages of each top function "
@@ -167,6 +168,12 @@ static cl::opt<std::string> hlsUnroll(
              "auto: the largest of 16, 8, 4, 2 and 1 whose design fits "
              "--hls-part"),
     cl::value_desc("P|auto"), cl::init("1"));
+static cl::opt<int> hlsLinearLanes(
+    "hls-linear-lanes",
+    cl::desc("--target=hls with --hls-shared-linear: constant lanes of the "
+             "linear unit over the output dimension (default: the "
+             "--hls-unroll factor)"),
+    cl::value_desc("P"), cl::init(0));
 static cl::opt<int> hlsTokenTile(
     "hls-token-tile",
     cl::desc("--target=hls: token-wise layers (linear, MLP, MoE FFN, norms) "
@@ -252,6 +259,7 @@ std::string checkTargetFlags(Target target) {
       {hlsDataflow, {Target::HLS}},
       {hlsUnroll, {Target::HLS}},
       {hlsTokenTile, {Target::HLS}},
+      {hlsLinearLanes, {Target::HLS}},
       {hlsPart, {Target::HLS}},
       {hlsAllowOverflow, {Target::HLS}},
   };
@@ -318,6 +326,7 @@ std::string readHLSOptions(HLSBackendOptions &hls) {
   else if (llvm::StringRef(hlsUnroll).getAsInteger(10, hls.unroll))
     return "--hls-unroll=" + hlsUnroll + ": expected 1 to 64, or auto";
   hls.tokenTile = hlsTokenTile;
+  hls.linearLanes = hlsLinearLanes;
   hls.part = hlsPart;
   hls.allowOverflow = hlsAllowOverflow;
   return verifyBackendOptions(hls);

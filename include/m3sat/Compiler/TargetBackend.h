@@ -99,6 +99,8 @@ struct HLSBackendOptions : HLSProjectOptions {
   bool autoUnroll = false;
   /// Tokens per tile of token-wise layers (m3sat-hls-token-tiling); 0: off.
   int tokenTile = 1;
+  /// Constant lanes of the shared linear unit over N; 0: the unroll factor.
+  int linearLanes = 0;
 };
 
 /// The unroll factors --hls-unroll=auto tries, largest first.

@@ -211,6 +211,11 @@ struct HLSPipelineOptions
       llvm::cl::desc("Every matrix product a call of one shared linear unit "
                      "(m3sat-hls-shared-linear)"),
       llvm::cl::init(false)};
+  Option<int64_t> linearLanes{
+      *this, "linear-lanes",
+      llvm::cl::desc("With shared-linear: constant lanes of the unit over N "
+                     "(0: the unroll factor)"),
+      llvm::cl::init(0)};
   Option<bool> dataflow{
       *this, "dataflow",
       llvm::cl::desc("DATAFLOW regions between the stages of top functions, "

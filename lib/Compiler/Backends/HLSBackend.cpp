@@ -25,17 +25,17 @@ using namespace mlir;
 using namespace m3sat;
 
 std::string m3sat::verifyBackendOptions(const HLSBackendOptions &options) {
-  // Weights and activations share the unit's operand B: one element type.
-  if (options.sharedLinear && options.numerics.fixed)
-    return "--hls-shared-linear needs float numerics: in fixed point "
-           "weights and activations have other types";
-  // Stages that run at the same time cannot take turns on one unit.
   if (options.dataflow && options.sharedLinear)
     return "--hls-dataflow and --hls-shared-linear exclude each other: the "
            "one linear unit cannot serve stages that run at the same time";
   if (!options.autoUnroll && (options.unroll < 1 || options.unroll > 64))
     return "--hls-unroll=" + std::to_string(options.unroll) +
            ": expected 1 to 64, or auto";
+  if (options.linearLanes < 0 || options.linearLanes > 256)
+    return "--hls-linear-lanes=" + std::to_string(options.linearLanes) +
+           ": expected 1 to 256 (0: the --hls-unroll factor)";
+  if (options.linearLanes > 0 && !options.sharedLinear)
+    return "--hls-linear-lanes needs --hls-shared-linear";
   if (options.tokenTile < 0 || options.tokenTile > 4096)
     return "--hls-token-tile=" + std::to_string(options.tokenTile) +
            ": expected 0 (off) to 4096";
@@ -111,6 +111,7 @@ private:
     pipeline.dataflow = options.dataflow;
     pipeline.tokenTile = options.tokenTile;
     pipeline.unroll = unroll;
+    pipeline.linearLanes = options.linearLanes;
     buildHLSPipeline(pm, pipeline);
     if (failed(pm.run(module)))
       return failure();

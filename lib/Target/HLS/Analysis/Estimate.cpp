@@ -452,10 +452,12 @@ private:
   }
 
   /// A call of the shared linear unit (m3sat-hls-shared-linear): M x K
-  /// runs of its pipelined N loop at II 1 (its iterations write other
-  /// elements of C), N / P cycles each at parallelism P, at the largest
-  /// sizes the call can have. The calls take turns on one unit: its P
-  /// multipliers are counted at the first call only.
+  /// runs of its pipelined N loop at its II (its iterations write other
+  /// elements of C; n of the trips is that loop's count: N, or N / P with
+  /// P constant lanes), n / P' iteration groups each at parallelism P', at
+  /// the largest sizes the call can have. The calls take turns on one
+  /// unit: its multipliers (one per lane) and other units are counted at
+  /// the first call only.
   FailureOr<Cost> sharedUnitCall(func::CallOp call, func::FuncOp callee,
                                  int64_t unroll) {
     auto trips = call->getAttrOfType<HLSLinearTripsAttr>(kHLSLinearTripsAttr);
@@ -463,17 +465,22 @@ private:
       return call.emitOpError("calls the shared linear unit without its "
                               "largest sizes (m3sat.hls.linear_trips)");
     int64_t m = trips.getM(), n = trips.getN(), k = trips.getK();
+    int64_t interval = 1;
+    callee.walk([&](scf::ForOp loop) {
+      if (auto ii = loop->getAttrOfType<IntegerAttr>(kHLSPipelineIIAttr))
+        interval = std::max<int64_t>(interval, ii.getInt());
+    });
     Cost cost;
-    cost.cycles = m * k * ((n + parallelism - 1) / parallelism);
+    cost.cycles = m * k * ((n + parallelism - 1) / parallelism) * interval;
     if (sharedUnitCallOps.insert(call).second)
       ++sharedUnitCalls;
     if (sharedUnitMultipliers == 0) {
-      sharedUnitMultipliers = parallelism * unroll;
-      cost.multipliers = sharedUnitMultipliers;
       // Its units, once.
       FailureOr<Cost> body = block(callee.getBody().front(), unroll);
       if (failed(body))
         return failure();
+      sharedUnitMultipliers = std::max<int64_t>(body->multipliers, 1);
+      cost.multipliers = sharedUnitMultipliers;
       cost.units = body->units;
     }
     return cost;

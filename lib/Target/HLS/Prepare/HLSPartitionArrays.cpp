@@ -86,12 +86,27 @@ struct HLSPartitionArrays
               call, call.getCalleeAttr()))
         callers[callee].push_back(call);
     });
-    // The local arrays (memref.alloc) a memref value may be.
-    std::function<void(Value, SmallVectorImpl<memref::AllocOp> &, unsigned)>
+    // The local arrays (memref.alloc) a memref value may be. Through a
+    // flattening reinterpret_cast (the shared linear unit's 1-D operands)
+    // only an alloc whose last dimension is a multiple of `factor` counts:
+    // cyclic banks of the flat array are then banks of that dimension.
+    std::function<void(Value, SmallVectorImpl<memref::AllocOp> &, unsigned,
+                       int64_t, bool)>
         roots = [&](Value memref, SmallVectorImpl<memref::AllocOp> &out,
-                    unsigned depth) {
+                    unsigned depth, int64_t factor, bool flattened) {
           if (auto alloc = memref.getDefiningOp<memref::AllocOp>()) {
-            out.push_back(alloc);
+            MemRefType type = alloc.getType();
+            if (!flattened || type.getRank() == 0 ||
+                (type.hasStaticShape() &&
+                 type.getDimSize(type.getRank() - 1) % factor == 0))
+              out.push_back(alloc);
+            return;
+          }
+          if (auto cast = memref.getDefiningOp<memref::ReinterpretCastOp>()) {
+            if (cast.getType().getRank() == 1 &&
+                cast.getType().getLayout().isIdentity() &&
+                cast.getStaticOffsets() == ArrayRef<int64_t>{0})
+              roots(cast.getSource(), out, depth + 1, factor, true);
             return;
           }
           auto arg = dyn_cast<BlockArgument>(memref);
@@ -101,7 +116,8 @@ struct HLSPartitionArrays
           if (!func || depth > 8)
             return;
           for (func::CallOp call : callers.lookup(func))
-            roots(call.getOperand(arg.getArgNumber()), out, depth + 1);
+            roots(call.getOperand(arg.getArgNumber()), out, depth + 1, factor,
+                  flattened);
         };
 
     // Requirements: alloc -> (dimension, factor).
@@ -127,6 +143,11 @@ struct HLSPartitionArrays
         // unrolled copies spread over), and whether any index varies.
         std::optional<int64_t> walked;
         bool varies = false;
+        // The dimension that every access moves along by one stride s > 1
+        // (the explicit lanes of the shared linear unit: s accesses at
+        // consecutive offsets in each group of s), and s.
+        std::optional<std::pair<int64_t, int64_t>> strided;
+        bool sameStride = true;
         for (Operation *op : ops) {
           ValueRange indices = isa<memref::LoadOp>(op)
                                    ? cast<memref::LoadOp>(op).getIndices()
@@ -137,23 +158,42 @@ struct HLSPartitionArrays
               varies = true;
             if (c && *c == 1 && !walked)
               walked = dim;
+            if (!c || *c <= 1)
+              continue;
+            if (!strided)
+              strided = std::make_pair(static_cast<int64_t>(dim), *c);
+            else if (strided->first != static_cast<int64_t>(dim) ||
+                     strided->second != *c)
+              sameStride = false;
           }
+        }
+        int64_t groups = 0;
+        if (!walked && strided && sameStride && unroll == 1 &&
+            static_cast<int64_t>(ops.size()) >= strided->second) {
+          walked = strided->first;
+          groups = strided->second;
         }
         // Unrolled copies of an access to one element share it.
         int64_t ports = ops.size() * (varies ? unroll : 1);
         if (ports <= 2 || !walked || type.getRank() == 0)
           continue;
-        int64_t factor = varies && unroll > 1 ? unroll : (ports + 1) / 2;
+        int64_t factor = groups                 ? groups
+                         : varies && unroll > 1 ? unroll
+                                                : (ports + 1) / 2;
         if (factor > type.getDimSize(*walked))
           factor = type.getDimSize(*walked);
         if (factor < 2)
           continue;
         SmallVector<memref::AllocOp> allocs;
-        roots(memref, allocs, 0);
+        roots(memref, allocs, 0, factor, false);
         for (memref::AllocOp alloc : allocs) {
+          // A flattened view's banks are the alloc's last dimension's.
+          int64_t dim = type.getRank() == alloc.getType().getRank()
+                            ? *walked
+                            : alloc.getType().getRank() - 1;
           auto [it, inserted] =
-              partitions.try_emplace(alloc, std::make_pair(*walked, factor));
-          if (!inserted && it->second.first == *walked)
+              partitions.try_emplace(alloc, std::make_pair(dim, factor));
+          if (!inserted && it->second.first == dim)
             it->second.second = std::max(it->second.second, factor);
         }
       }

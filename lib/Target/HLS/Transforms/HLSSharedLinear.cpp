@@ -10,6 +10,7 @@
 #include "m3sat/Target/HLS/Transforms/Passes.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/SymbolTable.h"
 
@@ -305,6 +306,8 @@ struct Product {
   /// The M, N, K loops (null where the dimension is absent: size 1).
   scf::ForOp m, n, k;
   Operand a, b, c;
+  /// The load of B in the nest.
+  memref::LoadOp bLoad;
   /// The largest M, N, K.
   int64_t maxM = 1, maxN = 1, maxK = 1;
 };
@@ -449,6 +452,7 @@ std::optional<Product> matchProduct(scf::ForOp root) {
   product.n = swap ? xRows : yRows;
   product.a = {swap ? yLoad.getMemRef() : xLoad.getMemRef(),
                swap ? *yOffset : *xOffset};
+  product.bLoad = swap ? xLoad : yLoad;
   product.b = {swap ? xLoad.getMemRef() : yLoad.getMemRef(),
                swap ? *xOffset : *yOffset};
   product.c = {store.getMemRef(), *cOffset};
@@ -564,6 +568,256 @@ func::FuncOp buildUnit(ModuleOp module, StringRef name, int64_t sizeA,
   return func;
 }
 
+/// Builds the unit of `lanes` constant lanes: for m < M, k < K: a =
+/// A[aOff + m aM + k aK]; for n0 < NB (pipelined; its iterations write other
+/// elements of C), for each lane j < P:
+/// C[(cOff + m cM + n0) P + j] += a * B[(bOff + k bK + n0) P + j].
+func::FuncOp buildLaneUnit(ModuleOp module, StringRef name, int64_t sizeA,
+                           int64_t sizeB, int64_t sizeC, int64_t maxM,
+                           int64_t maxN, int64_t maxK, int64_t lanes) {
+  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+  Location loc = module.getLoc();
+  Type f32 = b.getF32Type(), index = b.getIndexType();
+  SmallVector<Type> inputs = {MemRefType::get({sizeA}, f32),
+                              MemRefType::get({sizeB}, f32),
+                              MemRefType::get({sizeC}, f32)};
+  inputs.append(10, index);
+  auto func = func::FuncOp::create(b, loc, name,
+                                   b.getFunctionType(inputs, TypeRange{}));
+  func.setPrivate();
+  func->setAttr(kHLSSharedUnitAttr, b.getUnitAttr());
+  Block *body = func.addEntryBlock();
+  b.setInsertionPointToStart(body);
+  auto args = body->getArguments();
+  Value a = args[0], bArray = args[1], c = args[2];
+  Value sizeM = args[3], groups = args[4], sizeK = args[5];
+  Value aOff = args[6], aM = args[7], aK = args[8];
+  Value bOff = args[9], bK = args[10], cOff = args[11], cM = args[12];
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value width = arith::ConstantIndexOp::create(b, loc, lanes);
+  auto madd = [&](OpBuilder &nb, Value base, Value x, Value stride) {
+    return arith::AddIOp::create(nb, loc, base,
+                                 arith::MulIOp::create(nb, loc, x, stride))
+        .getResult();
+  };
+  auto mLoop = scf::ForOp::create(b, loc, zero, sizeM, one);
+  mLoop->setAttr(kHLSMaxTripCountAttr, b.getI64IntegerAttr(maxM));
+  b.setInsertionPointToStart(mLoop.getBody());
+  Value m = mLoop.getInductionVar();
+  Value aRow = madd(b, aOff, m, aM);
+  Value cRow = madd(b, cOff, m, cM);
+  auto kLoop = scf::ForOp::create(b, loc, zero, sizeK, one);
+  kLoop->setAttr(kHLSMaxTripCountAttr, b.getI64IntegerAttr(maxK));
+  b.setInsertionPointToStart(kLoop.getBody());
+  Value k = kLoop.getInductionVar();
+  Value aValue = memref::LoadOp::create(b, loc, a, madd(b, aRow, k, aK));
+  Value bRow = madd(b, bOff, k, bK);
+  auto nLoop = scf::ForOp::create(b, loc, zero, groups, one);
+  nLoop->setAttr(kHLSMaxTripCountAttr, b.getI64IntegerAttr(maxN / lanes));
+  nLoop->setAttr(kHLSIndependentAttr, b.getUnitAttr());
+  b.setInsertionPointToStart(nLoop.getBody());
+  Value n0 = nLoop.getInductionVar();
+  // The group's first elements: multiples of P, so that lane j's index is
+  // j modulo P.
+  Value cBase = arith::MulIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, cRow, n0), width);
+  Value bBase = arith::MulIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, bRow, n0), width);
+  for (int64_t lane = 0; lane < lanes; ++lane) {
+    Value offset = arith::ConstantIndexOp::create(b, loc, lane);
+    Value cIndex = arith::AddIOp::create(b, loc, cBase, offset);
+    Value bIndex = arith::AddIOp::create(b, loc, bBase, offset);
+    Value bValue = memref::LoadOp::create(b, loc, bArray, bIndex);
+    Value cValue = memref::LoadOp::create(b, loc, c, cIndex);
+    Value sum = arith::AddFOp::create(
+        b, loc, cValue, arith::MulFOp::create(b, loc, aValue, bValue));
+    memref::StoreOp::create(b, loc, sum, c, cIndex);
+  }
+  b.setInsertionPointToEnd(body);
+  func::ReturnOp::create(b, loc);
+  return func;
+}
+
+/// Whether every coefficient and the constant of `linear` are multiples of
+/// `lanes`.
+bool isMultipleOf(const Linear &linear, int64_t lanes) {
+  return linear.constant % lanes == 0 &&
+         llvm::all_of(linear.terms, [&](const auto &term) {
+           return term.second % lanes == 0;
+         });
+}
+
+/// Whether `product` fits a unit of `lanes` constant lanes over N: N a
+/// constant multiple of P, contiguous in B and C, and every other offset
+/// and stride of B and C a multiple of P.
+bool fitsLanes(const Product &product, int64_t lanes) {
+  if (lanes <= 1)
+    return true;
+  APInt upper;
+  scf::ForOp n = product.n;
+  if (!n || !matchPattern(n.getUpperBound(), m_ConstantInt(&upper)) ||
+      upper.getSExtValue() % lanes != 0)
+    return false;
+  if (strideOf(product.b.offset, product.n) != 1 ||
+      strideOf(product.c.offset, product.n) != 1)
+    return false;
+  return strideOf(product.b.offset, product.k) % lanes == 0 &&
+         strideOf(product.c.offset, product.m) % lanes == 0 &&
+         isMultipleOf(outerPart(product.b.offset, product), lanes) &&
+         isMultipleOf(outerPart(product.c.offset, product), lanes);
+}
+
+/// `linear` divided by `lanes` (every coefficient a multiple of it).
+Linear dividedBy(Linear linear, int64_t lanes) {
+  for (auto &term : linear.terms)
+    term.second /= lanes;
+  linear.constant /= lanes;
+  return linear;
+}
+
+/// The constant upper bound of `loop`, or 0.
+int64_t constantBound(scf::ForOp loop) {
+  APInt upper;
+  if (!loop || !matchPattern(loop.getUpperBound(), m_ConstantInt(&upper)))
+    return 0;
+  return upper.getSExtValue();
+}
+
+/// Whether a unit of `lanes` lanes can take `product` once its B, a weight
+/// port whose N is strided (stored (out, in)), is copied to an on-chip
+/// [K][N] buffer: K and N constant, B's offset a constant, B an argument of
+/// a public function (a port of the top function).
+bool needsTransposedB(const Product &product, int64_t lanes) {
+  if (lanes <= 1 || !product.n || !product.k ||
+      strideOf(product.b.offset, product.n) == 1 ||
+      constantBound(product.n) % lanes != 0 || !constantBound(product.k) ||
+      !outerPart(product.b.offset, product).terms.empty())
+    return false;
+  auto arg = dyn_cast<BlockArgument>(product.b.memref);
+  auto func = arg ? dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp())
+                  : func::FuncOp();
+  if (!func || !func.isPublic() || arg.getOwner() != &func.getBody().front())
+    return false;
+  // The rest as the lanes need it, with B as [K][N].
+  Product transposed = product;
+  transposed.b.offset = Linear();
+  transposed.b.offset.terms[transposed.k.getInductionVar()] =
+      constantBound(product.n);
+  transposed.b.offset.terms[transposed.n.getInductionVar()] = 1;
+  return fitsLanes(transposed, lanes);
+}
+
+/// `value` at the builder, the ops of `root` it is computed by cloned
+/// (with `mapping`'s values for the loops' induction variables).
+Value cloneIndex(OpBuilder &b, Value value, IRMapping &mapping,
+                 Operation *root) {
+  if (Value mapped = mapping.lookupOrNull(value))
+    return mapped;
+  Operation *def = value.getDefiningOp();
+  if (!def || !root->isProperAncestor(def))
+    return value;
+  for (Value operand : def->getOperands())
+    cloneIndex(b, operand, mapping, root);
+  return b.clone(*def, mapping)
+      ->getResult(cast<OpResult>(value).getResultNumber());
+}
+
+/// Copies `product`'s B into `buffer` as [K][N] (row k, column n) before
+/// its nest, and makes the product read it.
+void transposeB(Product &product, Value buffer) {
+  Operation *root = product.nest.front();
+  OpBuilder b(root);
+  Location loc = root->getLoc();
+  int64_t sizeN = constantBound(product.n), sizeK = constantBound(product.k);
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  auto kLoop = scf::ForOp::create(
+      b, loc, zero, arith::ConstantIndexOp::create(b, loc, sizeK), one);
+  b.setInsertionPointToStart(kLoop.getBody());
+  auto nLoop = scf::ForOp::create(
+      b, loc, zero, arith::ConstantIndexOp::create(b, loc, sizeN), one);
+  b.setInsertionPointToStart(nLoop.getBody());
+  IRMapping mapping;
+  mapping.map(product.k.getInductionVar(), kLoop.getInductionVar());
+  mapping.map(product.n.getInductionVar(), nLoop.getInductionVar());
+  // B depends on neither the M loop nor other loops of the nest.
+  for (scf::ForOp loop : product.nest)
+    if (loop != product.k && loop != product.n)
+      mapping.map(loop.getInductionVar(), zero);
+  SmallVector<Value> indices;
+  for (Value index : product.bLoad.getIndices())
+    indices.push_back(cloneIndex(b, index, mapping, root));
+  Value value =
+      memref::LoadOp::create(b, loc, product.b.memref, indices).getResult();
+  Value row =
+      arith::MulIOp::create(b, loc, kLoop.getInductionVar(),
+                            arith::ConstantIndexOp::create(b, loc, sizeN));
+  memref::StoreOp::create(
+      b, loc, value, buffer,
+      ValueRange{arith::AddIOp::create(b, loc, row, nLoop.getInductionVar())});
+  product.b.memref = buffer;
+  product.b.offset = Linear();
+  product.b.offset.terms[product.k.getInductionVar()] = sizeN;
+  product.b.offset.terms[product.n.getInductionVar()] = 1;
+}
+
+/// The operands of the unit's call for `product`, built at `b`: the
+/// flat arrays, the sizes, and the offsets and strides (of B and C in
+/// groups of `lanes` elements when there are several lanes).
+SmallVector<Value> callOperands(OpBuilder &b, Location loc,
+                                const Product &product, FunctionType unitType,
+                                int64_t lanes) {
+  auto flat = [&](Value memref, Type type) {
+    auto flatType = cast<MemRefType>(type);
+    return memref::ReinterpretCastOp::create(
+               b, loc, flatType, memref, /*offset=*/0,
+               ArrayRef<int64_t>{flatType.getDimSize(0)}, ArrayRef<int64_t>{1})
+        .getResult();
+  };
+  auto size = [&](scf::ForOp loop) {
+    return loop ? loop.getUpperBound()
+                : arith::ConstantIndexOp::create(b, loc, 1).getResult();
+  };
+  auto stride = [&](const Linear &linear, scf::ForOp loop) {
+    return arith::ConstantIndexOp::create(b, loc, strideOf(linear, loop))
+        .getResult();
+  };
+  SmallVector<Value> operands = {flat(product.a.memref, unitType.getInput(0)),
+                                 flat(product.b.memref, unitType.getInput(1)),
+                                 flat(product.c.memref, unitType.getInput(2))};
+  if (lanes > 1) {
+    auto grouped = [&](const Linear &linear) {
+      return materialize(b, loc, dividedBy(outerPart(linear, product), lanes));
+    };
+    auto groupStride = [&](const Linear &linear, scf::ForOp loop) {
+      return arith::ConstantIndexOp::create(b, loc,
+                                            strideOf(linear, loop) / lanes)
+          .getResult();
+    };
+    operands.append(
+        {size(product.m),
+         arith::ConstantIndexOp::create(b, loc, product.maxN / lanes),
+         size(product.k),
+         materialize(b, loc, outerPart(product.a.offset, product)),
+         stride(product.a.offset, product.m),
+         stride(product.a.offset, product.k), grouped(product.b.offset),
+         groupStride(product.b.offset, product.k), grouped(product.c.offset),
+         groupStride(product.c.offset, product.m)});
+    return operands;
+  }
+  operands.append(
+      {size(product.m), size(product.n), size(product.k),
+       materialize(b, loc, outerPart(product.a.offset, product)),
+       stride(product.a.offset, product.m), stride(product.a.offset, product.k),
+       materialize(b, loc, outerPart(product.b.offset, product)),
+       stride(product.b.offset, product.k), stride(product.b.offset, product.n),
+       materialize(b, loc, outerPart(product.c.offset, product)),
+       stride(product.c.offset, product.m),
+       stride(product.c.offset, product.n)});
+  return operands;
+}
+
 struct HLSSharedLinear
     : public m3sat::impl::HLSSharedLinearBase<HLSSharedLinear> {
   using Base::Base;
@@ -573,7 +827,9 @@ struct HLSSharedLinear
     // Outermost loops first; a matched nest is not searched again.
     std::vector<Product> products;
     module.walk<WalkOrder::PreOrder>([&](scf::ForOp loop) {
-      if (std::optional<Product> product = matchProduct(loop)) {
+      if (std::optional<Product> product = matchProduct(loop);
+          product &&
+          (fitsLanes(*product, lanes) || needsTransposedB(*product, lanes))) {
         products.push_back(std::move(*product));
         return WalkResult::skip();
       }
@@ -581,6 +837,31 @@ struct HLSSharedLinear
     });
     if (products.empty())
       return;
+
+    // Weights stored (out, in) go to the lanes through an on-chip [K][N]
+    // copy: one buffer per function, as large as its largest such B.
+    DenseMap<Operation *, int64_t> transposedSizes;
+    for (const Product &product : products)
+      if (!fitsLanes(product, lanes)) {
+        int64_t &size = transposedSizes[product.nest.front()
+                                            ->getParentOfType<func::FuncOp>()];
+        size =
+            std::max(size, constantBound(product.n) * constantBound(product.k));
+      }
+    DenseMap<Operation *, Value> transposedBuffers;
+    for (auto [func, size] : transposedSizes) {
+      Block &entry = cast<func::FuncOp>(func).getBody().front();
+      OpBuilder b(&entry, entry.begin());
+      transposedBuffers[func] = memref::AllocOp::create(
+          b, func->getLoc(), MemRefType::get({size}, b.getF32Type()));
+    }
+    for (Product &product : products)
+      if (!fitsLanes(product, lanes)) {
+        transposeB(product,
+                   transposedBuffers.lookup(
+                       product.nest.front()->getParentOfType<func::FuncOp>()));
+        ++numTransposed;
+      }
 
     // One unit, its arrays as large as the largest passed.
     int64_t sizeA = 1, sizeB = 1, sizeC = 1, maxM = 1, maxN = 1, maxK = 1;
@@ -593,8 +874,11 @@ struct HLSSharedLinear
       maxK = std::max(maxK, product.maxK);
     }
     SymbolTable symbols(module);
-    func::FuncOp unit = buildUnit(module, "m3sat_linear", sizeA, sizeB, sizeC,
-                                  maxM, maxN, maxK);
+    func::FuncOp unit =
+        lanes > 1 ? buildLaneUnit(module, "m3sat_linear", sizeA, sizeB, sizeC,
+                                  maxM, maxN, maxK, lanes)
+                  : buildUnit(module, "m3sat_linear", sizeA, sizeB, sizeC, maxM,
+                              maxN, maxK);
     symbols.insert(unit);
     FunctionType unitType = unit.getFunctionType();
 
@@ -602,42 +886,13 @@ struct HLSSharedLinear
       scf::ForOp first = product.nest[product.batchLoops];
       OpBuilder b(first);
       Location loc = first.getLoc();
-      auto flat = [&](Value memref, Type type) {
-        auto flatType = cast<MemRefType>(type);
-        return memref::ReinterpretCastOp::create(
-                   b, loc, flatType, memref, /*offset=*/0,
-                   ArrayRef<int64_t>{flatType.getDimSize(0)},
-                   ArrayRef<int64_t>{1})
-            .getResult();
-      };
-      auto size = [&](scf::ForOp loop) {
-        return loop ? loop.getUpperBound()
-                    : arith::ConstantIndexOp::create(b, loc, 1).getResult();
-      };
-      auto stride = [&](const Linear &linear, scf::ForOp loop) {
-        return arith::ConstantIndexOp::create(b, loc, strideOf(linear, loop))
-            .getResult();
-      };
-      SmallVector<Value> operands = {
-          flat(product.a.memref, unitType.getInput(0)),
-          flat(product.b.memref, unitType.getInput(1)),
-          flat(product.c.memref, unitType.getInput(2)),
-          size(product.m),
-          size(product.n),
-          size(product.k),
-          materialize(b, loc, outerPart(product.a.offset, product)),
-          stride(product.a.offset, product.m),
-          stride(product.a.offset, product.k),
-          materialize(b, loc, outerPart(product.b.offset, product)),
-          stride(product.b.offset, product.k),
-          stride(product.b.offset, product.n),
-          materialize(b, loc, outerPart(product.c.offset, product)),
-          stride(product.c.offset, product.m),
-          stride(product.c.offset, product.n)};
+      SmallVector<Value> operands =
+          callOperands(b, loc, product, unitType, lanes);
       auto call = func::CallOp::create(b, loc, unit, operands);
       call->setAttr(kHLSLinearTripsAttr,
                     HLSLinearTripsAttr::get(b.getContext(), product.maxM,
-                                            product.maxN, product.maxK));
+                                            product.maxN / lanes,
+                                            product.maxK));
       first.erase();
       ++numCalls;
     }

@@ -217,14 +217,36 @@ def HLSSharedLinear : Pass<"m3sat-hls-shared-linear", "::mlir::ModuleOp"> {
     instance), its arrays 1-D with the size of the largest array passed
     (`memref.reinterpret_cast` at the call sites); each call records its
     largest M, N and K (`m3sat.hls.linear_trips`) for the estimate.
+
+    With `lanes=P` (P > 1) the unit has P constant lanes over N:
+    `@m3sat_linear(A, B, C, M, N / P, K, aOff, aM, aK, bOff, bK, cOff, cM)`
+    runs, for m < M, k < K, its pipelined loop over n0 < N / P, each
+    iteration P explicit multiply-accumulates `C[(cOff + m cM + n0) P + j]
+    += A[aOff + m aM + k aK] * B[(bOff + k bK + n0) P + j]`, j = 0 ... P -
+    1 (B and C offsets and strides counted in groups of P elements). Lane j
+    reads and writes element j modulo P, so with B and C partitioned
+    cyclically by P (`m3sat-hls-partition-arrays`) each lane has its own
+    banks. Only products whose N is a multiple of P, contiguous in B and
+    C, with every other offset and stride of B and C a multiple of P go on
+    the unit; the others stay loop nests, but for a weight port stored
+    (out, in) (N strided, its offset a constant): it is copied into an
+    on-chip [K][N] buffer before the nest (one per function, as large as
+    its largest such weight), and the product reads that. The calls
+    record `n = N / P`.
   }];
+  let options = [
+    Option<"lanes", "lanes", "int64_t", /*default=*/"1",
+           "Constant lanes of the unit over N (1: one lane, any strides)">
+  ];
   let dependentDialects = ["::m3sat::M3SATDialect",
                            "::mlir::arith::ArithDialect",
                            "::mlir::func::FuncDialect",
                            "::mlir::memref::MemRefDialect",
                            "::mlir::scf::SCFDialect"];
   let statistics = [
-    Statistic<"numCalls", "num-calls", "Matrix products on the shared unit">
+    Statistic<"numCalls", "num-calls", "Matrix products on the shared unit">,
+    Statistic<"numTransposed", "num-transposed",
+              "Weights copied to an on-chip [K][N] buffer for the lanes">
   ];
 }
 
