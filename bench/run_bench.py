@@ -217,7 +217,12 @@ def bench_m3sat(build, example, model, case, task, repeat):
            str(repeat)]
     for name, path in models.task_inputs(example, model, case, task).items():
         cmd += ["--input", f"{name}={path}"]
-    stdout, _, rss = run_measured(cmd, env=RUN_ENV)
+    # M3SAT_WAIT_TRACE: how each run's threads waited (the adaptive policy
+    # may block in some runs, which costs a task of many short loops ~10x).
+    stdout, stderr, rss = run_measured(cmd, env=dict(RUN_ENV,
+                                                     M3SAT_WAIT_TRACE="1"))
+    trace = [l for l in stderr.splitlines() if l.startswith("m3sat-wait:")]
+    timed = trace[-repeat:] if len(trace) >= repeat else []
     # The task's inputs and outputs are activations too, held by the caller
     # for the whole run (outside the arena; Edge-MoE b1: the 0.4 MB image,
     # a 9.7 KB output).
@@ -228,7 +233,9 @@ def bench_m3sat(build, example, model, case, task, repeat):
     fields = line.split(":", 1)[1].split()
     values = dict(zip(fields[0::2], map(float, fields[1::2])))
     return {"median_ms": values["median"], "p90_ms": values["p90"],
-            "runs": repeat, "rss_kb": rss,
+            "runs": repeat, "rss_kb": rss, "wait_trace": trace,
+            "blocked_runs": sum(" ms blocking," in l for l in timed)
+            if timed else None,
             "output": os.path.join(out, "res", f"{task}.npy"),
             "flops": report.get("flops"),
             "bundle_bytes": os.path.getsize(os.path.join(out, "bundle.m3b")),
@@ -349,12 +356,15 @@ def latency_table(rows, peak):
 
 
 def p90_table(rows):
-    head = ["model", "task", "b", "m3sat p90"] + \
+    head = ["model", "task", "b", "m3sat p90", "m3sat blocking"] + \
         [f"{label} p90" for _, label in PEERS]
     lines = [head]
     for r in rows:
+        m = r["m3sat"]
+        blocked = m.get("blocked_runs")
         lines.append([r["model"], r["task"], str(r["batch"]),
-                      fmt(r["m3sat"]["p90_ms"], ".3f")] +
+                      fmt(m["p90_ms"], ".3f"),
+                      "-" if blocked is None else f"{blocked}/{m['runs']}"] +
                      [fmt(r[k].get("p90_ms"), ".3f", "n/a")
                       for k, _ in PEERS])
     return lines
@@ -575,7 +585,8 @@ would take over 4 s.
 
 {render(latency_table(rows, peak['fp32_peak_gflops']), True)}
 
-p90 (ms):
+p90 (ms); m3sat blocking: of m3sat's timed runs, those whose waiting
+threads blocked (M3SAT_WAIT=adaptive, M3SAT_WAIT_TRACE; the rest spun):
 
 {render(p90_table(rows), True)}
 

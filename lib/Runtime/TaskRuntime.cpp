@@ -24,7 +24,10 @@
 // (libomp's setting) or passive (always block) fixes the policy; a
 // KMP_BLOCKTIME in the environment is the user's and is left alone. The
 // block time is libomp's per forking thread: it is set on the thread that
-// calls m3sat_run, before each run.
+// calls m3sat_run, before each run. M3SAT_WAIT_TRACE=1 prints one line
+// per run to stderr: its time, how its threads waited, their involuntary
+// switches and how the next run will wait (kept in memory and written at
+// exit, so that writing them does not slow the runs they describe).
 //
 //===----------------------------------------------------------------------===//
 
@@ -147,6 +150,8 @@ public:
     }
     mode = name == "passive" ? Mode::Passive : Mode::Adaptive;
     spinBlocktime = kmp_get_blocktime();
+    const char *trace = getenv("M3SAT_WAIT_TRACE");
+    tracing = trace && *trace && std::strcmp(trace, "0") != 0;
     return true;
   }
 
@@ -179,11 +184,26 @@ public:
     std::lock_guard<std::mutex> lock(mutex);
     if (mode != Mode::Adaptive)
       return;
-    wait.afterRun(ms.count(),
-                  AdaptiveWait::preempted(
-                      involuntarySwitches() - start.switches, threads()),
-                  wait.wantsLoad() && othersRunnable());
+    long switches = involuntarySwitches() - start.switches;
+    bool blocked = wait.blocks();
+    bool others = wait.wantsLoad() && othersRunnable();
+    wait.afterRun(ms.count(), AdaptiveWait::preempted(switches, threads()),
+                  others);
+    if (!tracing)
+      return;
+    char line[160];
+    std::snprintf(line, sizeof line,
+                  "m3sat-wait: run %ld: %.3f ms %s, %ld involuntary "
+                  "switches%s; next run %s\n",
+                  ++runs, ms.count(), blocked ? "blocking" : "spinning",
+                  switches, others ? ", others runnable" : "",
+                  wait.blocks() ? "blocks" : "spins");
+    trace += line;
+    if (trace.size() > (1 << 16))
+      flushTrace();
   }
+
+  ~WaitPolicy() { flushTrace(); }
 
 private:
   /// Untouched: libomp's own setting (KMP_BLOCKTIME, M3SAT_WAIT=spin, or
@@ -212,9 +232,18 @@ private:
     return omp_get_max_threads ? omp_get_max_threads() : 1;
   }
 
+  void flushTrace() {
+    std::fputs(trace.c_str(), stderr);
+    trace.clear();
+  }
+
   std::mutex mutex;
   Mode mode = Mode::Unset;
   int spinBlocktime = 200;
+  /// M3SAT_WAIT_TRACE: a line per run for stderr; runs counted for it.
+  bool tracing = false;
+  long runs = 0;
+  std::string trace;
 };
 
 WaitPolicy &waitPolicy() {
