@@ -28,7 +28,8 @@ using namespace mlir;
 void m3sat::buildBufferizedLinalgPipeline(OpPassManager &pm, bool foldRouting,
                                           MoELowering moeLowering,
                                           bool convolutionsAsMatmul,
-                                          bool splitSharedInits) {
+                                          bool splitSharedInits,
+                                          bool unitStrideConvolutionsAsMatmul) {
   // Static routing first: constant router logits become expert sets, so the
   // lowering below needs no routing for them.
   if (foldRouting)
@@ -41,8 +42,11 @@ void m3sat::buildBufferizedLinalgPipeline(OpPassManager &pm, bool foldRouting,
                               TosaToLinalgNamedOptions(), std::nullopt);
   pm.addNestedPass<func::FuncOp>(createTosaToArithPass());
   pm.addNestedPass<func::FuncOp>(createTosaToTensorPass());
-  if (convolutionsAsMatmul)
-    pm.addNestedPass<func::FuncOp>(createConvolutionsToMatmul());
+  if (convolutionsAsMatmul) {
+    ConvolutionsToMatmulOptions im2col;
+    im2col.unitStride = unitStrideConvolutionsAsMatmul;
+    pm.addNestedPass<func::FuncOp>(createConvolutionsToMatmul(im2col));
+  }
   // Elementwise arith/math on whole tensors becomes linalg.generic.
   pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
 
@@ -75,10 +79,14 @@ void m3sat::buildBufferizedLinalgPipeline(OpPassManager &pm, bool foldRouting,
 
 void m3sat::buildCPUPipeline(OpPassManager &pm,
                              const CPUPipelineOptions &options) {
-  // With SGEMM, a convolution is faster as im2col and one matrix product.
+  // With SGEMM, a convolution is faster as matrix products: im2col and one
+  // product, or (unit strides, a window over 1x1) m3sat_sconv's product per
+  // filter tap, which needs no im2col buffer.
+  bool sconv = options.blas && options.convolutionsToBLAS;
   buildBufferizedLinalgPipeline(pm, options.foldRouting, options.moeLowering,
                                 /*convolutionsAsMatmul=*/options.blas,
-                                options.splitSharedInits);
+                                options.splitSharedInits,
+                                /*unitStrideConvolutionsAsMatmul=*/!sconv);
   // Copies of a filled buffer (bufferization's answer to a shared zero
   // init) become fills. Before the arena: it recognizes buffers by their
   // allocations, which the arena turns into views.
@@ -97,6 +105,11 @@ void m3sat::buildCPUPipeline(OpPassManager &pm,
     ContractionsToBLASOptions blas;
     blas.parallel = options.parallel;
     pm.addPass(createContractionsToBLAS(blas));
+    if (sconv) {
+      ConvolutionsToBLASOptions conv;
+      conv.parallel = options.parallel;
+      pm.addPass(createConvolutionsToBLAS(conv));
+    }
   }
 
   // Loops, then everything to the LLVM dialect (erf and friends via libm).

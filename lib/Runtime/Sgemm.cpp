@@ -36,6 +36,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <vector>
 
 // The task library links LLVM's OpenMP runtime when it has parallel loops;
 // without it every product runs as one part.
@@ -325,4 +326,127 @@ extern "C" void m3sat_sgemm_epilogue(
                 terms > 0 ? p0 + i * t0m + j * t0n : nullptr, t0n,
                 terms > 1 ? p1 + i * t1m + j * t1n : nullptr, t1n,
                 pd + i * ldd + j);
+}
+
+namespace {
+
+/// Rows of one tile's products in m3sat_sconv: enough for the kernel to run
+/// near its peak, few enough that the tile's C (rows x F floats) stays in
+/// the core's L2 cache across the KH x KW products that accumulate it.
+constexpr int64_t kConvTileRows = 384;
+
+/// A 2-D convolution of unit strides and dilations on NHWC images and
+/// FHWC filters (`inX` and `outX`: strides in elements of N, H and W;
+/// channels have unit stride), computed as KH x KW products per tile of
+/// output rows, one per filter tap, without im2col.
+struct Convolution {
+  int64_t n, oh, ow, f, c, kh, kw;
+  const float *in;
+  int64_t inN, inH, inW;
+  const float *filter;
+  int64_t filterF, filterH, filterW;
+  float *out;
+  int64_t outN, outH, outW;
+
+  /// Pixels between the starts of two image rows, when the rows of the
+  /// input are evenly spaced runs of pixels (H stride a multiple of the W
+  /// stride); 0 otherwise.
+  int64_t pitch() const { return inW > 0 && inH % inW == 0 ? inH / inW : 0; }
+  /// Output image rows per tile: about kConvTileRows pixel rows in the
+  /// tile's products, in as many tiles as keep the parts evenly loaded.
+  int64_t rowsPerTile(int64_t parts) const {
+    int64_t p = pitch();
+    int64_t rows = std::clamp<int64_t>(p > 0 ? kConvTileRows / p : 1, 1, oh);
+    int64_t perImage = (oh + rows - 1) / rows;
+    while (perImage < oh && (n * perImage) % parts != 0)
+      ++perImage;
+    return (oh + perImage - 1) / perImage;
+  }
+
+  /// Output rows [row, row + rows) of image `b`. In the input, pixel
+  /// (y, x) of the tile's first tap is y * pitch + x pixels after its
+  /// origin, so each tap's A is one strided matrix of
+  /// (rows - 1) * pitch + OW pixel rows (lda: the W stride); the product
+  /// goes to `scratch` at that pitch, and its OW valid pixels of each row
+  /// to the output.
+  void tile(int64_t b, int64_t row, int64_t rows, bool accumulate,
+            std::vector<float> &scratch) const {
+    int64_t p = rows > 1 ? pitch() : ow;
+    int64_t m = (rows - 1) * p + ow;
+    scratch.resize(static_cast<size_t>(m * f));
+    float *c0 = scratch.data();
+    float *outRow = out + b * outN + row * outH;
+    if (accumulate) {
+      // The pixels past OW in each row are never copied out; zeros there
+      // keep the products clear of whatever the buffer held.
+      std::fill(scratch.begin(), scratch.end(), 0.0f);
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t x = 0; x < ow; ++x)
+          std::memcpy(c0 + (r * p + x) * f, outRow + r * outH + x * outW,
+                      sizeof(float) * f);
+    }
+    for (int64_t y = 0; y < kh; ++y)
+      for (int64_t x = 0; x < kw; ++x) {
+        const float *a = in + b * inN + (row + y) * inH + x * inW;
+        const float *w = filter + y * filterH + x * filterW;
+        bool first = y == 0 && x == 0 && !accumulate;
+        sgemm(/*transA=*/false, /*transB=*/true, m, f, c, a, inW, w, filterF,
+              first ? 0.0f : 1.0f, c0, f);
+      }
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t x = 0; x < ow; ++x)
+        std::memcpy(outRow + r * outH + x * outW, c0 + (r * p + x) * f,
+                    sizeof(float) * f);
+  }
+};
+
+} // namespace
+
+/// How many parts m3sat_sconv should split a convolution into: as many as
+/// m3sat_sgemm_parts for its product (N*OH*OW x F x KH*KW*C), at most one
+/// per output image row.
+extern "C" int64_t m3sat_sconv_parts(int64_t n, int64_t oh, int64_t ow,
+                                     int64_t f, int64_t c, int64_t kh,
+                                     int64_t kw) {
+  if (n <= 0 || oh <= 0)
+    return 1;
+  return std::max<int64_t>(
+      1, std::min(n * oh, m3sat_sgemm_parts(n * oh * ow, f, kh * kw * c)));
+}
+
+/// Part `part` of `parts` of out += conv(in, filter), or out = conv(in,
+/// filter) when `accumulate` is 0 (out is then not read): a 2-D
+/// convolution of unit strides and dilations, `in` [N, OH+KH-1, OW+KW-1, C]
+/// (already padded), `filter` [F, KH, KW, C], `out` [N, OH, OW, F], each
+/// with unit stride along its last dimension and the given strides (in
+/// elements) along the others. The part computes a contiguous range of
+/// tiles of output rows. Called by generated code with index-typed
+/// arguments: pointers arrive as integers.
+extern "C" void m3sat_sconv(int64_t part, int64_t parts, int64_t n, int64_t oh,
+                            int64_t ow, int64_t f, int64_t c, int64_t kh,
+                            int64_t kw, intptr_t in, int64_t inN, int64_t inH,
+                            int64_t inW, intptr_t filter, int64_t filterF,
+                            int64_t filterH, int64_t filterW, intptr_t out,
+                            int64_t outN, int64_t outH, int64_t outW,
+                            int64_t accumulate) {
+  if (n <= 0 || oh <= 0 || ow <= 0 || f <= 0 || parts < 1 || part < 0 ||
+      part >= parts)
+    return;
+  Convolution conv{
+      n,       oh,      ow,      f,
+      c,       kh,      kw,      reinterpret_cast<const float *>(in),
+      inN,     inH,     inW,     reinterpret_cast<const float *>(filter),
+      filterF, filterH, filterW, reinterpret_cast<float *>(out),
+      outN,    outH,    outW};
+  int64_t rows = conv.rowsPerTile(parts);
+  int64_t tilesPerImage = (oh + rows - 1) / rows;
+  int64_t tiles = n * tilesPerImage;
+  int64_t begin = tiles * part / parts, end = tiles * (part + 1) / parts;
+  // The tile's product, at the input's pitch: one buffer per thread, kept
+  // for the next convolution.
+  thread_local std::vector<float> scratch;
+  for (int64_t t = begin; t < end; ++t) {
+    int64_t b = t / tilesPerImage, row = t % tilesPerImage * rows;
+    conv.tile(b, row, std::min(rows, oh - row), accumulate != 0, scratch);
+  }
 }

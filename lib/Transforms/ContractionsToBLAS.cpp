@@ -62,21 +62,13 @@ std::optional<OperandAccess> analyze(Value buffer, AffineMap map,
   return access;
 }
 
-/// The fill of +0.0 into all of `op`'s C (m3sat::filledValue) that last
-/// wrote it before `op`, with only side-effect free ops in between; null if
-/// there is none. `op` writes every element of C, so that fill is dead once
-/// `op` does not read C.
+/// The zero fill of `op`'s C (m3sat::zeroFillBefore): `op` writes every
+/// element of C, so that fill is dead once `op` does not read C.
 Operation *zeroFillBefore(linalg::LinalgOp op) {
   Value c = op.getDpsInits()[0];
   if (llvm::is_contained(op.getDpsInputs(), c))
     return nullptr;
-  for (Operation *prev = op->getPrevNode(); prev; prev = prev->getPrevNode()) {
-    if (std::optional<Value> value = filledValue(prev, c))
-      return matchPattern(*value, m_PosZeroFloat()) ? prev : nullptr;
-    if (!isMemoryEffectFree(prev))
-      return nullptr;
-  }
-  return nullptr;
+  return m3sat::zeroFillBefore(op, c);
 }
 
 /// Base address (aligned pointer + offset, in bytes) and strides (in

@@ -102,13 +102,40 @@ struct AffineIm2ColNhwcFhwc : OpRewritePattern<linalg::Conv2DNhwcFhwcOp> {
   }
 };
 
+/// Whether `op` is a convolution that m3sat-convolutions-to-blas computes
+/// without im2col: NHWC/FHWC, unit strides and dilations, a window over
+/// 1x1 (a 1x1 window's im2col is the image itself).
+bool isUnitStrideWindow(Operation *op) {
+  auto conv = dyn_cast<linalg::Conv2DNhwcFhwcOp>(op);
+  if (!conv)
+    return false;
+  auto ones = [](DenseIntElementsAttr attr) {
+    return llvm::all_of(attr.getValues<int64_t>(),
+                        [](int64_t v) { return v == 1; });
+  };
+  auto filter = cast<ShapedType>(conv.getInputs()[1].getType());
+  return ones(conv.getStrides()) && ones(conv.getDilations()) &&
+         filter.hasStaticShape() &&
+         filter.getDimSize(1) * filter.getDimSize(2) > 1;
+}
+
 struct ConvolutionsToMatmulPass
     : m3sat::impl::ConvolutionsToMatmulBase<ConvolutionsToMatmulPass> {
+  using Base::Base;
+
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<AffineIm2ColNhwcFhwc>(&getContext());
     linalg::populateConvertConv2DToImg2ColPatterns(patterns);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+    FrozenRewritePatternSet frozen(std::move(patterns));
+    // The convolutions to rewrite (the patterns match every kind of them).
+    SmallVector<Operation *> convolutions;
+    getOperation().walk([&](linalg::LinalgOp op) {
+      if (linalg::isaConvolutionOpInterface(op) &&
+          (unitStride || !isUnitStrideWindow(op)))
+        convolutions.push_back(op);
+    });
+    if (failed(applyOpPatternsGreedily(convolutions, frozen)))
       signalPassFailure();
   }
 };

@@ -3,6 +3,8 @@
 #include "m3sat/Transforms/Fills.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 using namespace mlir;
 
@@ -32,4 +34,14 @@ std::optional<Value> m3sat::filledValue(Operation *op, Value buffer) {
   if (generic.getRegion().isAncestor(yielded.getParentRegion()))
     return std::nullopt;
   return yielded;
+}
+
+Operation *m3sat::zeroFillBefore(Operation *op, Value buffer) {
+  for (Operation *prev = op->getPrevNode(); prev; prev = prev->getPrevNode()) {
+    if (std::optional<Value> value = filledValue(prev, buffer))
+      return matchPattern(*value, m_PosZeroFloat()) ? prev : nullptr;
+    if (!isMemoryEffectFree(prev))
+      return nullptr;
+  }
+  return nullptr;
 }

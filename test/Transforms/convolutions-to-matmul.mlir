@@ -1,4 +1,16 @@
 // RUN: m3sat-opt %s -m3sat-convolutions-to-matmul | FileCheck %s
+// RUN: m3sat-opt %s '-m3sat-convolutions-to-matmul=unit-stride=false' | FileCheck %s --check-prefix=KEEP
+
+// Without unit-stride, the unit-stride 3x3 convolution stays (for
+// m3sat-convolutions-to-blas); the strided patch embedding still becomes
+// im2col and a product.
+// KEEP-LABEL: func @patch_embed
+// KEEP-NOT: linalg.conv_2d
+// KEEP: tensor.collapse_shape
+// KEEP-LABEL: func @conv_3x3
+// KEEP: linalg.conv_2d_nhwc_fhwc {{.*}}strides = dense<1>
+// KEEP-NOT: tensor.collapse_shape
+// KEEP-LABEL: func @dilated_3x3
 
 // A ViT patch embedding (kernel = stride = 4): an im2col copy of the
 // patches with affine maps over (n, oh, ow, kh, kw, c) (no tensor.extract,

@@ -55,6 +55,13 @@ struct CPUPipelineOptions
       llvm::cl::desc("f32 matrix products call m3sat_sgemm (provided by "
                      "the task runtime; m3sat-contractions-to-blas)"),
       llvm::cl::init(false)};
+  Option<bool> convolutionsToBLAS{
+      *this, "convolutions-to-blas",
+      llvm::cl::desc("With blas: 2-D convolutions of unit strides with a "
+                     "window over 1x1 call m3sat_sconv, one SGEMM per "
+                     "filter tap and tile of output rows, instead of "
+                     "im2col and one SGEMM (m3sat-convolutions-to-blas)"),
+      llvm::cl::init(true)};
   Option<bool> vectorize{
       *this, "vectorize",
       llvm::cl::desc("Elementwise and row-reduction ops become SIMD vector "
@@ -102,14 +109,18 @@ struct CPUPipelineOptions
 /// deallocation is inserted: targets add what they need. `moeLowering` is
 /// the form of the token-routed MoE ops (m3sat-convert-to-linalg). With
 /// `convolutionsAsMatmul`, 2-D convolutions become im2col and a matrix
-/// product (m3sat-convolutions-to-matmul). With `splitSharedInits`, each
+/// product (m3sat-convolutions-to-matmul); without
+/// `unitStrideConvolutionsAsMatmul`, those of unit strides and a window over
+/// 1x1 stay convolutions (for m3sat-convolutions-to-blas). With
+/// `splitSharedInits`, each
 /// user of a shared tensor.empty or fill gets its own before bufferization
 /// (m3sat-split-shared-inits), so that no buffer lives across layers only
 /// because CSE merged their inits.
 void buildBufferizedLinalgPipeline(mlir::OpPassManager &pm, bool foldRouting,
                                    MoELowering moeLowering = MoELowering::Loops,
                                    bool convolutionsAsMatmul = false,
-                                   bool splitSharedInits = false);
+                                   bool splitSharedInits = false,
+                                   bool unitStrideConvolutionsAsMatmul = true);
 
 /// Builds the CPU pipeline: tosa and m3sat on tensors -> linalg -> one-shot
 /// bufferization -> loops -> the LLVM dialect, ready for translation to LLVM

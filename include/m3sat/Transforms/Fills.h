@@ -22,6 +22,12 @@ namespace m3sat {
 /// a value defined outside it. std::nullopt otherwise.
 std::optional<mlir::Value> filledValue(mlir::Operation *op, mlir::Value buffer);
 
+/// The fill of +0.0 into all of `buffer` (filledValue) that last wrote it
+/// before `op`, with only side-effect free ops in between; null if there is
+/// none. Where `op` writes every element of `buffer` without reading it,
+/// that fill is dead.
+mlir::Operation *zeroFillBefore(mlir::Operation *op, mlir::Value buffer);
+
 } // namespace m3sat
 
 #endif // M3SAT_TRANSFORMS_FILLS_H

@@ -647,10 +647,54 @@ def ConvolutionsToMatmul : Pass<"m3sat-convolutions-to-matmul",
     `populateConvertConv2DToImg2ColPatterns`. The product then goes to the
     task runtime's SGEMM (`m3sat-contractions-to-blas`) like every other
     one, instead of a seven-deep loop nest. Tensor semantics only: run it
-    before bufferization and before named ops are generalized.
+    before bufferization and before named ops are generalized. Without
+    `unit-stride`, a `linalg.conv_2d_nhwc_fhwc` of unit strides and
+    dilations whose window is larger than 1x1 stays as it is, for
+    `m3sat-convolutions-to-blas`.
   }];
+  let options = [
+    Option<"unitStride", "unit-stride", "bool", /*default=*/"true",
+           "Also rewrite NHWC/FHWC convolutions of unit strides and "
+           "dilations with a window over 1x1">
+  ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect"];
+}
+
+def ConvolutionsToBLAS : Pass<"m3sat-convolutions-to-blas",
+                               "::mlir::ModuleOp"> {
+  let summary = "Run f32 2-D convolutions through the SGEMM kernel, "
+                "without im2col";
+  let description = [{
+    On buffers (after bufferization): a `linalg` op that is an f32 2-D
+    convolution of an NHWC image (already padded) with an FHWC filter into
+    an NHWC output, of unit strides and dilations (e.g. a generalized
+    `linalg.conv_2d_nhwc_fhwc`; loops in any order; body a multiply and an
+    add; each operand with unit stride along its channels) becomes calls to
+    `m3sat_sconv(part, parts, N, OH, OW, F, C, KH, KW, in, in strides of
+    N/H/W, filter, filter strides of F/H/W, out, out strides of N/H/W,
+    accumulate)`. The runtime computes each tile of output rows as KH x KW
+    products that accumulate in cache, one per filter tap, each reading
+    the image in place: no im2col copy (for a 3x3 convolution, a buffer 9x
+    the image) is written or read. A zero fill of the output just before
+    (past side-effect free ops) is erased and `accumulate` is 0. With
+    `parallel`, `m3sat_sconv_parts(N, OH, OW, F, C, KH, KW)` says into how
+    many parts the runtime splits it and an `scf.parallel` loop runs them
+    on the task's OpenMP pool. A module pass: it declares the runtime
+    functions in the module.
+  }];
+  let options = [
+    Option<"parallel", "parallel", "bool", /*default=*/"true",
+           "Split each convolution into parts run by an scf.parallel loop">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
+  let statistics = [
+    Statistic<"numConverted", "num-converted",
+              "Convolutions sent to m3sat_sconv">
+  ];
 }
 
 def ForwardFills : Pass<"m3sat-forward-fills", "::mlir::func::FuncOp"> {

@@ -127,18 +127,6 @@ std::optional<Collapsed> collapse(ArrayRef<unsigned> dims,
   return result;
 }
 
-/// The fill of +0.0 into all of `op`'s C that last wrote it before `op`,
-/// with only side-effect free ops in between; null if there is none.
-Operation *zeroFillBefore(Operation *op, Value c) {
-  for (Operation *prev = op->getPrevNode(); prev; prev = prev->getPrevNode()) {
-    if (std::optional<Value> value = m3sat::filledValue(prev, c))
-      return matchPattern(*value, m_PosZeroFloat()) ? prev : nullptr;
-    if (!isMemoryEffectFree(prev))
-      return nullptr;
-  }
-  return nullptr;
-}
-
 /// A product C = op(A) op(B) (+ C) of `batch` row-major matrices.
 struct Product {
   Matrix a, b, c;
@@ -441,7 +429,7 @@ struct GPULibraryGemmPass
 
   void emitProduct(ModuleOp module, linalg::LinalgOp op,
                    const Product &product) {
-    Operation *fill = zeroFillBefore(op, op.getDpsInits()[0]);
+    Operation *fill = m3sat::zeroFillBefore(op, op.getDpsInits()[0]);
     CallBuilder call(op);
     call.constant(product.a.trans)
         .constant(product.b.trans)

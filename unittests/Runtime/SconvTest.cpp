@@ -1,0 +1,130 @@
+//===- SconvTest.cpp - m3sat_sconv against a direct convolution -----------===//
+//
+// m3sat_sconv (lib/Runtime/Sgemm.cpp) computes a unit-stride 2-D
+// convolution as one SGEMM per filter tap and tile of output rows. Each
+// case compares every part split of it with a direct loop nest in double:
+// tiles of one and of several rows (an input whose H stride is a multiple
+// of its W stride, or not), batches, accumulation into the output, and
+// operands inside larger buffers.
+//
+//===----------------------------------------------------------------------===//
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+extern "C" {
+int64_t m3sat_sconv_parts(int64_t n, int64_t oh, int64_t ow, int64_t f,
+                          int64_t c, int64_t kh, int64_t kw);
+void m3sat_sconv(int64_t part, int64_t parts, int64_t n, int64_t oh, int64_t ow,
+                 int64_t f, int64_t c, int64_t kh, int64_t kw, intptr_t in,
+                 int64_t inN, int64_t inH, int64_t inW, intptr_t filter,
+                 int64_t filterF, int64_t filterH, int64_t filterW,
+                 intptr_t out, int64_t outN, int64_t outH, int64_t outW,
+                 int64_t accumulate);
+}
+
+namespace {
+
+struct Case {
+  int64_t n, oh, ow, f, c, kh, kw;
+  /// Elements added after each image pixel, row and batch of the input, and
+  /// after each output pixel (operands inside larger buffers).
+  int64_t inPixelGap = 0, inRowGap = 0, outPixelGap = 0;
+  bool accumulate = false;
+};
+
+std::vector<float> randomFloats(size_t count, unsigned seed) {
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  std::vector<float> values(count);
+  for (float &v : values)
+    v = dist(gen);
+  return values;
+}
+
+/// The largest |m3sat_sconv - direct| over the output, for `parts` parts.
+double maxError(const Case &k, int64_t parts) {
+  int64_t h = k.oh + k.kh - 1, w = k.ow + k.kw - 1;
+  int64_t inW = k.c + k.inPixelGap, inH = w * inW + k.inRowGap, inN = h * inH;
+  int64_t filterW = k.c, filterH = k.kw * filterW, filterF = k.kh * filterH;
+  int64_t outW = k.f + k.outPixelGap, outH = k.ow * outW, outN = k.oh * outH;
+  std::vector<float> in = randomFloats(k.n * inN, 1);
+  std::vector<float> filter = randomFloats(k.f * filterF, 2);
+  std::vector<float> out = randomFloats(k.n * outN, 3);
+  std::vector<float> init = out;
+  for (int64_t part = 0; part < parts; ++part)
+    m3sat_sconv(part, parts, k.n, k.oh, k.ow, k.f, k.c, k.kh, k.kw,
+                reinterpret_cast<intptr_t>(in.data()), inN, inH, inW,
+                reinterpret_cast<intptr_t>(filter.data()), filterF, filterH,
+                filterW, reinterpret_cast<intptr_t>(out.data()), outN, outH,
+                outW, k.accumulate);
+  double worst = 0;
+  for (int64_t b = 0; b < k.n; ++b)
+    for (int64_t y = 0; y < k.oh; ++y)
+      for (int64_t x = 0; x < k.ow; ++x)
+        for (int64_t o = 0; o < k.f; ++o) {
+          int64_t at = b * outN + y * outH + x * outW + o;
+          double sum = k.accumulate ? init[at] : 0.0;
+          for (int64_t dy = 0; dy < k.kh; ++dy)
+            for (int64_t dx = 0; dx < k.kw; ++dx)
+              for (int64_t i = 0; i < k.c; ++i)
+                sum +=
+                    double(in[b * inN + (y + dy) * inH + (x + dx) * inW + i]) *
+                    filter[o * filterF + dy * filterH + dx * filterW + i];
+          worst = std::max(worst, std::fabs(sum - out[at]));
+        }
+  // The gaps between output pixels are not written.
+  for (int64_t at = 0; at < k.n * outN; ++at)
+    if (at % outW >= k.f && out[at] != init[at])
+      return INFINITY;
+  return worst;
+}
+
+void expectMatches(const Case &k) {
+  for (int64_t parts = 1; parts <= 3; ++parts)
+    EXPECT_LT(maxError(k, parts), 1e-4)
+        << "parts " << parts << ", " << k.n << "x" << k.oh << "x" << k.ow << "x"
+        << k.f << ", c " << k.c << ", window " << k.kh << "x" << k.kw;
+}
+
+TEST(Sconv, ThreeByThreeTilesOfSeveralRows) {
+  expectMatches({1, 14, 14, 32, 16, 3, 3});
+  expectMatches({1, 28, 28, 8, 8, 3, 3});
+}
+
+TEST(Sconv, NonSquareWindowsAndBatches) {
+  expectMatches({2, 3, 4, 17, 5, 2, 3});
+  expectMatches({3, 5, 7, 3, 4, 3, 1});
+  expectMatches({1, 1, 9, 4, 3, 1, 5});
+}
+
+TEST(Sconv, AccumulatesIntoTheOutput) {
+  Case k{2, 6, 5, 9, 7, 3, 3};
+  k.accumulate = true;
+  expectMatches(k);
+}
+
+TEST(Sconv, OperandsInsideLargerBuffers) {
+  // An H stride that is a multiple of the W stride (rows evenly spaced).
+  Case k{1, 6, 5, 9, 7, 3, 3};
+  k.inPixelGap = 3;
+  k.inRowGap = 2 * (7 + 3);
+  k.outPixelGap = 2;
+  expectMatches(k);
+  // One that is not: tiles of one output row.
+  k.inRowGap = 5;
+  k.accumulate = true;
+  expectMatches(k);
+}
+
+TEST(Sconv, PartsAtMostOnePerOutputRow) {
+  EXPECT_GE(m3sat_sconv_parts(1, 2, 64, 64, 64, 3, 3), 1);
+  EXPECT_LE(m3sat_sconv_parts(1, 2, 64, 64, 64, 3, 3), 2);
+  EXPECT_EQ(m3sat_sconv_parts(0, 4, 4, 4, 4, 3, 3), 1);
+}
+
+} // namespace
