@@ -76,6 +76,15 @@ struct Channel {
   int64_t depth = 0;
 };
 
+/// A buffer a stage of a region writes: its producer, the later stages
+/// that read it, and whether it lives past the region.
+struct Written {
+  Value buffer;
+  unsigned producer;
+  SmallVector<unsigned> readers;
+  bool leaves;
+};
+
 struct HLSDataflowPass : public m3sat::impl::HLSDataflowBase<HLSDataflowPass> {
   using HLSDataflowBase::HLSDataflowBase;
 
@@ -497,6 +506,25 @@ struct HLSDataflowPass : public m3sat::impl::HLSDataflowBase<HLSDataflowPass> {
   LogicalResult outlineRegion(func::FuncOp top, Block &block,
                               MutableArrayRef<Stage> stages, Operation *next,
                               unsigned &regionCount);
+  LogicalResult collectWritten(Block &block, ArrayRef<Stage> stages,
+                               SmallVectorImpl<Written> &written);
+  LogicalResult findChannels(ArrayRef<Stage> stages, Block &block,
+                             SmallVectorImpl<Channel> &channels,
+                             DenseMap<Value, unsigned> &channelIndex,
+                             SmallVectorImpl<llvm::SetVector<Value>> &local);
+  void chooseFifos(ArrayRef<Stage> stages, MutableArrayRef<Channel> channels);
+  func::FuncOp outlineStage(func::FuncOp top, const Stage &stage, unsigned s,
+                            StringRef name, ArrayRef<Channel> channels,
+                            const DenseMap<Value, unsigned> &channelIndex,
+                            const llvm::SetVector<Value> &local,
+                            SmallVectorImpl<Value> &args);
+  func::FuncOp buildRegion(func::FuncOp top, ArrayRef<Stage> stages,
+                           unsigned regionIndex,
+                           ArrayRef<func::FuncOp> stageFuncs,
+                           ArrayRef<SmallVector<Value>> stageArgs,
+                           ArrayRef<Channel> channels,
+                           const DenseMap<Value, unsigned> &channelIndex,
+                           llvm::SetVector<Value> &regionArgs);
 
   EffectAnalysis analysis;
   /// The stage and region functions made.
@@ -511,23 +539,19 @@ static bool isInside(Operation *op, ArrayRef<Operation *> ops) {
                       [&](Operation *root) { return root->isAncestor(op); });
 }
 
-LogicalResult HLSDataflowPass::outlineRegion(func::FuncOp top, Block &block,
-                                             MutableArrayRef<Stage> stages,
-                                             Operation *next,
-                                             unsigned &regionCount) {
-  MLIRContext *context = top.getContext();
-  SmallVector<Operation *> regionOps;
-  for (const Stage &stage : stages)
-    regionOps.append(stage.ops.begin(), stage.ops.end());
-  auto stageOf = [&](Operation *op) -> int {
-    for (auto [s, stage] : llvm::enumerate(stages))
-      if (isInside(op, stage.ops))
-        return s;
-    return -1;
-  };
+/// Index of the stage of `stages` that holds `op`, or -1.
+static int stageOf(Operation *op, ArrayRef<Stage> stages) {
+  for (auto [s, stage] : llvm::enumerate(stages))
+    if (isInside(op, stage.ops))
+      return s;
+  return -1;
+}
 
-  // Every buffer the region touches is loaded, stored or passed to calls
-  // by its ops (no views), so that it can be passed, copied and streamed.
+/// Whether every buffer the stages touch is loaded, stored or passed to
+/// calls by their ops (no views), so that it can be passed, copied and
+/// streamed.
+static bool accessesWhole(ArrayRef<Stage> stages,
+                          ArrayRef<Operation *> regionOps) {
   llvm::SetVector<Value> buffers;
   for (const Stage &stage : stages) {
     buffers.insert(stage.effects.reads.begin(), stage.effects.reads.end());
@@ -541,18 +565,18 @@ LogicalResult HLSDataflowPass::outlineRegion(func::FuncOp top, Block &block,
       if (isa<memref::LoadOp, func::CallOp>(user) ||
           (isa<memref::StoreOp>(user) && use.getOperandNumber() == 1))
         continue;
-      return failure();
+      return false;
     }
+  return true;
+}
 
-  // The producer and readers of each buffer written in the region; a copy
-  // for each reader beyond the one a buffer can have.
-  struct Written {
-    Value buffer;
-    unsigned producer;
-    SmallVector<unsigned> readers;
-    bool leaves;
-  };
-  SmallVector<Written> written;
+/// The producer and readers of each buffer written in the region; fails
+/// where a buffer with extra readers (each gets a copy) is not stored by
+/// its producer itself, or where a channel of a loop over token tiles
+/// would hold more than `max-tile-channel-bytes`.
+LogicalResult
+HLSDataflowPass::collectWritten(Block &block, ArrayRef<Stage> stages,
+                                SmallVectorImpl<Written> &written) {
   for (auto [s, stage] : llvm::enumerate(stages))
     for (Value buffer : stage.effects.writes) {
       Written w{buffer, static_cast<unsigned>(s), {}, false};
@@ -590,12 +614,16 @@ LogicalResult HLSDataflowPass::outlineRegion(func::FuncOp top, Block &block,
         return failure();
       }
     }
+  return success();
+}
 
-  // Copies: a new buffer per extra reader, stored next to the producer's
-  // stores; the reader loads the copy.
-  OpBuilder builder(context);
+/// A new buffer per extra reader of a written buffer, stored next to the
+/// producer's stores; the reader loads the copy.
+static void copyForExtraReaders(func::FuncOp top, MutableArrayRef<Stage> stages,
+                                ArrayRef<Written> written) {
+  OpBuilder builder(top.getContext());
   Block &body = top.getBody().front();
-  for (Written &w : written) {
+  for (const Written &w : written) {
     unsigned keep = w.leaves || w.readers.empty() ? 0 : 1;
     for (unsigned r = keep; r < w.readers.size(); ++r) {
       builder.setInsertionPointToStart(&body);
@@ -614,7 +642,8 @@ LogicalResult HLSDataflowPass::outlineRegion(func::FuncOp top, Block &block,
                                 store.getIndices());
       }
       ArrayRef<Operation *> readerOps = stages[w.readers[r]].ops;
-      w.buffer.replaceUsesWithIf(copy, [&](OpOperand &use) {
+      Value buffer = w.buffer;
+      buffer.replaceUsesWithIf(copy, [&](OpOperand &use) {
         return isInside(use.getOwner(), readerOps);
       });
       Effects &effects = stages[w.readers[r]].effects;
@@ -623,12 +652,17 @@ LogicalResult HLSDataflowPass::outlineRegion(func::FuncOp top, Block &block,
       stages[w.producer].effects.writes.insert(copy);
     }
   }
+}
 
-  // Channels (one writer stage, one reader stage, all uses in the region)
-  // and the stages' own buffers.
-  SmallVector<Channel> channels;
-  DenseMap<Value, unsigned> channelIndex;
-  SmallVector<llvm::SetVector<Value>> local(stages.size());
+/// Channels (one writer stage, one reader stage, all uses in the region;
+/// in a loop over token tiles they hold a tile) and the stages' own
+/// buffers. Buffers that only one stage reads and nobody writes in the
+/// region stay where they are (passed in).
+LogicalResult
+HLSDataflowPass::findChannels(ArrayRef<Stage> stages, Block &block,
+                              SmallVectorImpl<Channel> &channels,
+                              DenseMap<Value, unsigned> &channelIndex,
+                              SmallVectorImpl<llvm::SetVector<Value>> &local) {
   for (auto [s, stage] : llvm::enumerate(stages))
     for (Value buffer : stage.effects.writes) {
       auto alloc = buffer.getDefiningOp<memref::AllocOp>();
@@ -637,7 +671,7 @@ LogicalResult HLSDataflowPass::outlineRegion(func::FuncOp top, Block &block,
         continue;
       llvm::SmallSet<int, 4> users;
       for (Operation *user : buffer.getUsers())
-        users.insert(stageOf(user));
+        users.insert(stageOf(user, stages));
       if (users.size() == 1) {
         local[s].insert(buffer);
         continue;
@@ -654,9 +688,6 @@ LogicalResult HLSDataflowPass::outlineRegion(func::FuncOp top, Block &block,
       channels.push_back({buffer, static_cast<unsigned>(s),
                           static_cast<unsigned>(consumer), false, 0});
     }
-  // Buffers that only one stage reads and nobody writes in the region stay
-  // where they are (passed in). In a loop over token tiles, channels hold a
-  // tile.
   for (auto [c, channel] : llvm::enumerate(channels)) {
     Value shrunk = shrinkChannelToTile(channel.buffer, block);
     if (shrunk == channel.buffer)
@@ -666,9 +697,15 @@ LogicalResult HLSDataflowPass::outlineRegion(func::FuncOp top, Block &block,
     channel.buffer = shrunk;
     ++numShrunk;
   }
+  return success();
+}
 
-  // FIFO: one store in the producer and one load in the consumer, both
-  // visiting the buffer in row-major order.
+/// FIFO: one store in the producer and one load in the consumer, both
+/// visiting the buffer in row-major order. Depth 2 where the producer has
+/// no other channel out and the consumer no other channel in; else the
+/// whole buffer, so that no producer waits.
+void HLSDataflowPass::chooseFifos(ArrayRef<Stage> stages,
+                                  MutableArrayRef<Channel> channels) {
   for (Channel &channel : channels) {
     auto type = cast<MemRefType>(channel.buffer.getType());
     if (!fifo || !type.hasStaticShape() || !type.getLayout().isIdentity())
@@ -678,10 +715,11 @@ LogicalResult HLSDataflowPass::outlineRegion(func::FuncOp top, Block &block,
     bool other = false;
     for (Operation *user : channel.buffer.getUsers()) {
       if (auto store = dyn_cast<memref::StoreOp>(user);
-          store && stageOf(user) == static_cast<int>(channel.producer))
+          store && stageOf(user, stages) == static_cast<int>(channel.producer))
         stores.push_back(store);
       else if (auto load = dyn_cast<memref::LoadOp>(user);
-               load && stageOf(user) == static_cast<int>(channel.consumer))
+               load &&
+               stageOf(user, stages) == static_cast<int>(channel.consumer))
         loads.push_back(load);
       else
         other = true;
@@ -699,8 +737,6 @@ LogicalResult HLSDataflowPass::outlineRegion(func::FuncOp top, Block &block,
                    isInOrder(loads[0], stageOpOf(loads[0], channel.consumer),
                              type, loads[0].getIndices());
   }
-  // Depth 2 where the producer has no other channel out and the consumer
-  // no other channel in; else the whole buffer, so that no producer waits.
   SmallVector<unsigned> outs(stages.size(), 0), ins(stages.size(), 0);
   for (const Channel &channel : channels) {
     ++outs[channel.producer];
@@ -712,121 +748,127 @@ LogicalResult HLSDataflowPass::outlineRegion(func::FuncOp top, Block &block,
           outs[channel.producer] == 1 && ins[channel.consumer] == 1
               ? 2
               : cast<MemRefType>(channel.buffer.getType()).getNumElements();
+}
 
-  // Outline each stage.
-  auto module = top->getParentOfType<ModuleOp>();
-  SymbolTable symbols(module);
-  unsigned regionIndex = regionCount++;
+/// Stage `s` as the function `name`; `args` gets the values its call
+/// passes.
+func::FuncOp HLSDataflowPass::outlineStage(
+    func::FuncOp top, const Stage &stage, unsigned s, StringRef name,
+    ArrayRef<Channel> channels, const DenseMap<Value, unsigned> &channelIndex,
+    const llvm::SetVector<Value> &local, SmallVectorImpl<Value> &args) {
+  OpBuilder builder(top.getContext());
+  SymbolTable symbols(top->getParentOfType<ModuleOp>());
+  // Values from outside: constants and tables are cloned, the stage's
+  // own buffers move in, the rest are arguments.
+  llvm::SetVector<Operation *> clones;
+  llvm::SetVector<Value> argSet;
+  for (Operation *root : stage.ops)
+    root->walk([&](Operation *op) {
+      for (Value operand : op->getOperands()) {
+        Operation *def = operand.getDefiningOp();
+        if (auto arg = dyn_cast<BlockArgument>(operand)) {
+          if (!isInside(arg.getOwner()->getParentOp(), stage.ops))
+            argSet.insert(operand);
+          continue;
+        }
+        if (isInside(def, stage.ops))
+          continue;
+        if (def->hasTrait<OpTrait::ConstantLike>() ||
+            isa<memref::GetGlobalOp>(def) ||
+            (local.contains(operand) && def->getNumOperands() == 0))
+          clones.insert(def);
+        else
+          argSet.insert(operand);
+      }
+    });
+  SmallVector<Type> argTypes;
+  for (Value arg : argSet)
+    argTypes.push_back(arg.getType());
+  builder.setInsertionPoint(top);
+  auto func = func::FuncOp::create(builder, stage.ops.front()->getLoc(), name,
+                                   builder.getFunctionType(argTypes, {}));
+  func.setPrivate();
+  symbols.insert(func);
+  Block *entry = func.addEntryBlock();
+  IRMapping mapping;
+  for (auto [arg, value] : llvm::zip(func.getArguments(), argSet))
+    mapping.map(value, arg);
+  builder.setInsertionPointToStart(entry);
+  for (Operation *op : clones)
+    builder.clone(*op, mapping);
+  for (Operation *op : stage.ops)
+    builder.clone(*op, mapping);
+  func::ReturnOp::create(builder, func.getLoc());
+  Value zero;
+  for (auto [i, value] : llvm::enumerate(argSet)) {
+    auto it = channelIndex.find(value);
+    if (it == channelIndex.end())
+      continue;
+    const Channel &channel = channels[it->second];
+    bool out = channel.producer == s;
+    m3sat::HLSChannelKind kind = channel.fifo
+                                     ? (out ? m3sat::HLSChannelKind::fifo_out
+                                            : m3sat::HLSChannelKind::fifo_in)
+                                     : (out ? m3sat::HLSChannelKind::pipo_out
+                                            : m3sat::HLSChannelKind::pipo_in);
+    func.setArgAttr(i, m3sat::kHLSChannelAttr,
+                    m3sat::HLSChannelKindAttr::get(builder.getContext(), kind));
+    if (!channel.fifo)
+      continue;
+    // A stream's accesses take the next value: their indices go.
+    if (!zero) {
+      builder.setInsertionPointToStart(entry);
+      zero = arith::ConstantIndexOp::create(builder, func.getLoc(), 0);
+    }
+    for (Operation *user : func.getArgument(i).getUsers()) {
+      if (auto load = dyn_cast<memref::LoadOp>(user))
+        for (OpOperand &index : load.getIndicesMutable())
+          index.set(zero);
+      if (auto store = dyn_cast<memref::StoreOp>(user))
+        for (OpOperand &index : store.getIndicesMutable())
+          index.set(zero);
+    }
+  }
+  // The stage's own buffers that nothing reads (their values went to
+  // other buffers too) go, with their stores; then dead index arithmetic.
+  for (auto alloc :
+       llvm::make_early_inc_range(entry->getOps<memref::AllocOp>())) {
+    if (!llvm::all_of(alloc->getUsers(), [](Operation *user) {
+          return isa<memref::StoreOp>(user);
+        }))
+      continue;
+    for (Operation *user : llvm::make_early_inc_range(alloc->getUsers()))
+      user->erase();
+    alloc->erase();
+  }
+  bool erased = true;
+  while (erased) {
+    erased = false;
+    SmallVector<Operation *> dead;
+    func.walk([&](Operation *op) {
+      if (op->getNumRegions() == 0 && isOpTriviallyDead(op))
+        dead.push_back(op);
+    });
+    for (Operation *op : dead) {
+      op->erase();
+      erased = true;
+    }
+  }
+  args.assign(argSet.begin(), argSet.end());
+  return func;
+}
+
+/// The region function: channels, then the stages in order. `regionArgs`
+/// gets the values its call passes.
+func::FuncOp HLSDataflowPass::buildRegion(
+    func::FuncOp top, ArrayRef<Stage> stages, unsigned regionIndex,
+    ArrayRef<func::FuncOp> stageFuncs, ArrayRef<SmallVector<Value>> stageArgs,
+    ArrayRef<Channel> channels, const DenseMap<Value, unsigned> &channelIndex,
+    llvm::SetVector<Value> &regionArgs) {
+  OpBuilder builder(top.getContext());
+  SymbolTable symbols(top->getParentOfType<ModuleOp>());
   std::string regionName =
       (top.getSymName() + "_df" + Twine(regionIndex)).str();
-  SmallVector<func::FuncOp> stageFuncs;
-  SmallVector<SmallVector<Value>> stageArgs(stages.size());
-  for (auto [s, stage] : llvm::enumerate(stages)) {
-    // Values from outside: constants and tables are cloned, the stage's
-    // own buffers move in, the rest are arguments.
-    llvm::SetVector<Operation *> clones;
-    llvm::SetVector<Value> args;
-    for (Operation *root : stage.ops)
-      root->walk([&](Operation *op) {
-        for (Value operand : op->getOperands()) {
-          Operation *def = operand.getDefiningOp();
-          if (auto arg = dyn_cast<BlockArgument>(operand)) {
-            if (!isInside(arg.getOwner()->getParentOp(), stage.ops))
-              args.insert(operand);
-            continue;
-          }
-          if (isInside(def, stage.ops))
-            continue;
-          if (def->hasTrait<OpTrait::ConstantLike>() ||
-              isa<memref::GetGlobalOp>(def) ||
-              (local[s].contains(operand) && def->getNumOperands() == 0))
-            clones.insert(def);
-          else
-            args.insert(operand);
-        }
-      });
-    SmallVector<Type> argTypes;
-    for (Value arg : args)
-      argTypes.push_back(arg.getType());
-    builder.setInsertionPoint(top);
-    std::string name = (regionName + "_s" + Twine(s)).str();
-    auto func = func::FuncOp::create(builder, stage.ops.front()->getLoc(), name,
-                                     builder.getFunctionType(argTypes, {}));
-    func.setPrivate();
-    symbols.insert(func);
-    Block *entry = func.addEntryBlock();
-    IRMapping mapping;
-    for (auto [arg, value] : llvm::zip(func.getArguments(), args))
-      mapping.map(value, arg);
-    builder.setInsertionPointToStart(entry);
-    for (Operation *op : clones)
-      builder.clone(*op, mapping);
-    for (Operation *op : stage.ops)
-      builder.clone(*op, mapping);
-    func::ReturnOp::create(builder, func.getLoc());
-    Value zero;
-    for (auto [i, value] : llvm::enumerate(args)) {
-      auto it = channelIndex.find(value);
-      if (it == channelIndex.end())
-        continue;
-      const Channel &channel = channels[it->second];
-      bool out = channel.producer == s;
-      m3sat::HLSChannelKind kind = channel.fifo
-                                       ? (out ? m3sat::HLSChannelKind::fifo_out
-                                              : m3sat::HLSChannelKind::fifo_in)
-                                       : (out ? m3sat::HLSChannelKind::pipo_out
-                                              : m3sat::HLSChannelKind::pipo_in);
-      func.setArgAttr(
-          i, m3sat::kHLSChannelAttr,
-          m3sat::HLSChannelKindAttr::get(builder.getContext(), kind));
-      if (!channel.fifo)
-        continue;
-      // A stream's accesses take the next value: their indices go.
-      if (!zero) {
-        builder.setInsertionPointToStart(entry);
-        zero = arith::ConstantIndexOp::create(builder, func.getLoc(), 0);
-      }
-      for (Operation *user : func.getArgument(i).getUsers()) {
-        if (auto load = dyn_cast<memref::LoadOp>(user))
-          for (OpOperand &index : load.getIndicesMutable())
-            index.set(zero);
-        if (auto store = dyn_cast<memref::StoreOp>(user))
-          for (OpOperand &index : store.getIndicesMutable())
-            index.set(zero);
-      }
-    }
-    // The stage's own buffers that nothing reads (their values went to
-    // other buffers too) go, with their stores; then dead index arithmetic.
-    for (auto alloc :
-         llvm::make_early_inc_range(entry->getOps<memref::AllocOp>())) {
-      if (!llvm::all_of(alloc->getUsers(), [](Operation *user) {
-            return isa<memref::StoreOp>(user);
-          }))
-        continue;
-      for (Operation *user : llvm::make_early_inc_range(alloc->getUsers()))
-        user->erase();
-      alloc->erase();
-    }
-    bool erased = true;
-    while (erased) {
-      erased = false;
-      SmallVector<Operation *> dead;
-      func.walk([&](Operation *op) {
-        if (op->getNumRegions() == 0 && isOpTriviallyDead(op))
-          dead.push_back(op);
-      });
-      for (Operation *op : dead) {
-        op->erase();
-        erased = true;
-      }
-    }
-    stageFuncs.push_back(func);
-    created.push_back(func);
-    stageArgs[s] = args.takeVector();
-  }
-
-  // The region: channels, then the stages in order.
-  llvm::SetVector<Value> regionArgs;
   for (ArrayRef<Value> args : stageArgs)
     for (Value arg : args)
       if (!channelIndex.count(arg))
@@ -877,6 +919,48 @@ LogicalResult HLSDataflowPass::outlineRegion(func::FuncOp top, Block &block,
                          operands);
   }
   func::ReturnOp::create(builder, regionLoc);
+
+  return region;
+}
+
+LogicalResult HLSDataflowPass::outlineRegion(func::FuncOp top, Block &block,
+                                             MutableArrayRef<Stage> stages,
+                                             Operation *next,
+                                             unsigned &regionCount) {
+  SmallVector<Operation *> regionOps;
+  for (const Stage &stage : stages)
+    regionOps.append(stage.ops.begin(), stage.ops.end());
+  if (!accessesWhole(stages, regionOps))
+    return failure();
+  SmallVector<Written> written;
+  if (failed(collectWritten(block, stages, written)))
+    return failure();
+  copyForExtraReaders(top, stages, written);
+  SmallVector<Channel> channels;
+  DenseMap<Value, unsigned> channelIndex;
+  SmallVector<llvm::SetVector<Value>> local(stages.size());
+  if (failed(findChannels(stages, block, channels, channelIndex, local)))
+    return failure();
+  chooseFifos(stages, channels);
+
+  // Outline each stage, then the region that calls them.
+  unsigned regionIndex = regionCount++;
+  SmallVector<func::FuncOp> stageFuncs;
+  SmallVector<SmallVector<Value>> stageArgs(stages.size());
+  for (auto [s, stage] : llvm::enumerate(stages)) {
+    std::string name =
+        (top.getSymName() + "_df" + Twine(regionIndex) + "_s" + Twine(s)).str();
+    func::FuncOp func = outlineStage(top, stage, s, name, channels,
+                                     channelIndex, local[s], stageArgs[s]);
+    stageFuncs.push_back(func);
+    created.push_back(func);
+  }
+  llvm::SetVector<Value> regionArgs;
+  func::FuncOp region =
+      buildRegion(top, stages, regionIndex, stageFuncs, stageArgs, channels,
+                  channelIndex, regionArgs);
+  Location regionLoc = region.getLoc();
+  OpBuilder builder(top.getContext());
 
   // The call, in place of the stages; the stages' ops and buffers go.
   builder.setInsertionPoint(next);
