@@ -19,6 +19,7 @@
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -29,11 +30,15 @@ void m3sat::buildBufferizedLinalgPipeline(OpPassManager &pm, bool foldRouting,
                                           MoELowering moeLowering,
                                           bool convolutionsAsMatmul,
                                           bool splitSharedInits,
-                                          bool unitStrideConvolutionsAsMatmul) {
+                                          bool unitStrideConvolutionsAsMatmul,
+                                          bool fuseAttention) {
   // Static routing first: constant router logits become expert sets, so the
   // lowering below needs no routing for them.
   if (foldRouting)
     pm.addPass(createCanonicalizerPass());
+  // Attention is recognized in the importer's TOSA form.
+  if (fuseAttention)
+    pm.addNestedPass<func::FuncOp>(createFuseAttention());
 
   // Standard ONNX ops arrive as TOSA: upstream lowers them to linalg.
   // The importer emits what m3sat's CPU path supports, beyond the TOSA
@@ -69,6 +74,10 @@ void m3sat::buildBufferizedLinalgPipeline(OpPassManager &pm, bool foldRouting,
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  // The fused attention's scf.forall on buffers is a parallel loop like
+  // those that linalg lowers to.
+  if (fuseAttention)
+    pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
   // Results become caller-provided out-params (the task ABI: inputs,
   // weights, then outputs).
   bufferization::BufferResultsToOutParamsPassOptions outParams;
@@ -83,10 +92,10 @@ void m3sat::buildCPUPipeline(OpPassManager &pm,
   // product, or (unit strides, a window over 1x1) m3sat_sconv's product per
   // filter tap, which needs no im2col buffer.
   bool sconv = options.blas && options.convolutionsToBLAS;
-  buildBufferizedLinalgPipeline(pm, options.foldRouting, options.moeLowering,
-                                /*convolutionsAsMatmul=*/options.blas,
-                                options.splitSharedInits,
-                                /*unitStrideConvolutionsAsMatmul=*/!sconv);
+  buildBufferizedLinalgPipeline(
+      pm, options.foldRouting, options.moeLowering,
+      /*convolutionsAsMatmul=*/options.blas, options.splitSharedInits,
+      /*unitStrideConvolutionsAsMatmul=*/!sconv, options.fuseAttention);
   // Copies of a filled buffer (bufferization's answer to a shared zero
   // init) become fills. Before the arena: it recognizes buffers by their
   // allocations, which the arena turns into views.

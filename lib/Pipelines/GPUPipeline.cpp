@@ -28,8 +28,14 @@ using namespace mlir;
 void m3sat::buildGPUPipeline(OpPassManager &pm,
                              const GPUPipelineOptions &options) {
   // Token-routed MoE in the row-gather form (by default): its grouped GEMM,
-  // gathers and combine are parallel loops, so they become grids.
-  buildBufferizedLinalgPipeline(pm, options.foldRouting, options.moeLowering);
+  // gathers and combine are parallel loops, so they become grids. Attention
+  // (by default) is one parallel loop over (batch, query row) with an
+  // online softmax: one kernel instead of two products and the softmax's.
+  buildBufferizedLinalgPipeline(pm, options.foldRouting, options.moeLowering,
+                                /*convolutionsAsMatmul=*/false,
+                                /*splitSharedInits=*/false,
+                                /*unitStrideConvolutionsAsMatmul=*/true,
+                                options.fuseAttention);
   // Temporary buffers out of loops, so that the host allocates them.
   pm.addNestedPass<func::FuncOp>(bufferization::createBufferLoopHoistingPass());
 
@@ -67,6 +73,10 @@ void m3sat::buildGPUPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 
+  // Constants (indices, sizes) into the kernels that use them, so that
+  // they stay constants there rather than becoming kernel arguments: offsets
+  // fold into addresses, unrolled code keeps its immediates.
+  pm.addPass(createGpuLaunchSinkIndexComputationsPass());
   // Kernels into one gpu.module for the chosen architecture.
   pm.addPass(createGpuKernelOutliningPass());
   // Launches become asynchronous, chained on one token: the host waits for

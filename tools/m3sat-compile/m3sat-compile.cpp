@@ -134,6 +134,12 @@ static cl::opt<bool>
             cl::desc("--target=gpu: cuBLAS may use TF32 tensor cores (inputs "
                      "rounded to 10 mantissa bits; docs/gpu.md gives the "
                      "tolerance)"));
+static cl::opt<bool> fuseAttention(
+    "fuse-attention",
+    cl::desc("Scaled dot-product attention as one loop nest with an online "
+             "softmax (--target=gpu default; on --target=cpu it checks the "
+             "GPU's form; results differ by rounding)"),
+    cl::Hidden);
 static cl::opt<std::string> moeLowering(
     "moe-lowering",
     cl::desc("Form of token-routed MoE layers: loops (--target=cpu default) "
@@ -250,6 +256,7 @@ std::string checkTargetFlags(Target target) {
       {gpuGemmLibrary, {Target::GPU}},
       {gpuTf32, {Target::GPU}},
       {moeLowering, {Target::CPU, Target::GPU}},
+      {fuseAttention, {Target::CPU, Target::GPU}},
       {hlsFixed, {Target::HLS}},
       {hlsActFixed, {Target::HLS}},
       {hlsWeightFixed, {Target::HLS}},
@@ -379,6 +386,7 @@ std::string readOptions(const char *argv0, CompileOptions &options) {
     cpuOptions.arena = arena;
     cpuOptions.arenaReuse = arenaReuse;
     cpuOptions.moeLowering = lowering;
+    cpuOptions.fuseAttention = fuseAttention;
     if (!llvm::sys::fs::exists(cpuOptions.runtimeArchive))
       return "the task runtime '" + cpuOptions.runtimeArchive +
              "' does not exist (set M3SAT_TASK_RUNTIME)";
@@ -391,6 +399,8 @@ std::string readOptions(const char *argv0, CompileOptions &options) {
     gpu.moeLowering = lowering;
     gpu.gemmLibrary = gpuGemmLibrary;
     gpu.tf32 = gpuTf32;
+    if (fuseAttention.getNumOccurrences())
+      gpu.fuseAttention = fuseAttention;
     if (std::string error = verifyBackendOptions(gpu); !error.empty())
       return error;
     gpu.ptxas = findPtxas();

@@ -55,6 +55,9 @@ struct CPUBackendOptions {
   bool arenaReuse = true;
   /// Form of token-routed MoE layers (default: loops).
   std::optional<MoELowering> moeLowering;
+  /// Attention as one loop nest with an online softmax (the GPU's form;
+  /// on the CPU to check its numerics).
+  bool fuseAttention = false;
 };
 
 /// --target=gpu: host code (as for CPU) with the NVVM kernels embedded;
@@ -74,6 +77,8 @@ struct GPUBackendOptions {
   std::string gemmLibrary = "cublas";
   /// cuBLAS may use TF32 tensor cores.
   bool tf32 = false;
+  /// Attention as one kernel with an online softmax.
+  bool fuseAttention = true;
 };
 
 /// --target=hls: OUT_DIR/hls with the C++ of each task's top function, its

@@ -100,6 +100,12 @@ struct CPUPipelineOptions
       *this, "min-parallel-iterations",
       llvm::cl::desc("Smallest loop nest worth a parallel region"),
       llvm::cl::init(4096)};
+  Option<bool> fuseAttention{
+      *this, "fuse-attention",
+      llvm::cl::desc("Scaled dot-product attention as one loop nest with an "
+                     "online softmax (m3sat-fuse-attention; the GPU's form, "
+                     "run on the CPU to check its numerics)"),
+      llvm::cl::init(false)};
 };
 
 /// Builds the front half that every target shares: tosa and m3sat on
@@ -115,12 +121,16 @@ struct CPUPipelineOptions
 /// `splitSharedInits`, each
 /// user of a shared tensor.empty or fill gets its own before bufferization
 /// (m3sat-split-shared-inits), so that no buffer lives across layers only
-/// because CSE merged their inits.
+/// because CSE merged their inits. With `fuseAttention`, scaled dot-product
+/// attention becomes one loop nest with an online softmax
+/// (m3sat-fuse-attention; its scf.forall becomes scf.parallel after
+/// bufferization).
 void buildBufferizedLinalgPipeline(mlir::OpPassManager &pm, bool foldRouting,
                                    MoELowering moeLowering = MoELowering::Loops,
                                    bool convolutionsAsMatmul = false,
                                    bool splitSharedInits = false,
-                                   bool unitStrideConvolutionsAsMatmul = true);
+                                   bool unitStrideConvolutionsAsMatmul = true,
+                                   bool fuseAttention = false);
 
 /// Builds the CPU pipeline: tosa and m3sat on tensors -> linalg -> one-shot
 /// bufferization -> loops -> the LLVM dialect, ready for translation to LLVM
@@ -174,6 +184,11 @@ struct GPUPipelineOptions
   Option<bool> tf32{*this, "tf32",
                     llvm::cl::desc("Let cuBLAS use TF32 tensor cores"),
                     llvm::cl::init(false)};
+  Option<bool> fuseAttention{
+      *this, "fuse-attention",
+      llvm::cl::desc("Scaled dot-product attention as one kernel with an "
+                     "online softmax (m3sat-fuse-attention)"),
+      llvm::cl::init(true)};
 };
 
 /// Builds the GPU pipeline: the shared front half (token-routed MoE in the

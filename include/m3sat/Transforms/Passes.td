@@ -138,6 +138,58 @@ def SplitConcatMatmul : Pass<"m3sat-split-concat-matmul",
   ];
 }
 
+def FuseAttention : Pass<"m3sat-fuse-attention", "::mlir::func::FuncOp"> {
+  let summary = "Attention as one loop nest with an online softmax";
+  let description = [{
+    Rewrites the importer's scaled dot-product attention,
+    `softmax(scale * Q K^T) V` with the softmax along the keys, into one
+    `scf.forall` over (batch, query row) on tensors. Each iteration computes
+    its row in a single pass over the keys: the score `scale * q . k_j`, a
+    running maximum `m` and sum `l` of `exp(score - m)` (the sum rescaled by
+    `exp(m_old - m)` when the maximum grows), and the weighted sum of the
+    value rows, rescaled alike; the row is divided by `l` at the end. The
+    query row, `m`, `l` and the output row are scalars (the loops over the
+    head size and the value width are unrolled), so they stay in registers;
+    neither the scores nor the probabilities are ever stored. On the GPU
+    the loop nest becomes one kernel (a thread per query row, blocks of
+    rows), where the unfused form is two products and the softmax's kernels
+    in between.
+
+    The pattern, on tensors with static shapes and f32 elements:
+    `tosa.matmul` (Q [N, M, D], K^T [N, D, L]) -> optional `tosa.mul` by a
+    splat constant -> the importer's softmax along the last axis
+    (`tosa.reduce_max`, `tosa.sub`, `tosa.exp`, `tosa.reduce_sum`, then
+    the division as a `linalg.generic` or a `tosa.reciprocal` and
+    `tosa.mul`) -> `tosa.matmul` with V [N, L, E]. `tosa.reshape`s that
+    only regroup the leading (batch) dimensions may sit between the steps
+    (ONNX's 4-D MatMul of [B, H, M, D] is imported as one of [B*H, M, D]).
+    Every intermediate value must have no other use, and the head size and
+    value width together at most `max-row-values`; anything else is left
+    alone. Results differ from the unfused form by rounding only.
+
+    ```mlir
+    %s = tosa.matmul %q, %kt, %zp, %zp : ... -> tensor<3x8x8xf32>
+    // ... scale, softmax, reshapes ...
+    %o = tosa.matmul %p, %v, %zp, %zp : ... -> tensor<3x8x16xf32>
+    // becomes
+    %o = scf.forall (%n, %i) in (3, 8) shared_outs(%out = %e)
+        -> (tensor<3x8x16xf32>) { ... }
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect"];
+  let options = [
+    Option<"maxRowValues", "max-row-values", "int64_t", /*default=*/"192",
+           "Fuse only where head size plus value width is at most this: "
+           "each thread keeps its query and output rows in registers">
+  ];
+  let statistics = [
+    Statistic<"numFused", "num-fused", "Attention blocks fused">
+  ];
+}
+
 def PointwiseConvBeforeResize : Pass<"m3sat-pointwise-conv-before-resize",
                                       "::mlir::func::FuncOp"> {
   let summary = "Move a 1x1 convolution that reduces channels to before the "

@@ -36,7 +36,10 @@ public:
         options.moeLowering == MoELowering::RowGather;
   }
 
-  std::string getCodeIdentity() const override { return options.cpu + "cpu"; }
+  std::string getCodeIdentity() const override {
+    return options.cpu + "cpu" +
+           (options.fuseAttention ? "fused-attention" : "");
+  }
 
   std::string getLibraryName() const override { return "libm3sat_task.so"; }
 
@@ -49,6 +52,7 @@ public:
     pipeline.vectorize = options.vectorize;
     pipeline.arena = options.arena;
     pipeline.arenaReuse = options.arenaReuse;
+    pipeline.fuseAttention = options.fuseAttention;
     if (options.moeLowering)
       pipeline.moeLowering = *options.moeLowering;
     buildCPUPipeline(lower, pipeline);

@@ -55,7 +55,8 @@ public:
 
   std::string getCodeIdentity() const override {
     return options.cpu + "gpu" + options.arch + options.gemmLibrary +
-           (options.tf32 ? "tf32" : "");
+           (options.tf32 ? "tf32" : "") +
+           (options.fuseAttention ? "" : "unfused-attention");
   }
 
   std::string getLibraryName() const override { return "libm3sat_task.so"; }
@@ -67,6 +68,7 @@ public:
     pipeline.chip = options.arch;
     pipeline.gemmLibrary = options.gemmLibrary;
     pipeline.tf32 = options.tf32;
+    pipeline.fuseAttention = options.fuseAttention;
     if (options.moeLowering)
       pipeline.moeLowering = *options.moeLowering;
     buildGPUPipeline(lower, pipeline);
