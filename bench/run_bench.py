@@ -236,6 +236,8 @@ def bench_m3sat(build, example, model, case, task, repeat):
             "runs": repeat, "rss_kb": rss, "wait_trace": trace,
             "blocked_runs": sum(" ms blocking," in l for l in timed)
             if timed else None,
+            "serial_runs": sum(" ms serial," in l for l in timed)
+            if timed else None,
             "output": os.path.join(out, "res", f"{task}.npy"),
             "flops": report.get("flops"),
             "bundle_bytes": os.path.getsize(os.path.join(out, "bundle.m3b")),
@@ -356,15 +358,16 @@ def latency_table(rows, peak):
 
 
 def p90_table(rows):
-    head = ["model", "task", "b", "m3sat p90", "m3sat blocking"] + \
+    head = ["model", "task", "b", "m3sat p90", "m3sat blocking+serial"] + \
         [f"{label} p90" for _, label in PEERS]
     lines = [head]
     for r in rows:
         m = r["m3sat"]
-        blocked = m.get("blocked_runs")
+        blocked, serial = m.get("blocked_runs"), m.get("serial_runs")
         lines.append([r["model"], r["task"], str(r["batch"]),
                       fmt(m["p90_ms"], ".3f"),
-                      "-" if blocked is None else f"{blocked}/{m['runs']}"] +
+                      "-" if blocked is None else
+                      f"{blocked}+{serial or 0}/{m['runs']}"] +
                      [fmt(r[k].get("p90_ms"), ".3f", "n/a")
                       for k, _ in PEERS])
     return lines
@@ -585,8 +588,9 @@ would take over 4 s.
 
 {render(latency_table(rows, peak['fp32_peak_gflops']), True)}
 
-p90 (ms); m3sat blocking: of m3sat's timed runs, those whose waiting
-threads blocked (M3SAT_WAIT=adaptive, M3SAT_WAIT_TRACE; the rest spun):
+p90 (ms); m3sat blocking+serial: of m3sat's timed runs, those whose
+waiting threads blocked and those that ran on one thread (M3SAT_WAIT=adaptive,
+M3SAT_WAIT_TRACE; the rest spun):
 
 {render(p90_table(rows), True)}
 

@@ -16,8 +16,9 @@
 // 2 threads at load 3: 38 ms spinning, 28 ms blocking). m3sat_run watches
 // for that: when a run whose threads spun was preempted (involuntary
 // context switches, getrusage) and slow, it tries runs whose waiting
-// threads block at once (kmp_set_blocktime(0)) and keeps whichever way of
-// waiting runs this task faster, judged by the measured run times; while
+// threads block at once (kmp_set_blocktime(0)) and serial runs (one
+// thread, omp_set_num_threads(1)) and keeps whichever way runs this task
+// fastest, judged by the measured run times; while
 // other processes are runnable (/proc/loadavg) blocking goes on without
 // trying spinning again (M3SAT_WAIT=adaptive, the default; AdaptiveWait.h,
 // one per task). M3SAT_WAIT=spin
@@ -65,6 +66,7 @@ extern const uint64_t m3sat_arena_bytes[];
 extern "C" void kmp_set_blocktime(int) __attribute__((weak));
 extern "C" int kmp_get_blocktime(void) __attribute__((weak));
 extern "C" int omp_get_max_threads(void) __attribute__((weak));
+extern "C" void omp_set_num_threads(int) __attribute__((weak));
 
 using namespace m3sat;
 
@@ -150,6 +152,7 @@ public:
     }
     mode = name == "passive" ? Mode::Passive : Mode::Adaptive;
     spinBlocktime = kmp_get_blocktime();
+    poolThreads = omp_get_max_threads ? omp_get_max_threads() : 1;
     const char *trace = getenv("M3SAT_WAIT_TRACE");
     tracing = trace && *trace && std::strcmp(trace, "0") != 0;
     return true;
@@ -172,6 +175,12 @@ public:
                               (mode == Mode::Adaptive && wait.blocks())
                           ? 0
                           : spinBlocktime);
+    // A serial run: its loops (and SGEMM's parts) on this thread alone.
+    bool serial = mode == Mode::Adaptive && wait.serial();
+    if (omp_set_num_threads && serial != serialRun) {
+      omp_set_num_threads(serial ? 1 : poolThreads);
+      serialRun = serial;
+    }
     return {involuntarySwitches(), std::chrono::steady_clock::now()};
   }
 
@@ -185,9 +194,11 @@ public:
     if (mode != Mode::Adaptive)
       return;
     long switches = involuntarySwitches() - start.switches;
-    bool blocked = wait.blocks();
-    bool others = wait.wantsLoad() && othersRunnable();
-    wait.afterRun(ms.count(), AdaptiveWait::preempted(switches, threads()),
+    const char *way = wait.serial()   ? "serial"
+                      : wait.blocks() ? "blocking"
+                                      : "spinning";
+    bool others = wait.wantsLoad() && othersRunnable(poolThreads);
+    wait.afterRun(ms.count(), AdaptiveWait::preempted(switches, poolThreads),
                   others);
     if (!tracing)
       return;
@@ -195,9 +206,11 @@ public:
     std::snprintf(line, sizeof line,
                   "m3sat-wait: run %ld: %.3f ms %s, %ld involuntary "
                   "switches%s; next run %s\n",
-                  ++runs, ms.count(), blocked ? "blocking" : "spinning",
-                  switches, others ? ", others runnable" : "",
-                  wait.blocks() ? "blocks" : "spins");
+                  ++runs, ms.count(), way, switches,
+                  others ? ", others runnable" : "",
+                  wait.serial()   ? "serial"
+                  : wait.blocks() ? "blocks"
+                                  : "spins");
     trace += line;
     if (trace.size() > (1 << 16))
       flushTrace();
@@ -215,21 +228,17 @@ private:
     return getrusage(RUSAGE_SELF, &usage) == 0 ? usage.ru_nivcsw : 0;
   }
 
-  /// Whether the machine has more runnable tasks than the task's threads
+  /// Whether the machine has more runnable tasks than the task's `threads`
   /// (the fourth field of /proc/loadavg, "runnable/total", counts this
   /// thread too); false when that cannot be read.
-  static bool othersRunnable() {
+  static bool othersRunnable(int threads) {
     FILE *file = std::fopen("/proc/loadavg", "r");
     if (!file)
       return false;
     int runnable = 0, total = 0;
     bool read = std::fscanf(file, "%*s %*s %*s %d/%d", &runnable, &total) == 2;
     std::fclose(file);
-    return read && runnable > threads();
-  }
-
-  static int threads() {
-    return omp_get_max_threads ? omp_get_max_threads() : 1;
+    return read && runnable > threads;
   }
 
   void flushTrace() {
@@ -240,6 +249,10 @@ private:
   std::mutex mutex;
   Mode mode = Mode::Unset;
   int spinBlocktime = 200;
+  /// The pool's thread count (OMP_NUM_THREADS or the cores), and whether
+  /// the calling thread's loops were last set to one thread.
+  int poolThreads = 1;
+  bool serialRun = false;
   /// M3SAT_WAIT_TRACE: a line per run for stderr; runs counted for it.
   bool tracing = false;
   long runs = 0;

@@ -1,8 +1,8 @@
 //===- AdaptiveWaitTest.cpp - M3SAT_WAIT=adaptive's decisions -------------===//
 //
 // The machine is simulated: each case says what a run costs this task when
-// its threads spin and when they block, and whether spinning runs are
-// preempted and other processes runnable.
+// its threads spin, when they block and when it runs serially, and whether
+// spinning runs are preempted and other processes runnable.
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,27 +15,41 @@ using namespace m3sat;
 namespace {
 
 /// A simulated machine: run times of the task when its waiting threads
-/// spin or block, whether spinning runs are preempted, and whether other
-/// processes are runnable.
+/// spin or block, whether spinning runs are preempted, whether other
+/// processes are runnable, and the run time of a serial run (by default
+/// the blocking one's: then serial never wins, a tie goes to blocking).
 struct Machine {
   double spinMs;
   double blockMs;
   bool preemptsSpinning;
   bool othersRunnable;
+  double serialMs = -1;
 };
 
-/// Runs `runs` runs of `wait` on `machine`; returns how many blocked.
-int run(AdaptiveWait &wait, const Machine &machine, int runs) {
+/// Runs `runs` runs of `wait` on `machine`; returns how many did not spin
+/// (blocked or ran serially); `serial` counts the serial ones.
+int run(AdaptiveWait &wait, const Machine &machine, int runs,
+        int *serial = nullptr) {
   int blocked = 0;
   for (int i = 0; i < runs; ++i) {
     bool blocks = wait.blocks();
+    bool alone = wait.serial();
+    EXPECT_TRUE(blocks || !alone);
     blocked += blocks;
+    if (serial)
+      *serial += alone;
+    double serialMs = machine.serialMs < 0 ? machine.blockMs : machine.serialMs;
     bool load = wait.wantsLoad() && machine.othersRunnable;
-    wait.afterRun(blocks ? machine.blockMs : machine.spinMs,
+    wait.afterRun(alone    ? serialMs
+                  : blocks ? machine.blockMs
+                           : machine.spinMs,
                   !blocks && machine.preemptsSpinning, load);
   }
   return blocked;
 }
+
+/// Runs of one probe of not spinning: blocking, then serial.
+constexpr int kNotSpinningProbe = 2 * AdaptiveWait::kProbeRuns;
 
 /// A policy past its first run and a few clean spinning runs of `spinMs`.
 AdaptiveWait warmedUp(double spinMs) {
@@ -93,8 +107,7 @@ TEST(AdaptiveWaitTest, BlocksAtOnceWhenLoadedFromTheStart) {
 TEST(AdaptiveWaitTest, OneSlowRunIsAHiccup) {
   AdaptiveWait wait = warmedUp(5.3);
   wait.afterRun(53.0, true);
-  EXPECT_EQ(run(wait, {5.3, 18.0, false, false}, 100),
-            AdaptiveWait::kProbeRuns);
+  EXPECT_EQ(run(wait, {5.3, 18.0, false, false}, 100), kNotSpinningProbe);
   EXPECT_FALSE(wait.blocks());
 }
 
@@ -112,7 +125,7 @@ TEST(AdaptiveWaitTest, KeepsSpinningWhenBlockingIsSlower) {
   }
   // Probes after 1, 1, 2 and 4 slow preempted runs: in rounds 0, 1, 3
   // and 7.
-  EXPECT_EQ(blocked, 4 * AdaptiveWait::kProbeRuns);
+  EXPECT_EQ(blocked, 4 * kNotSpinningProbe);
   EXPECT_FALSE(wait.blocks());
 }
 
@@ -157,7 +170,47 @@ TEST(AdaptiveWaitTest, ProbeOfBlockingMustBeFaster) {
   AdaptiveWait wait = warmedUp(5.0);
   wait.afterRun(9.0, true); // slow and preempted: probe
   EXPECT_TRUE(wait.blocks());
-  run(wait, {5.0, 5.0, false, false}, AdaptiveWait::kProbeRuns);
+  run(wait, {5.0, 5.0, false, false}, kNotSpinningProbe);
+  EXPECT_FALSE(wait.blocks());
+}
+
+// A task of many short loops on a loaded machine: a serial run wakes no
+// thread (the multimodal scene task at load 8: 1.02 ms blocking on two
+// threads, 0.17 ms serial). The first probe loses to the clean spinning
+// runs before the load (one slow run is a hiccup), the second, after a
+// second slow run, wins with serial runs; the stretches then run serially
+// while the load lasts.
+TEST(AdaptiveWaitTest, SerialWhenItBeatsBlocking) {
+  AdaptiveWait wait = warmedUp(0.17);
+  Machine loaded{4.0, 1.02, true, true, 0.17};
+  int serial = 0;
+  EXPECT_EQ(run(wait, loaded, 200, &serial), 200 - 2);
+  EXPECT_EQ(serial, 200 - 2 - 2 * AdaptiveWait::kProbeRuns);
+  EXPECT_TRUE(wait.serial());
+}
+
+// A task whose loops are long enough to gain from the second thread even
+// when it is woken per loop: blocking wins, stretches block on all threads.
+TEST(AdaptiveWaitTest, BlockingWhenSerialIsSlower) {
+  AdaptiveWait wait = warmedUp(5.4);
+  Machine loaded{220.0, 13.0, true, true, 25.0};
+  int serial = 0;
+  EXPECT_EQ(run(wait, loaded, 200, &serial), 200 - 2);
+  // The serial runs of the two probes only.
+  EXPECT_EQ(serial, 2 * AdaptiveWait::kProbeRuns);
+  EXPECT_TRUE(wait.blocks());
+  EXPECT_FALSE(wait.serial());
+}
+
+// On a quiet machine a serial run that is slower than spinning loses the
+// probe like a blocking one: back to spinning.
+TEST(AdaptiveWaitTest, SpinsWhenSerialIsSlowerThanSpinning) {
+  AdaptiveWait wait = warmedUp(0.22);
+  wait.afterRun(0.5, true); // slow and preempted: probe
+  int serial = 0;
+  EXPECT_EQ(run(wait, {0.22, 3.0, false, false, 0.30}, 100, &serial),
+            kNotSpinningProbe);
+  EXPECT_EQ(serial, AdaptiveWait::kProbeRuns);
   EXPECT_FALSE(wait.blocks());
 }
 
