@@ -63,6 +63,11 @@ void m3sat::buildSpecializePipeline(OpPassManager &pm,
   // the Resize interpolates a few channels instead of many.
   if (options.pointwiseConvBeforeResize)
     pm.addNestedPass<func::FuncOp>(createPointwiseConvBeforeResize());
+  // NCHW models transpose around each NHWC convolution: a transpose that
+  // only feeds elementwise ops and Resize steps ending in its inverse goes
+  // with it, and those ops run in the convolutions' layout.
+  if (options.sinkTransposes)
+    pm.addNestedPass<func::FuncOp>(createSinkTransposes());
   // The row-gather form of routed MoE layers reads expert weights best as
   // (in, out): transposed now, so that the bundle holds them that way.
   if (options.transposeExpertWeights)

@@ -19,15 +19,28 @@ using namespace mlir;
 
 namespace {
 
-/// The loop that is the last index of the most operands, or -1.
+/// Elements of `value` (1 unless it is a statically shaped tensor or
+/// memref).
+int64_t elementCount(Value value) {
+  auto type = dyn_cast<ShapedType>(value.getType());
+  return type && type.hasStaticShape()
+             ? std::max<int64_t>(type.getNumElements(), 1)
+             : 1;
+}
+
+/// The loop that is the last index of the most operand elements: each
+/// operand votes for the loop of its last dimension with its element
+/// count, so that the activations a generic streams decide, not the small
+/// tables it reads again and again (a Resize step's indices and weights).
 int64_t bestInnermost(linalg::GenericOp op) {
   unsigned numLoops = op.getNumLoops();
   SmallVector<int64_t> votes(numLoops, 0);
-  for (AffineMap map : op.getIndexingMapsArray()) {
+  for (OpOperand &operand : op->getOpOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(&operand);
     if (map.getNumResults() == 0)
       continue;
     if (auto dim = dyn_cast<AffineDimExpr>(map.getResults().back()))
-      ++votes[dim.getPosition()];
+      votes[dim.getPosition()] += elementCount(operand.get());
   }
   int64_t best = numLoops - 1;
   for (unsigned d = 0; d < numLoops; ++d)

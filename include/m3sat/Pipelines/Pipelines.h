@@ -322,6 +322,12 @@ struct SpecializePipelineOptions
                      "the Resize that feeds it "
                      "(m3sat-pointwise-conv-before-resize)"),
       llvm::cl::init(true)};
+  Option<bool> sinkTransposes{
+      *this, "sink-transposes",
+      llvm::cl::desc("A transpose that feeds elementwise ops and Resize "
+                     "steps ending in its inverse moves down to it, where "
+                     "both go (m3sat-sink-transposes)"),
+      llvm::cl::init(true)};
 };
 
 /// Builds the specialization pipeline: one function per task (routing of

@@ -190,6 +190,34 @@ def FuseAttention : Pass<"m3sat-fuse-attention", "::mlir::func::FuncOp"> {
   ];
 }
 
+def SinkTransposes : Pass<"m3sat-sink-transposes", "::mlir::func::FuncOp"> {
+  let summary = "Move a transpose down a chain of layout-agnostic ops to its "
+                "inverse, where both go";
+  let description = [{
+    An NCHW model lowered to TOSA transposes into NHWC before each
+    convolution and back after it (the importer's `tosa.conv2d` is NHWC);
+    between two convolutions the activations are transposed twice, and the
+    ops in between (a ReLU, a Resize's per-axis steps) run in NCHW, where a
+    Resize along W gathers along the innermost dimension. When a
+    `tosa.transpose` has a chain of single users that are elementwise TOSA
+    ops of one operand (`tosa.clamp`, `tosa.sigmoid`, ...) or all-parallel
+    `linalg.generic`s of one identity-mapped result over a `tensor.empty`
+    that read the previous value only through `tensor.extract` in their
+    body (the importer's Resize steps), and the chain ends in the inverse
+    transpose, each op of the chain is rebuilt on the untransposed values
+    (a generic over the permuted loops: its operand maps composed with the
+    permutation, its `linalg.index` dimensions and extract indices
+    permuted) and both transposes go. The values computed are the same, in
+    the same arithmetic; a chain not ending in the inverse stays.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::tosa::TosaDialect"];
+  let statistics = [
+    Statistic<"numSunk", "num-sunk", "Transposes moved to their inverse">
+  ];
+}
+
 def PointwiseConvBeforeResize : Pass<"m3sat-pointwise-conv-before-resize",
                                       "::mlir::func::FuncOp"> {
   let summary = "Move a 1x1 convolution that reduces channels to before the "
@@ -623,7 +651,9 @@ def InterchangeForLocality : Pass<"m3sat-interchange-for-locality",
   let description = [{
     Reorders the loops of every `linalg.generic` so that the innermost loop
     is the one that indexes the last (contiguous) dimension of the most
-    operands. A matmul against (in, out) weights, as `torch.onnx.export`
+    operand elements (each operand counts with its number of elements, so
+    that the tables a Resize step reads per output row do not outvote the
+    activations it writes). A matmul against (in, out) weights, as `torch.onnx.export`
     writes `x @ W.T`, then runs with the output column innermost: both the
     weights and the output are read contiguously and LLVM vectorizes it
     without gathers. A dot-product form (weights (out, in)) keeps its
