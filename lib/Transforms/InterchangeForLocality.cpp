@@ -28,19 +28,22 @@ int64_t elementCount(Value value) {
              : 1;
 }
 
-/// The loop that is the last index of the most operand elements: each
-/// operand votes for the loop of its last dimension with its element
-/// count, so that the activations a generic streams decide, not the small
-/// tables it reads again and again (a Resize step's indices and weights).
+/// The loop that is the last index of the most operands. Each operand
+/// votes for the loop of its last dimension: with its element count when
+/// all loops are parallel, so that the activations such a generic streams
+/// decide, not the small tables it reads again and again (a Resize step's
+/// indices and weights); with 1 in a reduction, whose loop order the
+/// product and reduction lowerings recognize.
 int64_t bestInnermost(linalg::GenericOp op) {
   unsigned numLoops = op.getNumLoops();
+  bool weighted = op.getNumReductionLoops() == 0;
   SmallVector<int64_t> votes(numLoops, 0);
   for (OpOperand &operand : op->getOpOperands()) {
     AffineMap map = op.getMatchingIndexingMap(&operand);
     if (map.getNumResults() == 0)
       continue;
     if (auto dim = dyn_cast<AffineDimExpr>(map.getResults().back()))
-      votes[dim.getPosition()] += elementCount(operand.get());
+      votes[dim.getPosition()] += weighted ? elementCount(operand.get()) : 1;
   }
   int64_t best = numLoops - 1;
   for (unsigned d = 0; d < numLoops; ++d)

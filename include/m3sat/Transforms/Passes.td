@@ -651,9 +651,9 @@ def InterchangeForLocality : Pass<"m3sat-interchange-for-locality",
   let description = [{
     Reorders the loops of every `linalg.generic` so that the innermost loop
     is the one that indexes the last (contiguous) dimension of the most
-    operand elements (each operand counts with its number of elements, so
-    that the tables a Resize step reads per output row do not outvote the
-    activations it writes). A matmul against (in, out) weights, as `torch.onnx.export`
+    operands; where all loops are parallel each operand counts with its
+    number of elements, so that the tables a Resize step reads per output
+    row do not outvote the activations it writes. A matmul against (in, out) weights, as `torch.onnx.export`
     writes `x @ W.T`, then runs with the output column innermost: both the
     weights and the output are read contiguously and LLVM vectorizes it
     without gathers. A dot-product form (weights (out, in)) keeps its
