@@ -10,6 +10,7 @@
 #include "m3sat/Transforms/Fills.h"
 #include "m3sat/Transforms/Passes.h"
 #include "m3sat/Transforms/QuantizedMatmul.h"
+#include "m3sat/Transforms/RuntimeCalls.h"
 
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/IR/Matchers.h"
@@ -535,20 +536,10 @@ struct ContractionsToBLASPass
   /// The declaration of runtime function `name` in the module.
   func::FuncOp declare(ModuleOp module, StringRef name, unsigned numArguments,
                        unsigned numResults) {
-    if (auto existing = module.lookupSymbol<func::FuncOp>(name))
-      return existing;
-    OpBuilder builder = OpBuilder::atBlockBegin(module.getBody());
-    Type index = builder.getIndexType();
-    auto decl = func::FuncOp::create(
-        builder, module.getLoc(), name,
-        builder.getFunctionType(SmallVector<Type>(numArguments, index),
-                                SmallVector<Type>(numResults, index)));
-    decl.setPrivate();
     // How many parts a product splits into depends on its sizes and the
     // thread count only: calls may move (m3sat-merge-parallel-regions).
-    if (name == kSgemmParts || name == kQgemmParts)
-      decl->setAttr(kPureCalleeAttr, builder.getUnitAttr());
-    return decl;
+    return declareRuntimeFunction(module, name, numArguments, numResults,
+                                  name == kSgemmParts || name == kQgemmParts);
   }
 
   /// Phase 1 of a product: whether it fits the kernel, and how.

@@ -11,6 +11,7 @@
 
 #include "m3sat/Transforms/Fills.h"
 #include "m3sat/Transforms/Passes.h"
+#include "m3sat/Transforms/RuntimeCalls.h"
 
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 
@@ -151,20 +152,9 @@ struct ConvolutionsToBLASPass
 
   func::FuncOp declare(StringRef name, unsigned numArguments,
                        unsigned numResults) {
-    ModuleOp module = getOperation();
-    if (auto existing = module.lookupSymbol<func::FuncOp>(name))
-      return existing;
-    OpBuilder builder = OpBuilder::atBlockBegin(module.getBody());
-    Type index = builder.getIndexType();
-    auto decl = func::FuncOp::create(
-        builder, module.getLoc(), name,
-        builder.getFunctionType(SmallVector<Type>(numArguments, index),
-                                SmallVector<Type>(numResults, index)));
-    decl.setPrivate();
     // The part count depends on the sizes and the thread count only.
-    if (name == kSconvParts)
-      decl->setAttr(m3sat::kPureCalleeAttr, builder.getUnitAttr());
-    return decl;
+    return m3sat::declareRuntimeFunction(getOperation(), name, numArguments,
+                                         numResults, name == kSconvParts);
   }
 
   /// `buffer`'s base address in bytes (aligned pointer + offset) and its
