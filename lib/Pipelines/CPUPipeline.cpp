@@ -108,6 +108,13 @@ void m3sat::buildCPUPipeline(OpPassManager &pm,
   }
   // The remaining temporary buffers are freed where they die.
   bufferization::buildBufferDeallocationPipeline(pm);
+  // A task with too little work to share among threads gets no parallel
+  // loops from the passes below.
+  if (options.parallel && options.serialWork > 0) {
+    SerialSmallTasksOptions serial;
+    serial.maxWork = options.serialWork;
+    pm.addPass(createSerialSmallTasks(serial));
+  }
   // Matrix products go to the runtime's SGEMM (after deallocation is
   // placed: the call reads the buffers through plain pointers).
   if (options.blas) {

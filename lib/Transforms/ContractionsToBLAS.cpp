@@ -11,6 +11,7 @@
 #include "m3sat/Transforms/Passes.h"
 #include "m3sat/Transforms/QuantizedMatmul.h"
 #include "m3sat/Transforms/RuntimeCalls.h"
+#include "m3sat/Transforms/SerialTasks.h"
 
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/IR/Matchers.h"
@@ -407,13 +408,21 @@ struct ContractionsToBLASPass
         candidates.push_back(op);
       }
     });
-    for (linalg::LinalgOp op : candidates)
+    for (linalg::LinalgOp op : candidates) {
+      parallelHere = parallel && !m3sat::inSerialTask(op);
       if (succeeded(convert(op)))
         ++numConverted;
-    for (linalg::GenericOp op : quantized)
+    }
+    for (linalg::GenericOp op : quantized) {
+      parallelHere = parallel && !m3sat::inSerialTask(op);
       if (succeeded(convertQuantized(op)))
         ++numConverted;
+    }
   }
+
+  /// `parallel`, unless the product being converted is in a serial task
+  /// (m3sat-serial-small-tasks): then its parts run in scf.for loops.
+  bool parallelHere = false;
 
   Runtime metadata(OpBuilder &builder, Location loc, Value buffer) {
     auto type = cast<MemRefType>(buffer.getType());
@@ -431,12 +440,13 @@ struct ContractionsToBLASPass
   }
 
   /// The loop `parts` parts of a product run in: parallel (one part per
-  /// thread of the task's pool) with `parallel`, else one sequential part.
+  /// thread of the task's pool) with `parallelHere`, else one sequential
+  /// part.
   /// Returns the part's index, with the builder inside the loop.
   Value partLoop(OpBuilder &builder, Location loc, Value parts) {
     Value zero = arith::ConstantIndexOp::create(builder, loc, 0);
     Value one = arith::ConstantIndexOp::create(builder, loc, 1);
-    if (parallel) {
+    if (parallelHere) {
       auto loop = scf::ParallelOp::create(builder, loc, ValueRange{zero},
                                           ValueRange{parts}, ValueRange{one});
       builder.setInsertionPointToStart(loop.getBody());
@@ -514,7 +524,7 @@ struct ContractionsToBLASPass
     }
     Operation *zeroFill = zeroFillBefore(op);
     Value parts = constant(1);
-    if (parallel)
+    if (parallelHere)
       parts =
           func::CallOp::create(builder, loc, declare(module, kQgemmParts, 3, 1),
                                ValueRange{sizeM, sizeN, sizeK})
@@ -643,7 +653,7 @@ struct ContractionsToBLASPass
     // The product splits into parts, each a band of C, that the threads of
     // the task's pool compute side by side.
     args.parts = constant(1);
-    if (parallel) {
+    if (parallelHere) {
       auto module = p.op->getParentOfType<ModuleOp>();
       args.parts =
           func::CallOp::create(builder, loc, declare(module, kSgemmParts, 3, 1),
@@ -665,7 +675,7 @@ struct ContractionsToBLASPass
     lower.assign(upper.size(), arith::ConstantIndexOp::create(builder, loc, 0));
     steps.assign(upper.size(), arith::ConstantIndexOp::create(builder, loc, 1));
     SmallVector<Value> ivs;
-    if (parallel) {
+    if (parallelHere) {
       auto loop = scf::ParallelOp::create(builder, loc, lower, upper, steps);
       builder.setInsertionPointToStart(loop.getBody());
       ivs.assign(loop.getInductionVars().begin(),

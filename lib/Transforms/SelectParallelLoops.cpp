@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "m3sat/Transforms/Passes.h"
+#include "m3sat/Transforms/SerialTasks.h"
 
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -136,6 +137,8 @@ struct SelectParallelLoopsPass
   using Base::Base;
 
   void runOnOperation() override {
+    // A serial task (m3sat-serial-small-tasks) keeps no parallel loop.
+    bool serial = getOperation()->hasAttr(m3sat::kSerialTaskAttr);
     // Decide outermost first: a loop inside a kept one is sequential.
     SmallVector<scf::ParallelOp> sequential;
     llvm::SmallPtrSet<Operation *, 8> kept;
@@ -149,7 +152,7 @@ struct SelectParallelLoopsPass
           trips >= minIterations ||
           (trips >= minSharedIterations &&
            accessedElements(*loop.getBody()) >= (minWork + trips - 1) / trips);
-      if (!insideKept && large) {
+      if (!serial && !insideKept && large) {
         kept.insert(loop);
         ++numKept;
       } else if (loop.getInitVals().empty()) {

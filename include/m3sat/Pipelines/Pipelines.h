@@ -96,6 +96,14 @@ struct CPUPipelineOptions
                      "are split by inline arithmetic rather than libomp "
                      "calls (m3sat-inline-static-worksharing)"),
       llvm::cl::init(true)};
+  Option<int64_t> serialWork{
+      *this, "serial-work",
+      llvm::cl::desc("With parallel: a task whose loops do at most this many "
+                     "iterations in all (a product's multiply-adds, an "
+                     "elementwise op's elements) runs on the calling thread "
+                     "without parallel regions (m3sat-serial-small-tasks); "
+                     "0: every task may use the pool"),
+      llvm::cl::init(33554432)};
   Option<int64_t> minParallelIterations{
       *this, "min-parallel-iterations",
       llvm::cl::desc("Smallest loop nest worth a parallel region"),

@@ -523,6 +523,37 @@ def ContractionsToBLAS : Pass<"m3sat-contractions-to-blas",
   ];
 }
 
+def SerialSmallTasks : Pass<"m3sat-serial-small-tasks",
+                             "::mlir::ModuleOp"> {
+  let summary = "Run task functions with little work on the calling thread";
+  let description = [{
+    On buffers, before m3sat-contractions-to-blas. A task function
+    (`m3sat.task`) whose work is at most `max-work` is marked `m3sat.serial`:
+    m3sat-contractions-to-blas then calls every product as one part in an
+    `scf.for`, and m3sat-select-parallel-loops makes every reduction-free
+    `scf.parallel` of it sequential, so the task enters no OpenMP parallel
+    region. A task of a few dozen small layers (24 tokens of 128 channels)
+    spends more in forking, handing out and joining its loops and products
+    than a second thread saves.
+
+    Work is the sum, over the function's linalg ops, of their iteration
+    counts (a contraction's multiply-adds, an elementwise op's elements),
+    plus one per memref load or store and the elements of each memref.copy
+    outside linalg ops, each times the trip counts of the scf loops around
+    it. A dynamic loop range or trip count, or a call of a function defined
+    in the module, counts as unbounded: such a function is never marked.
+    `max-work` 0 marks none. A module pass: it looks up callees.
+  }];
+  let options = [
+    Option<"maxWork", "max-work", "int64_t", /*default=*/"33554432",
+           "Largest work (loop iterations, see above) of a task that runs "
+           "without parallel regions; 0: none does">
+  ];
+  let statistics = [
+    Statistic<"numSerial", "num-serial", "Task functions marked serial">
+  ];
+}
+
 def SelectParallelLoops : Pass<"m3sat-select-parallel-loops",
                                 "::mlir::func::FuncOp"> {
   let summary = "Keep scf.parallel only where threads pay off";
