@@ -590,7 +590,9 @@ would take over 4 s.
 
 p90 (ms); m3sat blocking+serial: of m3sat's timed runs, those whose
 waiting threads blocked and those that ran on one thread (M3SAT_WAIT=adaptive,
-M3SAT_WAIT_TRACE; the rest spun):
+M3SAT_WAIT_TRACE; the rest spun); "-": nothing traced, the task library has
+no parallel region (m3sat-serial-small-tasks compiled the task to run on the
+calling thread):
 
 {render(p90_table(rows), True)}
 

@@ -140,6 +140,13 @@ static cl::opt<bool> fuseAttention(
              "softmax (--target=gpu default; on --target=cpu it checks the "
              "GPU's form; results differ by rounding)"),
     cl::Hidden);
+static cl::opt<int64_t> serialWork(
+    "serial-work",
+    cl::desc("--target=cpu: a task whose loops do at most this many "
+             "iterations in all runs on the calling thread without parallel "
+             "regions (m3sat-serial-small-tasks; 0: every task may use the "
+             "thread pool)"),
+    cl::init(33554432), cl::Hidden);
 static cl::opt<std::string> moeLowering(
     "moe-lowering",
     cl::desc("Form of token-routed MoE layers: loops (--target=cpu default) "
@@ -257,6 +264,7 @@ std::string checkTargetFlags(Target target) {
       {gpuTf32, {Target::GPU}},
       {moeLowering, {Target::CPU, Target::GPU}},
       {fuseAttention, {Target::CPU, Target::GPU}},
+      {serialWork, {Target::CPU}},
       {hlsFixed, {Target::HLS}},
       {hlsActFixed, {Target::HLS}},
       {hlsWeightFixed, {Target::HLS}},
@@ -387,6 +395,7 @@ std::string readOptions(const char *argv0, CompileOptions &options) {
     cpuOptions.arenaReuse = arenaReuse;
     cpuOptions.moeLowering = lowering;
     cpuOptions.fuseAttention = fuseAttention;
+    cpuOptions.serialWork = serialWork;
     if (!llvm::sys::fs::exists(cpuOptions.runtimeArchive))
       return "the task runtime '" + cpuOptions.runtimeArchive +
              "' does not exist (set M3SAT_TASK_RUNTIME)";

@@ -58,6 +58,9 @@ struct CPUBackendOptions {
   /// Attention as one loop nest with an online softmax (the GPU's form;
   /// on the CPU to check its numerics).
   bool fuseAttention = false;
+  /// Tasks of at most this much work run without parallel regions
+  /// (m3sat-serial-small-tasks; 0: none).
+  int64_t serialWork = 33554432;
 };
 
 /// --target=gpu: host code (as for CPU) with the NVVM kernels embedded;

@@ -37,8 +37,13 @@ public:
   }
 
   std::string getCodeIdentity() const override {
+    // The default serial-work leaves the identity as it was before the
+    // option existed.
     return options.cpu + "cpu" +
-           (options.fuseAttention ? "fused-attention" : "");
+           (options.fuseAttention ? "fused-attention" : "") +
+           (options.serialWork == CPUBackendOptions().serialWork
+                ? std::string()
+                : "serial-work=" + std::to_string(options.serialWork));
   }
 
   std::string getLibraryName() const override { return "libm3sat_task.so"; }
@@ -53,6 +58,7 @@ public:
     pipeline.arena = options.arena;
     pipeline.arenaReuse = options.arenaReuse;
     pipeline.fuseAttention = options.fuseAttention;
+    pipeline.serialWork = options.serialWork;
     if (options.moeLowering)
       pipeline.moeLowering = *options.moeLowering;
     buildCPUPipeline(lower, pipeline);
