@@ -113,6 +113,10 @@ void m3sat::buildHLSPipeline(OpPassManager &pm,
                        : std::max<int64_t>(options.unroll, 1);
     pm.addPass(createHLSSharedLinear(linear));
     pm.addPass(createCanonicalizerPass());
+    // Whole weight ports stream through two tiles of rows: a tile loads
+    // while the unit computes from the other.
+    if (options.unitWeightTiles)
+      pm.addPass(createHLSUnitWeightTiles());
     // Its operands on chip: one instance reads one kind of array.
     pm.addPass(createHLSStageUnitOperands());
   }

@@ -250,6 +250,13 @@ struct HLSPipelineOptions
       llvm::cl::desc("With shared-linear: constant lanes of the unit over N "
                      "(0: the unroll factor)"),
       llvm::cl::init(0)};
+  Option<bool> unitWeightTiles{
+      *this, "unit-weight-tiles",
+      llvm::cl::desc("With shared-linear: the unit's weight operands stream "
+                     "from their port through two on-chip tiles of rows, "
+                     "one loading while the unit computes from the other "
+                     "(m3sat-hls-unit-weight-tiles)"),
+      llvm::cl::init(true)};
   Option<bool> dataflow{
       *this, "dataflow",
       llvm::cl::desc("DATAFLOW regions between the stages of top functions, "

@@ -488,4 +488,54 @@ def HLSWeightTiles : Pass<"m3sat-hls-weight-tiles", "::mlir::ModuleOp"> {
   ];
 }
 
+def HLSUnitWeightTiles : Pass<"m3sat-hls-unit-weight-tiles",
+                              "::mlir::ModuleOp"> {
+  let summary = "Stream the shared linear unit's weight operands from their "
+                "port through two on-chip tiles: one tile of rows loads "
+                "while the unit computes from the other";
+  let description = [{
+    After m3sat-hls-shared-linear, a call of the unit (`m3sat.hls.shared_unit`)
+    in a public function whose B is a whole weight port (`m3sat.hls.weight`,
+    all dimensions but the last two of size 1, the last N and the one
+    before it K: the call reads row k of B at k * N, its N elements
+    contiguous; A and C not ports) would have the port copied whole into an on-chip buffer
+    before the call (m3sat-hls-stage-unit-operands), one element a cycle,
+    and the unit wait for it. It becomes, as the accelerators stream their
+    weights:
+
+    1. two on-chip buffers (ping, pong) of the unit's operand type, shared
+       by every such call of the function (they run one after another),
+       each holding R rows of B: R the largest divisor of K with R * N
+       elements in `tile-bytes` (one row at least);
+    2. tile 0 loaded into ping (`<func>_utile_load`), then a loop over the
+       K / R tiles whose step j calls `<func>_utile_step`, a DATAFLOW
+       function (`m3sat.hls.dataflow`) that loads tile j + 1 (if any) into
+       one buffer while `<func>_utile_compute` calls the unit on rows
+       j * R ... j * R + R - 1 from the other (K = R, A's offset moved by
+       j * R columns, B's offset 0 and its row stride N). Even steps
+       compute from ping, odd ones from pong (`m3sat.hls.shared_branches`).
+
+    Each element of C receives the same additions in the same order (the k
+    order), so C simulation matches bit for bit. A step costs the longer of
+    its load and its compute: with M rows of A and P lanes, M * R * N / P
+    cycles of compute hide the R * N of the load when M >= P.
+  }];
+  let dependentDialects = ["::m3sat::M3SATDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
+  let options = [
+    Option<"tileBytes", "tile-bytes", "int64_t", /*default=*/"4096",
+           "Bytes of one weight tile (each of the two buffers): the rows "
+           "per tile are the most that divide K and fit">
+  ];
+  let statistics = [
+    Statistic<"numCalls", "num-calls",
+              "Unit calls whose weights stream through tiles">,
+    Statistic<"numFunctions", "num-functions",
+              "Load, compute and step functions built">
+  ];
+}
+
 #endif // M3SAT_TARGET_HLS_TRANSFORMS_PASSES_TD
