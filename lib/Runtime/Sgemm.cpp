@@ -29,6 +29,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Sgemm.h"
+
 #include <dlfcn.h>
 
 #include <algorithm>
@@ -41,6 +43,8 @@
 // The task library links LLVM's OpenMP runtime when it has parallel loops;
 // without it every product runs as one part.
 extern "C" int omp_get_max_threads(void) __attribute__((weak));
+
+using m3sat::runtime::sgemm;
 
 namespace {
 
@@ -138,9 +142,12 @@ void plainSgemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
     }
 }
 
-void sgemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
-           const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
-           float *c, int64_t ldc) {
+} // namespace
+
+void m3sat::runtime::sgemm(bool transA, bool transB, int64_t m, int64_t n,
+                           int64_t k, const float *a, int64_t lda,
+                           const float *b, int64_t ldb, float beta, float *c,
+                           int64_t ldc) {
   if (m <= 0 || n <= 0)
     return;
   if (k <= 0) {
@@ -167,6 +174,8 @@ void sgemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
   }
   plainSgemm(transA, transB, m, n, k, a, lda, b, ldb, beta, c, ldc);
 }
+
+namespace {
 
 // Columns (or rows) of one part: a multiple of the kernels' 16-float
 // vector width, and at least this many multiply-adds per part, so that a

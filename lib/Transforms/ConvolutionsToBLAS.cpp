@@ -5,7 +5,8 @@
 // becomes calls to the task runtime's m3sat_sconv, which runs it as one
 // SGEMM per filter tap and tile of output rows, reading the image in place.
 // m3sat-convolutions-to-matmul (without unit-stride) leaves these
-// convolutions to this pass.
+// convolutions to this pass. With `winograd`, 3x3 ones call
+// m3sat_swinograd instead (Winograd's F(2x2, 3x3), lib/Runtime/Winograd.cpp).
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,6 +27,12 @@ namespace {
 
 constexpr StringLiteral kSconv = "m3sat_sconv";
 constexpr StringLiteral kSconvParts = "m3sat_sconv_parts";
+constexpr StringLiteral kWinograd = "m3sat_swinograd";
+constexpr StringLiteral kWinogradParts = "m3sat_swinograd_parts";
+
+/// Channels in and out below which Winograd's transforms cost more than
+/// the products they save.
+constexpr int64_t kWinogradMinChannels = 16;
 
 /// A convolution the runtime computes: its operands and sizes (the output
 /// image is OH x OW, the filter's window KH x KW).
@@ -153,8 +160,9 @@ struct ConvolutionsToBLASPass
   func::FuncOp declare(StringRef name, unsigned numArguments,
                        unsigned numResults) {
     // The part count depends on the sizes and the thread count only.
-    return m3sat::declareRuntimeFunction(getOperation(), name, numArguments,
-                                         numResults, name == kSconvParts);
+    return m3sat::declareRuntimeFunction(
+        getOperation(), name, numArguments, numResults,
+        name == kSconvParts || name == kWinogradParts);
   }
 
   /// `buffer`'s base address in bytes (aligned pointer + offset) and its
@@ -195,10 +203,15 @@ struct ConvolutionsToBLASPass
       appendBaseAndStrides(builder, loc, buffer, constant(4), buffers);
     Value accumulate = constant(zeroFill ? 0 : 1);
 
+    bool useWinograd = winograd && conv.kh == 3 && conv.kw == 3 &&
+                       conv.c >= kWinogradMinChannels &&
+                       conv.f >= kWinogradMinChannels;
     Value parts = constant(1);
     if (parallel)
       parts =
-          func::CallOp::create(builder, loc, declare(kSconvParts, 7, 1), sizes)
+          func::CallOp::create(
+              builder, loc,
+              declare(useWinograd ? kWinogradParts : kSconvParts, 7, 1), sizes)
               .getResult(0);
     Value zero = constant(0), one = constant(1), part;
     if (parallel) {
@@ -215,7 +228,11 @@ struct ConvolutionsToBLASPass
     operands.append(sizes);
     operands.append(buffers);
     operands.push_back(accumulate);
-    func::CallOp::create(builder, loc, declare(kSconv, 22, 0), operands);
+    func::CallOp::create(builder, loc,
+                         declare(useWinograd ? kWinograd : kSconv, 22, 0),
+                         operands);
+    if (useWinograd)
+      ++numWinograd;
     conv.op->erase();
     if (zeroFill)
       zeroFill->erase();

@@ -1,11 +1,13 @@
-//===- SconvTest.cpp - m3sat_sconv against a direct convolution -----------===//
+//===- SconvTest.cpp - m3sat_sconv and m3sat_swinograd against a loop nest ===//
 //
 // m3sat_sconv (lib/Runtime/Sgemm.cpp) computes a unit-stride 2-D
-// convolution as one SGEMM per filter tap and tile of output rows. Each
-// case compares every part split of it with a direct loop nest in double:
-// tiles of one and of several rows (an input whose H stride is a multiple
-// of its W stride, or not), batches, accumulation into the output, and
-// operands inside larger buffers.
+// convolution as one SGEMM per filter tap and tile of output rows;
+// m3sat_swinograd (lib/Runtime/Winograd.cpp) a 3x3 one by Winograd's
+// F(2x2, 3x3) in blocks of 2x2 tiles. Each case compares every part split
+// of them with a direct loop nest in double: tiles of one and of several
+// rows (an input whose H stride is a multiple of its W stride, or not),
+// odd image sizes (tiles past the edge), batches, accumulation into the
+// output, and operands inside larger buffers.
 //
 //===----------------------------------------------------------------------===//
 
@@ -25,6 +27,14 @@ void m3sat_sconv(int64_t part, int64_t parts, int64_t n, int64_t oh, int64_t ow,
                  int64_t filterF, int64_t filterH, int64_t filterW,
                  intptr_t out, int64_t outN, int64_t outH, int64_t outW,
                  int64_t accumulate);
+int64_t m3sat_swinograd_parts(int64_t n, int64_t oh, int64_t ow, int64_t f,
+                              int64_t c, int64_t kh, int64_t kw);
+void m3sat_swinograd(int64_t part, int64_t parts, int64_t n, int64_t oh,
+                     int64_t ow, int64_t f, int64_t c, int64_t kh, int64_t kw,
+                     intptr_t in, int64_t inN, int64_t inH, int64_t inW,
+                     intptr_t filter, int64_t filterF, int64_t filterH,
+                     int64_t filterW, intptr_t out, int64_t outN, int64_t outH,
+                     int64_t outW, int64_t accumulate);
 }
 
 namespace {
@@ -46,8 +56,10 @@ std::vector<float> randomFloats(size_t count, unsigned seed) {
   return values;
 }
 
-/// The largest |m3sat_sconv - direct| over the output, for `parts` parts.
-double maxError(const Case &k, int64_t parts) {
+using ConvolutionFn = decltype(&m3sat_sconv);
+
+/// The largest |conv - direct| over the output, for `parts` parts.
+double maxError(ConvolutionFn conv, const Case &k, int64_t parts) {
   int64_t h = k.oh + k.kh - 1, w = k.ow + k.kw - 1;
   int64_t inW = k.c + k.inPixelGap, inH = w * inW + k.inRowGap, inN = h * inH;
   int64_t filterW = k.c, filterH = k.kw * filterW, filterF = k.kh * filterH;
@@ -57,11 +69,11 @@ double maxError(const Case &k, int64_t parts) {
   std::vector<float> out = randomFloats(k.n * outN, 3);
   std::vector<float> init = out;
   for (int64_t part = 0; part < parts; ++part)
-    m3sat_sconv(part, parts, k.n, k.oh, k.ow, k.f, k.c, k.kh, k.kw,
-                reinterpret_cast<intptr_t>(in.data()), inN, inH, inW,
-                reinterpret_cast<intptr_t>(filter.data()), filterF, filterH,
-                filterW, reinterpret_cast<intptr_t>(out.data()), outN, outH,
-                outW, k.accumulate);
+    conv(part, parts, k.n, k.oh, k.ow, k.f, k.c, k.kh, k.kw,
+         reinterpret_cast<intptr_t>(in.data()), inN, inH, inW,
+         reinterpret_cast<intptr_t>(filter.data()), filterF, filterH, filterW,
+         reinterpret_cast<intptr_t>(out.data()), outN, outH, outW,
+         k.accumulate);
   double worst = 0;
   for (int64_t b = 0; b < k.n; ++b)
     for (int64_t y = 0; y < k.oh; ++y)
@@ -84,9 +96,9 @@ double maxError(const Case &k, int64_t parts) {
   return worst;
 }
 
-void expectMatches(const Case &k) {
+void expectMatches(const Case &k, ConvolutionFn conv = m3sat_sconv) {
   for (int64_t parts = 1; parts <= 3; ++parts)
-    EXPECT_LT(maxError(k, parts), 1e-4)
+    EXPECT_LT(maxError(conv, k, parts), 1e-4)
         << "parts " << parts << ", " << k.n << "x" << k.oh << "x" << k.ow << "x"
         << k.f << ", c " << k.c << ", window " << k.kh << "x" << k.kw;
 }
@@ -125,6 +137,37 @@ TEST(Sconv, PartsAtMostOnePerOutputRow) {
   EXPECT_GE(m3sat_sconv_parts(1, 2, 64, 64, 64, 3, 3), 1);
   EXPECT_LE(m3sat_sconv_parts(1, 2, 64, 64, 64, 3, 3), 2);
   EXPECT_EQ(m3sat_sconv_parts(0, 4, 4, 4, 4, 3, 3), 1);
+}
+
+TEST(Winograd, TilesAndBlocks) {
+  // Even sizes; odd ones (the last tile row and column half outside); more
+  // tiles than one block, in several images.
+  expectMatches({1, 8, 8, 16, 16, 3, 3}, m3sat_swinograd);
+  expectMatches({1, 7, 5, 19, 21, 3, 3}, m3sat_swinograd);
+  expectMatches({2, 29, 27, 18, 17, 3, 3}, m3sat_swinograd);
+  // Channel counts past a multiple of the vector width.
+  expectMatches({1, 6, 6, 35, 37, 3, 3}, m3sat_swinograd);
+}
+
+TEST(Winograd, AccumulatesAndReadsStridedOperands) {
+  Case k{2, 9, 6, 17, 16, 3, 3};
+  k.accumulate = true;
+  expectMatches(k, m3sat_swinograd);
+  k.inPixelGap = 3;
+  k.inRowGap = 5;
+  k.outPixelGap = 2;
+  expectMatches(k, m3sat_swinograd);
+}
+
+TEST(Winograd, OtherWindowsRunAsSconv) {
+  expectMatches({1, 5, 7, 16, 16, 2, 3}, m3sat_swinograd);
+  expectMatches({2, 4, 4, 16, 16, 1, 1}, m3sat_swinograd);
+}
+
+TEST(Winograd, PartsAtMostOnePerTile) {
+  EXPECT_EQ(m3sat_swinograd_parts(1, 1, 1, 64, 64, 3, 3), 1);
+  EXPECT_LE(m3sat_swinograd_parts(1, 2, 4, 64, 64, 3, 3), 2);
+  EXPECT_EQ(m3sat_swinograd_parts(0, 4, 4, 4, 4, 3, 3), 1);
 }
 
 } // namespace

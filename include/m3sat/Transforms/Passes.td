@@ -795,10 +795,21 @@ def ConvolutionsToBLAS : Pass<"m3sat-convolutions-to-blas",
     many parts the runtime splits it and an `scf.parallel` loop runs them
     on the task's OpenMP pool. A module pass: it declares the runtime
     functions in the module.
+
+    With `winograd`, a 3x3 convolution of at least 16 input and 16 output
+    channels calls `m3sat_swinograd` (and `m3sat_swinograd_parts`) with the
+    same operands instead: Winograd's F(2x2, 3x3), which computes each 2x2
+    block of output pixels from a 4x4 patch as 16 products per block of
+    tiles, 4 multiply-adds per output pixel and channel pair instead of 9.
+    Its results differ from the direct sum by rounding (about 1e-6
+    relative).
   }];
   let options = [
     Option<"parallel", "parallel", "bool", /*default=*/"true",
-           "Split each convolution into parts run by an scf.parallel loop">
+           "Split each convolution into parts run by an scf.parallel loop">,
+    Option<"winograd", "winograd", "bool", /*default=*/"false",
+           "3x3 convolutions of 16 or more input and output channels call "
+           "m3sat_swinograd (Winograd F(2x2, 3x3))">
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::func::FuncDialect",
@@ -806,7 +817,9 @@ def ConvolutionsToBLAS : Pass<"m3sat-convolutions-to-blas",
                            "::mlir::scf::SCFDialect"];
   let statistics = [
     Statistic<"numConverted", "num-converted",
-              "Convolutions sent to m3sat_sconv">
+              "Convolutions sent to m3sat_sconv">,
+    Statistic<"numWinograd", "num-winograd",
+              "Convolutions sent to m3sat_swinograd">
   ];
 }
 

@@ -1,0 +1,44 @@
+// RUN: m3sat-opt %s '-m3sat-convolutions-to-blas=winograd=true' | FileCheck %s
+// RUN: m3sat-opt %s -m3sat-convolutions-to-blas | FileCheck %s --check-prefix=OFF
+
+// With winograd, a 3x3 convolution of 16 or more channels in and out calls
+// m3sat_swinograd (and asks m3sat_swinograd_parts for its parts) with the
+// operands m3sat_sconv would get; a 3x3 one of fewer output channels and a
+// 1x3 one keep m3sat_sconv. Without the option every one calls m3sat_sconv.
+// CHECK-LABEL: func @winograd
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
+// CHECK-DAG: %[[N:.*]] = arith.constant 1 : index
+// CHECK-DAG: %[[OH:.*]] = arith.constant 7 : index
+// CHECK-DAG: %[[OW:.*]] = arith.constant 9 : index
+// CHECK-DAG: %[[C:.*]] = arith.constant 16 : index
+// CHECK-DAG: %[[K:.*]] = arith.constant 3 : index
+// CHECK: %[[PARTS:.*]] = call @m3sat_swinograd_parts(%[[N]], %[[OH]], %[[OW]], %[[C]], %[[C]], %[[K]], %[[K]])
+// CHECK: scf.parallel (%[[P:.*]]) = (%{{.*}}) to (%[[PARTS]])
+// CHECK: call @m3sat_swinograd(%[[P]], %[[PARTS]], %[[N]], %[[OH]], %[[OW]], %[[C]], %[[C]], %[[K]], %[[K]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[C0]])
+// CHECK: call @m3sat_sconv_parts(
+// CHECK: call @m3sat_sconv(
+// CHECK: call @m3sat_sconv_parts(
+// CHECK: call @m3sat_sconv(
+// CHECK-NOT: m3sat_swinograd
+// CHECK: return
+// OFF-LABEL: func @winograd
+// OFF-NOT: m3sat_swinograd
+// OFF-COUNT-3: call @m3sat_sconv(
+// OFF-NOT: m3sat_swinograd
+func.func @winograd(%img: memref<1x9x11x16xf32>, %w: memref<16x3x3x16xf32>,
+                    %o: memref<1x7x9x16xf32>, %w15: memref<15x3x3x16xf32>,
+                    %o15: memref<1x7x9x15xf32>, %w13: memref<16x1x3x16xf32>,
+                    %o13: memref<1x9x9x16xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%o : memref<1x7x9x16xf32>)
+  linalg.conv_2d_nhwc_fhwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%img, %w : memref<1x9x11x16xf32>, memref<16x3x3x16xf32>)
+      outs(%o : memref<1x7x9x16xf32>)
+  linalg.conv_2d_nhwc_fhwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%img, %w15 : memref<1x9x11x16xf32>, memref<15x3x3x16xf32>)
+      outs(%o15 : memref<1x7x9x15xf32>)
+  linalg.conv_2d_nhwc_fhwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%img, %w13 : memref<1x9x11x16xf32>, memref<16x1x3x16xf32>)
+      outs(%o13 : memref<1x9x9x16xf32>)
+  return
+}
