@@ -124,7 +124,7 @@ void m3sat::buildCPUPipeline(OpPassManager &pm,
     if (sconv) {
       ConvolutionsToBLASOptions conv;
       conv.parallel = options.parallel;
-      conv.winograd = options.winograd;
+      conv.winogradTile = options.winogradTile;
       pm.addPass(createConvolutionsToBLAS(conv));
     }
   }

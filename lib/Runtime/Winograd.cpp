@@ -1,28 +1,30 @@
-//===- Winograd.cpp - 3x3 convolutions by Winograd's F(2x2, 3x3) ----------===//
+//===- Winograd.cpp - 3x3 convolutions by Winograd's F(TxT, 3x3) ----------===//
 //
 // m3sat_swinograd_parts and m3sat_swinograd, called by code that
-// m3sat-convolutions-to-blas produced (option winograd) for f32 3x3
+// m3sat-convolutions-to-blas produced (option winograd-tile) for f32 3x3
 // convolutions of unit strides and dilations: Winograd's minimal filtering
-// F(2x2, 3x3). Each 2x2 block of output pixels (a tile) comes from a 4x4
-// patch of the input; transformed, the patch and the filter multiply point
-// by point, so that the 3x3 window's 36 multiply-adds per tile, input and
-// output channel become 16: one product of [tiles x C] by [C x F] per
-// point of the 4x4 transform, run by the SGEMM of m3sat_sgemm.
+// F(TxT, 3x3) with T = 2 or 4 (Lavin and Gray's matrices below). Each
+// T x T tile of output pixels comes from a (T+2) x (T+2) patch of the
+// input; transformed, the patch and the filter multiply point by point, so
+// that the 3x3 window's 9 multiply-adds per pixel, input and output channel
+// become (T+2)^2 / T^2 (4 for T = 2, 2.25 for T = 4): one product of
+// [tiles x C] by [C x F] per point of the transform, run by the SGEMM of
+// m3sat_sgemm.
 //
-//   filter:  U = G g G^T      G   = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]
-//   input:   V = B^T d B      B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]
-//   output:  Y = A^T M A      A^T = [1 1 1 0; 0 1 -1 -1],  M = U (.) V
+//   filter:  U = G g G^T
+//   input:   V = B^T d B
+//   output:  Y = A^T (U .* V) A
 //
 // Tiles go in blocks of about kBlockTiles, so that a block's transformed
-// input and its 16 products stay in the core's cache: no transformed image
-// is ever whole in memory. The filter's transform is computed per call
-// (16 F C floats per thread, a small part of the products' work).
+// input and its products stay in cache: no transformed image is ever whole
+// in memory. The filter's transform is computed per call ((T+2)^2 F C
+// floats per thread, a small part of the products' work).
 //
 // Written here rather than reused: upstream MLIR's linalg.winograd_* ops
-// transform whole images (16 x tiles x C floats: 51 MB for a 112x112 image
-// of 256 channels, and as much again for the products), and oneDNN's
-// Winograd convolution needs its primitive API (not in the Debian package
-// the task runtime loads) and runs on its own threads.
+// transform whole images (16 x tiles x C floats with T = 2: 51 MB for a
+// 112x112 image of 256 channels, and as much again for the products), and
+// oneDNN's Winograd convolution needs its primitive API (not in the Debian
+// package the task runtime loads) and runs on its own threads.
 //
 //===----------------------------------------------------------------------===//
 
@@ -34,6 +36,9 @@
 #include <vector>
 
 extern "C" int64_t m3sat_sgemm_parts(int64_t m, int64_t n, int64_t k);
+extern "C" int64_t m3sat_sconv_parts(int64_t n, int64_t oh, int64_t ow,
+                                     int64_t f, int64_t c, int64_t kh,
+                                     int64_t kw);
 extern "C" void m3sat_sconv(int64_t part, int64_t parts, int64_t n, int64_t oh,
                             int64_t ow, int64_t f, int64_t c, int64_t kh,
                             int64_t kw, intptr_t in, int64_t inN, int64_t inH,
@@ -67,73 +72,136 @@ template <typename V> M3SAT_INLINE void store(float *p, V v) {
   std::memcpy(p, &v, sizeof v);
 }
 
+/// Winograd's F(M x M, 3 x 3): tiles of M x M output pixels from patches
+/// of T x T = (M + 2) x (M + 2) input pixels (Lavin and Gray's matrices:
+/// interpolation points 0, 1, -1 and infinity for M = 2; 0, 1, -1, 2, -2
+/// and infinity for M = 4).
+template <int M> struct Transform;
+template <> struct Transform<2> {
+  static constexpr int T = 4;
+  static constexpr float G[T][3] = {
+      {1, 0, 0}, {0.5f, 0.5f, 0.5f}, {0.5f, -0.5f, 0.5f}, {0, 0, 1}};
+  static constexpr float BT[T][T] = {
+      {1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}};
+  static constexpr float AT[2][T] = {{1, 1, 1, 0}, {0, 1, -1, -1}};
+};
+template <> struct Transform<4> {
+  static constexpr int T = 6;
+  static constexpr float G[T][3] = {{1 / 4.0f, 0, 0},
+                                    {-1 / 6.0f, -1 / 6.0f, -1 / 6.0f},
+                                    {-1 / 6.0f, 1 / 6.0f, -1 / 6.0f},
+                                    {1 / 24.0f, 1 / 12.0f, 1 / 6.0f},
+                                    {1 / 24.0f, -1 / 12.0f, 1 / 6.0f},
+                                    {0, 0, 1}};
+  static constexpr float BT[T][T] = {{4, 0, -5, 0, 1, 0},  {0, -4, -4, 1, 1, 0},
+                                     {0, 4, -4, -1, 1, 0}, {0, -2, -1, 2, 1, 0},
+                                     {0, 2, -1, -2, 1, 0}, {0, 4, 0, -5, 0, 1}};
+  static constexpr float AT[4][T] = {{1, 1, 1, 1, 1, 0},
+                                     {0, 1, -1, 2, -2, 0},
+                                     {0, 1, 1, 4, 4, 0},
+                                     {0, 1, -1, 8, -8, 1}};
+};
+
+/// sum over k of coefficient[k] * x[k]: terms of a zero coefficient are
+/// left out, those of 1 and -1 added and subtracted. The loops unroll and
+/// the coefficients are constants, so only the nonzero terms are computed.
+template <typename V, int K>
+M3SAT_INLINE V combine(const float (&coefficient)[K], const V *x, int stride) {
+  V sum = {};
+  bool first = true;
+#pragma GCC unroll 8
+  for (int k = 0; k < K; ++k) {
+    float a = coefficient[k];
+    if (a == 0.0f)
+      continue;
+    V term = x[k * stride];
+    if (first)
+      sum = a == 1.0f ? term : a == -1.0f ? -term : term * a;
+    else if (a == 1.0f)
+      sum = sum + term;
+    else if (a == -1.0f)
+      sum = sum - term;
+    else
+      sum = sum + term * a;
+    first = false;
+  }
+  return sum;
+}
+
 /// U = G g G^T for channels [j, j + lanes): g[3 y + x] points at the
-/// filter tap (y, x), u[4 i + k] at point (i, k) of the transform.
-template <typename V>
+/// filter tap (y, x), u[T i + k] at point (i, k) of the transform.
+template <int M, typename V>
 M3SAT_INLINE void filterPoints(const float *const *g, int64_t j,
                                float *const *u) {
-  V t[4][3];
-  for (int x = 0; x < 3; ++x) {
-    V g0 = load<V>(g[x] + j), g1 = load<V>(g[3 + x] + j),
-      g2 = load<V>(g[6 + x] + j);
-    t[0][x] = g0;
-    t[1][x] = (g0 + g1 + g2) * 0.5f;
-    t[2][x] = (g0 - g1 + g2) * 0.5f;
-    t[3][x] = g2;
-  }
-  for (int i = 0; i < 4; ++i) {
-    store<V>(u[4 * i] + j, t[i][0]);
-    store<V>(u[4 * i + 1] + j, (t[i][0] + t[i][1] + t[i][2]) * 0.5f);
-    store<V>(u[4 * i + 2] + j, (t[i][0] - t[i][1] + t[i][2]) * 0.5f);
-    store<V>(u[4 * i + 3] + j, t[i][2]);
-  }
+  using W = Transform<M>;
+  constexpr int T = W::T;
+  V tap[3][3], t[T][3];
+#pragma GCC unroll 9
+  for (int k = 0; k < 9; ++k)
+    tap[k / 3][k % 3] = load<V>(g[k] + j);
+#pragma GCC unroll 8
+  for (int i = 0; i < T; ++i)
+#pragma GCC unroll 3
+    for (int x = 0; x < 3; ++x)
+      t[i][x] = combine<V, 3>(W::G[i], &tap[0][x], 3);
+#pragma GCC unroll 8
+  for (int i = 0; i < T; ++i)
+#pragma GCC unroll 8
+    for (int k = 0; k < T; ++k)
+      store<V>(u[T * i + k] + j, combine<V, 3>(W::G[k], t[i], 1));
 }
 
-/// V = B^T d B for channels [j, j + lanes): d[4 r + x] points at pixel
-/// (r, x) of the patch, v[4 i + k] at point (i, k) of the transform.
-template <typename V>
+/// V = B^T d B for channels [j, j + lanes): d[T r + x] points at pixel
+/// (r, x) of the patch, v[T i + k] at point (i, k) of the transform.
+template <int M, typename V>
 M3SAT_INLINE void inputPoints(const float *const *d, int64_t j,
                               float *const *v) {
-  V e[4][4];
-  for (int x = 0; x < 4; ++x) {
-    V d0 = load<V>(d[x] + j), d1 = load<V>(d[4 + x] + j),
-      d2 = load<V>(d[8 + x] + j), d3 = load<V>(d[12 + x] + j);
-    e[0][x] = d0 - d2;
-    e[1][x] = d1 + d2;
-    e[2][x] = d2 - d1;
-    e[3][x] = d1 - d3;
-  }
-  for (int i = 0; i < 4; ++i) {
-    store<V>(v[4 * i] + j, e[i][0] - e[i][2]);
-    store<V>(v[4 * i + 1] + j, e[i][1] + e[i][2]);
-    store<V>(v[4 * i + 2] + j, e[i][2] - e[i][1]);
-    store<V>(v[4 * i + 3] + j, e[i][1] - e[i][3]);
-  }
+  using W = Transform<M>;
+  constexpr int T = W::T;
+  V pixel[T][T], e[T][T];
+#pragma GCC unroll 36
+  for (int k = 0; k < T * T; ++k)
+    pixel[k / T][k % T] = load<V>(d[k] + j);
+#pragma GCC unroll 8
+  for (int i = 0; i < T; ++i)
+#pragma GCC unroll 8
+    for (int x = 0; x < T; ++x)
+      e[i][x] = combine<V, T>(W::BT[i], &pixel[0][x], T);
+#pragma GCC unroll 8
+  for (int i = 0; i < T; ++i)
+#pragma GCC unroll 8
+    for (int k = 0; k < T; ++k)
+      store<V>(v[T * i + k] + j, combine<V, T>(W::BT[k], e[i], 1));
 }
 
-/// Y = A^T M A for channels [j, j + lanes): m[4 i + k] points at point
-/// (i, k) of the products, y[2 r + x] at output pixel (r, x) of the tile,
-/// null where the pixel is past the image's edge; added to it with
+/// Y = A^T P A for channels [j, j + lanes): m[T i + k] points at point
+/// (i, k) of the products P, y[M r + x] at output pixel (r, x) of the
+/// tile, null where the pixel is past the image's edge; added to it with
 /// `accumulate`.
-template <typename V>
+template <int M, typename V>
 M3SAT_INLINE void outputPoints(const float *const *m, int64_t j,
                                float *const *y, bool accumulate) {
-  V s[2][4];
-  for (int k = 0; k < 4; ++k) {
-    V m0 = load<V>(m[k] + j), m1 = load<V>(m[4 + k] + j),
-      m2 = load<V>(m[8 + k] + j), m3 = load<V>(m[12 + k] + j);
-    s[0][k] = m0 + m1 + m2;
-    s[1][k] = m1 - m2 - m3;
-  }
-  for (int r = 0; r < 2; ++r) {
-    V pixel[2] = {s[r][0] + s[r][1] + s[r][2], s[r][1] - s[r][2] - s[r][3]};
-    for (int x = 0; x < 2; ++x) {
-      float *to = y[2 * r + x];
+  using W = Transform<M>;
+  constexpr int T = W::T;
+  V point[T][T], s[M][T];
+#pragma GCC unroll 36
+  for (int k = 0; k < T * T; ++k)
+    point[k / T][k % T] = load<V>(m[k] + j);
+#pragma GCC unroll 4
+  for (int r = 0; r < M; ++r)
+#pragma GCC unroll 8
+    for (int k = 0; k < T; ++k)
+      s[r][k] = combine<V, T>(W::AT[r], &point[0][k], T);
+#pragma GCC unroll 4
+  for (int r = 0; r < M; ++r)
+#pragma GCC unroll 4
+    for (int x = 0; x < M; ++x) {
+      float *to = y[M * r + x];
       if (!to)
         continue;
-      store<V>(to + j, accumulate ? load<V>(to + j) + pixel[x] : pixel[x]);
+      V pixel = combine<V, T>(W::AT[x], s[r], 1);
+      store<V>(to + j, accumulate ? load<V>(to + j) + pixel : pixel);
     }
-  }
 }
 
 // Each row of channels is compiled for AVX-512, AVX2 and baseline x86-64;
@@ -145,30 +213,62 @@ M3SAT_INLINE void outputPoints(const float *const *m, int64_t j,
 #define M3SAT_CLONES
 #endif
 
-M3SAT_CLONES void filterRow(int64_t c, const float *const *g, float *const *u) {
-  int64_t j = 0;
-  for (; j + kLanes <= c; j += kLanes)
-    filterPoints<Floats>(g, j, u);
-  for (; j < c; ++j)
-    filterPoints<float>(g, j, u);
-}
+/// The rows of channels of tile size M: 16 channels at a time, then one.
+#define M3SAT_ROWS(M)                                                          \
+  M3SAT_CLONES void filterRow##M(int64_t c, const float *const *g,             \
+                                 float *const *u) {                            \
+    int64_t j = 0;                                                             \
+    for (; j + kLanes <= c; j += kLanes)                                       \
+      filterPoints<M, Floats>(g, j, u);                                        \
+    for (; j < c; ++j)                                                         \
+      filterPoints<M, float>(g, j, u);                                         \
+  }                                                                            \
+  M3SAT_CLONES void inputRow##M(int64_t c, const float *const *d,              \
+                                float *const *v) {                             \
+    int64_t j = 0;                                                             \
+    for (; j + kLanes <= c; j += kLanes)                                       \
+      inputPoints<M, Floats>(d, j, v);                                         \
+    for (; j < c; ++j)                                                         \
+      inputPoints<M, float>(d, j, v);                                          \
+  }                                                                            \
+  M3SAT_CLONES void outputRow##M(int64_t f, const float *const *m,             \
+                                 float *const *y, bool accumulate) {           \
+    int64_t j = 0;                                                             \
+    for (; j + kLanes <= f; j += kLanes)                                       \
+      outputPoints<M, Floats>(m, j, y, accumulate);                            \
+    for (; j < f; ++j)                                                         \
+      outputPoints<M, float>(m, j, y, accumulate);                             \
+  }
+M3SAT_ROWS(2)
+M3SAT_ROWS(4)
+#undef M3SAT_ROWS
 
-M3SAT_CLONES void inputRow(int64_t c, const float *const *d, float *const *v) {
-  int64_t j = 0;
-  for (; j + kLanes <= c; j += kLanes)
-    inputPoints<Floats>(d, j, v);
-  for (; j < c; ++j)
-    inputPoints<float>(d, j, v);
-}
-
-M3SAT_CLONES void outputRow(int64_t f, const float *const *m, float *const *y,
-                            bool accumulate) {
-  int64_t j = 0;
-  for (; j + kLanes <= f; j += kLanes)
-    outputPoints<Floats>(m, j, y, accumulate);
-  for (; j < f; ++j)
-    outputPoints<float>(m, j, y, accumulate);
-}
+/// The rows of tile size M, by name.
+template <int M> struct Rows;
+template <> struct Rows<2> {
+  static void filter(int64_t c, const float *const *g, float *const *u) {
+    filterRow2(c, g, u);
+  }
+  static void input(int64_t c, const float *const *d, float *const *v) {
+    inputRow2(c, d, v);
+  }
+  static void output(int64_t f, const float *const *m, float *const *y,
+                     bool accumulate) {
+    outputRow2(f, m, y, accumulate);
+  }
+};
+template <> struct Rows<4> {
+  static void filter(int64_t c, const float *const *g, float *const *u) {
+    filterRow4(c, g, u);
+  }
+  static void input(int64_t c, const float *const *d, float *const *v) {
+    inputRow4(c, d, v);
+  }
+  static void output(int64_t f, const float *const *m, float *const *y,
+                     bool accumulate) {
+    outputRow4(f, m, y, accumulate);
+  }
+};
 
 /// A 3x3 convolution of unit strides and dilations on NHWC images and
 /// FHWC filters (`inX` and `outX`: strides in elements of N, H and W;
@@ -181,10 +281,16 @@ struct Convolution {
   int64_t filterF, filterH, filterW;
   float *out;
   int64_t outN, outH, outW;
+};
 
-  int64_t tilesH() const { return (oh + 1) / 2; }
-  int64_t tilesW() const { return (ow + 1) / 2; }
-  int64_t tiles() const { return n * tilesH() * tilesW(); }
+/// The convolution in tiles of M x M output pixels.
+template <int M> struct Tiled {
+  static constexpr int T = Transform<M>::T, Points = T * T;
+  const Convolution &conv;
+
+  int64_t tilesH() const { return (conv.oh + M - 1) / M; }
+  int64_t tilesW() const { return (conv.ow + M - 1) / M; }
+  int64_t tiles() const { return conv.n * tilesH() * tilesW(); }
 
   /// Blocks of tiles: about kBlockTiles each, as many as a multiple of
   /// `parts` so that the parts are evenly loaded.
@@ -198,14 +304,15 @@ struct Convolution {
   /// The filter's transform: point p's F x C matrix at u + p * F * C.
   void transformFilter(float *u) const {
     const float *g[9];
-    float *points[16];
-    for (int64_t o = 0; o < f; ++o) {
+    float *points[Points];
+    for (int64_t o = 0; o < conv.f; ++o) {
       for (int y = 0; y < 3; ++y)
         for (int x = 0; x < 3; ++x)
-          g[3 * y + x] = filter + o * filterF + y * filterH + x * filterW;
-      for (int p = 0; p < 16; ++p)
-        points[p] = u + (p * f + o) * c;
-      filterRow(c, g, points);
+          g[3 * y + x] = conv.filter + o * conv.filterF + y * conv.filterH +
+                         x * conv.filterW;
+      for (int p = 0; p < Points; ++p)
+        points[p] = u + (p * conv.f + o) * conv.c;
+      Rows<M>::filter(conv.c, g, points);
     }
   }
 
@@ -218,63 +325,93 @@ struct Convolution {
   }
 
   /// Tiles [first, first + count): their transformed patches into `v`
-  /// (point p's count x C matrix at v + p * count * C), the 16 products
-  /// with `u` into `m` (count x F each), and the tiles' pixels from them.
+  /// (point p's count x C matrix at v + p * count * C), the products with
+  /// `u` into `m` (count x F each), and the tiles' pixels from them.
   void block(int64_t first, int64_t count, const float *u, float *v, float *m,
              const float *zeros, bool accumulate) const {
-    const float *d[16];
-    float *points[16];
+    const Convolution &k = conv;
+    const float *d[Points];
+    float *points[Points];
     for (int64_t t = 0; t < count; ++t) {
       int64_t b, ty, tx;
       position(first + t, b, ty, tx);
       // The padded input has OH + 2 rows and OW + 2 columns: a last tile
-      // of an odd size reads zeros past them (for pixels it never writes).
-      for (int r = 0; r < 4; ++r)
-        for (int x = 0; x < 4; ++x) {
-          int64_t row = 2 * ty + r, col = 2 * tx + x;
-          d[4 * r + x] = row < oh + 2 && col < ow + 2
-                             ? in + b * inN + row * inH + col * inW
+      // that does not fit reads zeros past them (for pixels it never
+      // writes).
+      for (int r = 0; r < T; ++r)
+        for (int x = 0; x < T; ++x) {
+          int64_t row = M * ty + r, col = M * tx + x;
+          d[T * r + x] = row < k.oh + 2 && col < k.ow + 2
+                             ? k.in + b * k.inN + row * k.inH + col * k.inW
                              : zeros;
         }
-      for (int p = 0; p < 16; ++p)
-        points[p] = v + (p * count + t) * c;
-      inputRow(c, d, points);
+      for (int p = 0; p < Points; ++p)
+        points[p] = v + (p * count + t) * k.c;
+      Rows<M>::input(k.c, d, points);
     }
-    for (int p = 0; p < 16; ++p)
-      m3sat::runtime::sgemm(/*transA=*/false, /*transB=*/true, count, f, c,
-                            v + p * count * c, c, u + p * f * c, c, 0.0f,
-                            m + p * count * f, f);
-    const float *products[16];
-    float *pixels[4];
+    for (int p = 0; p < Points; ++p)
+      m3sat::runtime::sgemm(/*transA=*/false, /*transB=*/true, count, k.f, k.c,
+                            v + p * count * k.c, k.c, u + p * k.f * k.c, k.c,
+                            0.0f, m + p * count * k.f, k.f);
+    const float *products[Points];
+    float *pixels[M * M];
     for (int64_t t = 0; t < count; ++t) {
       int64_t b, ty, tx;
       position(first + t, b, ty, tx);
-      for (int r = 0; r < 2; ++r)
-        for (int x = 0; x < 2; ++x) {
-          int64_t row = 2 * ty + r, col = 2 * tx + x;
-          pixels[2 * r + x] = row < oh && col < ow
-                                  ? out + b * outN + row * outH + col * outW
-                                  : nullptr;
+      for (int r = 0; r < M; ++r)
+        for (int x = 0; x < M; ++x) {
+          int64_t row = M * ty + r, col = M * tx + x;
+          pixels[M * r + x] =
+              row < k.oh && col < k.ow
+                  ? k.out + b * k.outN + row * k.outH + col * k.outW
+                  : nullptr;
         }
-      for (int p = 0; p < 16; ++p)
-        products[p] = m + (p * count + t) * f;
-      outputRow(f, products, pixels, accumulate);
+      for (int p = 0; p < Points; ++p)
+        products[p] = m + (p * count + t) * k.f;
+      Rows<M>::output(k.f, products, pixels, accumulate);
+    }
+  }
+
+  /// Part `part` of `parts`: a contiguous range of blocks.
+  void run(int64_t part, int64_t parts, bool accumulate) const {
+    int64_t count = blocks(parts), all = tiles();
+    int64_t begin = count * part / parts, end = count * (part + 1) / parts;
+    if (begin >= end)
+      return;
+    int64_t size = (all + count - 1) / count;
+    // One set of buffers per thread, kept for the next convolution.
+    thread_local std::vector<float> u, v, m, zeros;
+    u.resize(static_cast<size_t>(Points * conv.f * conv.c));
+    v.resize(static_cast<size_t>(Points * size * conv.c));
+    m.resize(static_cast<size_t>(Points * size * conv.f));
+    zeros.assign(static_cast<size_t>(conv.c), 0.0f);
+    transformFilter(u.data());
+    for (int64_t k = begin; k < end; ++k) {
+      int64_t first = std::min(all, k * size);
+      int64_t tiles = std::min(all, first + size) - first;
+      if (tiles > 0)
+        block(first, tiles, u.data(), v.data(), m.data(), zeros.data(),
+              accumulate);
     }
   }
 };
 
 } // namespace
 
-/// How many parts m3sat_swinograd should split a convolution into: as many
-/// as m3sat_sgemm_parts for its 16 products (N*tiles x F x C each), at
-/// most one per block of tiles.
+/// How many parts m3sat_swinograd should split a convolution into, with
+/// tiles of `tile` x `tile` output pixels: as many as m3sat_sgemm_parts
+/// for its products (N*tiles x F x C each, one per point of the
+/// transform), at most one per tile.
 extern "C" int64_t m3sat_swinograd_parts(int64_t n, int64_t oh, int64_t ow,
                                          int64_t f, int64_t c, int64_t kh,
-                                         int64_t kw) {
+                                         int64_t kw, int64_t tile) {
   if (n <= 0 || oh <= 0 || ow <= 0)
     return 1;
-  int64_t tiles = n * ((oh + 1) / 2) * ((ow + 1) / 2);
-  int64_t parts = m3sat_sgemm_parts(16 * tiles, f, c);
+  if (kh != 3 || kw != 3 || (tile != 2 && tile != 4))
+    return m3sat_sconv_parts(n, oh, ow, f, c, kh, kw);
+  int64_t tiles = n * ((oh + tile - 1) / tile) * ((ow + tile - 1) / tile);
+  int64_t points = (tile + 2) * (tile + 2);
+  int64_t parts = m3sat_sgemm_parts(points * tiles, f, c);
   return std::max<int64_t>(1, std::min(parts, tiles));
 }
 
@@ -283,15 +420,18 @@ extern "C" int64_t m3sat_swinograd_parts(int64_t n, int64_t oh, int64_t ow,
 /// of m3sat_sconv: a 2-D convolution of unit strides and dilations, `in`
 /// [N, OH+2, OW+2, C] (already padded), `filter` [F, 3, 3, C], `out` [N,
 /// OH, OW, F], each with unit stride along its last dimension and the given
-/// strides (in elements) along the others. The part computes a contiguous
-/// range of blocks of tiles. A window other than 3x3 runs as m3sat_sconv.
-extern "C" void
-m3sat_swinograd(int64_t part, int64_t parts, int64_t n, int64_t oh, int64_t ow,
-                int64_t f, int64_t c, int64_t kh, int64_t kw, intptr_t in,
-                int64_t inN, int64_t inH, int64_t inW, intptr_t filter,
-                int64_t filterF, int64_t filterH, int64_t filterW, intptr_t out,
-                int64_t outN, int64_t outH, int64_t outW, int64_t accumulate) {
-  if (kh != 3 || kw != 3) {
+/// strides (in elements) along the others, by Winograd's F(TxT, 3x3) with
+/// T = `tile` (2 or 4). The part computes a contiguous range of blocks of
+/// tiles. A window other than 3x3 (or another tile) runs as m3sat_sconv.
+extern "C" void m3sat_swinograd(int64_t part, int64_t parts, int64_t n,
+                                int64_t oh, int64_t ow, int64_t f, int64_t c,
+                                int64_t kh, int64_t kw, intptr_t in,
+                                int64_t inN, int64_t inH, int64_t inW,
+                                intptr_t filter, int64_t filterF,
+                                int64_t filterH, int64_t filterW, intptr_t out,
+                                int64_t outN, int64_t outH, int64_t outW,
+                                int64_t accumulate, int64_t tile) {
+  if (kh != 3 || kw != 3 || (tile != 2 && tile != 4)) {
     m3sat_sconv(part, parts, n, oh, ow, f, c, kh, kw, in, inN, inH, inW, filter,
                 filterF, filterH, filterW, out, outN, outH, outW, accumulate);
     return;
@@ -308,23 +448,8 @@ m3sat_swinograd(int64_t part, int64_t parts, int64_t n, int64_t oh, int64_t ow,
                    filterW, reinterpret_cast<float *>(out),
                    outN,    outH,
                    outW};
-  int64_t blocks = conv.blocks(parts), tiles = conv.tiles();
-  int64_t begin = blocks * part / parts, end = blocks * (part + 1) / parts;
-  if (begin >= end)
-    return;
-  int64_t size = (tiles + blocks - 1) / blocks;
-  // One set of buffers per thread, kept for the next convolution.
-  thread_local std::vector<float> u, v, m, zeros;
-  u.resize(static_cast<size_t>(16 * f * c));
-  v.resize(static_cast<size_t>(16 * size * c));
-  m.resize(static_cast<size_t>(16 * size * f));
-  zeros.assign(static_cast<size_t>(c), 0.0f);
-  conv.transformFilter(u.data());
-  for (int64_t k = begin; k < end; ++k) {
-    int64_t first = std::min(tiles, k * size);
-    int64_t count = std::min(tiles, first + size) - first;
-    if (count > 0)
-      conv.block(first, count, u.data(), v.data(), m.data(), zeros.data(),
-                 accumulate != 0);
-  }
+  if (tile == 4)
+    Tiled<4>{conv}.run(part, parts, accumulate != 0);
+  else
+    Tiled<2>{conv}.run(part, parts, accumulate != 0);
 }

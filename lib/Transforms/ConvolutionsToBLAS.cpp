@@ -5,8 +5,8 @@
 // becomes calls to the task runtime's m3sat_sconv, which runs it as one
 // SGEMM per filter tap and tile of output rows, reading the image in place.
 // m3sat-convolutions-to-matmul (without unit-stride) leaves these
-// convolutions to this pass. With `winograd`, 3x3 ones call
-// m3sat_swinograd instead (Winograd's F(2x2, 3x3), lib/Runtime/Winograd.cpp).
+// convolutions to this pass. With `winograd-tile`, 3x3 ones call
+// m3sat_swinograd instead (Winograd's F(TxT, 3x3), lib/Runtime/Winograd.cpp).
 //
 //===----------------------------------------------------------------------===//
 
@@ -33,6 +33,10 @@ constexpr StringLiteral kWinogradParts = "m3sat_swinograd_parts";
 /// Channels in and out below which Winograd's transforms cost more than
 /// the products they save.
 constexpr int64_t kWinogradMinChannels = 16;
+/// Tiles of 4x4 per image below which their products (one row per tile)
+/// are too short to run fast: tiles of 2x2 instead. The runtime's blocks
+/// hold 128 tiles.
+constexpr int64_t kWinograd4MinTiles = 128;
 
 /// A convolution the runtime computes: its operands and sizes (the output
 /// image is OH x OW, the filter's window KH x KW).
@@ -146,6 +150,13 @@ struct ConvolutionsToBLASPass
   using Base::Base;
 
   void runOnOperation() override {
+    if (winogradTile != 0 && winogradTile != 2 && winogradTile != 4) {
+      getOperation().emitError()
+          << "m3sat-convolutions-to-blas: winograd-tile must be 0, 2 or 4, "
+             "not "
+          << static_cast<int64_t>(winogradTile);
+      return signalPassFailure();
+    }
     SmallVector<Convolution> convolutions;
     getOperation().walk([&](linalg::LinalgOp op) {
       if (std::optional<Convolution> conv = matchConvolution(op))
@@ -181,6 +192,15 @@ struct ConvolutionsToBLASPass
       operands.push_back(meta.getStrides()[i]);
   }
 
+  /// The Winograd tile size for `conv`, 0 for none.
+  int64_t winogradTileFor(const Convolution &conv) {
+    if (winogradTile == 0 || conv.kh != 3 || conv.kw != 3 ||
+        conv.c < kWinogradMinChannels || conv.f < kWinogradMinChannels)
+      return 0;
+    int64_t tiles4 = ((conv.oh + 3) / 4) * ((conv.ow + 3) / 4);
+    return winogradTile == 4 && tiles4 >= kWinograd4MinTiles ? 4 : 2;
+  }
+
   void convert(Convolution conv) {
     OpBuilder builder(conv.op);
     Location loc = conv.op.getLoc();
@@ -203,16 +223,18 @@ struct ConvolutionsToBLASPass
       appendBaseAndStrides(builder, loc, buffer, constant(4), buffers);
     Value accumulate = constant(zeroFill ? 0 : 1);
 
-    bool useWinograd = winograd && conv.kh == 3 && conv.kw == 3 &&
-                       conv.c >= kWinogradMinChannels &&
-                       conv.f >= kWinogradMinChannels;
+    int64_t tile = winogradTileFor(conv);
+    bool useWinograd = tile != 0;
+    if (useWinograd)
+      sizes.push_back(constant(tile));
     Value parts = constant(1);
     if (parallel)
-      parts =
-          func::CallOp::create(
-              builder, loc,
-              declare(useWinograd ? kWinogradParts : kSconvParts, 7, 1), sizes)
-              .getResult(0);
+      parts = func::CallOp::create(
+                  builder, loc,
+                  declare(useWinograd ? kWinogradParts : kSconvParts,
+                          sizes.size(), 1),
+                  sizes)
+                  .getResult(0);
     Value zero = constant(0), one = constant(1), part;
     if (parallel) {
       auto loop = scf::ParallelOp::create(builder, loc, ValueRange{zero},
@@ -225,12 +247,15 @@ struct ConvolutionsToBLASPass
       part = loop.getInductionVar();
     }
     SmallVector<Value> operands = {part, parts};
-    operands.append(sizes);
+    operands.append(sizes.begin(), sizes.begin() + 7);
     operands.append(buffers);
     operands.push_back(accumulate);
-    func::CallOp::create(builder, loc,
-                         declare(useWinograd ? kWinograd : kSconv, 22, 0),
-                         operands);
+    if (useWinograd)
+      operands.push_back(sizes.back());
+    func::CallOp::create(
+        builder, loc,
+        declare(useWinograd ? kWinograd : kSconv, operands.size(), 0),
+        operands);
     if (useWinograd)
       ++numWinograd;
     conv.op->erase();

@@ -147,6 +147,14 @@ static cl::opt<int64_t> serialWork(
              "regions (m3sat-serial-small-tasks; 0: every task may use the "
              "thread pool)"),
     cl::init(33554432), cl::Hidden);
+static cl::opt<int> winogradTile(
+    "winograd-tile",
+    cl::desc("--target=cpu: 3x3 convolutions of 16 or more channels in and "
+             "out run as Winograd's F(TxT, 3x3): 2 (default; 4 "
+             "multiply-adds per pixel and channel pair instead of 9, "
+             "rounding about 1e-6 relative), 4 (2.25, about 1e-5; on "
+             "images of 128 or more 4x4 tiles) or 0 (direct sums)"),
+    cl::value_desc("T"), cl::init(2));
 static cl::opt<std::string> moeLowering(
     "moe-lowering",
     cl::desc("Form of token-routed MoE layers: loops (--target=cpu default) "
@@ -265,6 +273,7 @@ std::string checkTargetFlags(Target target) {
       {moeLowering, {Target::CPU, Target::GPU}},
       {fuseAttention, {Target::CPU, Target::GPU}},
       {serialWork, {Target::CPU}},
+      {winogradTile, {Target::CPU}},
       {hlsFixed, {Target::HLS}},
       {hlsActFixed, {Target::HLS}},
       {hlsWeightFixed, {Target::HLS}},
@@ -396,6 +405,10 @@ std::string readOptions(const char *argv0, CompileOptions &options) {
     cpuOptions.moeLowering = lowering;
     cpuOptions.fuseAttention = fuseAttention;
     cpuOptions.serialWork = serialWork;
+    if (winogradTile != 0 && winogradTile != 2 && winogradTile != 4)
+      return "--winograd-tile=" + std::to_string(winogradTile) +
+             " is not a tile size m3sat has (use 0, 2 or 4)";
+    cpuOptions.winogradTile = winogradTile;
     if (!llvm::sys::fs::exists(cpuOptions.runtimeArchive))
       return "the task runtime '" + cpuOptions.runtimeArchive +
              "' does not exist (set M3SAT_TASK_RUNTIME)";

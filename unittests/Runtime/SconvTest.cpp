@@ -28,13 +28,13 @@ void m3sat_sconv(int64_t part, int64_t parts, int64_t n, int64_t oh, int64_t ow,
                  intptr_t out, int64_t outN, int64_t outH, int64_t outW,
                  int64_t accumulate);
 int64_t m3sat_swinograd_parts(int64_t n, int64_t oh, int64_t ow, int64_t f,
-                              int64_t c, int64_t kh, int64_t kw);
+                              int64_t c, int64_t kh, int64_t kw, int64_t tile);
 void m3sat_swinograd(int64_t part, int64_t parts, int64_t n, int64_t oh,
                      int64_t ow, int64_t f, int64_t c, int64_t kh, int64_t kw,
                      intptr_t in, int64_t inN, int64_t inH, int64_t inW,
                      intptr_t filter, int64_t filterF, int64_t filterH,
                      int64_t filterW, intptr_t out, int64_t outN, int64_t outH,
-                     int64_t outW, int64_t accumulate);
+                     int64_t outW, int64_t accumulate, int64_t tile);
 }
 
 namespace {
@@ -57,6 +57,18 @@ std::vector<float> randomFloats(size_t count, unsigned seed) {
 }
 
 using ConvolutionFn = decltype(&m3sat_sconv);
+
+/// m3sat_swinograd with tiles of T x T, as a ConvolutionFn.
+template <int64_t T>
+void winograd(int64_t part, int64_t parts, int64_t n, int64_t oh, int64_t ow,
+              int64_t f, int64_t c, int64_t kh, int64_t kw, intptr_t in,
+              int64_t inN, int64_t inH, int64_t inW, intptr_t filter,
+              int64_t filterF, int64_t filterH, int64_t filterW, intptr_t out,
+              int64_t outN, int64_t outH, int64_t outW, int64_t accumulate) {
+  m3sat_swinograd(part, parts, n, oh, ow, f, c, kh, kw, in, inN, inH, inW,
+                  filter, filterF, filterH, filterW, out, outN, outH, outW,
+                  accumulate, T);
+}
 
 /// The largest |conv - direct| over the output, for `parts` parts.
 double maxError(ConvolutionFn conv, const Case &k, int64_t parts) {
@@ -139,35 +151,49 @@ TEST(Sconv, PartsAtMostOnePerOutputRow) {
   EXPECT_EQ(m3sat_sconv_parts(0, 4, 4, 4, 4, 3, 3), 1);
 }
 
+/// Every case with tiles of 2x2 and of 4x4 (and a tile size the runtime
+/// does not have, which runs as m3sat_sconv).
+void expectWinogradMatches(const Case &k) {
+  expectMatches(k, winograd<2>);
+  expectMatches(k, winograd<4>);
+  expectMatches(k, winograd<3>);
+}
+
 TEST(Winograd, TilesAndBlocks) {
-  // Even sizes; odd ones (the last tile row and column half outside); more
-  // tiles than one block, in several images.
-  expectMatches({1, 8, 8, 16, 16, 3, 3}, m3sat_swinograd);
-  expectMatches({1, 7, 5, 19, 21, 3, 3}, m3sat_swinograd);
-  expectMatches({2, 29, 27, 18, 17, 3, 3}, m3sat_swinograd);
+  // Sizes that the tiles fit; ones they do not (the last tile row and
+  // column partly outside); more tiles than one block, in several images.
+  expectWinogradMatches({1, 8, 8, 16, 16, 3, 3});
+  expectWinogradMatches({1, 7, 5, 19, 21, 3, 3});
+  expectWinogradMatches({2, 45, 43, 18, 17, 3, 3});
+  expectWinogradMatches({1, 2, 301, 16, 20, 3, 3});
+  // A single tile, partly outside.
+  expectWinogradMatches({1, 2, 3, 16, 16, 3, 3});
   // Channel counts past a multiple of the vector width.
-  expectMatches({1, 6, 6, 35, 37, 3, 3}, m3sat_swinograd);
+  expectWinogradMatches({1, 6, 6, 35, 37, 3, 3});
 }
 
 TEST(Winograd, AccumulatesAndReadsStridedOperands) {
   Case k{2, 9, 6, 17, 16, 3, 3};
   k.accumulate = true;
-  expectMatches(k, m3sat_swinograd);
+  expectWinogradMatches(k);
   k.inPixelGap = 3;
   k.inRowGap = 5;
   k.outPixelGap = 2;
-  expectMatches(k, m3sat_swinograd);
+  expectWinogradMatches(k);
 }
 
 TEST(Winograd, OtherWindowsRunAsSconv) {
-  expectMatches({1, 5, 7, 16, 16, 2, 3}, m3sat_swinograd);
-  expectMatches({2, 4, 4, 16, 16, 1, 1}, m3sat_swinograd);
+  expectWinogradMatches({1, 5, 7, 16, 16, 2, 3});
+  expectWinogradMatches({2, 4, 4, 16, 16, 1, 1});
 }
 
 TEST(Winograd, PartsAtMostOnePerTile) {
-  EXPECT_EQ(m3sat_swinograd_parts(1, 1, 1, 64, 64, 3, 3), 1);
-  EXPECT_LE(m3sat_swinograd_parts(1, 2, 4, 64, 64, 3, 3), 2);
-  EXPECT_EQ(m3sat_swinograd_parts(0, 4, 4, 4, 4, 3, 3), 1);
+  for (int64_t tile : {2, 4}) {
+    EXPECT_EQ(m3sat_swinograd_parts(1, 1, 1, 64, 64, 3, 3, tile), 1);
+    EXPECT_EQ(m3sat_swinograd_parts(1, tile, tile, 64, 64, 3, 3, tile), 1);
+    EXPECT_LE(m3sat_swinograd_parts(1, tile, 2 * tile, 64, 64, 3, 3, tile), 2);
+    EXPECT_EQ(m3sat_swinograd_parts(0, 4, 4, 4, 4, 3, 3, tile), 1);
+  }
 }
 
 } // namespace

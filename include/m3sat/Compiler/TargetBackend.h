@@ -61,6 +61,9 @@ struct CPUBackendOptions {
   /// Tasks of at most this much work run without parallel regions
   /// (m3sat-serial-small-tasks; 0: none).
   int64_t serialWork = 33554432;
+  /// 3x3 convolutions as Winograd's F(TxT, 3x3) with this T (2 or 4; 0:
+  /// direct sums).
+  int64_t winogradTile = 2;
 };
 
 /// --target=gpu: host code (as for CPU) with the NVVM kernels embedded;

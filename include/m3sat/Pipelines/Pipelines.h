@@ -62,13 +62,14 @@ struct CPUPipelineOptions
                      "filter tap and tile of output rows, instead of "
                      "im2col and one SGEMM (m3sat-convolutions-to-blas)"),
       llvm::cl::init(true)};
-  Option<bool> winograd{
-      *this, "winograd",
+  Option<int64_t> winogradTile{
+      *this, "winograd-tile",
       llvm::cl::desc("With convolutions-to-blas: 3x3 convolutions of 16 or "
-                     "more channels in and out run as Winograd's F(2x2, "
-                     "3x3), 4 multiply-adds per pixel and channel pair "
-                     "instead of 9 (m3sat_swinograd)"),
-      llvm::cl::init(true)};
+                     "more channels in and out run as Winograd's F(TxT, "
+                     "3x3) with this T, 2 (4 multiply-adds per pixel and "
+                     "channel pair instead of 9) or 4 (2.25); 0: not "
+                     "(m3sat_swinograd)"),
+      llvm::cl::init(2)};
   Option<bool> vectorize{
       *this, "vectorize",
       llvm::cl::desc("Elementwise and row-reduction ops become SIMD vector "

@@ -796,20 +796,25 @@ def ConvolutionsToBLAS : Pass<"m3sat-convolutions-to-blas",
     on the task's OpenMP pool. A module pass: it declares the runtime
     functions in the module.
 
-    With `winograd`, a 3x3 convolution of at least 16 input and 16 output
-    channels calls `m3sat_swinograd` (and `m3sat_swinograd_parts`) with the
-    same operands instead: Winograd's F(2x2, 3x3), which computes each 2x2
-    block of output pixels from a 4x4 patch as 16 products per block of
-    tiles, 4 multiply-adds per output pixel and channel pair instead of 9.
-    Its results differ from the direct sum by rounding (about 1e-6
-    relative).
+    With `winograd-tile` 2 or 4, a 3x3 convolution of at least 16 input
+    and 16 output channels calls `m3sat_swinograd` (and
+    `m3sat_swinograd_parts`) with the same operands and the tile size
+    appended: Winograd's F(TxT, 3x3) computes each T x T tile of output
+    pixels from a (T+2) x (T+2) patch, as one product per point of the
+    transform and block of tiles: 4 multiply-adds per output pixel and
+    channel pair with T = 2 (16 products), 2.25 with T = 4 (36 products),
+    instead of 9. T = 4 is used only where an image has at least 128 tiles
+    of 4x4 (fewer make its products too short to run fast), T = 2
+    elsewhere. Results differ from the direct sum by rounding: about 1e-6
+    relative with T = 2, 1e-5 with T = 4.
   }];
   let options = [
     Option<"parallel", "parallel", "bool", /*default=*/"true",
            "Split each convolution into parts run by an scf.parallel loop">,
-    Option<"winograd", "winograd", "bool", /*default=*/"false",
-           "3x3 convolutions of 16 or more input and output channels call "
-           "m3sat_swinograd (Winograd F(2x2, 3x3))">
+    Option<"winogradTile", "winograd-tile", "int64_t", /*default=*/"0",
+           "Output tile of Winograd's F(TxT, 3x3) for 3x3 convolutions of 16 "
+           "or more channels in and out (m3sat_swinograd): 2 or 4; 0 keeps "
+           "m3sat_sconv">
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::func::FuncDialect",

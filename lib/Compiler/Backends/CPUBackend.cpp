@@ -43,7 +43,10 @@ public:
            (options.fuseAttention ? "fused-attention" : "") +
            (options.serialWork == CPUBackendOptions().serialWork
                 ? std::string()
-                : "serial-work=" + std::to_string(options.serialWork));
+                : "serial-work=" + std::to_string(options.serialWork)) +
+           (options.winogradTile != 2
+                ? "winograd" + std::to_string(options.winogradTile)
+                : "");
   }
 
   std::string getLibraryName() const override { return "libm3sat_task.so"; }
@@ -59,6 +62,7 @@ public:
     pipeline.arenaReuse = options.arenaReuse;
     pipeline.fuseAttention = options.fuseAttention;
     pipeline.serialWork = options.serialWork;
+    pipeline.winogradTile = options.winogradTile;
     if (options.moeLowering)
       pipeline.moeLowering = *options.moeLowering;
     buildCPUPipeline(lower, pipeline);
