@@ -244,13 +244,18 @@ void sgemmBand(const Band &band, bool transA, bool transB, int64_t k,
 
 /// 16 floats, loaded and stored unaligned (GCC's vector extension: AVX-512
 /// registers, two AVX2 ones or four SSE ones, whichever the clone has).
+/// Always inlined into the clones below, so that no call passes a vector
+/// (whose ABI would depend on the clone's ISA: GCC's -Wpsabi).
 typedef float Floats __attribute__((vector_size(64)));
-inline Floats load(const float *p) {
+#pragma GCC diagnostic ignored "-Wpsabi"
+inline __attribute__((always_inline)) Floats load(const float *p) {
   Floats v;
   std::memcpy(&v, p, sizeof v);
   return v;
 }
-inline void store(float *p, Floats v) { std::memcpy(p, &v, sizeof v); }
+inline __attribute__((always_inline)) void store(float *p, Floats v) {
+  std::memcpy(p, &v, sizeof v);
+}
 
 /// One row of an epilogue: d[j] = c[j] * alpha + t0[j * s0] + t1[j * s1]
 /// for j < n, the terms (of `terms`, 0 to 2) added in that order, one

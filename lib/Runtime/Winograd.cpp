@@ -35,18 +35,6 @@
 #include <cstring>
 #include <vector>
 
-extern "C" int64_t m3sat_sgemm_parts(int64_t m, int64_t n, int64_t k);
-extern "C" int64_t m3sat_sconv_parts(int64_t n, int64_t oh, int64_t ow,
-                                     int64_t f, int64_t c, int64_t kh,
-                                     int64_t kw);
-extern "C" void m3sat_sconv(int64_t part, int64_t parts, int64_t n, int64_t oh,
-                            int64_t ow, int64_t f, int64_t c, int64_t kh,
-                            int64_t kw, intptr_t in, int64_t inN, int64_t inH,
-                            int64_t inW, intptr_t filter, int64_t filterF,
-                            int64_t filterH, int64_t filterW, intptr_t out,
-                            int64_t outN, int64_t outH, int64_t outW,
-                            int64_t accumulate);
-
 namespace {
 
 /// Tiles per block: the products' A (tiles x C) and C (tiles x F) stay in
@@ -151,6 +139,14 @@ M3SAT_INLINE void filterPoints(const float *const *g, int64_t j,
       store<V>(u[T * i + k] + j, combine<V, 3>(W::G[k], t[i], 1));
 }
 
+/// x[r][k] = the lanes at j of p[T r + k]: a patch of pixels or of points.
+template <typename V, int T>
+M3SAT_INLINE void loadSquare(const float *const *p, int64_t j, V (&x)[T][T]) {
+#pragma GCC unroll 36
+  for (int k = 0; k < T * T; ++k)
+    x[k / T][k % T] = load<V>(p[k] + j);
+}
+
 /// V = B^T d B for channels [j, j + lanes): d[T r + x] points at pixel
 /// (r, x) of the patch, v[T i + k] at point (i, k) of the transform.
 template <int M, typename V>
@@ -159,9 +155,7 @@ M3SAT_INLINE void inputPoints(const float *const *d, int64_t j,
   using W = Transform<M>;
   constexpr int T = W::T;
   V pixel[T][T], e[T][T];
-#pragma GCC unroll 36
-  for (int k = 0; k < T * T; ++k)
-    pixel[k / T][k % T] = load<V>(d[k] + j);
+  loadSquare<V, T>(d, j, pixel);
 #pragma GCC unroll 8
   for (int i = 0; i < T; ++i)
 #pragma GCC unroll 8
@@ -184,9 +178,7 @@ M3SAT_INLINE void outputPoints(const float *const *m, int64_t j,
   using W = Transform<M>;
   constexpr int T = W::T;
   V point[T][T], s[M][T];
-#pragma GCC unroll 36
-  for (int k = 0; k < T * T; ++k)
-    point[k / T][k % T] = load<V>(m[k] + j);
+  loadSquare<V, T>(m, j, point);
 #pragma GCC unroll 4
   for (int r = 0; r < M; ++r)
 #pragma GCC unroll 8
