@@ -22,8 +22,8 @@ void sgemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
 
 } // namespace m3sat::runtime
 
-// The C ABI that generated code calls (Sgemm.cpp), for the runtime's other
-// kernels.
+// The C ABI that generated code calls (Sgemm.cpp, Winograd.cpp), for the
+// runtime's other kernels and the unit tests.
 extern "C" {
 int64_t m3sat_sgemm_parts(int64_t m, int64_t n, int64_t k);
 int64_t m3sat_sconv_parts(int64_t n, int64_t oh, int64_t ow, int64_t f,
@@ -34,6 +34,14 @@ void m3sat_sconv(int64_t part, int64_t parts, int64_t n, int64_t oh, int64_t ow,
                  int64_t filterF, int64_t filterH, int64_t filterW,
                  intptr_t out, int64_t outN, int64_t outH, int64_t outW,
                  int64_t accumulate);
+int64_t m3sat_swinograd_parts(int64_t n, int64_t oh, int64_t ow, int64_t f,
+                              int64_t c, int64_t kh, int64_t kw, int64_t tile);
+void m3sat_swinograd(int64_t part, int64_t parts, int64_t n, int64_t oh,
+                     int64_t ow, int64_t f, int64_t c, int64_t kh, int64_t kw,
+                     intptr_t in, int64_t inN, int64_t inH, int64_t inW,
+                     intptr_t filter, int64_t filterF, int64_t filterH,
+                     int64_t filterW, intptr_t out, int64_t outN, int64_t outH,
+                     int64_t outW, int64_t accumulate, int64_t tile);
 }
 
 #endif // M3SAT_LIB_RUNTIME_SGEMM_H
