@@ -41,7 +41,13 @@ void m3sat_swinograd(int64_t part, int64_t parts, int64_t n, int64_t oh,
                      intptr_t in, int64_t inN, int64_t inH, int64_t inW,
                      intptr_t filter, int64_t filterF, int64_t filterH,
                      int64_t filterW, intptr_t out, int64_t outN, int64_t outH,
-                     int64_t outW, int64_t accumulate, int64_t tile);
+                     int64_t outW, int64_t accumulate, int64_t tile,
+                     intptr_t u);
+intptr_t m3sat_swinograd_filter_buffer(int64_t f, int64_t c, int64_t tile);
+void m3sat_swinograd_filter(int64_t part, int64_t parts, int64_t f, int64_t c,
+                            int64_t kh, int64_t kw, intptr_t filter,
+                            int64_t filterF, int64_t filterH, int64_t filterW,
+                            int64_t tile, intptr_t u);
 }
 
 #endif // M3SAT_LIB_RUNTIME_SGEMM_H

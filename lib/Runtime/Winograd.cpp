@@ -17,8 +17,9 @@
 //
 // Tiles go in blocks of about kBlockTiles, so that a block's transformed
 // input and its products stay in cache: no transformed image is ever whole
-// in memory. The filter's transform is computed per call ((T+2)^2 F C
-// floats per thread, a small part of the products' work).
+// in memory. The filter's transform is computed per call, its output
+// channels split among the parts (m3sat_swinograd_filter), into one buffer
+// of (T+2)^2 F C floats that the parts then share.
 //
 // Written here rather than reused: upstream MLIR's linalg.winograd_* ops
 // transform whole images (16 x tiles x C floats with T = 2: 51 MB for a
@@ -293,11 +294,12 @@ template <int M> struct Tiled {
     return std::min(count, tiles());
   }
 
-  /// The filter's transform: point p's F x C matrix at u + p * F * C.
-  void transformFilter(float *u) const {
+  /// The filter's transform, output channels [begin, end): point p's
+  /// F x C matrix at u + p * F * C.
+  void transformFilter(int64_t begin, int64_t end, float *u) const {
     const float *g[9];
     float *points[Points];
-    for (int64_t o = 0; o < conv.f; ++o) {
+    for (int64_t o = begin; o < end; ++o) {
       for (int y = 0; y < 3; ++y)
         for (int x = 0; x < 3; ++x)
           g[3 * y + x] = conv.filter + o * conv.filterF + y * conv.filterH +
@@ -364,26 +366,30 @@ template <int M> struct Tiled {
     }
   }
 
-  /// Part `part` of `parts`: a contiguous range of blocks.
-  void run(int64_t part, int64_t parts, bool accumulate) const {
+  /// Part `part` of `parts`: a contiguous range of blocks, with the
+  /// filter's transform `u` (transformFilter's layout) or, if null, a
+  /// transform of this thread's own.
+  void run(int64_t part, int64_t parts, bool accumulate, const float *u) const {
     int64_t count = blocks(parts), all = tiles();
     int64_t begin = count * part / parts, end = count * (part + 1) / parts;
     if (begin >= end)
       return;
     int64_t size = (all + count - 1) / count;
     // One set of buffers per thread, kept for the next convolution.
-    thread_local std::vector<float> u, v, m, zeros;
-    u.resize(static_cast<size_t>(Points * conv.f * conv.c));
+    thread_local std::vector<float> ownFilter, v, m, zeros;
+    if (!u) {
+      ownFilter.resize(static_cast<size_t>(Points * conv.f * conv.c));
+      transformFilter(0, conv.f, ownFilter.data());
+      u = ownFilter.data();
+    }
     v.resize(static_cast<size_t>(Points * size * conv.c));
     m.resize(static_cast<size_t>(Points * size * conv.f));
     zeros.assign(static_cast<size_t>(conv.c), 0.0f);
-    transformFilter(u.data());
     for (int64_t k = begin; k < end; ++k) {
       int64_t first = std::min(all, k * size);
       int64_t tiles = std::min(all, first + size) - first;
       if (tiles > 0)
-        block(first, tiles, u.data(), v.data(), m.data(), zeros.data(),
-              accumulate);
+        block(first, tiles, u, v.data(), m.data(), zeros.data(), accumulate);
     }
   }
 };
@@ -407,6 +413,48 @@ extern "C" int64_t m3sat_swinograd_parts(int64_t n, int64_t oh, int64_t ow,
   return std::max<int64_t>(1, std::min(parts, tiles));
 }
 
+/// The calling thread's buffer for the transform of a filter of `f`
+/// output and `c` input channels with tiles of `tile` x `tile` ((tile +
+/// 2)^2 f c floats), which m3sat_swinograd_filter fills and the parts of
+/// one m3sat_swinograd call share; 0 for a tile other than 2 or 4. The
+/// buffer is kept (and grown) for the thread's next convolution: it is
+/// valid until this thread asks for it again.
+extern "C" intptr_t m3sat_swinograd_filter_buffer(int64_t f, int64_t c,
+                                                  int64_t tile) {
+  if ((tile != 2 && tile != 4) || f <= 0 || c <= 0)
+    return 0;
+  thread_local std::vector<float> buffer;
+  buffer.resize(static_cast<size_t>((tile + 2) * (tile + 2) * f * c));
+  return reinterpret_cast<intptr_t>(buffer.data());
+}
+
+/// Part `part` of `parts` of the transform of `filter` [F, 3, 3, C] (unit
+/// stride along C, the given strides along the others) for tiles of
+/// `tile` x `tile`, into `u` (m3sat_swinograd_filter_buffer's): the part's
+/// contiguous range of output channels. Nothing for another window or
+/// tile (m3sat_swinograd then runs as m3sat_sconv).
+extern "C" void m3sat_swinograd_filter(int64_t part, int64_t parts, int64_t f,
+                                       int64_t c, int64_t kh, int64_t kw,
+                                       intptr_t filter, int64_t filterF,
+                                       int64_t filterH, int64_t filterW,
+                                       int64_t tile, intptr_t u) {
+  if (kh != 3 || kw != 3 || (tile != 2 && tile != 4) || !u || f <= 0 ||
+      c <= 0 || parts < 1 || part < 0 || part >= parts)
+    return;
+  Convolution conv{};
+  conv.f = f;
+  conv.c = c;
+  conv.filter = reinterpret_cast<const float *>(filter);
+  conv.filterF = filterF;
+  conv.filterH = filterH;
+  conv.filterW = filterW;
+  int64_t begin = f * part / parts, end = f * (part + 1) / parts;
+  if (tile == 4)
+    Tiled<4>{conv}.transformFilter(begin, end, reinterpret_cast<float *>(u));
+  else
+    Tiled<2>{conv}.transformFilter(begin, end, reinterpret_cast<float *>(u));
+}
+
 /// Part `part` of `parts` of out += conv(in, filter), or out = conv(in,
 /// filter) when `accumulate` is 0 (out is then not read), with the operands
 /// of m3sat_sconv: a 2-D convolution of unit strides and dilations, `in`
@@ -414,7 +462,9 @@ extern "C" int64_t m3sat_swinograd_parts(int64_t n, int64_t oh, int64_t ow,
 /// OH, OW, F], each with unit stride along its last dimension and the given
 /// strides (in elements) along the others, by Winograd's F(TxT, 3x3) with
 /// T = `tile` (2 or 4). The part computes a contiguous range of blocks of
-/// tiles. A window other than 3x3 (or another tile) runs as m3sat_sconv.
+/// tiles. `u` is the filter's transform (every part of
+/// m3sat_swinograd_filter done), or 0: each part then transforms the filter
+/// itself. A window other than 3x3 (or another tile) runs as m3sat_sconv.
 extern "C" void m3sat_swinograd(int64_t part, int64_t parts, int64_t n,
                                 int64_t oh, int64_t ow, int64_t f, int64_t c,
                                 int64_t kh, int64_t kw, intptr_t in,
@@ -422,7 +472,7 @@ extern "C" void m3sat_swinograd(int64_t part, int64_t parts, int64_t n,
                                 intptr_t filter, int64_t filterF,
                                 int64_t filterH, int64_t filterW, intptr_t out,
                                 int64_t outN, int64_t outH, int64_t outW,
-                                int64_t accumulate, int64_t tile) {
+                                int64_t accumulate, int64_t tile, intptr_t u) {
   if (kh != 3 || kw != 3 || (tile != 2 && tile != 4)) {
     m3sat_sconv(part, parts, n, oh, ow, f, c, kh, kw, in, inN, inH, inW, filter,
                 filterF, filterH, filterW, out, outN, outH, outW, accumulate);
@@ -440,8 +490,9 @@ extern "C" void m3sat_swinograd(int64_t part, int64_t parts, int64_t n,
                    filterW, reinterpret_cast<float *>(out),
                    outN,    outH,
                    outW};
+  const float *transformed = reinterpret_cast<const float *>(u);
   if (tile == 4)
-    Tiled<4>{conv}.run(part, parts, accumulate != 0);
+    Tiled<4>{conv}.run(part, parts, accumulate != 0, transformed);
   else
-    Tiled<2>{conv}.run(part, parts, accumulate != 0);
+    Tiled<2>{conv}.run(part, parts, accumulate != 0, transformed);
 }

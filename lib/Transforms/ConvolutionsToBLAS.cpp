@@ -6,7 +6,9 @@
 // SGEMM per filter tap and tile of output rows, reading the image in place.
 // m3sat-convolutions-to-matmul (without unit-stride) leaves these
 // convolutions to this pass. With `winograd-tile`, 3x3 ones call
-// m3sat_swinograd instead (Winograd's F(TxT, 3x3), lib/Runtime/Winograd.cpp).
+// m3sat_swinograd instead (Winograd's F(TxT, 3x3), lib/Runtime/Winograd.cpp),
+// after m3sat_swinograd_filter has transformed the filter once for all
+// parts.
 //
 //===----------------------------------------------------------------------===//
 
@@ -29,6 +31,8 @@ constexpr StringLiteral kSconv = "m3sat_sconv";
 constexpr StringLiteral kSconvParts = "m3sat_sconv_parts";
 constexpr StringLiteral kWinograd = "m3sat_swinograd";
 constexpr StringLiteral kWinogradParts = "m3sat_swinograd_parts";
+constexpr StringLiteral kWinogradFilter = "m3sat_swinograd_filter";
+constexpr StringLiteral kWinogradFilterBuffer = "m3sat_swinograd_filter_buffer";
 
 /// Channels in and out below which Winograd's transforms cost more than
 /// the products they save.
@@ -235,27 +239,46 @@ struct ConvolutionsToBLASPass
                           sizes.size(), 1),
                   sizes)
                   .getResult(0);
-    Value zero = constant(0), one = constant(1), part;
-    if (parallel) {
-      auto loop = scf::ParallelOp::create(builder, loc, ValueRange{zero},
-                                          ValueRange{parts}, ValueRange{one});
-      builder.setInsertionPointToStart(loop.getBody());
-      part = loop.getInductionVars()[0];
-    } else {
-      auto loop = scf::ForOp::create(builder, loc, zero, parts, one);
-      builder.setInsertionPointToStart(loop.getBody());
-      part = loop.getInductionVar();
+    Value zero = constant(0), one = constant(1);
+    // A loop over the parts (parallel or not) whose body calls `callee`
+    // with (part, parts, arguments...); the builder is left after it.
+    auto loopOverParts = [&](StringRef callee, ArrayRef<Value> arguments) {
+      OpBuilder::InsertionGuard guard(builder);
+      Value part;
+      if (parallel) {
+        auto loop = scf::ParallelOp::create(builder, loc, ValueRange{zero},
+                                            ValueRange{parts}, ValueRange{one});
+        builder.setInsertionPointToStart(loop.getBody());
+        part = loop.getInductionVars()[0];
+      } else {
+        auto loop = scf::ForOp::create(builder, loc, zero, parts, one);
+        builder.setInsertionPointToStart(loop.getBody());
+        part = loop.getInductionVar();
+      }
+      SmallVector<Value> operands = {part, parts};
+      operands.append(arguments.begin(), arguments.end());
+      func::CallOp::create(builder, loc, declare(callee, operands.size(), 0),
+                           operands);
+    };
+    SmallVector<Value> arguments(sizes.begin(), sizes.begin() + 7);
+    arguments.append(buffers);
+    arguments.push_back(accumulate);
+    if (useWinograd) {
+      // The filter's transform, once per call: its output channels split
+      // among the parts, into the calling thread's buffer, which every
+      // part of the convolution then reads.
+      Value tileSize = sizes.back(), f = sizes[3], c = sizes[4];
+      Value u = func::CallOp::create(builder, loc,
+                                     declare(kWinogradFilterBuffer, 3, 1),
+                                     ValueRange{f, c, tileSize})
+                    .getResult(0);
+      SmallVector<Value> filterArguments = {f, c, sizes[5], sizes[6]};
+      filterArguments.append(buffers.begin() + 4, buffers.begin() + 8);
+      filterArguments.append({tileSize, u});
+      loopOverParts(kWinogradFilter, filterArguments);
+      arguments.append({tileSize, u});
     }
-    SmallVector<Value> operands = {part, parts};
-    operands.append(sizes.begin(), sizes.begin() + 7);
-    operands.append(buffers);
-    operands.push_back(accumulate);
-    if (useWinograd)
-      operands.push_back(sizes.back());
-    func::CallOp::create(
-        builder, loc,
-        declare(useWinograd ? kWinograd : kSconv, operands.size(), 0),
-        operands);
+    loopOverParts(useWinograd ? kWinograd : kSconv, arguments);
     if (useWinograd)
       ++numWinograd;
     conv.op->erase();

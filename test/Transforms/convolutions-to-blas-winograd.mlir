@@ -16,9 +16,15 @@
 // CHECK-DAG: %[[C:.*]] = arith.constant 16 : index
 // CHECK-DAG: %[[K:.*]] = arith.constant 3 : index
 // CHECK-DAG: %[[T:.*]] = arith.constant 2 : index
+// The filter is transformed once, into the calling thread's buffer, by
+// the same parts (its base address and strides are those m3sat_swinograd
+// gets), before the convolution's parts read it.
 // CHECK: %[[PARTS:.*]] = call @m3sat_swinograd_parts(%[[N]], %[[OH]], %[[OW]], %[[C]], %[[C]], %[[K]], %[[K]], %[[T]])
+// CHECK: %[[U:.*]] = call @m3sat_swinograd_filter_buffer(%[[C]], %[[C]], %[[T]])
+// CHECK: scf.parallel (%[[FP:.*]]) = (%{{.*}}) to (%[[PARTS]])
+// CHECK: call @m3sat_swinograd_filter(%[[FP]], %[[PARTS]], %[[C]], %[[C]], %[[K]], %[[K]], %[[FB:.*]], %[[FF:.*]], %[[FH:.*]], %[[FW:.*]], %[[T]], %[[U]])
 // CHECK: scf.parallel (%[[P:.*]]) = (%{{.*}}) to (%[[PARTS]])
-// CHECK: call @m3sat_swinograd(%[[P]], %[[PARTS]], %[[N]], %[[OH]], %[[OW]], %[[C]], %[[C]], %[[K]], %[[K]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[C0]], %[[T]])
+// CHECK: call @m3sat_swinograd(%[[P]], %[[PARTS]], %[[N]], %[[OH]], %[[OW]], %[[C]], %[[C]], %[[K]], %[[K]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[FB]], %[[FF]], %[[FH]], %[[FW]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[C0]], %[[T]], %[[U]])
 // CHECK: call @m3sat_sconv_parts(
 // CHECK: call @m3sat_sconv(
 // CHECK: call @m3sat_sconv_parts(
@@ -32,7 +38,7 @@
 // An image of 2x3 tiles of 4x4 is too small for them: tiles of 2x2.
 // FOUR-LABEL: func @winograd
 // FOUR: %[[T:.*]] = arith.constant 2 : index
-// FOUR: call @m3sat_swinograd({{.*}}, %[[T]])
+// FOUR: call @m3sat_swinograd({{.*}}, %[[T]], %{{.*}})
 func.func @winograd(%img: memref<1x9x11x16xf32>, %w: memref<16x3x3x16xf32>,
                     %o: memref<1x7x9x16xf32>, %w15: memref<15x3x3x16xf32>,
                     %o15: memref<1x7x9x15xf32>, %w13: memref<16x1x3x16xf32>,
@@ -54,11 +60,13 @@ func.func @winograd(%img: memref<1x9x11x16xf32>, %w: memref<16x3x3x16xf32>,
 // An image of 12x12 = 144 tiles of 4x4: with winograd-tile=4 it gets them.
 // CHECK-LABEL: func @large
 // CHECK: %[[T:.*]] = arith.constant 2 : index
-// CHECK: call @m3sat_swinograd({{.*}}, %[[T]])
+// CHECK: call @m3sat_swinograd({{.*}}, %[[T]], %{{.*}})
 // FOUR-LABEL: func @large
 // FOUR: %[[T:.*]] = arith.constant 4 : index
 // FOUR: call @m3sat_swinograd_parts({{.*}}, %[[T]])
-// FOUR: call @m3sat_swinograd({{.*}}, %[[T]])
+// FOUR: call @m3sat_swinograd_filter_buffer({{.*}}, %[[T]])
+// FOUR: call @m3sat_swinograd_filter({{.*}}, %[[T]], %{{.*}})
+// FOUR: call @m3sat_swinograd({{.*}}, %[[T]], %{{.*}})
 func.func @large(%img: memref<1x50x50x16xf32>, %w: memref<32x3x3x16xf32>,
                  %o: memref<1x48x48x32xf32>) {
   linalg.conv_2d_nhwc_fhwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}

@@ -15,6 +15,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <random>
@@ -41,16 +42,29 @@ std::vector<float> randomFloats(size_t count, unsigned seed) {
 
 using ConvolutionFn = decltype(&m3sat_sconv);
 
-/// m3sat_swinograd with tiles of T x T, as a ConvolutionFn.
-template <int64_t T>
+/// m3sat_swinograd with tiles of T x T, as a ConvolutionFn: with `Shared`,
+/// as generated code calls it (part 0 first transforms the filter, in
+/// every part of m3sat_swinograd_filter, into the calling thread's buffer,
+/// which all parts then read); otherwise each part transforms it itself.
+template <int64_t T, bool Shared>
 void winograd(int64_t part, int64_t parts, int64_t n, int64_t oh, int64_t ow,
               int64_t f, int64_t c, int64_t kh, int64_t kw, intptr_t in,
               int64_t inN, int64_t inH, int64_t inW, intptr_t filter,
               int64_t filterF, int64_t filterH, int64_t filterW, intptr_t out,
               int64_t outN, int64_t outH, int64_t outW, int64_t accumulate) {
+  static intptr_t u = 0;
+  if (Shared && part == 0) {
+    u = m3sat_swinograd_filter_buffer(f, c, T);
+    // Poisoned, so that a channel no part transforms shows.
+    if (u)
+      std::fill_n(reinterpret_cast<float *>(u), (T + 2) * (T + 2) * f * c, NAN);
+    for (int64_t p = 0; p < parts; ++p)
+      m3sat_swinograd_filter(p, parts, f, c, kh, kw, filter, filterF, filterH,
+                             filterW, T, u);
+  }
   m3sat_swinograd(part, parts, n, oh, ow, f, c, kh, kw, in, inN, inH, inW,
                   filter, filterF, filterH, filterW, out, outN, outH, outW,
-                  accumulate, T);
+                  accumulate, T, Shared ? u : 0);
 }
 
 /// The largest |conv - direct| over the output, for `parts` parts.
@@ -82,7 +96,10 @@ double maxError(ConvolutionFn conv, const Case &k, int64_t parts) {
                 sum +=
                     double(in[b * inN + (y + dy) * inH + (x + dx) * inW + i]) *
                     filter[o * filterF + dy * filterH + dx * filterW + i];
-          worst = std::max(worst, std::fabs(sum - out[at]));
+          double error = std::fabs(sum - out[at]);
+          if (std::isnan(error))
+            return INFINITY;
+          worst = std::max(worst, error);
         }
   // The gaps between output pixels are not written.
   for (int64_t at = 0; at < k.n * outN; ++at)
@@ -134,12 +151,15 @@ TEST(Sconv, PartsAtMostOnePerOutputRow) {
   EXPECT_EQ(m3sat_sconv_parts(0, 4, 4, 4, 4, 3, 3), 1);
 }
 
-/// Every case with tiles of 2x2 and of 4x4 (and a tile size the runtime
-/// does not have, which runs as m3sat_sconv).
+/// Every case with tiles of 2x2 and of 4x4, the filter's transform shared
+/// by the parts or not (and a tile size the runtime does not have, which
+/// runs as m3sat_sconv).
 void expectWinogradMatches(const Case &k) {
-  expectMatches(k, winograd<2>);
-  expectMatches(k, winograd<4>);
-  expectMatches(k, winograd<3>);
+  expectMatches(k, winograd<2, true>);
+  expectMatches(k, winograd<4, true>);
+  expectMatches(k, winograd<2, false>);
+  expectMatches(k, winograd<4, false>);
+  expectMatches(k, winograd<3, true>);
 }
 
 TEST(Winograd, TilesAndBlocks) {
@@ -168,6 +188,13 @@ TEST(Winograd, AccumulatesAndReadsStridedOperands) {
 TEST(Winograd, OtherWindowsRunAsSconv) {
   expectWinogradMatches({1, 5, 7, 16, 16, 2, 3});
   expectWinogradMatches({2, 4, 4, 16, 16, 1, 1});
+}
+
+TEST(Winograd, FilterBufferOnlyForItsTiles) {
+  EXPECT_EQ(m3sat_swinograd_filter_buffer(16, 16, 3), 0);
+  EXPECT_EQ(m3sat_swinograd_filter_buffer(0, 16, 2), 0);
+  EXPECT_NE(m3sat_swinograd_filter_buffer(16, 16, 2), 0);
+  EXPECT_NE(m3sat_swinograd_filter_buffer(16, 16, 4), 0);
 }
 
 TEST(Winograd, PartsAtMostOnePerTile) {

@@ -806,7 +806,11 @@ def ConvolutionsToBLAS : Pass<"m3sat-convolutions-to-blas",
     instead of 9. T = 4 is used only where an image has at least 128 tiles
     of 4x4 (fewer make its products too short to run fast), T = 2
     elsewhere. Results differ from the direct sum by rounding: about 1e-6
-    relative with T = 2, 1e-5 with T = 4.
+    relative with T = 2, 1e-5 with T = 4. The filter's transform is
+    computed once per call, before the convolution's parts: the calling
+    thread's buffer for it (`m3sat_swinograd_filter_buffer`), then a loop
+    over the same parts calling `m3sat_swinograd_filter` (a range of output
+    channels each); `m3sat_swinograd` gets that buffer after the tile size.
   }];
   let options = [
     Option<"parallel", "parallel", "bool", /*default=*/"true",
