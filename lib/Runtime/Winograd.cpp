@@ -17,9 +17,12 @@
 //
 // Tiles go in blocks of about kBlockTiles, so that a block's transformed
 // input and its products stay in cache: no transformed image is ever whole
-// in memory. The filter's transform is computed per call, its output
-// channels split among the parts (m3sat_swinograd_filter), into one buffer
-// of (T+2)^2 F C floats that the parts then share.
+// in memory; a block's transformed patches and its products share one
+// buffer (each point's product overwrites the previous point's patches).
+// The filter's transform is computed per call, its output channels split
+// among the parts (m3sat_swinograd_filter), into one buffer of
+// (T+2)^2 F C floats that the parts then share. Each thread keeps its
+// buffers for the next convolution, one of each kind whatever the tile.
 //
 // Written here rather than reused: upstream MLIR's linalg.winograd_* ops
 // transform whole images (16 x tiles x C floats with T = 2: 51 MB for a
@@ -33,8 +36,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
-#include <vector>
 
 namespace {
 
@@ -276,6 +279,39 @@ struct Convolution {
   int64_t outN, outH, outW;
 };
 
+/// The buffers a thread keeps from one convolution to the next: its share
+/// of the work's (block buffer, a filter transform of its own, zeros for
+/// padding) and, on the calling thread, the filter transform that the parts
+/// share.
+enum class Scratch { Block, OwnFilter, Zeros, SharedFilter, Count };
+
+/// This thread's buffer `which`, of at least `floats` floats (contents
+/// undefined unless `zero`). Grown by freeing the old buffer first, so
+/// that the two are never resident together, and one per kind whatever
+/// the tile size.
+float *scratch(Scratch which, int64_t floats, bool zero = false) {
+  struct Buffer {
+    float *data = nullptr;
+    int64_t size = 0;
+    ~Buffer() { std::free(data); }
+  };
+  thread_local Buffer buffers[static_cast<int>(Scratch::Count)];
+  Buffer &buffer = buffers[static_cast<int>(which)];
+  if (buffer.size < floats) {
+    std::free(buffer.data);
+    // 64-byte lines; not initialized: pages never written stay out of the
+    // RSS.
+    size_t bytes = (static_cast<size_t>(floats) * sizeof(float) + 63) / 64 * 64;
+    buffer.data = static_cast<float *>(std::aligned_alloc(64, bytes));
+    if (!buffer.data)
+      std::abort();
+    buffer.size = floats;
+  }
+  if (zero)
+    std::fill_n(buffer.data, floats, 0.0f);
+  return buffer.data;
+}
+
 /// The convolution in tiles of M x M output pixels.
 template <int M> struct Tiled {
   static constexpr int T = Transform<M>::T, Points = T * T;
@@ -318,12 +354,23 @@ template <int M> struct Tiled {
     x = t % tilesW();
   }
 
-  /// Tiles [first, first + count): their transformed patches into `v`
-  /// (point p's count x C matrix at v + p * count * C), the products with
-  /// `u` into `m` (count x F each), and the tiles' pixels from them.
-  void block(int64_t first, int64_t count, const float *u, float *v, float *m,
+  /// Floats of the buffer that block() needs for `count` tiles: Points + 1
+  /// slots of count x max(C, F).
+  int64_t blockFloats(int64_t count) const {
+    return (Points + 1) * count * std::max(conv.c, conv.f);
+  }
+
+  /// Tiles [first, first + count): their transformed patches (point p's
+  /// count x C matrix in slot p + 1 of `buffer`), the products with `u`
+  /// (point p's count x F in slot p, where the previous point's patches
+  /// were: its product has read them), and the tiles' pixels from them.
+  /// A slot is count x max(C, F) floats: patches and products share one
+  /// buffer about half the size of two.
+  void block(int64_t first, int64_t count, const float *u, float *buffer,
              const float *zeros, bool accumulate) const {
     const Convolution &k = conv;
+    int64_t slot = count * std::max(k.c, k.f);
+    float *v = buffer + slot, *m = buffer;
     const float *d[Points];
     float *points[Points];
     for (int64_t t = 0; t < count; ++t) {
@@ -340,13 +387,13 @@ template <int M> struct Tiled {
                              : zeros;
         }
       for (int p = 0; p < Points; ++p)
-        points[p] = v + (p * count + t) * k.c;
+        points[p] = v + p * slot + t * k.c;
       Rows<M>::input(k.c, d, points);
     }
     for (int p = 0; p < Points; ++p)
       m3sat::runtime::sgemm(/*transA=*/false, /*transB=*/true, count, k.f, k.c,
-                            v + p * count * k.c, k.c, u + p * k.f * k.c, k.c,
-                            0.0f, m + p * count * k.f, k.f);
+                            v + p * slot, k.c, u + p * k.f * k.c, k.c, 0.0f,
+                            m + p * slot, k.f);
     const float *products[Points];
     float *pixels[M * M];
     for (int64_t t = 0; t < count; ++t) {
@@ -361,7 +408,7 @@ template <int M> struct Tiled {
                   : nullptr;
         }
       for (int p = 0; p < Points; ++p)
-        products[p] = m + (p * count + t) * k.f;
+        products[p] = m + p * slot + t * k.f;
       Rows<M>::output(k.f, products, pixels, accumulate);
     }
   }
@@ -375,21 +422,18 @@ template <int M> struct Tiled {
     if (begin >= end)
       return;
     int64_t size = (all + count - 1) / count;
-    // One set of buffers per thread, kept for the next convolution.
-    thread_local std::vector<float> ownFilter, v, m, zeros;
     if (!u) {
-      ownFilter.resize(static_cast<size_t>(Points * conv.f * conv.c));
-      transformFilter(0, conv.f, ownFilter.data());
-      u = ownFilter.data();
+      float *own = scratch(Scratch::OwnFilter, Points * conv.f * conv.c);
+      transformFilter(0, conv.f, own);
+      u = own;
     }
-    v.resize(static_cast<size_t>(Points * size * conv.c));
-    m.resize(static_cast<size_t>(Points * size * conv.f));
-    zeros.assign(static_cast<size_t>(conv.c), 0.0f);
+    float *buffer = scratch(Scratch::Block, blockFloats(size));
+    const float *zeros = scratch(Scratch::Zeros, conv.c, /*zero=*/true);
     for (int64_t k = begin; k < end; ++k) {
       int64_t first = std::min(all, k * size);
       int64_t tiles = std::min(all, first + size) - first;
       if (tiles > 0)
-        block(first, tiles, u, v.data(), m.data(), zeros.data(), accumulate);
+        block(first, tiles, u, buffer, zeros, accumulate);
     }
   }
 };
@@ -423,9 +467,8 @@ extern "C" intptr_t m3sat_swinograd_filter_buffer(int64_t f, int64_t c,
                                                   int64_t tile) {
   if ((tile != 2 && tile != 4) || f <= 0 || c <= 0)
     return 0;
-  thread_local std::vector<float> buffer;
-  buffer.resize(static_cast<size_t>((tile + 2) * (tile + 2) * f * c));
-  return reinterpret_cast<intptr_t>(buffer.data());
+  return reinterpret_cast<intptr_t>(
+      scratch(Scratch::SharedFilter, (tile + 2) * (tile + 2) * f * c));
 }
 
 /// Part `part` of `parts` of the transform of `filter` [F, 3, 3, C] (unit
