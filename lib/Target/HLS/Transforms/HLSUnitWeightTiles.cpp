@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "m3sat/Target/HLS/Transforms/Passes.h"
+#include "m3sat/Target/HLS/Transforms/UniqueFunctions.h"
 
 #include "m3sat/Target/HLS/Analysis/BufferAccesses.h"
 
@@ -16,7 +17,6 @@
 #include "mlir/IR/SymbolTable.h"
 
 #include "llvm/ADT/MapVector.h"
-#include "llvm/ADT/StringMap.h"
 
 namespace m3sat {
 #define GEN_PASS_DEF_HLSUNITWEIGHTTILES
@@ -157,19 +157,11 @@ struct HLSUnitWeightTiles
   /// `func` if a function that prints the same (its name aside) was built
   /// before (then `func` is erased), else `func` under a unique name.
   func::FuncOp unique(func::FuncOp func, StringRef name, SymbolTable &symbols) {
-    std::string key;
-    llvm::raw_string_ostream os(key);
-    func.print(os, OpPrintingFlags().useLocalScope());
-    auto it = built.find(key);
-    if (it != built.end()) {
-      func.erase();
-      return it->second;
-    }
-    func.setSymName(name);
-    symbols.insert(func);
-    built[key] = func;
-    ++numFunctions;
-    return func;
+    bool inserted = false;
+    func::FuncOp result = built.get(func, name, symbols, inserted);
+    if (inserted)
+      ++numFunctions;
+    return result;
   }
 
   func::FuncOp newFunction(func::FuncOp top, Location loc, TypeRange inputs) {
@@ -365,7 +357,7 @@ struct HLSUnitWeightTiles
 
   /// The functions built so far, by what they print (a call of the same
   /// shape in another layer calls the same ones).
-  llvm::StringMap<func::FuncOp> built;
+  hls::UniqueFunctions built;
 };
 
 } // namespace

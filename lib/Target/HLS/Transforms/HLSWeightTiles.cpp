@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "m3sat/Target/HLS/Transforms/Passes.h"
+#include "m3sat/Target/HLS/Transforms/UniqueFunctions.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
@@ -18,7 +19,6 @@
 
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/SetVector.h"
-#include "llvm/ADT/StringMap.h"
 
 namespace m3sat {
 #define GEN_PASS_DEF_HLSWEIGHTTILES
@@ -259,19 +259,11 @@ struct HLSWeightTiles : public m3sat::impl::HLSWeightTilesBase<HLSWeightTiles> {
   /// `func` if a function that prints the same (its name aside) was built
   /// before (then `func` is erased), else `func` under a unique name.
   func::FuncOp unique(func::FuncOp func, StringRef name, SymbolTable &symbols) {
-    std::string key;
-    llvm::raw_string_ostream os(key);
-    func.print(os, OpPrintingFlags().useLocalScope());
-    auto it = built.find(key);
-    if (it != built.end()) {
-      func.erase();
-      return it->second;
-    }
-    func.setSymName(name);
-    symbols.insert(func);
-    built[key] = func;
-    ++numFunctions;
-    return func;
+    bool inserted = false;
+    func::FuncOp result = built.get(func, name, symbols, inserted);
+    if (inserted)
+      ++numFunctions;
+    return result;
   }
 
   /// `<top>_wtile_load(tile, enable, W, dst)`: if enable, dst[i * N + n] =
@@ -483,7 +475,7 @@ struct HLSWeightTiles : public m3sat::impl::HLSWeightTilesBase<HLSWeightTiles> {
 
   /// The functions built so far, by what they print (a product of the same
   /// shape in another block calls the same ones).
-  llvm::StringMap<func::FuncOp> built;
+  hls::UniqueFunctions built;
 };
 
 } // namespace
