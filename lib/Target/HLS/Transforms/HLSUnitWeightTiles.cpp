@@ -13,10 +13,13 @@
 #include "m3sat/Target/HLS/Analysis/BufferAccesses.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/SetVector.h"
 
 namespace m3sat {
 #define GEN_PASS_DEF_HLSUNITWEIGHTTILES
@@ -43,13 +46,19 @@ enum Operand : unsigned { kB = 1, kN = 4, kK = 5, kAOff = 6, kAK = 8 };
 constexpr unsigned kBOff = 9, kBK = 10;
 
 /// A call of the unit whose B is a whole weight port, K x N, rows
-/// contiguous.
+/// contiguous; or the on-chip [K][N] copy of a weight port stored (out, in)
+/// that m3sat-hls-shared-linear fills just before the call (`copy`).
 struct UnitCall {
   func::CallOp call;
   BlockArgument weight;
   int64_t k = 0, n = 0, lanes = 1;
   /// Rows per tile.
   int64_t rows = 1;
+  /// The copy nest (for k < K, for n < N: buffer[k * N + n] = W[...]), its
+  /// loops and its store into the buffer; null for a weight port read
+  /// directly.
+  scf::ForOp copy, copyN;
+  memref::StoreOp copyStore;
 };
 
 /// The unit's lanes: one store to C per lane.
@@ -57,6 +66,101 @@ int64_t lanesOf(func::FuncOp unit) {
   int64_t stores = 0;
   unit.walk([&](memref::StoreOp) { ++stores; });
   return std::max<int64_t>(stores, 1);
+}
+
+/// Whether `value` is `k * N + n` (either order of either operation).
+bool isRowMajorIndex(Value value, Value k, Value n, int64_t sizeN) {
+  auto add = value.getDefiningOp<arith::AddIOp>();
+  if (!add)
+    return false;
+  for (auto [row, column] : {std::pair(add.getLhs(), add.getRhs()),
+                             std::pair(add.getRhs(), add.getLhs())}) {
+    auto mul = row.getDefiningOp<arith::MulIOp>();
+    if (column != n || !mul)
+      continue;
+    for (auto [counter, stride] : {std::pair(mul.getLhs(), mul.getRhs()),
+                                   std::pair(mul.getRhs(), mul.getLhs())})
+      if (counter == k && constantIndex(stride) == sizeN)
+        return true;
+  }
+  return false;
+}
+
+/// The copy nest that fills `buffer` (1-D, on chip) as [K][N] from a weight
+/// port of `func` just before `call` (m3sat-hls-shared-linear's copy of a
+/// weight stored (out, in)): the nearest loop before the call, with only
+/// constants and views between; for k < K, for n < N (constant bounds,
+/// from 0 by 1), the body a load of the port at indices computed from k, n
+/// and constants, and its store at buffer[k * N + n]. Sets u's weight, K,
+/// N and copy.
+bool matchTransposedCopy(func::CallOp call, Value buffer, func::FuncOp func,
+                         UnitCall &u) {
+  auto alloc = buffer.getDefiningOp<memref::AllocOp>();
+  if (!alloc || alloc.getType().getRank() != 1)
+    return false;
+  scf::ForOp kLoop;
+  for (Operation *op = call->getPrevNode(); op; op = op->getPrevNode()) {
+    if ((kLoop = dyn_cast<scf::ForOp>(op)))
+      break;
+    if (!isa<arith::ConstantOp, memref::ReinterpretCastOp>(op))
+      return false;
+  }
+  auto range = [](scf::ForOp loop) -> int64_t {
+    if (!loop || loop.getNumResults() != 0 ||
+        constantIndex(loop.getLowerBound()) != 0 ||
+        constantIndex(loop.getStep()) != 1)
+      return 0;
+    return constantIndex(loop.getUpperBound()).value_or(0);
+  };
+  if (!kLoop || !range(kLoop) ||
+      !llvm::hasSingleElement(kLoop.getBody()->without_terminator()))
+    return false;
+  auto nLoop = dyn_cast<scf::ForOp>(kLoop.getBody()->front());
+  if (!range(nLoop))
+    return false;
+  Value k = kLoop.getInductionVar(), n = nLoop.getInductionVar();
+  memref::LoadOp load;
+  memref::StoreOp store;
+  // Values from the nest or its counters, or constants.
+  auto inside = [&](Value value) {
+    Operation *def = value.getDefiningOp();
+    return value == k || value == n ||
+           (def && (nLoop->isProperAncestor(def) ||
+                    def->hasTrait<OpTrait::ConstantLike>()));
+  };
+  for (Operation &op : nLoop.getBody()->without_terminator()) {
+    ValueRange operands = op.getOperands();
+    if (auto l = dyn_cast<memref::LoadOp>(op)) {
+      if (load)
+        return false;
+      load = l;
+      operands = l.getIndices();
+    } else if (auto st = dyn_cast<memref::StoreOp>(op)) {
+      if (store)
+        return false;
+      store = st;
+      operands = st.getIndices();
+    } else if (op.getNumRegions() != 0 || !isMemoryEffectFree(&op)) {
+      return false;
+    }
+    if (!llvm::all_of(operands, inside))
+      return false;
+  }
+  if (!load || !store || store.getMemRef() != buffer ||
+      store.getValueToStore() != load.getResult() ||
+      !isRowMajorIndex(store.getIndices().front(), k, n, range(nLoop)))
+    return false;
+  auto arg = dyn_cast<BlockArgument>(load.getMemRef());
+  if (!arg || arg.getOwner() != &func.getBody().front() ||
+      !func.getArgAttr(arg.getArgNumber(), kHLSWeightAttr))
+    return false;
+  u.weight = arg;
+  u.k = range(kLoop);
+  u.n = range(nLoop);
+  u.copy = kLoop;
+  u.copyN = nLoop;
+  u.copyStore = store;
+  return true;
 }
 
 std::optional<UnitCall> matchCall(func::CallOp call, func::FuncOp unit,
@@ -72,18 +176,24 @@ std::optional<UnitCall> matchCall(func::CallOp call, func::FuncOp unit,
   for (unsigned i : {0u, 2u})
     if (isa<BlockArgument>(hls::rootOf(call.getOperand(i))))
       return std::nullopt;
-  auto arg = dyn_cast<BlockArgument>(hls::rootOf(call.getOperand(kB)));
-  if (!arg || arg.getOwner() != &func.getBody().front() ||
-      !func.getArgAttr(arg.getArgNumber(), kHLSWeightAttr))
-    return std::nullopt;
-  auto type = cast<MemRefType>(arg.getType());
-  if (!type.hasStaticShape() || type.getRank() < 2 ||
-      !llvm::all_of(type.getShape().drop_back(2),
-                    [](int64_t size) { return size == 1; }))
-    return std::nullopt;
-  u.weight = arg;
-  u.k = type.getShape().end()[-2];
-  u.n = type.getShape().back();
+  Value root = hls::rootOf(call.getOperand(kB));
+  auto arg = dyn_cast<BlockArgument>(root);
+  if (!arg) {
+    if (!matchTransposedCopy(call, root, func, u))
+      return std::nullopt;
+  } else {
+    if (arg.getOwner() != &func.getBody().front() ||
+        !func.getArgAttr(arg.getArgNumber(), kHLSWeightAttr))
+      return std::nullopt;
+    auto type = cast<MemRefType>(arg.getType());
+    if (!type.hasStaticShape() || type.getRank() < 2 ||
+        !llvm::all_of(type.getShape().drop_back(2),
+                      [](int64_t size) { return size == 1; }))
+      return std::nullopt;
+    u.weight = arg;
+    u.k = type.getShape().end()[-2];
+    u.n = type.getShape().back();
+  }
   std::optional<int64_t> n = constantIndex(call.getOperand(kN));
   std::optional<int64_t> k = constantIndex(call.getOperand(kK));
   std::optional<int64_t> bOff = constantIndex(call.getOperand(kBOff));
@@ -148,10 +258,19 @@ struct HLSUnitWeightTiles
     auto tileType = MemRefType::get({size}, element);
     Value ping = memref::AllocOp::create(ab, func.getLoc(), tileType);
     Value pong = memref::AllocOp::create(ab, func.getLoc(), tileType);
+    llvm::SetVector<Operation *> copied;
     for (UnitCall &u : calls) {
+      if (u.copy)
+        copied.insert(u.copyStore.getMemRef().getDefiningOp());
       rewrite(func, u, ping, pong, symbols);
       ++numCalls;
     }
+    // [K][N] copies that nothing reads any more.
+    for (Operation *buffer : copied)
+      if (buffer->use_empty()) {
+        buffer->erase();
+        ++numCopiesRemoved;
+      }
   }
 
   /// `func` if a function that prints the same (its name aside) was built
@@ -200,11 +319,44 @@ struct HLSUnitWeightTiles
     Value base = arith::MulIOp::create(b, loc, rowLoop.getInductionVar(), n);
     auto colLoop = scf::ForOp::create(b, loc, zero, n, one);
     b.setInsertionPointToStart(colLoop.getBody());
-    auto rank = cast<MemRefType>(u.weight.getType()).getRank();
-    SmallVector<Value> indices(rank - 2, zero);
-    indices.push_back(row);
-    indices.push_back(colLoop.getInductionVar());
-    Value v = memref::LoadOp::create(b, loc, entry->getArgument(2), indices);
+    Value v;
+    if (u.copy) {
+      // The copy's body for row `row`, column n: the port's element at
+      // the indices it computes (the ops the load needs, its constants
+      // cloned).
+      IRMapping mapping;
+      mapping.map(u.copy.getInductionVar(), row);
+      mapping.map(u.copyN.getInductionVar(), colLoop.getInductionVar());
+      mapping.map(u.weight, entry->getArgument(2));
+      llvm::SmallPtrSet<Operation *, 8> needed;
+      SmallVector<Operation *> work = {
+          u.copyStore.getValueToStore().getDefiningOp()};
+      while (!work.empty()) {
+        Operation *op = work.pop_back_val();
+        if (!op || op->getBlock() != u.copyN.getBody() ||
+            !needed.insert(op).second)
+          continue;
+        for (Value operand : op->getOperands())
+          work.push_back(operand.getDefiningOp());
+      }
+      for (Operation &op : u.copyN.getBody()->without_terminator()) {
+        if (!needed.contains(&op))
+          continue;
+        for (Value operand : op.getOperands())
+          if (Operation *def = operand.getDefiningOp();
+              def && !mapping.contains(operand) &&
+              def->hasTrait<OpTrait::ConstantLike>())
+            mapping.map(operand, b.clone(*def)->getResult(0));
+        b.clone(op, mapping);
+      }
+      v = mapping.lookup(u.copyStore.getValueToStore());
+    } else {
+      auto rank = cast<MemRefType>(u.weight.getType()).getRank();
+      SmallVector<Value> indices(rank - 2, zero);
+      indices.push_back(row);
+      indices.push_back(colLoop.getInductionVar());
+      v = memref::LoadOp::create(b, loc, entry->getArgument(2), indices);
+    }
     Type element = cast<MemRefType>(buffer.getType()).getElementType();
     if (v.getType() != element)
       return {};
@@ -353,6 +505,9 @@ struct HLSUnitWeightTiles
     if (auto flat = view.getDefiningOp<memref::ReinterpretCastOp>();
         flat && flat->use_empty())
       flat->erase();
+    // The tiles take the copy's place.
+    if (u.copy)
+      u.copy.erase();
   }
 
   /// The functions built so far, by what they print (a call of the same

@@ -515,6 +515,14 @@ def HLSUnitWeightTiles : Pass<"m3sat-hls-unit-weight-tiles",
        j * R columns, B's offset 0 and its row stride N). Even steps
        compute from ping, odd ones from pong (`m3sat.hls.shared_branches`).
 
+    A call whose B is the on-chip [K][N] buffer that m3sat-hls-shared-linear
+    fills from a weight port stored (out, in) just before it (a nest for
+    k < K, for n < N storing the port's element at buffer[k * N + n], only
+    constants and views between it and the call) streams the same way: the
+    load reads row k of the tile as that nest's body computes it (column k
+    of the port, its elements K apart), the nest goes, and the buffer too
+    once no call reads it.
+
     Each element of C receives the same additions in the same order (the k
     order), so C simulation matches bit for bit. A step costs the longer of
     its load and its compute: with M rows of A and P lanes, M * R * N / P
@@ -533,6 +541,9 @@ def HLSUnitWeightTiles : Pass<"m3sat-hls-unit-weight-tiles",
   let statistics = [
     Statistic<"numCalls", "num-calls",
               "Unit calls whose weights stream through tiles">,
+    Statistic<"numCopiesRemoved", "num-copies-removed",
+              "On-chip [K][N] copies of (out, in) weights that the tiles "
+              "replace">,
     Statistic<"numFunctions", "num-functions",
               "Load, compute and step functions built">
   ];
