@@ -138,12 +138,22 @@ void m3sat::buildHLSPipeline(OpPassManager &pm,
   // Pipelined loops unrolled, in the shared layers too, their arrays
   // partitioned to match.
   // Only the multiply-accumulate loops: copies and transposes would take
-  // most of the LUTs for a small share of the cycles.
-  if (options.unroll > 1) {
-    annotate.unroll = options.unroll;
+  // most of the LUTs for a small share of the cycles. With the shared
+  // linear unit the products are its calls, and the other loops (about
+  // half the cycles) are unrolled too where their arrays get the banks.
+  int64_t otherUnroll = 1;
+  if (options.sharedLinear)
+    otherUnroll = options.otherUnroll > 0
+                      ? options.otherUnroll
+                      : std::max<int64_t>(options.unroll, 1);
+  if (options.unroll > 1 || otherUnroll > 1) {
+    annotate.unroll = std::max<int64_t>(options.unroll, 1);
     annotate.productsOnly = true;
+    annotate.otherUnroll = otherUnroll;
     pm.addNestedPass<func::FuncOp>(createHLSAnnotateLoops(annotate));
-    pm.addPass(createHLSPartitionArrays());
+    HLSPartitionArraysOptions partition;
+    partition.checkUnrolls = otherUnroll > 1;
+    pm.addPass(createHLSPartitionArrays(partition));
   }
   // DATAFLOW channels are streams the emitter can print.
   pm.addPass(createHLSVerifyChannels());

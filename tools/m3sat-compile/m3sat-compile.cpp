@@ -195,6 +195,13 @@ static cl::opt<int> hlsLinearLanes(
              "linear unit over the output dimension (default: the "
              "--hls-unroll factor)"),
     cl::value_desc("P"), cl::init(0));
+static cl::opt<int> hlsOtherUnroll(
+    "hls-other-unroll",
+    cl::desc("--target=hls with --hls-shared-linear: unroll the pipelined "
+             "loops that are not products (elementwise ops, softmax, "
+             "transposes, fills) Q times where each copy gets its own bank "
+             "of their arrays (default: the --hls-unroll factor; 1: off)"),
+    cl::value_desc("Q"), cl::init(0));
 static cl::opt<int> hlsTokenTile(
     "hls-token-tile",
     cl::desc("--target=hls: token-wise layers (linear, MLP, MoE FFN, norms) "
@@ -284,6 +291,7 @@ std::string checkTargetFlags(Target target) {
       {hlsUnroll, {Target::HLS}},
       {hlsTokenTile, {Target::HLS}},
       {hlsLinearLanes, {Target::HLS}},
+      {hlsOtherUnroll, {Target::HLS}},
       {hlsPart, {Target::HLS}},
       {hlsAllowOverflow, {Target::HLS}},
   };
@@ -351,6 +359,7 @@ std::string readHLSOptions(HLSBackendOptions &hls) {
     return "--hls-unroll=" + hlsUnroll + ": expected 1 to 64, or auto";
   hls.tokenTile = hlsTokenTile;
   hls.linearLanes = hlsLinearLanes;
+  hls.otherUnroll = hlsOtherUnroll;
   hls.part = hlsPart;
   hls.allowOverflow = hlsAllowOverflow;
   return verifyBackendOptions(hls);

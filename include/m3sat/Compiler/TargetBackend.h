@@ -112,6 +112,10 @@ struct HLSBackendOptions : HLSProjectOptions {
   int tokenTile = 1;
   /// Constant lanes of the shared linear unit over N; 0: the unroll factor.
   int linearLanes = 0;
+  /// With the shared linear unit: the unroll factor of the pipelined loops
+  /// that are not products (checked against their arrays' banks); 0: the
+  /// unroll factor.
+  int otherUnroll = 0;
 };
 
 /// The unroll factors --hls-unroll=auto tries, largest first.

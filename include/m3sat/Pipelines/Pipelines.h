@@ -258,6 +258,13 @@ struct HLSPipelineOptions
       llvm::cl::desc("With shared-linear: constant lanes of the unit over N "
                      "(0: the unroll factor)"),
       llvm::cl::init(0)};
+  Option<int64_t> otherUnroll{
+      *this, "other-unroll",
+      llvm::cl::desc("With shared-linear: unroll factor of the pipelined "
+                     "loops that do not multiply-accumulate (elementwise "
+                     "ops, softmax, transposes, fills), kept where their "
+                     "arrays get the banks (0: the unroll factor)"),
+      llvm::cl::init(0)};
   Option<bool> unitWeightTiles{
       *this, "unit-weight-tiles",
       llvm::cl::desc("With shared-linear: the unit's weight operands stream "

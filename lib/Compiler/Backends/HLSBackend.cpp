@@ -36,6 +36,11 @@ std::string m3sat::verifyBackendOptions(const HLSBackendOptions &options) {
            ": expected 1 to 256 (0: the --hls-unroll factor)";
   if (options.linearLanes > 0 && !options.sharedLinear)
     return "--hls-linear-lanes needs --hls-shared-linear";
+  if (options.otherUnroll < 0 || options.otherUnroll > 64)
+    return "--hls-other-unroll=" + std::to_string(options.otherUnroll) +
+           ": expected 1 to 64 (0: the --hls-unroll factor)";
+  if (options.otherUnroll > 0 && !options.sharedLinear)
+    return "--hls-other-unroll needs --hls-shared-linear";
   if (options.tokenTile < 0 || options.tokenTile > 4096)
     return "--hls-token-tile=" + std::to_string(options.tokenTile) +
            ": expected 0 (off) to 4096";
@@ -73,13 +78,28 @@ public:
         return failure();
 
     int unroll = options.unroll;
+    // --hls-unroll=auto sizes the products with the other loops rolled.
+    int otherUnroll = options.otherUnroll > 0 || !options.sharedLinear
+                          ? options.otherUnroll
+                      : options.autoUnroll ? 1
+                                           : 0;
     if (options.autoUnroll) {
-      std::string remark = chooseUnroll(module, tops, unroll);
+      std::string remark = chooseUnroll(module, tops, unroll, otherUnroll);
       emitRemark(module.getLoc()) << remark;
       if (context.report)
         context.report->text += remark + "\n";
     }
-    if (failed(lower(module, tops, unroll)))
+    // By default the other loops of a shared-unit design take the unroll
+    // factor, or the largest power of two below it whose design fits.
+    if (options.sharedLinear && options.otherUnroll == 0 && unroll > 1) {
+      std::string remark = chooseOtherUnroll(module, tops, unroll, otherUnroll);
+      if (!remark.empty()) {
+        emitRemark(module.getLoc()) << remark;
+        if (context.report)
+          context.report->text += remark + "\n";
+      }
+    }
+    if (failed(lower(module, tops, unroll, otherUnroll)))
       return failure();
 
     std::string estimate;
@@ -101,8 +121,8 @@ private:
   /// Lowers `module` with m3sat-hls-pipeline, every option set from
   /// `options` but the unroll factor, and checks that the top functions
   /// kept their ports.
-  LogicalResult lower(ModuleOp module, ArrayRef<HLSTopDesc> tops,
-                      int unroll) const {
+  LogicalResult lower(ModuleOp module, ArrayRef<HLSTopDesc> tops, int unroll,
+                      int otherUnroll) const {
     PassManager pm(module.getContext());
     HLSPipelineOptions pipeline;
     pipeline.lutGelu = options.lutGelu;
@@ -112,6 +132,7 @@ private:
     pipeline.tokenTile = options.tokenTile;
     pipeline.unroll = unroll;
     pipeline.linearLanes = options.linearLanes;
+    pipeline.otherUnroll = otherUnroll;
     buildHLSPipeline(pm, pipeline);
     if (failed(pm.run(module)))
       return failure();
@@ -126,34 +147,64 @@ private:
   /// whose every task fits the part (1 when none does: the project's own
   /// check then reports the overflow). Returns the remark that says why.
   std::string chooseUnroll(ModuleOp module, ArrayRef<HLSTopDesc> tops,
-                           int &unroll) const {
+                           int &unroll, int otherUnroll) const {
     std::string larger;
     for (int factor : kHLSAutoUnrollFactors) {
       unroll = factor;
       if (factor == 1)
         break;
-      OwningOpRef<ModuleOp> trial = module.clone();
-      std::string overflow;
-      {
-        // A trial's diagnostics are not the user's: a factor whose
-        // lowering or estimate fails is one that is not taken.
-        ScopedDiagnosticHandler quiet(module.getContext(),
-                                      [](Diagnostic &) { return success(); });
-        if (failed(lower(*trial, tops, factor)))
-          overflow = "the design cannot be lowered";
-        for (const HLSTopDesc &top : tops) {
-          if (!overflow.empty())
-            break;
-          FailureOr<std::string> fit = checkHLSFit(*trial, top, options);
-          overflow = failed(fit) ? "the design cannot be estimated" : *fit;
-        }
-      }
+      std::string overflow = tryFit(module, tops, factor, otherUnroll);
       if (overflow.empty())
         break;
       larger += "; " + std::to_string(factor) + ": " + overflow;
     }
     return "--hls-unroll=auto: " + std::to_string(unroll) +
            ", the largest factor whose design fits " + options.part + larger;
+  }
+
+  /// The other loops' unroll of a shared-unit design (--hls-other-unroll
+  /// not given): the unroll factor, else the largest power of two below it
+  /// whose every task fits the part (1 when none does). Returns a remark
+  /// when it is not the unroll factor, else "".
+  std::string chooseOtherUnroll(ModuleOp module, ArrayRef<HLSTopDesc> tops,
+                                int unroll, int &otherUnroll) const {
+    std::string larger;
+    for (int factor = unroll; factor > 1; factor /= 2) {
+      otherUnroll = factor;
+      std::string overflow = tryFit(module, tops, unroll, factor);
+      if (overflow.empty())
+        return larger.empty()
+                   ? ""
+                   : "--hls-other-unroll: " + std::to_string(factor) +
+                         ", the largest factor up to --hls-unroll whose "
+                         "design fits " +
+                         options.part + larger;
+      larger += "; " + std::to_string(factor) + ": " + overflow;
+    }
+    otherUnroll = 1;
+    return "--hls-other-unroll: 1, no larger factor up to --hls-unroll fits " +
+           options.part + larger;
+  }
+
+  /// Lowers a copy of `module` with the factors: "" if every task fits the
+  /// part, else what overflows.
+  std::string tryFit(ModuleOp module, ArrayRef<HLSTopDesc> tops, int unroll,
+                     int otherUnroll) const {
+    OwningOpRef<ModuleOp> trial = module.clone();
+    // A trial's diagnostics are not the user's: a factor whose lowering
+    // or estimate fails is one that is not taken.
+    ScopedDiagnosticHandler quiet(module.getContext(),
+                                  [](Diagnostic &) { return success(); });
+    if (failed(lower(*trial, tops, unroll, otherUnroll)))
+      return "the design cannot be lowered";
+    for (const HLSTopDesc &top : tops) {
+      FailureOr<std::string> fit = checkHLSFit(*trial, top, options);
+      if (failed(fit))
+        return "the design cannot be estimated";
+      if (!fit->empty())
+        return *fit;
+    }
+    return "";
   }
 
   /// One top function per task, its ports in argument order (inputs,

@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "m3sat/Target/HLS/Prepare/LoopKinds.h"
 #include "m3sat/Target/HLS/Prepare/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -20,40 +21,6 @@ using namespace mlir;
 
 namespace {
 
-/// Whether `value` is a constant (a literal operand of a product).
-bool isConstant(Value value) {
-  Operation *def = value.getDefiningOp();
-  return def && def->hasTrait<OpTrait::ConstantLike>();
-}
-
-/// Whether `op` multiplies two values that are not constants.
-bool isVariableProduct(Operation *op) {
-  if (!op || !isa<arith::MulFOp, arith::MulIOp, math::FmaOp>(op) ||
-      !isa<FloatType, IntegerType>(op->getResult(0).getType()))
-    return false;
-  return !isConstant(op->getOperand(0)) && !isConstant(op->getOperand(1));
-}
-
-/// Whether `loop` multiply-accumulates: its body adds the product of two
-/// values that are not constants to something (a matrix product, a
-/// convolution, attention's scores), or computes an fma of them. Copies,
-/// transposes, fills and scalings by a constant do not.
-bool multipliesAndAccumulates(scf::ForOp loop) {
-  return loop.getBody()
-      ->walk([](Operation *op) {
-        if (isa<math::FmaOp>(op) && isVariableProduct(op))
-          return WalkResult::interrupt();
-        if (!isa<arith::AddFOp, arith::AddIOp>(op) ||
-            !isa<FloatType, IntegerType>(op->getResult(0).getType()))
-          return WalkResult::advance();
-        for (Value operand : op->getOperands())
-          if (isVariableProduct(operand.getDefiningOp()))
-            return WalkResult::interrupt();
-        return WalkResult::advance();
-      })
-      .wasInterrupted();
-}
-
 struct HLSAnnotateLoops
     : public m3sat::impl::HLSAnnotateLoopsBase<HLSAnnotateLoops> {
   using Base::Base;
@@ -67,6 +34,11 @@ struct HLSAnnotateLoops
     if (unroll < 1) {
       getOperation().emitError("m3sat-hls-annotate-loops: unroll must be at "
                                "least 1");
+      return signalPassFailure();
+    }
+    if (otherUnroll < 1) {
+      getOperation().emitError("m3sat-hls-annotate-loops: other-unroll must "
+                               "be at least 1");
       return signalPassFailure();
     }
     Builder builder(&getContext());
@@ -97,15 +69,34 @@ struct HLSAnnotateLoops
   /// multiply-accumulate).
   void setUnroll(scf::ForOp loop, Builder &builder) {
     std::optional<APInt> trips = loop.getStaticTripCount();
-    if (unroll < 2 || !trips || trips->getSExtValue() < unroll ||
+    if (!trips)
+      return;
+    if (productsOnly && !m3sat::hls::multipliesAndAccumulates(loop)) {
+      if (unroll > 1 || otherUnroll > 1)
+        setOtherUnroll(loop, *trips, builder);
+      return;
+    }
+    if (unroll < 2 || trips->getSExtValue() < unroll ||
         trips->getSExtValue() % unroll != 0)
       return;
-    if (productsOnly && !multipliesAndAccumulates(loop)) {
+    loop->setAttr(m3sat::kHLSUnrollAttr, builder.getI64IntegerAttr(unroll));
+    ++numUnrolled;
+  }
+
+  /// A loop that does not multiply-accumulate, with products-only: unrolled
+  /// other-unroll times if that divides its trip count and it carries no
+  /// iteration argument (m3sat-hls-partition-arrays' check-unrolls keeps
+  /// the unroll where the banks allow it).
+  void setOtherUnroll(scf::ForOp loop, const APInt &trips, Builder &builder) {
+    if (otherUnroll < 2 || trips.getSExtValue() < otherUnroll ||
+        trips.getSExtValue() % otherUnroll != 0 ||
+        loop.getNumRegionIterArgs() != 0) {
       ++numNotProducts;
       return;
     }
-    loop->setAttr(m3sat::kHLSUnrollAttr, builder.getI64IntegerAttr(unroll));
-    ++numUnrolled;
+    loop->setAttr(m3sat::kHLSUnrollAttr,
+                  builder.getI64IntegerAttr(otherUnroll));
+    ++numOthersUnrolled;
   }
 };
 

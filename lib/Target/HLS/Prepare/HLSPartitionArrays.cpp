@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "m3sat/Target/HLS/Prepare/LoopKinds.h"
 #include "m3sat/Target/HLS/Prepare/Passes.h"
 
 #include "mlir/IR/Builders.h"
@@ -76,6 +77,8 @@ std::optional<int64_t> coefficient(Value value, Value iv, Operation *loop,
 
 struct HLSPartitionArrays
     : public m3sat::impl::HLSPartitionArraysBase<HLSPartitionArrays> {
+  using Base::Base;
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     // Call sites of each function, to follow array arguments to the
@@ -122,82 +125,206 @@ struct HLSPartitionArrays
 
     // Requirements: alloc -> (dimension, factor).
     llvm::MapVector<Operation *, std::pair<int64_t, int64_t>> partitions;
-    module.walk([&](scf::ForOp loop) {
-      if (!loop->hasAttr(kHLSPipelineIIAttr))
-        return;
-      int64_t unroll = 1;
-      if (auto attr = loop->getAttrOfType<IntegerAttr>(kHLSUnrollAttr))
-        unroll = std::max<int64_t>(attr.getInt(), 1);
-      // Accesses per memref in one iteration.
-      llvm::MapVector<Value, SmallVector<Operation *>> accesses;
-      loop.getBody()->walk([&](Operation *op) {
-        if (auto load = dyn_cast<memref::LoadOp>(op))
-          accesses[load.getMemRef()].push_back(op);
-        else if (auto store = dyn_cast<memref::StoreOp>(op))
-          accesses[store.getMemRef()].push_back(op);
-      });
-      Value iv = loop.getInductionVar();
-      for (auto &[memref, ops] : accesses) {
-        auto type = cast<MemRefType>(memref.getType());
-        // The dimension the loop walks with unit stride, if any (the one
-        // unrolled copies spread over), and whether any index varies.
-        std::optional<int64_t> walked;
-        bool varies = false;
-        // The dimension that every access moves along by one stride s > 1
-        // (the explicit lanes of the shared linear unit: s accesses at
-        // consecutive offsets in each group of s), and s.
-        std::optional<std::pair<int64_t, int64_t>> strided;
-        bool sameStride = true;
-        for (Operation *op : ops) {
-          ValueRange indices = isa<memref::LoadOp>(op)
-                                   ? cast<memref::LoadOp>(op).getIndices()
-                                   : cast<memref::StoreOp>(op).getIndices();
-          for (auto [dim, index] : llvm::enumerate(indices)) {
-            std::optional<int64_t> c = coefficient(index, iv, loop);
-            if (!c || *c != 0)
-              varies = true;
-            if (c && *c == 1 && !walked)
-              walked = dim;
-            if (!c || *c <= 1)
-              continue;
-            if (!strided)
-              strided = std::make_pair(static_cast<int64_t>(dim), *c);
-            else if (strided->first != static_cast<int64_t>(dim) ||
-                     strided->second != *c)
-              sameStride = false;
+    auto collect = [&]() {
+      partitions.clear();
+      module.walk([&](scf::ForOp loop) {
+        if (!loop->hasAttr(kHLSPipelineIIAttr))
+          return;
+        int64_t unroll = 1;
+        if (auto attr = loop->getAttrOfType<IntegerAttr>(kHLSUnrollAttr))
+          unroll = std::max<int64_t>(attr.getInt(), 1);
+        // Accesses per memref in one iteration.
+        llvm::MapVector<Value, SmallVector<Operation *>> accesses;
+        loop.getBody()->walk([&](Operation *op) {
+          if (auto load = dyn_cast<memref::LoadOp>(op))
+            accesses[load.getMemRef()].push_back(op);
+          else if (auto store = dyn_cast<memref::StoreOp>(op))
+            accesses[store.getMemRef()].push_back(op);
+        });
+        Value iv = loop.getInductionVar();
+        for (auto &[memref, ops] : accesses) {
+          auto type = cast<MemRefType>(memref.getType());
+          // The dimension the loop walks with unit stride, if any (the one
+          // unrolled copies spread over), and whether any index varies.
+          std::optional<int64_t> walked;
+          bool varies = false;
+          // The dimension that every access moves along by one stride s > 1
+          // (the explicit lanes of the shared linear unit: s accesses at
+          // consecutive offsets in each group of s), and s.
+          std::optional<std::pair<int64_t, int64_t>> strided;
+          bool sameStride = true;
+          for (Operation *op : ops) {
+            ValueRange indices = isa<memref::LoadOp>(op)
+                                     ? cast<memref::LoadOp>(op).getIndices()
+                                     : cast<memref::StoreOp>(op).getIndices();
+            for (auto [dim, index] : llvm::enumerate(indices)) {
+              std::optional<int64_t> c = coefficient(index, iv, loop);
+              if (!c || *c != 0)
+                varies = true;
+              if (c && *c == 1 && !walked)
+                walked = dim;
+              if (!c || *c <= 1)
+                continue;
+              if (!strided)
+                strided = std::make_pair(static_cast<int64_t>(dim), *c);
+              else if (strided->first != static_cast<int64_t>(dim) ||
+                       strided->second != *c)
+                sameStride = false;
+            }
+          }
+          int64_t groups = 0;
+          if (!walked && strided && sameStride && unroll == 1 &&
+              static_cast<int64_t>(ops.size()) >= strided->second) {
+            walked = strided->first;
+            groups = strided->second;
+          }
+          // Unrolled copies of an access to one element share it.
+          int64_t ports = ops.size() * (varies ? unroll : 1);
+          if (ports <= 2 || !walked || type.getRank() == 0)
+            continue;
+          int64_t factor = groups                 ? groups
+                           : varies && unroll > 1 ? unroll
+                                                  : (ports + 1) / 2;
+          if (factor > type.getDimSize(*walked))
+            factor = type.getDimSize(*walked);
+          if (factor < 2)
+            continue;
+          SmallVector<memref::AllocOp> allocs;
+          roots(memref, allocs, 0, factor, false);
+          for (memref::AllocOp alloc : allocs) {
+            // A flattened view's banks are the alloc's last dimension's.
+            int64_t dim = type.getRank() == alloc.getType().getRank()
+                              ? *walked
+                              : alloc.getType().getRank() - 1;
+            auto [it, inserted] =
+                partitions.try_emplace(alloc, std::make_pair(dim, factor));
+            if (!inserted && it->second.first == dim)
+              it->second.second = std::max(it->second.second, factor);
           }
         }
-        int64_t groups = 0;
-        if (!walked && strided && sameStride && unroll == 1 &&
-            static_cast<int64_t>(ops.size()) >= strided->second) {
-          walked = strided->first;
-          groups = strided->second;
+      });
+    };
+
+    // Every array `memref` may be, if each is a local array (through
+    // flattening views and call arguments); false if one may be a port or
+    // a constant table.
+    std::function<bool(Value,
+                       SmallVectorImpl<std::pair<memref::AllocOp, bool>> &,
+                       unsigned, bool)>
+        allRoots = [&](Value memref,
+                       SmallVectorImpl<std::pair<memref::AllocOp, bool>> &out,
+                       unsigned depth, bool flattened) {
+          if (auto alloc = memref.getDefiningOp<memref::AllocOp>()) {
+            out.push_back({alloc, flattened});
+            return true;
+          }
+          if (auto cast = memref.getDefiningOp<memref::ReinterpretCastOp>())
+            return cast.getType().getRank() == 1 &&
+                   cast.getType().getLayout().isIdentity() &&
+                   cast.getStaticOffsets() == ArrayRef<int64_t>{0} &&
+                   allRoots(cast.getSource(), out, depth + 1, true);
+          auto arg = dyn_cast<BlockArgument>(memref);
+          auto func =
+              arg ? dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp())
+                  : func::FuncOp();
+          if (!func || depth > 8 || !arg.getOwner()->isEntryBlock())
+            return false;
+          auto calls = callers.lookup(func);
+          if (calls.empty())
+            return false;
+          for (func::CallOp call : calls)
+            if (!allRoots(call.getOperand(arg.getArgNumber()), out, depth + 1,
+                          flattened))
+              return false;
+          return true;
+        };
+    // The partition an alloc gets: the requirements', else the one it has.
+    auto partitionOf = [&](memref::AllocOp alloc)
+        -> std::optional<std::pair<int64_t, int64_t>> {
+      if (auto it = partitions.find(alloc); it != partitions.end())
+        return it->second;
+      if (auto attr = alloc->getAttrOfType<HLSPartitionAttr>(kHLSPartitionAttr))
+        return std::make_pair(static_cast<int64_t>(attr.getDim()) - 1,
+                              static_cast<int64_t>(attr.getFactor()));
+      return std::nullopt;
+    };
+    // Whether each copy of checked `loop` (unrolled U times) has its own
+    // bank of every array it accesses.
+    auto banksSuffice = [&](scf::ForOp loop, int64_t unroll) {
+      Value iv = loop.getInductionVar();
+      llvm::MapVector<Value, std::pair<int64_t, int64_t>> walkedBy;
+      WalkResult result = loop.getBody()->walk([&](Operation *op) {
+        Value memref;
+        ValueRange indices;
+        if (auto load = dyn_cast<memref::LoadOp>(op)) {
+          memref = load.getMemRef();
+          indices = load.getIndices();
+        } else if (auto store = dyn_cast<memref::StoreOp>(op)) {
+          memref = store.getMemRef();
+          indices = store.getIndices();
+        } else {
+          return WalkResult::advance();
         }
-        // Unrolled copies of an access to one element share it.
-        int64_t ports = ops.size() * (varies ? unroll : 1);
-        if (ports <= 2 || !walked || type.getRank() == 0)
-          continue;
-        int64_t factor = groups                 ? groups
-                         : varies && unroll > 1 ? unroll
-                                                : (ports + 1) / 2;
-        if (factor > type.getDimSize(*walked))
-          factor = type.getDimSize(*walked);
-        if (factor < 2)
-          continue;
-        SmallVector<memref::AllocOp> allocs;
-        roots(memref, allocs, 0, factor, false);
-        for (memref::AllocOp alloc : allocs) {
-          // A flattened view's banks are the alloc's last dimension's.
-          int64_t dim = type.getRank() == alloc.getType().getRank()
-                            ? *walked
-                            : alloc.getType().getRank() - 1;
-          auto [it, inserted] =
-              partitions.try_emplace(alloc, std::make_pair(dim, factor));
-          if (!inserted && it->second.first == dim)
-            it->second.second = std::max(it->second.second, factor);
+        std::optional<int64_t> walked;
+        for (auto [dim, index] : llvm::enumerate(indices)) {
+          std::optional<int64_t> c = coefficient(index, iv, loop);
+          if (!c || (*c != 0 && (*c != 1 || walked)))
+            return WalkResult::interrupt();
+          if (*c == 1)
+            walked = dim;
+        }
+        // Copies that store to one element (a reduction) or read one
+        // they all share.
+        if (!walked)
+          return isa<memref::StoreOp>(op) ? WalkResult::interrupt()
+                                          : WalkResult::advance();
+        auto [it, inserted] =
+            walkedBy.try_emplace(memref, std::make_pair(*walked, 0));
+        if (it->second.first != *walked || ++it->second.second > 2)
+          return WalkResult::interrupt();
+        return WalkResult::advance();
+      });
+      if (result.wasInterrupted())
+        return false;
+      for (auto &[memref, walked] : walkedBy) {
+        SmallVector<std::pair<memref::AllocOp, bool>> allocs;
+        if (!allRoots(memref, allocs, 0, false))
+          return false;
+        auto type = cast<MemRefType>(memref.getType());
+        for (auto [alloc, flattened] : allocs) {
+          MemRefType allocType = alloc.getType();
+          if (!allocType.hasStaticShape() || allocType.getRank() == 0)
+            return false;
+          int64_t dim = type.getRank() == allocType.getRank()
+                            ? walked.first
+                            : allocType.getRank() - 1;
+          std::optional<std::pair<int64_t, int64_t>> partition =
+              partitionOf(alloc);
+          if (!partition || partition->first != dim ||
+              partition->second % unroll != 0 ||
+              (flattened && allocType.getDimSize(allocType.getRank() - 1) %
+                                    partition->second !=
+                                0))
+            return false;
         }
       }
-    });
+      return true;
+    };
+    // Requirements, then the checked unrolls against them; without the
+    // unrolls that lack banks, again.
+    for (bool dropped = true; dropped;) {
+      dropped = false;
+      collect();
+      module.walk([&](scf::ForOp loop) {
+        auto unroll = loop->getAttrOfType<IntegerAttr>(kHLSUnrollAttr);
+        if (!checkUnrolls || !unroll || hls::multipliesAndAccumulates(loop) ||
+            banksSuffice(loop, unroll.getInt()))
+          return;
+        loop->removeAttr(kHLSUnrollAttr);
+        ++numUnrollsDropped;
+        dropped = true;
+      });
+    }
     Builder builder(&getContext());
     for (auto &[alloc, partition] : partitions) {
       alloc->setAttr(kHLSPartitionAttr,

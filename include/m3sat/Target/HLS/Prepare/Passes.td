@@ -78,11 +78,21 @@ def HLSAnnotateLoops : Pass<"m3sat-hls-annotate-loops", "::mlir::func::FuncOp"> 
            "Unroll only loops that multiply-accumulate (add the product of "
            "two non-constant values, or an fma of them): matrix products, "
            "convolutions, attention's scores; not copies, transposes, "
-           "fills or scalings by a constant">
+           "fills or scalings by a constant">,
+    Option<"otherUnroll", "other-unroll", "int64_t", /*default=*/"1",
+           "With products-only: the unroll factor of the pipelined loops that "
+           "do not multiply-accumulate (elementwise ops, softmax, "
+           "transposes, fills) and carry no value from one iteration to the "
+           "next (no iteration arguments); m3sat-hls-partition-arrays' "
+           "check-unrolls keeps the unroll only where every array they "
+           "access gets the banks it needs">
   ];
   let statistics = [
     Statistic<"numPipelined", "num-pipelined", "Loops marked for pipelining">,
     Statistic<"numUnrolled", "num-unrolled", "Pipelined loops unrolled">,
+    Statistic<"numOthersUnrolled", "num-others-unrolled",
+              "Pipelined loops that do not multiply-accumulate unrolled by "
+              "other-unroll (to be checked)">,
     Statistic<"numNotProducts", "num-not-products",
               "Pipelined loops left rolled with products-only: they do not "
               "multiply-accumulate">
@@ -107,11 +117,29 @@ def HLSPartitionArrays : Pass<"m3sat-hls-partition-arrays",
     ARRAY_PARTITION variable=... cyclic factor=F dim=D`. The reduction
     dimension of a matrix product unrolled `U` times is split into `U`
     banks. Ports (m_axi) are not partitioned.
+
+    With `check-unrolls`, an unrolled loop that does not multiply-accumulate
+    (m3sat-hls-annotate-loops' other-unroll) keeps its unroll only if each of its
+    copies gets its own bank of every array it accesses: each access's
+    index is invariant (a load) or moves along one dimension by one per
+    iteration, at most two such accesses per array, every array it may be
+    an on-chip `memref.alloc` (not a port, not a constant table) partitioned
+    along that dimension by a multiple of `U` (through a flattening view,
+    the alloc's last dimension a multiple of the factor). Otherwise the
+    unroll goes and the partitions are chosen again without it.
   }];
   let dependentDialects = ["::m3sat::M3SATDialect",
                            "::mlir::memref::MemRefDialect"];
+  let options = [
+    Option<"checkUnrolls", "check-unrolls", "bool", /*default=*/"false",
+           "Unrolled loops that do not multiply-accumulate keep the unroll "
+           "only where every array they access gets a bank per copy">
+  ];
   let statistics = [
-    Statistic<"numPartitioned", "num-partitioned", "Arrays partitioned">
+    Statistic<"numPartitioned", "num-partitioned", "Arrays partitioned">,
+    Statistic<"numUnrollsDropped", "num-unrolls-dropped",
+              "Checked unrolls removed: an array they access lacks the "
+              "banks">
   ];
 }
 
