@@ -71,13 +71,21 @@ public:
   /// this much slower than the fastest of the recent spinning runs.
   static constexpr double kSlower = 1.5;
 
+  /// A nearly idle machine preempts a spinning thread about this often
+  /// (daemons, kernel threads): M3ViT depth, 2 threads, quiet: 3-9
+  /// involuntary switches in runs of 120-180 ms.
+  static constexpr double kQuietSwitchMs = 25.0;
+
   /// Whether a spinning run of `threads` threads with `switches`
-  /// involuntary context switches was preempted: more than one per thread.
-  /// A single switch of a run on a nearly idle machine (a daemon, a kernel
-  /// thread) is not load; a loaded machine preempts spinning runs tens to
-  /// hundreds of times (40-400 at load 10).
-  static bool preempted(long switches, int threads) {
-    return switches > std::max(threads, 1);
+  /// involuntary context switches over `ms` was preempted: more than one
+  /// per thread, plus one per thread per kQuietSwitchMs of the run. A
+  /// switch or two on a nearly idle machine is not load, nor are a few in
+  /// a long run; a loaded machine preempts spinning runs tens to hundreds
+  /// of times (Edge-MoE semseg, 220 ms at load 10: 40-400).
+  static bool preempted(long switches, int threads, double ms = 0.0) {
+    int n = std::max(threads, 1);
+    return switches >
+           n + static_cast<long>(n * std::max(ms, 0.0) / kQuietSwitchMs);
   }
 
   /// Whether the next run's waiting threads block at once (also when it

@@ -198,7 +198,8 @@ public:
                       : wait.blocks() ? "blocking"
                                       : "spinning";
     bool others = wait.wantsLoad() && othersRunnable(poolThreads);
-    wait.afterRun(ms.count(), AdaptiveWait::preempted(switches, poolThreads),
+    wait.afterRun(ms.count(),
+                  AdaptiveWait::preempted(switches, poolThreads, ms.count()),
                   others);
     if (!tracing)
       return;

@@ -71,6 +71,18 @@ TEST(AdaptiveWaitTest, PreemptedMeansMoreThanOneSwitchPerThread) {
   EXPECT_FALSE(AdaptiveWait::preempted(1, 0));
 }
 
+// A long run on a quiet machine sees a few switches (M3ViT depth, 124 ms
+// spinning on 2 threads: 9); a loaded machine many more (Edge-MoE semseg,
+// 220 ms at load 10: 40 and up).
+TEST(AdaptiveWaitTest, LongRunsMayBeSwitchedNowAndThen) {
+  EXPECT_FALSE(AdaptiveWait::preempted(9, 2, 124.0));
+  EXPECT_TRUE(AdaptiveWait::preempted(12, 2, 124.0));
+  EXPECT_TRUE(AdaptiveWait::preempted(40, 2, 220.0));
+  EXPECT_FALSE(AdaptiveWait::preempted(2, 2, 0.2));
+  EXPECT_TRUE(AdaptiveWait::preempted(3, 2, 0.2));
+  EXPECT_EQ(AdaptiveWait::preempted(3, 2, -1.0), AdaptiveWait::preempted(3, 2));
+}
+
 TEST(AdaptiveWaitTest, FirstRunDecidesNothing) {
   AdaptiveWait wait;
   EXPECT_FALSE(wait.blocks());
