@@ -1,8 +1,12 @@
 //===- TransposeExpertWeights.cpp - routed expert weights as (in, out) ----===//
 //
-// Implements m3sat-transpose-expert-weights: the constant weights of a
-// routed m3sat.moe_ffn become a constant in the (in, out) layout and a
-// linalg.transpose of it, for the row-gather form's grouped GEMM.
+// Implements m3sat-transpose-expert-weights: the constant weights of an
+// m3sat.moe_ffn (routed, or a static expert set) become a constant in the
+// (in, out) layout and a linalg.transpose of it, which the lowerings read
+// through: the row-gather form's grouped GEMM, and the per-expert products
+// (expertLinear), whose matrix products then read their weights row by
+// row along the output (SGEMM "NN", faster than "NT" for the few rows of
+// one expert).
 //
 //===----------------------------------------------------------------------===//
 
@@ -66,8 +70,6 @@ struct TransposeExpertWeightsPass
     SmallVector<Operation *> replaced;
     OpBuilder builder(&getContext());
     getOperation().walk([&](MoEFFNOp op) {
-      if (!op.getRouterLogits())
-        return;
       for (OpOperand *operand :
            {&op.getFc1WeightsMutable(), &op.getFc2WeightsMutable()}) {
         Operation *definer = operand->get().getDefiningOp();

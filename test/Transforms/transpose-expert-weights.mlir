@@ -46,9 +46,15 @@ func.func @shared(%x: tensor<3x2xf32>, %l: tensor<3x2xf32>, %w2: tensor<2x2x4xf3
 
 // -----
 
-// Weights that are not constants, and a layer with static routing, stay.
+// Weights that are not constants stay; the constant weights of a layer
+// with static routing (a fused expert set) are transposed too.
 // CHECK-LABEL: func @untouched
+// CHECK: %[[C1T:.*]] = arith.constant dense<1.000000e+00> : tensor<2x2x4xf32>
 // CHECK-NOT: linalg.transpose
+// CHECK: m3sat.moe_ffn %{{.*}} routed by %{{.*}} fc1(%{{.*}}) fc2(%{{.*}})
+// CHECK: %[[T:.*]] = linalg.transpose ins(%[[C1T]] : tensor<2x2x4xf32>) {{.*}} permutation = [0, 2, 1]
+// CHECK-NOT: linalg.transpose
+// CHECK: m3sat.moe_ffn %{{.*}} static <{{.*}}> fc1(%[[T]]) fc2(%{{.*}})
 // CHECK: return
 func.func @untouched(%x: tensor<3x2xf32>, %l: tensor<3x2xf32>, %w1: tensor<2x4x2xf32>, %w2: tensor<2x2x4xf32>) -> tensor<3x2xf32> {
   %c1 = arith.constant dense<1.0> : tensor<2x4x2xf32>

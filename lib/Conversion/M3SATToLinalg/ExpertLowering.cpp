@@ -45,6 +45,12 @@ Value expertLinear(TensorBuilder &tb, Value x, Value weights,
   if (auto dequantize = weights.getDefiningOp<DequantizeOp>();
       dequantize && cast<RankedTensorType>(x.getType()).getRank() == 2)
     return buildQuantizedLinear(tb, x, dequantize, expert, bias, into);
+  // Weights stored (in, out) (m3sat-transpose-expert-weights): read in
+  // that layout, the transpose never computed.
+  if (auto transpose = weights.getDefiningOp<linalg::TransposeOp>();
+      transpose && transpose.getPermutation() == ArrayRef<int64_t>{0, 2, 1})
+    return tb.linearInOut(x, tb.sliceFirst(transpose.getInput(), expert), bias,
+                          into);
   return tb.linear(x, tb.sliceFirst(weights, expert), bias, into);
 }
 

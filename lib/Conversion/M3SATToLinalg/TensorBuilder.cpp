@@ -179,6 +179,21 @@ Value TensorBuilder::linear(Value x, Value w, Value bias, Value into) {
   return contract(x, xDims, w, {n, k}, init, outDims, numDims, {k});
 }
 
+Value TensorBuilder::linearInOut(Value x, Value w, Value bias, Value into) {
+  auto xType = cast<RankedTensorType>(x.getType());
+  auto wType = cast<RankedTensorType>(w.getType());
+  unsigned rank = xType.getRank();
+  unsigned n = rank - 1, k = rank, numDims = rank + 1;
+  SmallVector<unsigned> lead;
+  for (unsigned d = 0; d + 1 < rank; ++d)
+    lead.push_back(d);
+  SmallVector<unsigned> xDims(lead), outDims(lead);
+  xDims.push_back(k);
+  outDims.push_back(n);
+  Value init = linearInit(x, wType.getDimSize(1), bias, into);
+  return contract(x, xDims, w, {k, n}, init, outDims, numDims, {k});
+}
+
 Value TensorBuilder::mapInto(Value init, ValueRange inputs,
                              ArrayRef<SmallVector<unsigned>> inputDims,
                              ScalarFn fn) {

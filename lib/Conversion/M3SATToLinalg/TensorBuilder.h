@@ -64,6 +64,10 @@ public:
   /// computed in its place.
   mlir::Value linear(mlir::Value x, mlir::Value w, mlir::Value bias,
                      mlir::Value into = {});
+  /// The same product with `w` in the (in, out) layout [K, N]: x [..., K]
+  /// times w, read row by row along N.
+  mlir::Value linearInOut(mlir::Value x, mlir::Value w, mlir::Value bias,
+                          mlir::Value into = {});
   /// The accumulator `linear` starts from: [.., outFeatures] zeros, or
   /// `bias` broadcast, in `into` when given.
   mlir::Value linearInit(mlir::Value x, int64_t outFeatures, mlir::Value bias,
