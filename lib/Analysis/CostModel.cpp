@@ -171,9 +171,19 @@ FunctionCost m3sat::functionCost(func::FuncOp func) {
     return attrs ? attrs.getAs<ElementsAttr>("m3sat.weight") : ElementsAttr();
   };
 
+  // Expert weights stored (in, out) (m3sat-transpose-expert-weights): a
+  // transpose that only feeds MoE FFN weights is a layout, which the
+  // lowering reads through; its input counts for the layer.
+  auto isWeightLayout = [](Operation *op) {
+    auto transpose = dyn_cast<linalg::TransposeOp>(op);
+    return transpose && llvm::all_of(transpose->getUses(), [](OpOperand &use) {
+             return isa<MoEFFNOp>(use.getOwner());
+           });
+  };
   llvm::DenseSet<std::tuple<Value, Value, Value>> keyValues;
   func.walk([&](Operation *op) {
-    if (op == func || op->getParentOfType<linalg::LinalgOp>())
+    if (op == func || op->getParentOfType<linalg::LinalgOp>() ||
+        isWeightLayout(op))
       return;
     Cost cost = opCost(op);
     // Attention runs over one input (m3sat-segment-static-routing) compute
@@ -187,6 +197,9 @@ FunctionCost m3sat::functionCost(func::FuncOp func) {
     // The constants and weights an op reads directly count as its
     // parameters.
     for (Value operand : op->getOperands()) {
+      if (Operation *definer = operand.getDefiningOp();
+          definer && isWeightLayout(definer))
+        operand = definer->getOperand(0);
       auto constant = operand.getDefiningOp<arith::ConstantOp>();
       if (constant && isa<ShapedType>(constant.getType()))
         cost.paramBytes += paramBytes(constant.getValue(), constant.getType());
