@@ -163,6 +163,15 @@ Value TensorBuilder::linearInit(Value x, int64_t outFeatures, Value bias,
 }
 
 Value TensorBuilder::linear(Value x, Value w, Value bias, Value into) {
+  return linearOf(x, w, /*inOut=*/false, bias, into);
+}
+
+Value TensorBuilder::linearInOut(Value x, Value w, Value bias, Value into) {
+  return linearOf(x, w, /*inOut=*/true, bias, into);
+}
+
+Value TensorBuilder::linearOf(Value x, Value w, bool inOut, Value bias,
+                              Value into) {
   auto xType = cast<RankedTensorType>(x.getType());
   auto wType = cast<RankedTensorType>(w.getType());
   unsigned rank = xType.getRank();
@@ -175,23 +184,10 @@ Value TensorBuilder::linear(Value x, Value w, Value bias, Value into) {
   SmallVector<unsigned> xDims(lead), outDims(lead);
   xDims.push_back(k);
   outDims.push_back(n);
-  Value init = linearInit(x, wType.getDimSize(0), bias, into);
-  return contract(x, xDims, w, {n, k}, init, outDims, numDims, {k});
-}
-
-Value TensorBuilder::linearInOut(Value x, Value w, Value bias, Value into) {
-  auto xType = cast<RankedTensorType>(x.getType());
-  auto wType = cast<RankedTensorType>(w.getType());
-  unsigned rank = xType.getRank();
-  unsigned n = rank - 1, k = rank, numDims = rank + 1;
-  SmallVector<unsigned> lead;
-  for (unsigned d = 0; d + 1 < rank; ++d)
-    lead.push_back(d);
-  SmallVector<unsigned> xDims(lead), outDims(lead);
-  xDims.push_back(k);
-  outDims.push_back(n);
-  Value init = linearInit(x, wType.getDimSize(1), bias, into);
-  return contract(x, xDims, w, {k, n}, init, outDims, numDims, {k});
+  Value init = linearInit(x, wType.getDimSize(inOut ? 1 : 0), bias, into);
+  SmallVector<unsigned> wDims =
+      inOut ? SmallVector<unsigned>{k, n} : SmallVector<unsigned>{n, k};
+  return contract(x, xDims, w, wDims, init, outDims, numDims, {k});
 }
 
 Value TensorBuilder::mapInto(Value init, ValueRange inputs,

@@ -98,6 +98,9 @@ public:
   mlir::SmallVector<mlir::Value> dynamicSizes(mlir::Value value);
 
 private:
+  /// `linear` (w [N, K]) or `linearInOut` (w [K, N]).
+  mlir::Value linearOf(mlir::Value x, mlir::Value w, bool inOut,
+                       mlir::Value bias, mlir::Value into);
   mlir::ImplicitLocOpBuilder b;
 };
 
