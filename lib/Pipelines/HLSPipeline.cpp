@@ -120,6 +120,20 @@ void m3sat::buildHLSPipeline(OpPassManager &pm,
     // Its operands on chip: one instance reads one kind of array.
     pm.addPass(createHLSStageUnitOperands());
   }
+  // With the shared linear unit the other loops get lanes
+  // (--hls-other-unroll, below): the biases that they read from a port
+  // once per token are copied on chip before them, so that their loops
+  // can take the lanes.
+  int64_t otherUnroll = 1;
+  if (options.sharedLinear)
+    otherUnroll = options.otherUnroll > 0
+                      ? options.otherUnroll
+                      : std::max<int64_t>(options.unroll, 1);
+  if (otherUnroll > 1) {
+    HLSStageWeightVectorsOptions vectors;
+    vectors.lanes = otherUnroll;
+    pm.addPass(createHLSStageWeightVectors(vectors));
+  }
 
   // Pragmas for the emitter: innermost loops pipelined; arrays that a
   // pipelined loop reads or writes through more than two ports are
@@ -141,11 +155,6 @@ void m3sat::buildHLSPipeline(OpPassManager &pm,
   // most of the LUTs for a small share of the cycles. With the shared
   // linear unit the products are its calls, and the other loops (about
   // half the cycles) are unrolled too where their arrays get the banks.
-  int64_t otherUnroll = 1;
-  if (options.sharedLinear)
-    otherUnroll = options.otherUnroll > 0
-                      ? options.otherUnroll
-                      : std::max<int64_t>(options.unroll, 1);
   if (options.unroll > 1 || otherUnroll > 1) {
     annotate.unroll = std::max<int64_t>(options.unroll, 1);
     annotate.productsOnly = true;

@@ -274,6 +274,54 @@ def HLSStageUnitOperands : Pass<"m3sat-hls-stage-unit-operands",
   ];
 }
 
+def HLSStageWeightVectors : Pass<"m3sat-hls-stage-weight-vectors",
+                                 "::mlir::ModuleOp"> {
+  let summary = "Copy the weight vectors (biases) that a loop nest reads "
+                "again and again from their port into an on-chip buffer "
+                "before the nest";
+  let description = [{
+    A loop nest that adds a bias (or fills a buffer with one) reads the
+    bias from its weight port (`m3sat.hls.weight`, an argument of a public
+    function) once per token: the same element again in every iteration of
+    an outer loop. m3sat-hls-partition-arrays' check-unrolls keeps no
+    unroll of a loop that reads a port (an `m_axi` port serves one element
+    a cycle), so such loops stay at one lane. For each top-level loop nest
+    of a public function and each weight vector (a weight argument with a
+    static shape of at most `max-elements` elements, all its dimensions but
+    one of size 1, read by `memref.load` only) that the nest loads where
+
+    - the innermost loop holding the load carries no iteration argument
+      and has a constant trip count that `lanes` divides (the loops that
+      `--hls-other-unroll` unrolls), and
+    - an enclosing loop of the nest has an induction variable that the
+      load's indices do not depend on (the element is read again),
+
+    the vector is copied whole into an on-chip buffer (one per function and
+    port type, shared by the nests: they run one after another) by a loop
+    just before the nest, and those loads read the buffer at the same
+    indices. The copy reads each element once (N cycles for N elements);
+    the nest then reads the buffer, which m3sat-hls-partition-arrays banks
+    for the lanes. The values are the same (the buffer has the activation
+    type, which holds every weight value), so C simulation matches bit for
+    bit.
+  }];
+  let options = [
+    Option<"lanes", "lanes", "int64_t", /*default=*/"2",
+           "The unroll factor of the loops that read the vectors: only "
+           "loads in loops whose trip count it divides are staged">,
+    Option<"maxElements", "max-elements", "int64_t", /*default=*/"4096",
+           "The largest vector staged, in elements">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
+  let statistics = [
+    Statistic<"numCopies", "num-copies", "Vectors copied on chip before a "
+              "nest">,
+    Statistic<"numLoads", "num-loads", "Loads that read the copy">
+  ];
+}
+
 def HLSOnlineSoftmax : Pass<"m3sat-hls-online-softmax",
                             "::mlir::func::FuncOp"> {
   let summary = "Compute softmax in one pass over the row with a running "
