@@ -133,6 +133,11 @@ void m3sat::buildHLSPipeline(OpPassManager &pm,
     HLSStageWeightVectorsOptions vectors;
     vectors.lanes = otherUnroll;
     pm.addPass(createHLSStageWeightVectors(vectors));
+    // Reductions into one element (the norms' and softmax's sums,
+    // softmax's maximum) in lanes of partial results.
+    HLSReductionLanesOptions reductions;
+    reductions.lanes = otherUnroll;
+    pm.addPass(createHLSReductionLanes(reductions));
   }
 
   // Pragmas for the emitter: innermost loops pipelined; arrays that a

@@ -322,6 +322,48 @@ def HLSStageWeightVectors : Pass<"m3sat-hls-stage-weight-vectors",
   ];
 }
 
+def HLSReductionLanes : Pass<"m3sat-hls-reduction-lanes",
+                             "::mlir::ModuleOp"> {
+  let summary = "Reductions into one buffer element run in lanes of "
+                "partial results, combined after the loop";
+  let description = [{
+    A loop `for i < N { a = A[idx]; x = ...; A[idx] = f(a, x) }` (lower
+    bound 0, step 1, N a multiple of `lanes` Q with N / Q >= 2, `idx` not
+    depending on i, A and every array the body loads on-chip allocs, A
+    loaded once at `idx` and stored once, no other op with an effect)
+    where f is an addition (`arith.addf`, x not a product of two variables:
+    those loops multiply-accumulate and `--hls-unroll` gives them lanes),
+    `arith.maximumf` / `minimumf` / `maxnumf` / `minnumf`, or the form
+    arith-expand-ops gives the first two (`cmpf ugt|ult`, `select`, `cmpf
+    uno`, `select`), reads one element a cycle into one accumulator: the
+    norms' and softmax's sums, softmax's maximum. It becomes a loop over
+    N / Q groups carrying Q partial results (iteration arguments), lane j
+    computing element i = Q * g + j as the body did, each lane starting
+    from zero (a sum) or from A[idx] (a maximum or minimum), then f of
+    A[idx] and the partials in lane order (for a maximum or minimum, of
+    the partials), stored to A[idx]. The group loop reads Q consecutive
+    elements of each array an iteration (m3sat-hls-partition-arrays
+    splits them cyclically by Q), so the reduction takes N / Q
+    iterations instead of N.
+
+    A maximum or minimum is the same value in any order. A fixed-point sum
+    too (ap_fixed additions wrap: they are exact modulo the type's range,
+    so the order does not matter); a float sum rounds in another order
+    (the partials' sums, then their sum).
+  }];
+  let options = [
+    Option<"lanes", "lanes", "int64_t", /*default=*/"2",
+           "Partial results, each a lane (at least 2)">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
+  let statistics = [
+    Statistic<"numReductions", "num-reductions",
+              "Reductions split into lanes">
+  ];
+}
+
 def HLSOnlineSoftmax : Pass<"m3sat-hls-online-softmax",
                             "::mlir::func::FuncOp"> {
   let summary = "Compute softmax in one pass over the row with a running "
