@@ -605,7 +605,10 @@ rather than editing it.
 All-thread figures are the larger of wall-clock and per-thread CPU time
 (another process on a core slows the wall-clock figure, not the CPU-time
 one). Check against a known kernel: {check}. "% peak" below is of
-{peak['fp32_peak_gflops']:.1f} GFLOP/s ({peak['isa']}, all threads).
+{peak['fp32_peak_gflops']:.1f} GFLOP/s ({peak['isa']}, all threads). GFLOP/s
+counts the FLOPs of `--report`, which counts convolutions directly: M3ViT's
+3x3 head convolutions run by Winograd's F(2x2, 3x3) with 4/9 of the
+multiplies, so its figures can pass the peak.
 
 ### Latency (ms, median over each runtime's runs; ratio = peer / m3sat)
 
