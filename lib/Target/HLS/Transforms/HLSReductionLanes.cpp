@@ -9,6 +9,7 @@
 #include "m3sat/Target/HLS/Transforms/Passes.h"
 
 #include "m3sat/Target/HLS/Analysis/BufferAccesses.h"
+#include "m3sat/Target/HLS/Transforms/LoopInvariance.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Builders.h"
@@ -43,18 +44,6 @@ struct Reduction {
   /// element; otherwise (a sum) from zero.
   bool idempotent = false;
 };
-
-bool dependsOn(Value value, Value iv, Operation *scope,
-               llvm::SmallPtrSetImpl<Operation *> &visited) {
-  if (value == iv)
-    return true;
-  Operation *def = value.getDefiningOp();
-  if (!def || !scope->isProperAncestor(def) || !visited.insert(def).second)
-    return false;
-  return llvm::any_of(def->getOperands(), [&](Value operand) {
-    return dependsOn(operand, iv, scope, visited);
-  });
-}
 
 bool isVariableProduct(Value value) {
   Operation *def = value.getDefiningOp();
@@ -121,7 +110,7 @@ std::optional<Reduction> match(scf::ForOp loop, int64_t lanes) {
   Value array = red.store.getMemRef();
   llvm::SmallPtrSet<Operation *, 16> visited;
   for (Value index : red.store.getIndices())
-    if (dependsOn(index, iv, loop, visited))
+    if (m3sat::hls::dependsOn(index, iv, loop, visited))
       return std::nullopt;
   // One load of the element; the other loads read other on-chip arrays.
   for (auto load : body->getOps<memref::LoadOp>()) {

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "m3sat/Target/HLS/Transforms/LoopInvariance.h"
 #include "m3sat/Target/HLS/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -21,24 +22,6 @@ namespace m3sat {
 using namespace mlir;
 
 namespace {
-
-/// Whether `value` depends on `iv` (through the ops that compute it inside
-/// `scope`).
-bool dependsOn(Value value, Value iv, Operation *scope,
-               llvm::SmallPtrSetImpl<Operation *> &visited) {
-  if (value == iv)
-    return true;
-  Operation *def = value.getDefiningOp();
-  if (!def || !scope->isProperAncestor(def) || !visited.insert(def).second)
-    return false;
-  // An op with regions (an scf.if yielding an index, say) may read the
-  // variable inside: counted as depending.
-  if (def->getNumRegions() != 0)
-    return true;
-  return llvm::any_of(def->getOperands(), [&](Value operand) {
-    return dependsOn(operand, iv, scope, visited);
-  });
-}
 
 /// A weight vector: a static shape of at most `maxElements` elements with
 /// at most one dimension larger than 1.
@@ -89,7 +72,8 @@ struct HLSStageWeightVectorsPass
         continue;
       llvm::SmallPtrSet<Operation *, 16> visited;
       if (llvm::none_of(load.getIndices(), [&](Value index) {
-            return dependsOn(index, loop.getInductionVar(), top, visited);
+            return m3sat::hls::dependsOn(index, loop.getInductionVar(), top,
+                                         visited);
           }))
         return true;
     }
